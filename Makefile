@@ -1,0 +1,34 @@
+# spillpool: PGXS build
+EXTENSION = spillpool
+MODULE_big = spillpool
+DATA = sql/spillpool--0.1.sql
+PGFILEDESC = "spillpool - spill-backed append-only tables"
+
+OBJS = \
+	src/spillpool.o \
+	src/options.o \
+	src/compress.o \
+	src/memtable.o \
+	src/segment.o \
+	src/pending.o \
+	src/xact.o \
+	src/tableam.o \
+	src/storage.o \
+	src/bgworker.o \
+	src/functions.o
+
+REGRESS = setup types append_only functions limits privileges cleanup
+REGRESS_OPTS = --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check
+ISOLATION = visibility savepoint repeatable_read commit_order
+ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check_iso
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
+SHLIB_LINK += -llz4 -lzstd
+PG_CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Wno-cast-function-type
+
+EXTRA_CLEAN = tmp_check tmp_check_iso output_iso results regression.diffs regression.out log
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
