@@ -1,0 +1,133 @@
+/* spillpool--0.1.sql: spill-backed append-only tables */
+
+\echo Use "CREATE EXTENSION spillpool" to load this file. \quit
+
+-- Fails with a hint unless the library is in shared_preload_libraries.
+CREATE FUNCTION spillpool.require_preload() RETURNS void
+	AS 'MODULE_PATHNAME', 'spillpool_require_preload_sql'
+	LANGUAGE C STRICT;
+SELECT spillpool.require_preload();
+
+CREATE FUNCTION spillpool.tableam_handler(internal) RETURNS table_am_handler
+	AS 'MODULE_PATHNAME', 'spillpool_tableam_handler'
+	LANGUAGE C STRICT;
+
+CREATE ACCESS METHOD spillpool TYPE TABLE HANDLER spillpool.tableam_handler;
+COMMENT ON ACCESS METHOD spillpool IS 'spill-backed append-only tables';
+
+-- Per-table options; NULL means the spillpool.default_* setting.
+CREATE TABLE spillpool.table_options (
+	relid regclass PRIMARY KEY,
+	memory_limit bigint,
+	max_file_size bigint,
+	spill_compression text,
+	shard_compression text,
+	compression_level int,
+	flush_rows bigint,
+	flush_bytes bigint,
+	flush_interval interval,
+	max_disk_size bigint,
+	durability text
+);
+SELECT pg_catalog.pg_extension_config_dump('spillpool.table_options', '');
+GRANT SELECT ON spillpool.table_options TO PUBLIC;
+
+CREATE FUNCTION spillpool.alter_table(
+	rel regclass,
+	memory_limit text DEFAULT NULL,
+	max_file_size text DEFAULT NULL,
+	spill_compression text DEFAULT NULL,
+	shard_compression text DEFAULT NULL,
+	compression_level int DEFAULT NULL,
+	flush_rows bigint DEFAULT NULL,
+	flush_bytes text DEFAULT NULL,
+	flush_interval interval DEFAULT NULL,
+	max_disk_size text DEFAULT NULL,
+	durability text DEFAULT NULL)
+RETURNS void
+	AS 'MODULE_PATHNAME', 'spillpool_alter_table'
+	LANGUAGE C;
+
+-- Every spillpool table of this database and its effective options.
+CREATE VIEW spillpool.options AS
+SELECT c.oid::regclass AS table_name,
+	coalesce(o.memory_limit, pg_size_bytes(current_setting('spillpool.default_memory_limit'))) AS memory_limit,
+	coalesce(o.max_file_size, pg_size_bytes(current_setting('spillpool.default_max_file_size'))) AS max_file_size,
+	coalesce(o.spill_compression, current_setting('spillpool.default_spill_compression')) AS spill_compression,
+	coalesce(o.shard_compression, current_setting('spillpool.default_shard_compression')) AS shard_compression,
+	coalesce(o.compression_level, current_setting('spillpool.default_compression_level')::int) AS compression_level,
+	coalesce(o.flush_rows, current_setting('spillpool.default_flush_rows')::bigint) AS flush_rows,
+	coalesce(o.flush_bytes, pg_size_bytes(current_setting('spillpool.default_flush_bytes'))) AS flush_bytes,
+	coalesce(o.flush_interval, current_setting('spillpool.default_flush_interval')::interval) AS flush_interval,
+	coalesce(o.max_disk_size,
+		CASE WHEN current_setting('spillpool.default_max_disk_size') = '-1' THEN -1
+		ELSE pg_size_bytes(current_setting('spillpool.default_max_disk_size')) END) AS max_disk_size,
+	coalesce(o.durability, current_setting('spillpool.default_durability')) AS durability
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_am a ON a.oid = c.relam AND a.amname = 'spillpool'
+LEFT JOIN spillpool.table_options o ON o.relid = c.oid;
+GRANT SELECT ON spillpool.options TO PUBLIC;
+
+CREATE FUNCTION spillpool.table_stats(rel regclass,
+	OUT table_name regclass,
+	OUT memtable_rows bigint,
+	OUT memtable_bytes bigint,
+	OUT segment_files bigint,
+	OUT spilled_rows bigint,
+	OUT spilled_bytes bigint,
+	OUT spilled_raw_bytes bigint,
+	OUT shards bigint,
+	OUT shard_rows bigint,
+	OUT shard_bytes bigint,
+	OUT flushes bigint,
+	OUT last_flush timestamptz,
+	OUT current_snapshot bigint,
+	OUT quota_used bigint)
+RETURNS record
+	AS 'MODULE_PATHNAME', 'spillpool_table_stats'
+	LANGUAGE C STRICT;
+
+-- Counters of one table, or of every spillpool table the caller may read.
+CREATE FUNCTION spillpool.stats(rel regclass DEFAULT NULL,
+	OUT table_name regclass,
+	OUT memtable_rows bigint,
+	OUT memtable_bytes bigint,
+	OUT segment_files bigint,
+	OUT spilled_rows bigint,
+	OUT spilled_bytes bigint,
+	OUT spilled_raw_bytes bigint,
+	OUT shards bigint,
+	OUT shard_rows bigint,
+	OUT shard_bytes bigint,
+	OUT flushes bigint,
+	OUT last_flush timestamptz,
+	OUT current_snapshot bigint,
+	OUT quota_used bigint)
+RETURNS SETOF record
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM spillpool.require_preload();
+	IF rel IS NOT NULL THEN
+		RETURN QUERY SELECT * FROM spillpool.table_stats(rel);
+		RETURN;
+	END IF;
+	RETURN QUERY
+		SELECT s.*
+		FROM pg_catalog.pg_class c
+		JOIN pg_catalog.pg_am a ON a.oid = c.relam AND a.amname = 'spillpool'
+		CROSS JOIN LATERAL spillpool.table_stats(c.oid::regclass) s
+		WHERE pg_catalog.has_table_privilege(c.oid, 'SELECT')
+		ORDER BY c.oid;
+END
+$$;
+
+CREATE FUNCTION spillpool.segments(rel regclass,
+	OUT seqno bigint,
+	OUT path text,
+	OUT rows bigint,
+	OUT bytes bigint,
+	OUT raw_bytes bigint,
+	OUT status text)
+RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'spillpool_segments'
+	LANGUAGE C STRICT;

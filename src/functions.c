@@ -1,0 +1,387 @@
+/*-------------------------------------------------------------------------
+ *
+ * functions.c
+ *	  The SQL functions: alter_table, stats and segments, and the preload
+ *	  check run by the install script.
+ *
+ * Reading functions need SELECT on the table; alter_table needs ownership.
+ * Paths are built from the table's own database oid and relfilenode only,
+ * so no argument can reach outside the table's directory.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "catalog/pg_class.h"
+#include "access/htup_details.h"
+#include "utils/timestamp.h"
+
+#include "spillpool.h"
+
+PG_FUNCTION_INFO_V1(spillpool_require_preload_sql);
+PG_FUNCTION_INFO_V1(spillpool_alter_table);
+PG_FUNCTION_INFO_V1(spillpool_table_stats);
+PG_FUNCTION_INFO_V1(spillpool_segments);
+
+/* Called first by the install script, so CREATE EXTENSION fails clearly. */
+Datum
+spillpool_require_preload_sql(PG_FUNCTION_ARGS)
+{
+	spillpool_require_preload();
+	PG_RETURN_VOID();
+}
+
+/*
+ * Opens a spillpool table for a function, after checking the privilege the
+ * function needs (ACL_SELECT, or ownership when need_owner).
+ */
+static Relation
+spillpool_open_checked(Oid relid, bool need_owner)
+{
+	Relation	rel;
+	AclResult	acl;
+
+	spillpool_require_preload();
+	if (need_owner)
+	{
+		if (!pg_class_ownercheck(relid, GetUserId()))
+			aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
+	}
+	else
+	{
+		acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+		if (acl != ACLCHECK_OK)
+			aclcheck_error(acl, OBJECT_TABLE, get_rel_name(relid));
+	}
+	rel = table_open(relid, AccessShareLock);
+	if (!rel_is_spillpool(rel))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a spillpool table", RelationGetRelationName(rel))));
+	return rel;
+}
+
+/* The error for a bad option value, naming the option. */
+static void
+option_error(const char *option, const char *value, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value for spillpool option \"%s\": \"%s\"", option, value),
+			 errdetail("%s", detail)));
+}
+
+/*
+ * Parses a size such as '64MB' (as in postgresql.conf) into bytes.  With
+ * allow_unlimited, -1 means no limit.
+ */
+static int64
+option_parse_size(const char *option, const char *value, int64 min, bool allow_unlimited)
+{
+	volatile int64 bytes = 0;
+	volatile bool ok = true;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (allow_unlimited && (strcmp(value, "-1") == 0 || pg_strcasecmp(value, "unlimited") == 0))
+		return -1;
+	PG_TRY();
+	{
+		bytes = DatumGetInt64(DirectFunctionCall1(pg_size_bytes,
+												  CStringGetTextDatum(value)));
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		ok = false;
+	}
+	PG_END_TRY();
+	if (!ok)
+		option_error(option, value,
+					 "Sizes are written as in postgresql.conf, for example '64MB' or '1GB'.");
+	if (bytes < min)
+	{
+		char		detail[128];
+
+		snprintf(detail, sizeof(detail), "The value must be at least " INT64_FORMAT " bytes%s.",
+				 min, allow_unlimited ? ", or -1 for unlimited" : "");
+		option_error(option, value, detail);
+	}
+	return bytes;
+}
+
+/* The role that owns spillpool.table_options (the extension's owner). */
+static Oid
+options_catalog_owner(void)
+{
+	Oid			catalog = get_relname_relid("table_options",
+											get_namespace_oid("spillpool", false));
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(catalog));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", catalog);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/* Text argument n of the call, or NULL. */
+static char *
+arg_text(FunctionCallInfo fcinfo, int n)
+{
+	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/*
+ * spillpool.alter_table(rel, memory_limit, max_file_size, spill_compression,
+ * shard_compression, compression_level, flush_rows, flush_bytes,
+ * flush_interval, max_disk_size, durability): validates every given option
+ * and stores it; NULL leaves an option as it is.
+ */
+Datum
+spillpool_alter_table(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	Relation	rel;
+	Datum		values[11];
+	char		nulls[11];
+	Oid			types[11] = {OIDOID, INT8OID, INT8OID, TEXTOID, TEXTOID, INT4OID,
+	INT8OID, INT8OID, INTERVALOID, INT8OID, TEXTOID};
+	char	   *s;
+	SpillCodec	codec;
+	Oid			save_userid;
+	int			save_sec;
+	Oid			owner;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("table must not be NULL")));
+	relid = PG_GETARG_OID(0);
+	rel = spillpool_open_checked(relid, true);
+
+	for (i = 0; i < 11; i++)
+		nulls[i] = 'n';
+	values[0] = ObjectIdGetDatum(relid);
+	nulls[0] = ' ';
+
+	if ((s = arg_text(fcinfo, 1)) != NULL)
+	{
+		int64		v = option_parse_size("memory_limit", s, 64 * 1024, false);
+
+		if (v > (int64) spillpool_memory_mb * 1024 * 1024)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for spillpool option \"memory_limit\": \"%s\"", s),
+					 errdetail("memory_limit must not exceed spillpool.memory, which is %d MB.",
+							   spillpool_memory_mb),
+					 errhint("Lower memory_limit, or raise spillpool.memory and restart the server.")));
+		values[1] = Int64GetDatum(v);
+		nulls[1] = ' ';
+	}
+	if ((s = arg_text(fcinfo, 2)) != NULL)
+	{
+		values[2] = Int64GetDatum(option_parse_size("max_file_size", s, 64 * 1024, false));
+		nulls[2] = ' ';
+	}
+	if ((s = arg_text(fcinfo, 3)) != NULL)
+	{
+		if (!codec_from_name(s, &codec))
+			option_error("spill_compression", s, "Valid values are none, lz4 and zstd.");
+		values[3] = CStringGetTextDatum(codec_name(codec));
+		nulls[3] = ' ';
+	}
+	if ((s = arg_text(fcinfo, 4)) != NULL)
+	{
+		if (!codec_from_name(s, &codec))
+			option_error("shard_compression", s, "Valid values are none, lz4 and zstd.");
+		values[4] = CStringGetTextDatum(codec_name(codec));
+		nulls[4] = ' ';
+	}
+	if (!PG_ARGISNULL(5))
+	{
+		int32		level = PG_GETARG_INT32(5);
+
+		if (level < 1 || level > 22)
+			option_error("compression_level", psprintf("%d", level),
+						 "The level must be between 1 and 22.");
+		values[5] = Int32GetDatum(level);
+		nulls[5] = ' ';
+	}
+	if (!PG_ARGISNULL(6))
+	{
+		int64		v = PG_GETARG_INT64(6);
+
+		if (v < 1)
+			option_error("flush_rows", psprintf(INT64_FORMAT, v),
+						 "The value must be at least 1.");
+		values[6] = Int64GetDatum(v);
+		nulls[6] = ' ';
+	}
+	if ((s = arg_text(fcinfo, 7)) != NULL)
+	{
+		values[7] = Int64GetDatum(option_parse_size("flush_bytes", s, 1024, false));
+		nulls[7] = ' ';
+	}
+	if (!PG_ARGISNULL(8))
+	{
+		Interval   *iv = PG_GETARG_INTERVAL_P(8);
+		Interval	zero;
+
+		memset(&zero, 0, sizeof(zero));
+		if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(iv),
+											  IntervalPGetDatum(&zero))) <= 0)
+			option_error("flush_interval",
+						 DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv))),
+						 "The interval must be positive.");
+		values[8] = IntervalPGetDatum(iv);
+		nulls[8] = ' ';
+	}
+	if ((s = arg_text(fcinfo, 9)) != NULL)
+	{
+		values[9] = Int64GetDatum(option_parse_size("max_disk_size", s, 0, true));
+		nulls[9] = ' ';
+	}
+	if ((s = arg_text(fcinfo, 10)) != NULL)
+	{
+		if (pg_strcasecmp(s, "commit") != 0 && pg_strcasecmp(s, "none") != 0)
+			option_error("durability", s, "Valid values are commit and none.");
+		values[10] = CStringGetTextDatum(pg_strcasecmp(s, "none") == 0 ? "none" : "commit");
+		nulls[10] = ' ';
+	}
+
+	/* the catalog belongs to the extension's owner; write it as that role */
+	owner = options_catalog_owner();
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	SPI_connect();
+	if (SPI_execute_with_args("INSERT INTO spillpool.table_options AS o "
+							  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+							  "ON CONFLICT (relid) DO UPDATE SET "
+							  "memory_limit = coalesce($2, o.memory_limit), "
+							  "max_file_size = coalesce($3, o.max_file_size), "
+							  "spill_compression = coalesce($4, o.spill_compression), "
+							  "shard_compression = coalesce($5, o.shard_compression), "
+							  "compression_level = coalesce($6, o.compression_level), "
+							  "flush_rows = coalesce($7, o.flush_rows), "
+							  "flush_bytes = coalesce($8, o.flush_bytes), "
+							  "flush_interval = coalesce($9, o.flush_interval), "
+							  "max_disk_size = coalesce($10, o.max_disk_size), "
+							  "durability = coalesce($11, o.durability)",
+							  11, types, values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not store spillpool options");
+	SPI_finish();
+	SetUserIdAndSecContext(save_userid, save_sec);
+
+	CacheInvalidateRelcacheByRelid(relid);
+	options_invalidate(relid);
+	table_close(rel, AccessShareLock);
+	PG_RETURN_VOID();
+}
+
+/*
+ * spillpool.table_stats(rel): one row of counters for one table.  The SQL
+ * function spillpool.stats() calls it for each table.
+ */
+Datum
+spillpool_table_stats(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	Relation	rel = spillpool_open_checked(relid, false);
+	SpillTable *tab = spilltable_for_rel(rel, false);
+	TupleDesc	desc;
+	Datum		values[14];
+	bool		nulls[14];
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	memset(nulls, 0, sizeof(nulls));
+
+	LWLockAcquire(&tab->lock, LW_SHARED);
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = Int64GetDatum(tab->mem_rows);
+	values[2] = Int64GetDatum(tab->mem_bytes);
+	values[3] = Int64GetDatum(tab->seg_files);
+	values[4] = Int64GetDatum(tab->seg_rows);
+	values[5] = Int64GetDatum(tab->seg_bytes);
+	values[6] = Int64GetDatum(tab->seg_raw_bytes);
+	values[7] = Int64GetDatum(0);	/* shards: none before the first flush */
+	values[8] = Int64GetDatum(0);
+	values[9] = Int64GetDatum(0);
+	values[10] = Int64GetDatum(0);
+	nulls[11] = true;
+	values[12] = Int64GetDatum(0);
+	values[13] = Int64GetDatum(tab->seg_bytes + tab->reserved_bytes);
+	LWLockRelease(&tab->lock);
+
+	table_close(rel, AccessShareLock);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}
+
+/*
+ * spillpool.segments(rel): each segment file with its counters, read from
+ * the block headers on disk.
+ */
+Datum
+spillpool_segments(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			relid = PG_GETARG_OID(0);
+	Relation	rel = spillpool_open_checked(relid, false);
+	SpillTable *tab = spilltable_for_rel(rel, false);
+	uint32		first,
+				active;
+	bool		active_exists;
+	uint32		segno;
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	LWLockAcquire(&tab->lock, LW_SHARED);
+	first = tab->seg_first;
+	active = tab->seg_active;
+	active_exists = tab->seg_active_exists;
+	LWLockRelease(&tab->lock);
+
+	for (segno = first; segno <= active; segno++)
+	{
+		char		path[MAXPGPATH];
+		SegmentReader rd;
+		SegmentBlockHeader hdr;
+		int64		rows = 0,
+					raw = 0;
+		Datum		values[6];
+		bool		nulls[6] = {0};
+
+		segment_file_path(path, tab->key.dbid, tab->key.relfilenode, segno);
+		if (!segment_reader_open(&rd, path, -1, true))
+			continue;
+		while (segment_reader_next(&rd, &hdr, false))
+		{
+			rows += hdr.nrows;
+			raw += hdr.raw_len;
+		}
+		values[0] = Int64GetDatum(segno);
+		values[1] = CStringGetTextDatum(path);
+		values[2] = Int64GetDatum(rows);
+		values[3] = Int64GetDatum(rd.end);
+		values[4] = Int64GetDatum(raw);
+		values[5] = CStringGetTextDatum((segno == active && active_exists) ? "active" : "finished");
+		segment_reader_close(&rd);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	table_close(rel, AccessShareLock);
+	return (Datum) 0;
+}

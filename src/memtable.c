@@ -1,0 +1,697 @@
+/*-------------------------------------------------------------------------
+ *
+ * memtable.c
+ *	  The shared-memory memtables: the table hash, the DSA area of batches,
+ *	  appending, eviction, the scan's copy, and the dump at clean shutdown.
+ *
+ * All memtables share one DSA area created in place in the main shared
+ * memory segment with its size limited to spillpool.memory, so together they
+ * can never exceed it.  Each table's batches form a FIFO list; a batch leaves
+ * memory (oldest first) when the table passes its memory_limit or the area
+ * is full.  A batch whose transaction writes it to a segment at COMMIT
+ * (durability 'commit') is "owner_writes": nobody else writes or frees it
+ * until its owner marks it on disk or aborted.  Other batches are written out
+ * by whichever backend needs the room.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/shmem.h"
+#include "utils/memutils.h"
+#include "utils/wait_event.h"
+
+#include "spillpool.h"
+
+SpillShared *spill_shared = NULL;
+static HTAB *spill_table_hash = NULL;
+static dsa_area *postmaster_area = NULL;
+static dsa_area *backend_area = NULL;
+
+static void memtable_shutdown_callback(int code, Datum arg);
+
+/* Bytes of DSA area configured by spillpool.memory. */
+static Size
+memtable_dsa_size(void)
+{
+	return (Size) spillpool_memory_mb * 1024 * 1024;
+}
+
+/* Shared memory to request: globals, the table hash and the DSA area. */
+Size
+memtable_shmem_size(void)
+{
+	Size		size = MAXALIGN(sizeof(SpillShared));
+
+	size = add_size(size, memtable_dsa_size());
+	size = add_size(size, hash_estimate_size(spillpool_max_tables, sizeof(SpillTable)));
+	return size;
+}
+
+static char *
+memtable_dsa_place(void)
+{
+	return (char *) spill_shared + MAXALIGN(sizeof(SpillShared));
+}
+
+/*
+ * Creates (postmaster) or finds the shared state.  Runs in every process
+ * that attaches shared memory.
+ */
+void
+memtable_shmem_init(void)
+{
+	bool		found;
+	HASHCTL		info;
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	spill_shared = ShmemInitStruct("spillpool",
+								   MAXALIGN(sizeof(SpillShared)) + memtable_dsa_size(),
+								   &found);
+	if (!found)
+	{
+		dsa_area   *area;
+
+		spill_shared->hash_lock = &(GetNamedLWLockTranche("spillpool"))->lock;
+		pg_atomic_init_u64(&spill_shared->disk_bytes, 0);
+		spill_shared->table_tranche = LWLockNewTrancheId();
+		spill_shared->dsa_tranche = LWLockNewTrancheId();
+		spill_shared->dsa_size = memtable_dsa_size();
+		area = dsa_create_in_place(memtable_dsa_place(), spill_shared->dsa_size,
+								   spill_shared->dsa_tranche, NULL);
+		dsa_set_size_limit(area, spill_shared->dsa_size);
+		dsa_pin(area);
+		postmaster_area = area;
+	}
+
+	memset(&info, 0, sizeof(info));
+	info.keysize = sizeof(SpillTableKey);
+	info.entrysize = sizeof(SpillTable);
+	spill_table_hash = ShmemInitHash("spillpool tables",
+									 spillpool_max_tables, spillpool_max_tables,
+									 &info, HASH_ELEM | HASH_BLOBS);
+	LWLockRelease(AddinShmemInitLock);
+
+	LWLockRegisterTranche(spill_shared->table_tranche, "spillpool_table");
+	LWLockRegisterTranche(spill_shared->dsa_tranche, "spillpool_memtable");
+
+	if (!IsUnderPostmaster)
+		on_shmem_exit(memtable_shutdown_callback, (Datum) 0);
+}
+
+/* The DSA area of memtable batches, attached on first use in a backend. */
+dsa_area *
+memtable_area(void)
+{
+	if (!IsUnderPostmaster)
+		return postmaster_area;
+	if (backend_area == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		backend_area = dsa_attach_in_place(memtable_dsa_place(), NULL);
+		dsa_pin_mapping(backend_area);
+		MemoryContextSwitchTo(old);
+	}
+	return backend_area;
+}
+
+/*
+ * Finds a table's shared entry, creating an empty one when asked.  The
+ * caller loads the on-disk state (segment_load) before using a new entry.
+ */
+SpillTable *
+spilltable_lookup(Oid dbid, Oid relfilenode, bool create)
+{
+	SpillTableKey key;
+	SpillTable *tab;
+	bool		found;
+
+	spillpool_require_preload();
+	key.dbid = dbid;
+	key.relfilenode = relfilenode;
+
+	LWLockAcquire(spill_shared->hash_lock, LW_SHARED);
+	tab = hash_search(spill_table_hash, &key, HASH_FIND, NULL);
+	LWLockRelease(spill_shared->hash_lock);
+	if (tab || !create)
+		return tab;
+
+	LWLockAcquire(spill_shared->hash_lock, LW_EXCLUSIVE);
+	tab = hash_search(spill_table_hash, &key, HASH_ENTER_NULL, &found);
+	if (tab == NULL)
+	{
+		LWLockRelease(spill_shared->hash_lock);
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("too many spillpool tables in use"),
+				 errdetail("spillpool.max_tables is %d.", spillpool_max_tables),
+				 errhint("Raise spillpool.max_tables and restart the server.")));
+	}
+	if (!found)
+	{
+		memset((char *) tab + sizeof(SpillTableKey), 0,
+			   sizeof(SpillTable) - sizeof(SpillTableKey));
+		tab->mem_head = InvalidDsaPointer;
+		tab->mem_tail = InvalidDsaPointer;
+		tab->next_seq = 1;
+		tab->seg_first = 1;
+		tab->seg_active = 1;
+		tab->synced_seg = 1;
+		tab->memory_limit = (int64) spillpool_default_memory_limit_kb * 1024;
+		tab->max_file_size = (int64) spillpool_default_max_file_size_kb * 1024;
+		tab->spill_codec = spillpool_default_spill_codec;
+		tab->compression_level = spillpool_default_compression_level;
+		tab->durability = spillpool_default_durability;
+		LWLockInitialize(&tab->lock, spill_shared->table_tranche);
+		LWLockInitialize(&tab->write_lock, spill_shared->table_tranche);
+		LWLockInitialize(&tab->sync_lock, spill_shared->table_tranche);
+		ConditionVariableInit(&tab->batch_cv);
+	}
+	LWLockRelease(spill_shared->hash_lock);
+	return tab;
+}
+
+/*
+ * The shared entry of an open spillpool relation, with its on-disk state
+ * loaded.  With create = false returns NULL for a table never written since
+ * startup and with no files.
+ */
+SpillTable *
+spilltable_for_rel(Relation rel, bool create)
+{
+	SpillTable *tab;
+
+	tab = spilltable_lookup(MyDatabaseId, rel->rd_node.relNode, true);
+	if (!tab->loaded)
+		segment_load(tab);
+	(void) create;
+	return tab;
+}
+
+/* Copies the options a backend resolved into the shared entry. */
+void
+spilltable_refresh_options(SpillTable *tab, Relation rel, const SpillOptions *opts)
+{
+	if (tab->relid == RelationGetRelid(rel) &&
+		tab->max_disk_size == opts->max_disk_size &&
+		tab->spill_codec == opts->spill_codec &&
+		tab->compression_level == opts->compression_level &&
+		tab->durability == opts->durability &&
+		tab->memory_limit == opts->memory_limit &&
+		tab->max_file_size == opts->max_file_size)
+		return;
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	tab->relid = RelationGetRelid(rel);
+	tab->spill_codec = opts->spill_codec;
+	tab->max_disk_size = opts->max_disk_size;
+	tab->compression_level = opts->compression_level;
+	tab->durability = opts->durability;
+	tab->memory_limit = opts->memory_limit;
+	tab->max_file_size = opts->max_file_size;
+	LWLockRelease(&tab->lock);
+}
+
+/* Frees every batch of a table; the caller holds tab->lock exclusively. */
+static void
+memtable_free_all_locked(SpillTable *tab)
+{
+	dsa_area   *area = memtable_area();
+	dsa_pointer dp = tab->mem_head;
+
+	while (DsaPointerIsValid(dp))
+	{
+		MemBatch   *b = dsa_get_address(area, dp);
+		dsa_pointer next = b->next;
+
+		dsa_free(area, dp);
+		dp = next;
+	}
+	tab->mem_head = tab->mem_tail = InvalidDsaPointer;
+	tab->mem_bytes = tab->mem_rows = tab->mem_batches = 0;
+}
+
+/*
+ * Drops a table's shared entry after its files are gone (DROP or TRUNCATE
+ * committed).  The caller holds AccessExclusiveLock on the relation or the
+ * table no longer exists, so nobody else uses the entry.
+ */
+void
+spilltable_forget(Oid dbid, Oid relfilenode)
+{
+	SpillTable *tab = spilltable_lookup(dbid, relfilenode, false);
+	SpillTableKey key;
+
+	if (tab == NULL)
+		return;
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	memtable_free_all_locked(tab);
+	pg_atomic_sub_fetch_u64(&spill_shared->disk_bytes,
+							(uint64) (tab->seg_bytes + tab->reserved_bytes));
+	LWLockRelease(&tab->lock);
+
+	key.dbid = dbid;
+	key.relfilenode = relfilenode;
+	LWLockAcquire(spill_shared->hash_lock, LW_EXCLUSIVE);
+	hash_search(spill_table_hash, &key, HASH_REMOVE, NULL);
+	LWLockRelease(spill_shared->hash_lock);
+}
+
+/* Drops the entries of every table of a dropped database. */
+void
+spilltable_forget_database(Oid dbid)
+{
+	HASH_SEQ_STATUS status;
+	SpillTable *tab;
+	Oid		   *relfilenodes;
+	int			n = 0;
+	int			i;
+
+	relfilenodes = palloc(sizeof(Oid) * spillpool_max_tables);
+	LWLockAcquire(spill_shared->hash_lock, LW_SHARED);
+	hash_seq_init(&status, spill_table_hash);
+	while ((tab = hash_seq_search(&status)) != NULL)
+		if (tab->key.dbid == dbid && n < spillpool_max_tables)
+			relfilenodes[n++] = tab->key.relfilenode;
+	LWLockRelease(spill_shared->hash_lock);
+	for (i = 0; i < n; i++)
+		spilltable_forget(dbid, relfilenodes[i]);
+	pfree(relfilenodes);
+}
+
+/*
+ * Writes the oldest batch that is neither on disk nor owned by a committing
+ * transaction to the table's active segment.  Returns false when there is
+ * no such batch.  Holds write_lock across the append so that batches reach
+ * the segment in FIFO order.
+ */
+static bool
+memtable_write_out_oldest(SpillTable *tab)
+{
+	dsa_area   *area = memtable_area();
+	dsa_pointer dp;
+	MemBatch   *b = NULL;
+	SegmentBlock blk;
+	uint32		end_seg;
+	int64		end_off;
+
+	LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	for (dp = tab->mem_head; DsaPointerIsValid(dp); dp = b->next)
+	{
+		b = dsa_get_address(area, dp);
+		if (b->on_disk || b->aborted || b->writing)
+			continue;
+		if (b->owner_writes)
+		{
+			b = NULL;			/* must not overtake an unfinished commit */
+			break;
+		}
+		break;
+	}
+	if (!DsaPointerIsValid(dp) || b == NULL)
+	{
+		LWLockRelease(&tab->lock);
+		LWLockRelease(&tab->write_lock);
+		return false;
+	}
+	b->writing = true;
+	LWLockRelease(&tab->lock);
+
+	PG_TRY();
+	{
+		segment_build_block(&blk, tab->spill_codec, tab->compression_level,
+							MEMBATCH_DATA(b), b->data_len, b->nrows, b->fxid,
+							b->seq, b->committed ? SEGMENT_BLOCK_COMMITTED : 0);
+		segment_append_blocks(tab, &blk, 1, SEGMENT_APPEND_CHECK_QUOTA,
+							  &end_seg, &end_off);
+	}
+	PG_CATCH();
+	{
+		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+		b->writing = false;
+		LWLockRelease(&tab->lock);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	pfree(blk.buf);
+
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	b->writing = false;
+	b->on_disk = true;
+	LWLockRelease(&tab->lock);
+	LWLockRelease(&tab->write_lock);
+	ConditionVariableBroadcast(&tab->batch_cv);
+	return true;
+}
+
+/*
+ * Frees batches from the head while they are safely elsewhere (on disk or
+ * aborted).  Returns the bytes freed.  Caller holds tab->lock exclusively.
+ */
+static int64
+memtable_free_head_locked(SpillTable *tab, int64 want)
+{
+	dsa_area   *area = memtable_area();
+	int64		freed = 0;
+
+	while (DsaPointerIsValid(tab->mem_head) && freed < want)
+	{
+		MemBatch   *b = dsa_get_address(area, tab->mem_head);
+		dsa_pointer dp = tab->mem_head;
+		int64		sz = MAXALIGN(sizeof(MemBatch)) + b->data_len;
+
+		if (!(b->on_disk || b->aborted) || b->writing)
+			break;
+		tab->mem_head = b->next;
+		if (!DsaPointerIsValid(tab->mem_head))
+			tab->mem_tail = InvalidDsaPointer;
+		tab->mem_bytes -= sz;
+		tab->mem_rows -= b->nrows;
+		tab->mem_batches--;
+		dsa_free(area, dp);
+		freed += sz;
+	}
+	return freed;
+}
+
+/*
+ * Makes room for "need" more bytes in a table's memtable, oldest batches
+ * first.  With force, frees everything it can (the area is full).  Waits
+ * briefly for a committing owner to finish writing its batch.
+ */
+static void
+memtable_make_room(SpillTable *tab, int64 need, bool force)
+{
+	int			waits = 0;
+
+	for (;;)
+	{
+		MemBatch   *head;
+		bool		owner_busy;
+
+		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+		if (!force && tab->mem_bytes + need <= tab->memory_limit)
+		{
+			LWLockRelease(&tab->lock);
+			return;
+		}
+		memtable_free_head_locked(tab, force ? PG_INT64_MAX :
+								  tab->mem_bytes + need - tab->memory_limit);
+		if ((!force && tab->mem_bytes + need <= tab->memory_limit) ||
+			!DsaPointerIsValid(tab->mem_head))
+		{
+			LWLockRelease(&tab->lock);
+			return;
+		}
+		head = dsa_get_address(memtable_area(), tab->mem_head);
+		owner_busy = head->owner_writes || head->writing;
+		LWLockRelease(&tab->lock);
+
+		if (owner_busy || !memtable_write_out_oldest(tab))
+		{
+			/* someone else is writing the head out; wait for it, a little */
+			if (waits++ >= 50)
+				return;			/* overshoot rather than stall ingest */
+			ConditionVariableTimedSleep(&tab->batch_cv, 10, PG_WAIT_EXTENSION);
+			ConditionVariableCancelSleep();
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * Appends a committed transaction's rows to the memtable as one batch,
+ * tagged with its xid.  Called at PRE_COMMIT, so scans find the rows before
+ * the transaction commits and decide visibility as heap does for xmin.
+ * Returns NULL when the rows cannot be held in memory (the caller then
+ * writes them to a segment directly).
+ */
+MemBatch *
+memtable_append(SpillTable *tab, FullTransactionId fxid, const char *data,
+				uint32 data_len, uint32 nrows, uint64 *seq)
+{
+	dsa_area   *area = memtable_area();
+	int64		need = MAXALIGN(sizeof(MemBatch)) + data_len;
+	dsa_pointer dp;
+	MemBatch   *b;
+
+	if (need > tab->memory_limit)
+		return NULL;
+	memtable_make_room(tab, need, false);
+	dp = dsa_allocate_extended(area, need, DSA_ALLOC_NO_OOM);
+	if (!DsaPointerIsValid(dp))
+	{
+		memtable_make_room(tab, need, true);
+		dp = dsa_allocate_extended(area, need, DSA_ALLOC_NO_OOM);
+		if (!DsaPointerIsValid(dp))
+			return NULL;
+	}
+	b = dsa_get_address(area, dp);
+	memset(b, 0, sizeof(MemBatch));
+	b->next = InvalidDsaPointer;
+	b->fxid = fxid;
+	b->nrows = nrows;
+	b->data_len = data_len;
+	b->owner_writes = (tab->durability == SPILL_DURABILITY_COMMIT);
+	memcpy(MEMBATCH_DATA(b), data, data_len);
+
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	b->seq = tab->next_seq++;
+	if (DsaPointerIsValid(tab->mem_tail))
+		((MemBatch *) dsa_get_address(area, tab->mem_tail))->next = dp;
+	else
+		tab->mem_head = dp;
+	tab->mem_tail = dp;
+	tab->mem_bytes += need;
+	tab->mem_rows += nrows;
+	tab->mem_batches++;
+	LWLockRelease(&tab->lock);
+
+	*seq = b->seq;
+	return b;
+}
+
+/*
+ * Records what became of a batch its owner wrote or abandoned.  Only the
+ * owner of an owner_writes batch calls this, and such a batch is not freed
+ * before it does, so the pointer is still valid.
+ */
+void
+memtable_mark_batch(SpillTable *tab, MemBatch *b, bool committed, bool aborted,
+					bool on_disk)
+{
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	if (committed)
+		b->committed = true;
+	if (aborted)
+		b->aborted = true;
+	if (on_disk)
+		b->on_disk = true;
+	b->owner_writes = false;
+	LWLockRelease(&tab->lock);
+	ConditionVariableBroadcast(&tab->batch_cv);
+}
+
+/*
+ * Writes every batch not yet on disk to the segment, so that rows written
+ * straight to a segment afterwards come after them (FIFO).  Batches whose
+ * owners are still committing are written by those owners.
+ */
+void
+memtable_spill_all(SpillTable *tab)
+{
+	while (memtable_write_out_oldest(tab))
+		CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * Copies a table's memtable for a scan, together with the segment range
+ * that existed at the same moment.  The copy is consistent: a batch is
+ * either in it, or (evicted earlier) inside [seg_first, seg_end/end_off].
+ */
+void
+memtable_copy(SpillTable *tab, MemtableCopy *copy, uint32 *seg_first,
+			  uint32 *seg_end, int64 *seg_end_off)
+{
+	dsa_area   *area = memtable_area();
+	dsa_pointer dp;
+	char	   *buf;
+	int			i = 0;
+
+	LWLockAcquire(&tab->lock, LW_SHARED);
+	copy->nbatches = (int) tab->mem_batches;
+	copy->seqs = palloc(sizeof(uint64) * (copy->nbatches + 1));
+	copy->fxids = palloc(sizeof(FullTransactionId) * (copy->nbatches + 1));
+	copy->committed = palloc(sizeof(bool) * (copy->nbatches + 1));
+	copy->consumed = palloc0(sizeof(bool) * (copy->nbatches + 1));
+	copy->data = palloc(sizeof(char *) * (copy->nbatches + 1));
+	copy->data_len = palloc(sizeof(uint32) * (copy->nbatches + 1));
+	copy->nrows = palloc(sizeof(uint32) * (copy->nbatches + 1));
+	buf = palloc(Max(tab->mem_bytes, 1));
+	for (dp = tab->mem_head; DsaPointerIsValid(dp); dp = ((MemBatch *) dsa_get_address(area, dp))->next)
+	{
+		MemBatch   *b = dsa_get_address(area, dp);
+
+		if (b->aborted)
+		{
+			copy->nbatches--;
+			continue;
+		}
+		copy->seqs[i] = b->seq;
+		copy->fxids[i] = b->fxid;
+		copy->committed[i] = b->committed;
+		copy->data[i] = buf;
+		copy->data_len[i] = b->data_len;
+		copy->nrows[i] = b->nrows;
+		memcpy(buf, MEMBATCH_DATA(b), b->data_len);
+		buf += b->data_len;
+		i++;
+	}
+	*seg_first = tab->seg_first;
+	*seg_end = tab->seg_active;
+	*seg_end_off = tab->seg_active_exists ? tab->seg_active_size : 0;
+	LWLockRelease(&tab->lock);
+}
+
+/* Index of the batch with this seq in a copy, or -1. */
+int
+memtable_copy_find(MemtableCopy *copy, uint64 seq)
+{
+	int			lo = 0,
+				hi = copy->nbatches - 1;
+
+	if (seq == 0)
+		return -1;
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (copy->seqs[mid] == seq)
+			return mid;
+		if (copy->seqs[mid] < seq)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/*
+ * At a clean shutdown the postmaster writes every memtable batch that is not
+ * on disk (durability 'none' tables) to its segment, so a restart loses
+ * nothing.  Every transaction has ended by then: a batch not marked aborted
+ * committed.  Nothing is written after a crash (code != 0).
+ */
+void
+memtable_shutdown_dump(void)
+{
+	HASH_SEQ_STATUS status;
+	SpillTable *tab;
+	dsa_area   *area = memtable_area();
+
+	if (area == NULL || spill_table_hash == NULL)
+		return;
+	hash_seq_init(&status, spill_table_hash);
+	while ((tab = hash_seq_search(&status)) != NULL)
+	{
+		dsa_pointer dp;
+		uint32		end_seg = 0;
+		int64		end_off = 0;
+		bool		wrote = false;
+
+		if (!tab->loaded || tab->dropped)
+			continue;
+		for (dp = tab->mem_head; DsaPointerIsValid(dp);
+			 dp = ((MemBatch *) dsa_get_address(area, dp))->next)
+		{
+			MemBatch   *b = dsa_get_address(area, dp);
+			SegmentBlock blk;
+
+			if (b->on_disk || b->aborted)
+				continue;
+			segment_build_block(&blk, tab->spill_codec, tab->compression_level,
+								MEMBATCH_DATA(b), b->data_len, b->nrows, b->fxid,
+								b->seq, SEGMENT_BLOCK_COMMITTED);
+			LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
+			segment_append_blocks(tab, &blk, 1, 0, &end_seg, &end_off);
+			LWLockRelease(&tab->write_lock);
+			pfree(blk.buf);
+			b->on_disk = true;
+			wrote = true;
+		}
+		if (wrote)
+			segment_sync_to(tab, end_seg, end_off, false);
+	}
+}
+
+/* on_shmem_exit callback of the postmaster. */
+static void
+memtable_shutdown_callback(int code, Datum arg)
+{
+	if (code != 0)
+		return;
+	PG_TRY();
+	{
+		memtable_shutdown_dump();
+	}
+	PG_CATCH();
+	{
+		EmitErrorReport();
+		FlushErrorState();
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Syncs every table whose segment data is written but not yet fsynced (left
+ * so by commits with synchronous_commit = off).  Called by the worker.
+ */
+void
+memtable_sync_all(void)
+{
+	HASH_SEQ_STATUS status;
+	SpillTable *tab;
+	SpillTableKey *keys;
+	int			n = 0;
+	int			i;
+
+	keys = palloc(sizeof(SpillTableKey) * spillpool_max_tables);
+	LWLockAcquire(spill_shared->hash_lock, LW_SHARED);
+	hash_seq_init(&status, spill_table_hash);
+	while ((tab = hash_seq_search(&status)) != NULL)
+	{
+		bool		behind;
+
+		LWLockAcquire(&tab->lock, LW_SHARED);
+		behind = tab->loaded && tab->seg_active_exists &&
+			(tab->synced_seg < tab->seg_active ||
+			 (tab->synced_seg == tab->seg_active && tab->synced_off < tab->seg_active_size));
+		LWLockRelease(&tab->lock);
+		if (behind && n < spillpool_max_tables)
+			keys[n++] = tab->key;
+	}
+	LWLockRelease(spill_shared->hash_lock);
+
+	for (i = 0; i < n; i++)
+	{
+		tab = spilltable_lookup(keys[i].dbid, keys[i].relfilenode, false);
+		if (tab == NULL)
+			continue;
+		PG_TRY();
+		{
+			segment_sync_to(tab, tab->seg_active, tab->seg_active_size, false);
+			segment_forget_files(keys[i].dbid, keys[i].relfilenode);
+		}
+		PG_CATCH();
+		{
+			EmitErrorReport();
+			FlushErrorState();
+		}
+		PG_END_TRY();
+	}
+	pfree(keys);
+}

@@ -1,0 +1,182 @@
+/*-------------------------------------------------------------------------
+ *
+ * options.c
+ *	  Per-table options: reading spillpool.table_options, falling back to the
+ *	  spillpool.default_* settings, and caching the result per backend.
+ *
+ * The options live in a catalog table of the extension, so they are
+ * transactional and pg_dump carries them (pg_extension_config_dump).  A NULL
+ * column means "the default".  spillpool.alter_table invalidates the
+ * relation's relcache entry, which drops every backend's cached copy.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "spillpool.h"
+
+typedef struct OptionsCacheEntry
+{
+	Oid			relid;
+	SpillOptions opts;
+} OptionsCacheEntry;
+
+static HTAB *options_cache = NULL;
+
+/* Relcache invalidation: forget cached options of that relation (or all). */
+static void
+options_relcache_callback(Datum arg, Oid relid)
+{
+	if (options_cache == NULL)
+		return;
+	if (OidIsValid(relid))
+		hash_search(options_cache, &relid, HASH_REMOVE, NULL);
+	else
+	{
+		hash_destroy(options_cache);
+		options_cache = NULL;
+	}
+}
+
+/* Registers the invalidation callback; called from _PG_init. */
+void
+options_init(void)
+{
+	CacheRegisterRelcacheCallback(options_relcache_callback, (Datum) 0);
+}
+
+/* Drops this backend's cached options of a relation. */
+void
+options_invalidate(Oid relid)
+{
+	options_relcache_callback((Datum) 0, relid);
+}
+
+/* The defaults, from the spillpool.default_* settings. */
+static void
+options_defaults(SpillOptions *opts)
+{
+	opts->memory_limit = (int64) spillpool_default_memory_limit_kb * 1024;
+	opts->max_file_size = (int64) spillpool_default_max_file_size_kb * 1024;
+	opts->spill_codec = (SpillCodec) spillpool_default_spill_codec;
+	opts->shard_codec = (SpillCodec) spillpool_default_shard_codec;
+	opts->compression_level = spillpool_default_compression_level;
+	opts->flush_rows = spillpool_default_flush_rows;
+	opts->flush_bytes = (int64) spillpool_default_flush_bytes_kb * 1024;
+	opts->flush_interval_ms = (int64) spillpool_default_flush_interval_s * 1000;
+	opts->max_disk_size = spillpool_default_max_disk_size_mb < 0 ? -1 :
+		(int64) spillpool_default_max_disk_size_mb * 1024 * 1024;
+	opts->durability = (SpillDurability) spillpool_default_durability;
+}
+
+/*
+ * Reads the row of spillpool.table_options for a relation over SPI and
+ * overrides the defaults with its non-NULL columns.
+ */
+static void
+options_read_catalog(Oid relid, SpillOptions *opts)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1];
+	int			rc;
+
+	args[0] = ObjectIdGetDatum(relid);
+	SPI_connect();
+	rc = SPI_execute_with_args("SELECT memory_limit, max_file_size, spill_compression, "
+							   "shard_compression, compression_level, flush_rows, flush_bytes, "
+							   "(extract(epoch FROM flush_interval) * 1000)::bigint, "
+							   "max_disk_size, durability "
+							   "FROM spillpool.table_options WHERE relid = $1",
+							   1, argtypes, args, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read spillpool.table_options: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 1)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		d;
+		SpillCodec	codec;
+
+		d = SPI_getbinval(tup, desc, 1, &isnull);
+		if (!isnull)
+			opts->memory_limit = DatumGetInt64(d);
+		d = SPI_getbinval(tup, desc, 2, &isnull);
+		if (!isnull)
+			opts->max_file_size = DatumGetInt64(d);
+		d = SPI_getbinval(tup, desc, 3, &isnull);
+		if (!isnull && codec_from_name(TextDatumGetCString(d), &codec))
+			opts->spill_codec = codec;
+		d = SPI_getbinval(tup, desc, 4, &isnull);
+		if (!isnull && codec_from_name(TextDatumGetCString(d), &codec))
+			opts->shard_codec = codec;
+		d = SPI_getbinval(tup, desc, 5, &isnull);
+		if (!isnull)
+			opts->compression_level = DatumGetInt32(d);
+		d = SPI_getbinval(tup, desc, 6, &isnull);
+		if (!isnull)
+			opts->flush_rows = DatumGetInt64(d);
+		d = SPI_getbinval(tup, desc, 7, &isnull);
+		if (!isnull)
+			opts->flush_bytes = DatumGetInt64(d);
+		d = SPI_getbinval(tup, desc, 8, &isnull);
+		if (!isnull)
+			opts->flush_interval_ms = DatumGetInt64(d);
+		d = SPI_getbinval(tup, desc, 9, &isnull);
+		if (!isnull)
+			opts->max_disk_size = DatumGetInt64(d);
+		d = SPI_getbinval(tup, desc, 10, &isnull);
+		if (!isnull)
+			opts->durability = strcmp(TextDatumGetCString(d), "none") == 0 ?
+				SPILL_DURABILITY_NONE : SPILL_DURABILITY_COMMIT;
+	}
+	SPI_finish();
+}
+
+/*
+ * The effective options of a relation, from this backend's cache when it
+ * has them.
+ */
+void
+options_get(Relation rel, SpillOptions *opts)
+{
+	Oid			relid = RelationGetRelid(rel);
+	OptionsCacheEntry *ent;
+	bool		found;
+
+	if (options_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(OptionsCacheEntry);
+		ctl.hcxt = CacheMemoryContext;
+		options_cache = hash_create("spillpool options", 64, &ctl,
+									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	ent = hash_search(options_cache, &relid, HASH_FIND, &found);
+	if (found)
+	{
+		*opts = ent->opts;
+		return;
+	}
+	options_defaults(opts);
+	options_read_catalog(relid, opts);
+	/* the SPI call may have processed an invalidation that reset the cache */
+	if (options_cache != NULL)
+	{
+		ent = hash_search(options_cache, &relid, HASH_ENTER, NULL);
+		ent->opts = *opts;
+	}
+}

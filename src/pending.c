@@ -1,0 +1,673 @@
+/*-------------------------------------------------------------------------
+ *
+ * pending.c
+ *	  The current transaction's rows: collecting them, spilling them to a
+ *	  private file, savepoints, and handing them over at commit.
+ *
+ * Rows inserted by a transaction stay in backend memory until it commits.
+ * When a table's buffer passes its limit the rows are compressed into blocks
+ * of a private file in the table's seg/ directory (tmp-<pid>-<n>.seg), so a
+ * COPY of any size holds little memory.  Savepoints record how far the buffer
+ * and the file reached; rolling one back cuts both back to that point.
+ *
+ * At PRE_COMMIT (pending_pre_commit) a small transaction's rows become one
+ * memtable batch, tagged with its xid, and with durability 'commit' its block
+ * is compressed and its disk space reserved so that the write after the
+ * commit record (pending_commit) cannot fail for want of quota.  A large
+ * transaction's private file is renamed into the segment sequence instead;
+ * its blocks are decided by the commit log, so its commit record is flushed.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <unistd.h>
+
+#include "access/detoast.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/fd.h"
+#include "utils/memutils.h"
+#include "utils/wait_event.h"
+
+#include "spillpool.h"
+
+/* Where a savepoint found a table's pending rows. */
+typedef struct PendingMark
+{
+	SubTransactionId subid;
+	int64		buf_used;
+	int64		buf_rows;
+	int64		file_size;
+	int64		file_rows;
+	int64		file_raw;
+} PendingMark;
+
+struct PendingTable
+{
+	Oid			relid;
+	Oid			relfilenode;
+	SpillOptions opts;
+	SpillTable *tab;
+	FullTransactionId fxid;
+
+	char	   *buf;			/* row records, newest rows */
+	int64		buf_used;
+	int64		buf_cap;
+	int64		buf_rows;
+	int64		buf_limit;		/* flush to the private file past this */
+
+	char		path[MAXPGPATH];	/* private file, older rows */
+	File		file;
+	bool		has_file;
+	int64		file_size;
+	int64		file_rows;
+	int64		file_raw;
+	int64		file_reserved;	/* quota reserved for the file */
+
+	PendingMark *marks;
+	int			nmarks;
+	int			marks_cap;
+
+	/* set at PRE_COMMIT for the write after commit */
+	MemBatch   *batch;
+	SegmentBlock commit_block;
+	bool		has_commit_block;
+	int64		commit_reserved;
+};
+
+static List *pending_tables = NIL;
+static MemoryContext pending_cxt = NULL;
+static MemoryContext row_cxt = NULL;
+
+/* True if this transaction inserted into any spillpool table. */
+bool
+pending_any(void)
+{
+	return pending_tables != NIL;
+}
+
+/*
+ * The pending state of a relation in this transaction, created on the first
+ * insert.  Creating it assigns the transaction id: stored rows carry it.
+ */
+PendingTable *
+pending_for_rel(Relation rel, bool create)
+{
+	ListCell   *lc;
+	PendingTable *pt;
+	MemoryContext old;
+
+	foreach(lc, pending_tables)
+	{
+		pt = lfirst(lc);
+		if (pt->relid == RelationGetRelid(rel) && pt->relfilenode == rel->rd_node.relNode)
+			return pt;
+	}
+	if (!create)
+		return NULL;
+
+	if (pending_cxt == NULL)
+		pending_cxt = AllocSetContextCreate(TopTransactionContext,
+											"spillpool pending rows",
+											ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(pending_cxt);
+	pt = palloc0(sizeof(PendingTable));
+	pt->relid = RelationGetRelid(rel);
+	pt->relfilenode = rel->rd_node.relNode;
+	options_get(rel, &pt->opts);
+	pt->tab = spilltable_for_rel(rel, true);
+	spilltable_refresh_options(pt->tab, rel, &pt->opts);
+	pt->fxid = GetTopFullTransactionId();
+	pt->buf_limit = Min(pt->opts.memory_limit, 16 * 1024 * 1024);
+	pt->buf_cap = Min(pt->buf_limit, 64 * 1024) + SEGMENT_BLOCK_RAW_TARGET;
+	pt->buf = MemoryContextAllocHuge(pending_cxt, pt->buf_cap);
+	pt->file = -1;
+	pending_tables = lappend(pending_tables, pt);
+	MemoryContextSwitchTo(old);
+	return pt;
+}
+
+/* True if this transaction has uncommitted rows in the relation. */
+bool
+pending_has_rows(Relation rel)
+{
+	PendingTable *pt = pending_for_rel(rel, false);
+
+	return pt != NULL && (pt->buf_rows > 0 || pt->file_rows > 0);
+}
+
+/*
+ * Appends a run of buffered row records to the private file as one block,
+ * creating the file on first use.  Quota is checked for every block.
+ */
+static void
+pending_write_file_block(PendingTable *pt, const char *data, int64 len, int64 nrows)
+{
+	SegmentBlock blk;
+	int			rc;
+
+	if (len == 0)
+		return;
+	if (!pt->has_file)
+	{
+		segment_private_path(pt->path, MyDatabaseId, pt->relfilenode);
+		pt->file = PathNameOpenFile(pt->path, O_RDWR | O_CREAT | O_EXCL | PG_BINARY);
+		if (pt->file < 0)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not create spillpool file \"%s\": %m", pt->path)));
+		pt->has_file = true;
+	}
+	segment_build_block(&blk, pt->opts.spill_codec, pt->opts.compression_level,
+						data, (uint32) len, (uint32) nrows, pt->fxid, 0, 0);
+	segment_reserve_quota(pt->tab, (int64) blk.len);
+	pt->file_reserved += blk.len;
+	rc = FileWrite(pt->file, blk.buf, blk.len, pt->file_size, WAIT_EVENT_DATA_FILE_WRITE);
+	if (rc != (int) blk.len)
+	{
+		int			save_errno = (rc < 0) ? errno : ENOSPC;
+
+		(void) FileTruncate(pt->file, pt->file_size, WAIT_EVENT_DATA_FILE_TRUNCATE);
+		errno = save_errno;
+		ereport(ERROR,
+				(save_errno == ENOSPC ? errcode(ERRCODE_DISK_FULL) : errcode_for_file_access(),
+				 errmsg("could not write spillpool file \"%s\": %m", pt->path)));
+	}
+	pt->file_size += blk.len;
+	pt->file_rows += nrows;
+	pt->file_raw += len;
+	pfree(blk.buf);
+}
+
+/*
+ * Moves the in-memory rows to the private file in blocks of about
+ * SEGMENT_BLOCK_RAW_TARGET bytes.  Block boundaries are placed at every
+ * savepoint mark that points into the buffer, and those marks are moved to
+ * the file, so rolling back a savepoint can still cut exactly.
+ */
+static void
+pending_flush_buffer(PendingTable *pt)
+{
+	int64		pos = 0;
+	int			m = 0;
+
+	while (m < pt->nmarks && pt->marks[m].file_size < pt->file_size)
+		m++;
+	while (pos < pt->buf_used)
+	{
+		int64		end = pos;
+		int64		rows = 0;
+		int64		stop = pt->buf_used;
+
+		/* the next mark into the buffer bounds this block */
+		while (m < pt->nmarks && pt->marks[m].buf_used <= pos)
+		{
+			pt->marks[m].file_size = pt->file_size;
+			pt->marks[m].file_rows = pt->file_rows;
+			pt->marks[m].file_raw = pt->file_raw;
+			pt->marks[m].buf_used = 0;
+			pt->marks[m].buf_rows = 0;
+			m++;
+		}
+		if (m < pt->nmarks)
+			stop = pt->marks[m].buf_used;
+
+		while (end < stop && end - pos < SEGMENT_BLOCK_RAW_TARGET)
+		{
+			SpillRowHeader *h = (SpillRowHeader *) (pt->buf + end);
+
+			end += ROW_RECORD_SIZE(h->len);
+			rows++;
+		}
+		pending_write_file_block(pt, pt->buf + pos, end - pos, rows);
+		pos = end;
+	}
+	for (; m < pt->nmarks; m++)
+	{
+		pt->marks[m].file_size = pt->file_size;
+		pt->marks[m].file_rows = pt->file_rows;
+		pt->marks[m].file_raw = pt->file_raw;
+		pt->marks[m].buf_used = 0;
+		pt->marks[m].buf_rows = 0;
+	}
+	pt->buf_used = 0;
+	pt->buf_rows = 0;
+}
+
+/* Records where the current subtransaction starts, once per table. */
+static void
+pending_push_mark(PendingTable *pt)
+{
+	SubTransactionId subid = GetCurrentSubTransactionId();
+	PendingMark *mk;
+
+	if (subid == TopSubTransactionId)
+		return;
+	if (pt->nmarks > 0 && pt->marks[pt->nmarks - 1].subid == subid)
+		return;
+	if (pt->nmarks == pt->marks_cap)
+	{
+		pt->marks_cap = Max(8, pt->marks_cap * 2);
+		if (pt->marks)
+			pt->marks = repalloc(pt->marks, sizeof(PendingMark) * pt->marks_cap);
+		else
+			pt->marks = MemoryContextAlloc(pending_cxt, sizeof(PendingMark) * pt->marks_cap);
+	}
+	mk = &pt->marks[pt->nmarks++];
+	mk->subid = subid;
+	mk->buf_used = pt->buf_used;
+	mk->buf_rows = pt->buf_rows;
+	mk->file_size = pt->file_size;
+	mk->file_rows = pt->file_rows;
+	mk->file_raw = pt->file_raw;
+}
+
+/*
+ * Stores one row of the slot as a row record: external TOAST values are
+ * fetched, so the row is whole and needs no catalog access to read back.
+ * The MinimalTuple is formed straight into the buffer.
+ */
+void
+pending_append_slot(PendingTable *pt, Relation rel, TupleTableSlot *slot, CommandId cid)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			natts = desc->natts;
+	Datum	   *values;
+	bool	   *isnull = slot->tts_isnull;
+	bool		hasnull = false;
+	bool		detoasted = false;
+	Size		hoff,
+				data_len,
+				len;
+	int64		rec;
+	SpillRowHeader *h;
+	MinimalTuple tup;
+	int			i;
+
+	pending_push_mark(pt);
+	slot_getallattrs(slot);
+	values = slot->tts_values;
+
+	for (i = 0; i < natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (isnull[i])
+		{
+			hasnull = true;
+			continue;
+		}
+		if (att->attlen == -1 && !att->attisdropped &&
+			VARATT_IS_EXTERNAL(DatumGetPointer(values[i])) &&
+			!VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(values[i])))
+		{
+			if (!detoasted)
+			{
+				if (row_cxt == NULL)
+					row_cxt = AllocSetContextCreate(TopMemoryContext,
+													"spillpool row",
+													ALLOCSET_DEFAULT_SIZES);
+				values = MemoryContextAlloc(row_cxt, sizeof(Datum) * natts);
+				memcpy(values, slot->tts_values, sizeof(Datum) * natts);
+				detoasted = true;
+			}
+			values[i] = PointerGetDatum(detoast_external_attr((struct varlena *)
+															  DatumGetPointer(values[i])));
+		}
+	}
+
+	len = SizeofMinimalTupleHeader;
+	if (hasnull)
+		len += BITMAPLEN(natts);
+	hoff = len = MAXALIGN(len);
+	data_len = heap_compute_data_size(desc, values, isnull);
+	len += data_len;
+	if (len > MaxAllocSize - 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("row is too big for a spillpool table: %zu bytes", len)));
+
+	rec = ROW_RECORD_SIZE(len);
+	if (pt->buf_used + rec > pt->buf_limit && pt->buf_used > 0)
+		pending_flush_buffer(pt);
+	if (pt->buf_used + rec > pt->buf_cap)
+	{
+		int64		newcap = Max(pt->buf_cap * 2, pt->buf_used + rec);
+
+		pt->buf = repalloc_huge(pt->buf, newcap);
+		pt->buf_cap = newcap;
+	}
+
+	h = (SpillRowHeader *) (pt->buf + pt->buf_used);
+	memset(h, 0, rec);
+	h->len = (uint32) len;
+	h->cid = cid;
+	tup = ROW_RECORD_TUPLE(h);
+	tup->t_len = (uint32) len;
+	HeapTupleHeaderSetNatts(tup, natts);
+	tup->t_hoff = hoff + MINIMAL_TUPLE_OFFSET;
+	heap_fill_tuple(desc, values, isnull, (char *) tup + hoff, data_len,
+					&tup->t_infomask, hasnull ? tup->t_bits : NULL);
+	pt->buf_used += rec;
+	pt->buf_rows++;
+
+	if (detoasted)
+		MemoryContextReset(row_cxt);
+
+	ItemPointerSet(&slot->tts_tid,
+				   (BlockNumber) ((pt->buf_rows + pt->file_rows) / MaxOffsetNumber),
+				   (OffsetNumber) ((pt->buf_rows + pt->file_rows) % MaxOffsetNumber + 1));
+	slot->tts_tableOid = RelationGetRelid(rel);
+}
+
+/*
+ * Hands a large transaction's rows over as a segment: the rest of the buffer
+ * goes to the private file, which is renamed into the sequence.  With
+ * durability 'none' older memtable batches are written out first, so the
+ * segments stay in commit order.  The blocks are decided by the commit log,
+ * so the commit record must be durable when COMMIT returns.
+ */
+static void
+pending_adopt_private_file(PendingTable *pt)
+{
+	SpillTable *tab = pt->tab;
+
+	pending_flush_buffer(pt);
+	memtable_spill_all(tab);
+	LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
+	segment_adopt_file(tab, pt->path, pt->file_size, pt->file_rows, pt->file_raw);
+	LWLockRelease(&tab->write_lock);
+	FileClose(pt->file);
+	pt->file = -1;
+	pt->has_file = false;
+	segment_release_quota(tab, pt->file_reserved);
+	pt->file_reserved = 0;
+	if (synchronous_commit > SYNCHRONOUS_COMMIT_OFF)
+		ForceSyncCommit();
+}
+
+/*
+ * PRE_COMMIT: everything that can fail happens here.  Small transactions
+ * become memtable batches; with durability 'commit' their block is built and
+ * its quota reserved for pending_commit.  A transaction that also wrote WAL
+ * (heap rows, say) writes its block now and syncs it, so that the commit
+ * record, once durable, never refers to spillpool rows that are not.
+ */
+void
+pending_pre_commit(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, pending_tables)
+	{
+		PendingTable *pt = lfirst(lc);
+		SpillTable *tab = pt->tab;
+		uint64		seq = 0;
+		bool		durable = (pt->opts.durability == SPILL_DURABILITY_COMMIT);
+
+		if (pt->buf_rows == 0 && pt->file_rows == 0)
+			continue;
+
+		if (!pt->has_file)
+			pt->batch = memtable_append(tab, pt->fxid, pt->buf, (uint32) pt->buf_used,
+										(uint32) pt->buf_rows, &seq);
+		if (pt->batch == NULL)
+		{
+			pending_adopt_private_file(pt);
+			continue;
+		}
+		if (!durable)
+			continue;
+
+		if (XactLastRecEnd != InvalidXLogRecPtr)
+		{
+			/* mixed transaction: write and sync before the commit record */
+			SegmentBlock blk;
+			uint32		end_seg;
+			int64		end_off;
+
+			segment_build_block(&blk, tab->spill_codec, tab->compression_level,
+								pt->buf, (uint32) pt->buf_used, (uint32) pt->buf_rows,
+								pt->fxid, seq, 0);
+			LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
+			segment_append_blocks(tab, &blk, 1, SEGMENT_APPEND_CHECK_QUOTA, &end_seg, &end_off);
+			LWLockRelease(&tab->write_lock);
+			pfree(blk.buf);
+			memtable_mark_batch(tab, pt->batch, false, false, true);
+			pt->batch = NULL;
+			if (synchronous_commit > SYNCHRONOUS_COMMIT_OFF)
+				segment_sync_to(tab, end_seg, end_off, false);
+			continue;
+		}
+
+		segment_build_block(&pt->commit_block, tab->spill_codec, tab->compression_level,
+							pt->buf, (uint32) pt->buf_used, (uint32) pt->buf_rows,
+							pt->fxid, seq, SEGMENT_BLOCK_COMMITTED);
+		segment_reserve_quota(tab, (int64) pt->commit_block.len);
+		pt->commit_reserved = pt->commit_block.len;
+		pt->has_commit_block = true;
+	}
+}
+
+/*
+ * COMMIT: the commit record is written.  Writes the blocks prepared at
+ * PRE_COMMIT, marked committed (their presence proves the commit even if the
+ * commit record, never flushed for a transaction without WAL, is lost), and
+ * waits for the group fsync.  A failure here is a PANIC, as for WAL.
+ */
+void
+pending_commit(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, pending_tables)
+	{
+		PendingTable *pt = lfirst(lc);
+		SpillTable *tab = pt->tab;
+		uint32		end_seg;
+		int64		end_off;
+
+		if (!pt->has_commit_block)
+			continue;
+		LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
+		segment_append_blocks(tab, &pt->commit_block, 1, SEGMENT_APPEND_PANIC,
+							  &end_seg, &end_off);
+		LWLockRelease(&tab->write_lock);
+		segment_release_quota(tab, pt->commit_reserved);
+		pt->commit_reserved = 0;
+		pt->has_commit_block = false;
+		memtable_mark_batch(tab, pt->batch, true, false, true);
+		pt->batch = NULL;
+		if (synchronous_commit > SYNCHRONOUS_COMMIT_OFF)
+			segment_sync_to(tab, end_seg, end_off, true);
+	}
+	pending_tables = NIL;
+	pending_cxt = NULL;			/* freed with TopTransactionContext */
+}
+
+/*
+ * ABORT: nothing of the transaction may stay visible or on disk.  Its
+ * memtable batch (if PRE_COMMIT got that far) is marked aborted, reserved
+ * quota is returned and the private file removed.
+ */
+void
+pending_abort(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, pending_tables)
+	{
+		PendingTable *pt = lfirst(lc);
+
+		if (pt->batch && pt->opts.durability == SPILL_DURABILITY_COMMIT)
+			memtable_mark_batch(pt->tab, pt->batch, false, true, false);
+		if (pt->commit_reserved)
+			segment_release_quota(pt->tab, pt->commit_reserved);
+		if (pt->file_reserved)
+			segment_release_quota(pt->tab, pt->file_reserved);
+		if (pt->file >= 0)
+			FileClose(pt->file);
+		if (pt->path[0] != '\0' && pt->has_file && unlink(pt->path) != 0 && errno != ENOENT)
+			ereport(WARNING,
+					(errcode_for_file_access(),
+					 errmsg("could not remove file \"%s\": %m", pt->path)));
+	}
+	pending_tables = NIL;
+	pending_cxt = NULL;
+}
+
+/*
+ * Forgets a relation's pending rows (TRUNCATE of a table created in this
+ * transaction empties it in place).
+ */
+void
+pending_forget_rel(Relation rel)
+{
+	PendingTable *pt = pending_for_rel(rel, false);
+
+	if (pt == NULL)
+		return;
+	if (pt->file_reserved)
+		segment_release_quota(pt->tab, pt->file_reserved);
+	if (pt->file >= 0)
+		FileClose(pt->file);
+	if (pt->has_file)
+		(void) unlink(pt->path);
+	pending_tables = list_delete_ptr(pending_tables, pt);
+}
+
+/* A subtransaction ended well: its marks now belong to its parent. */
+void
+pending_subxact_commit(SubTransactionId subid, SubTransactionId parent)
+{
+	ListCell   *lc;
+
+	foreach(lc, pending_tables)
+	{
+		PendingTable *pt = lfirst(lc);
+
+		if (pt->nmarks > 0 && pt->marks[pt->nmarks - 1].subid == subid)
+		{
+			if (parent == TopSubTransactionId ||
+				(pt->nmarks > 1 && pt->marks[pt->nmarks - 2].subid == parent))
+				pt->nmarks--;	/* the parent's own mark is earlier */
+			else
+				pt->marks[pt->nmarks - 1].subid = parent;
+		}
+	}
+}
+
+/*
+ * A subtransaction rolled back: cut every table back to where the
+ * subtransaction (or its earliest open descendant) first wrote to it.
+ */
+void
+pending_subxact_abort(SubTransactionId subid)
+{
+	ListCell   *lc;
+
+	foreach(lc, pending_tables)
+	{
+		PendingTable *pt = lfirst(lc);
+		int			i;
+		PendingMark *mk;
+
+		for (i = 0; i < pt->nmarks; i++)
+			if (pt->marks[i].subid >= subid)
+				break;
+		if (i == pt->nmarks)
+			continue;
+		mk = &pt->marks[i];
+		if (pt->has_file && mk->file_size < pt->file_size)
+		{
+			if (FileTruncate(pt->file, mk->file_size, WAIT_EVENT_DATA_FILE_TRUNCATE) != 0)
+				ereport(ERROR,
+						(errcode_for_file_access(),
+						 errmsg("could not truncate file \"%s\": %m", pt->path)));
+			segment_release_quota(pt->tab, pt->file_size - mk->file_size);
+			pt->file_reserved -= pt->file_size - mk->file_size;
+		}
+		pt->file_size = mk->file_size;
+		pt->file_rows = mk->file_rows;
+		pt->file_raw = mk->file_raw;
+		pt->buf_used = mk->buf_used;
+		pt->buf_rows = mk->buf_rows;
+		pt->nmarks = i;
+	}
+}
+
+/* Starts reading the current transaction's own rows of a relation. */
+void
+pending_reader_begin(PendingReader *rd, Relation rel)
+{
+	memset(rd, 0, sizeof(*rd));
+	rd->pt = pending_for_rel(rel, false);
+	if (rd->pt == NULL)
+		return;
+	if (rd->pt->has_file && rd->pt->file_size > 0)
+	{
+		segment_reader_open(&rd->file, rd->pt->path, rd->pt->file_size, false);
+		rd->file_open = true;
+	}
+	/* rows appended while this scan runs are not its business */
+	rd->mem_limit = rd->pt->buf_used;
+}
+
+/*
+ * The next own row record: first those in the private file, then those in
+ * memory.  Returns NULL at the end.
+ */
+SpillRowHeader *
+pending_reader_next(PendingReader *rd)
+{
+	SpillRowHeader *h;
+
+	if (rd->pt == NULL)
+		return NULL;
+	while (!rd->in_memory)
+	{
+		SegmentBlockHeader hdr;
+
+		if (rd->pos != NULL && rd->pos < rd->block_end)
+		{
+			h = (SpillRowHeader *) rd->pos;
+			rd->pos += ROW_RECORD_SIZE(h->len);
+			return h;
+		}
+		if (!rd->file_open || !segment_reader_next(&rd->file, &hdr, true))
+		{
+			rd->in_memory = true;
+			rd->pos = rd->pt->buf;
+			rd->block_end = rd->pt->buf + rd->mem_limit;
+			break;
+		}
+		rd->pos = rd->file.raw;
+		rd->block_end = rd->file.raw + rd->file.raw_len;
+	}
+	/* the buffer may have moved (repalloc) or been flushed since */
+	if (rd->pt->buf + rd->mem_limit != rd->block_end)
+	{
+		int64		done = rd->pos - (rd->block_end - rd->mem_limit);
+
+		rd->block_end = rd->pt->buf + Min(rd->mem_limit, rd->pt->buf_used);
+		rd->pos = rd->pt->buf + done;
+	}
+	if (rd->pos >= rd->block_end)
+		return NULL;
+	h = (SpillRowHeader *) rd->pos;
+	rd->pos += ROW_RECORD_SIZE(h->len);
+	return h;
+}
+
+/* Ends reading own rows. */
+void
+pending_reader_end(PendingReader *rd)
+{
+	if (rd->file_open)
+		segment_reader_close(&rd->file);
+	rd->file_open = false;
+}

@@ -1,0 +1,825 @@
+/*-------------------------------------------------------------------------
+ *
+ * segment.c
+ *	  Segment files: the block format, appending with rotation, group fsync,
+ *	  disk quotas, loading after a restart, and reading.
+ *
+ * A table's segments live in $PGDATA/spillpool/<db>/<relfilenode>/seg/ as
+ * <number>.seg, numbered upwards; a file is finished once its compressed
+ * on-disk size would pass max_file_size, and the next one is created when
+ * the next block is written.  A block is a SegmentBlockHeader (magic,
+ * version, codec, lengths, row count, full xid, memtable seq, CRC32C of
+ * header and payload) followed by the compressed row records.
+ *
+ * Appends are serialized by the table's write_lock, which plays the part of
+ * WALWriteLock: the block is fully built and compressed before the lock is
+ * taken, and a failed write is cut back off before the lock is released.
+ * fsync is grouped: a committer that finds its block already synced by
+ * another returns at once (LWLockAcquireOrWait, as XLogFlush does).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "access/xact.h"
+#include "common/file_perm.h"
+#include "miscadmin.h"
+#include "port/pg_crc32c.h"
+#include "storage/fd.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/wait_event.h"
+
+#include "spillpool.h"
+
+/* Backend-local cache of open segment files, for appending and fsync. */
+typedef struct SegmentFileKey
+{
+	Oid			dbid;
+	Oid			relfilenode;
+	uint32		segno;
+} SegmentFileKey;
+
+typedef struct SegmentFileEntry
+{
+	SegmentFileKey key;
+	File		file;
+} SegmentFileEntry;
+
+static HTAB *segment_files = NULL;
+
+/* $PGDATA-relative directory of a table's files. */
+void
+segment_table_dir_path(char *path, Oid dbid, Oid relfilenode)
+{
+	snprintf(path, MAXPGPATH, "spillpool/%u/%u", dbid, relfilenode);
+}
+
+/* $PGDATA-relative directory of a table's segment files. */
+void
+segment_dir_path(char *path, Oid dbid, Oid relfilenode)
+{
+	snprintf(path, MAXPGPATH, "spillpool/%u/%u/seg", dbid, relfilenode);
+}
+
+/* $PGDATA-relative path of one segment file. */
+void
+segment_file_path(char *path, Oid dbid, Oid relfilenode, uint32 segno)
+{
+	snprintf(path, MAXPGPATH, "spillpool/%u/%u/seg/%010u.seg", dbid, relfilenode, segno);
+}
+
+/*
+ * A new private file name for this backend's transaction: it collects the
+ * transaction's rows once they outgrow memory, and becomes a segment at
+ * commit (segment_adopt_file).
+ */
+void
+segment_private_path(char *path, Oid dbid, Oid relfilenode)
+{
+	static uint32 counter = 0;
+
+	snprintf(path, MAXPGPATH, "spillpool/%u/%u/seg/tmp-%d-%u.seg",
+			 dbid, relfilenode, MyProcPid, ++counter);
+}
+
+/* CRC32C of a block: its header with crc = 0, then the payload. */
+static pg_crc32c
+segment_block_crc(const SegmentBlockHeader *hdr, const char *payload)
+{
+	SegmentBlockHeader h = *hdr;
+	pg_crc32c	crc;
+
+	h.crc = 0;
+	INIT_CRC32C(crc);
+	COMP_CRC32C(crc, &h, sizeof(h));
+	COMP_CRC32C(crc, payload, hdr->comp_len);
+	FIN_CRC32C(crc);
+	return crc;
+}
+
+/*
+ * Compresses a run of row records into a block ready to write.  Stores the
+ * rows uncompressed when compression would not make them smaller.
+ */
+void
+segment_build_block(SegmentBlock *blk, SpillCodec codec, int level,
+					const char *raw, uint32 raw_len, uint32 nrows,
+					FullTransactionId fxid, uint64 seq, uint8 flags)
+{
+	size_t		cap = codec_compress_bound(codec, raw_len);
+	size_t		clen;
+	SegmentBlockHeader *hdr;
+
+	blk->buf = palloc(sizeof(SegmentBlockHeader) + Max(cap, raw_len));
+	clen = codec_compress(codec, level, raw, raw_len,
+						  blk->buf + sizeof(SegmentBlockHeader), cap);
+	if (codec != SPILL_CODEC_NONE && clen >= raw_len)
+	{
+		codec = SPILL_CODEC_NONE;
+		memcpy(blk->buf + sizeof(SegmentBlockHeader), raw, raw_len);
+		clen = raw_len;
+	}
+	hdr = &blk->hdr;
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->magic = SEGMENT_BLOCK_MAGIC;
+	hdr->version = SEGMENT_FORMAT_VERSION;
+	hdr->codec = (uint8) codec;
+	hdr->flags = flags;
+	hdr->raw_len = raw_len;
+	hdr->comp_len = (uint32) clen;
+	hdr->nrows = nrows;
+	hdr->fxid = U64FromFullTransactionId(fxid);
+	hdr->seq = seq;
+	hdr->crc = segment_block_crc(hdr, blk->buf + sizeof(SegmentBlockHeader));
+	memcpy(blk->buf, hdr, sizeof(*hdr));
+	blk->len = sizeof(SegmentBlockHeader) + clen;
+}
+
+/* Opens (and caches) a segment file of a table for writing or fsync. */
+static File
+segment_open_cached(Oid dbid, Oid relfilenode, uint32 segno, bool create)
+{
+	SegmentFileKey key;
+	SegmentFileEntry *ent;
+	bool		found;
+	char		path[MAXPGPATH];
+
+	if (segment_files == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(SegmentFileKey);
+		ctl.entrysize = sizeof(SegmentFileEntry);
+		ctl.hcxt = TopMemoryContext;
+		segment_files = hash_create("spillpool segment files", 64, &ctl,
+									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.relfilenode = relfilenode;
+	key.segno = segno;
+	ent = hash_search(segment_files, &key, HASH_FIND, &found);
+	if (found)
+		return ent->file;
+
+	segment_file_path(path, dbid, relfilenode, segno);
+	{
+		File		f = PathNameOpenFile(path, O_RDWR | PG_BINARY | (create ? O_CREAT : 0));
+
+		if (f < 0)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not open spillpool segment file \"%s\": %m", path)));
+		ent = hash_search(segment_files, &key, HASH_ENTER, NULL);
+		ent->file = f;
+		return f;
+	}
+}
+
+/* Closes this backend's cached file of one finished segment. */
+static void
+segment_close_cached(Oid dbid, Oid relfilenode, uint32 segno)
+{
+	SegmentFileKey key;
+	SegmentFileEntry *ent;
+
+	if (segment_files == NULL)
+		return;
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.relfilenode = relfilenode;
+	key.segno = segno;
+	ent = hash_search(segment_files, &key, HASH_FIND, NULL);
+	if (ent)
+	{
+		FileClose(ent->file);
+		hash_search(segment_files, &key, HASH_REMOVE, NULL);
+	}
+}
+
+/*
+ * Closes this backend's cached files of a table whose files are being
+ * removed, so that no write can reach an unlinked file.
+ */
+void
+segment_forget_files(Oid dbid, Oid relfilenode)
+{
+	HASH_SEQ_STATUS status;
+	SegmentFileEntry *ent;
+
+	if (segment_files == NULL)
+		return;
+	hash_seq_init(&status, segment_files);
+	while ((ent = hash_seq_search(&status)) != NULL)
+	{
+		if (ent->key.dbid == dbid && ent->key.relfilenode == relfilenode)
+		{
+			FileClose(ent->file);
+			hash_search(segment_files, &ent->key, HASH_REMOVE, NULL);
+		}
+	}
+}
+
+/* Raises an I/O failure as an ERROR, or a PANIC after commit. */
+static void
+segment_io_failure(int flags, const char *path, const char *what, int save_errno)
+{
+	errno = save_errno;
+	ereport((flags & SEGMENT_APPEND_PANIC) ? PANIC : ERROR,
+			(save_errno == ENOSPC ? errcode(ERRCODE_DISK_FULL) : errcode_for_file_access(),
+			 errmsg("could not %s spillpool segment file \"%s\": %m", what, path)));
+}
+
+/* fsync of a segment directory, so that a new file's name is durable. */
+static void
+segment_sync_dir(SpillTable *tab, int elevel)
+{
+	char		dir[MAXPGPATH];
+
+	segment_dir_path(dir, tab->key.dbid, tab->key.relfilenode);
+	fsync_fname_ext(dir, true, false, elevel);
+}
+
+/*
+ * Reserves disk quota for bytes a transaction will write after it commits,
+ * or checks it for bytes written now.  Fails with DISK_FULL, naming the
+ * table, the limit and the setting, when the table's max_disk_size or
+ * spillpool.max_disk_size would be passed.
+ */
+void
+segment_reserve_quota(SpillTable *tab, int64 add_bytes)
+{
+	int64		table_used;
+	int64		limit = tab->max_disk_size;
+	uint64		total;
+
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	table_used = tab->seg_bytes + tab->reserved_bytes;
+	if (limit >= 0 && table_used + add_bytes > limit)
+	{
+		LWLockRelease(&tab->lock);
+		ereport(ERROR,
+				(errcode(ERRCODE_DISK_FULL),
+				 errmsg("spillpool table \"%s\" would exceed its max_disk_size of " INT64_FORMAT " bytes",
+						get_rel_name(tab->relid) ? get_rel_name(tab->relid) : "?", limit),
+				 errdetail("The table's segment files take " INT64_FORMAT " bytes and the write needs " INT64_FORMAT " more.",
+						   table_used, add_bytes),
+				 errhint("Raise the table's limit with spillpool.alter_table(..., max_disk_size => ...), or flush the table.")));
+	}
+	total = pg_atomic_add_fetch_u64(&spill_shared->disk_bytes, (uint64) add_bytes);
+	if (spillpool_max_disk_size_mb >= 0 &&
+		total > (uint64) spillpool_max_disk_size_mb * 1024 * 1024)
+	{
+		pg_atomic_sub_fetch_u64(&spill_shared->disk_bytes, (uint64) add_bytes);
+		LWLockRelease(&tab->lock);
+		ereport(ERROR,
+				(errcode(ERRCODE_DISK_FULL),
+				 errmsg("spillpool table \"%s\" would take all spillpool tables past spillpool.max_disk_size of %d MB",
+						get_rel_name(tab->relid) ? get_rel_name(tab->relid) : "?",
+						spillpool_max_disk_size_mb),
+				 errdetail("All spillpool segment files take " UINT64_FORMAT " bytes and the write needs " INT64_FORMAT " more.",
+						   total - add_bytes, add_bytes),
+				 errhint("Raise spillpool.max_disk_size, or flush spillpool tables.")));
+	}
+	tab->reserved_bytes += add_bytes;
+	LWLockRelease(&tab->lock);
+}
+
+/* Returns a reservation made by segment_reserve_quota. */
+void
+segment_release_quota(SpillTable *tab, int64 bytes)
+{
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	tab->reserved_bytes -= bytes;
+	LWLockRelease(&tab->lock);
+	pg_atomic_sub_fetch_u64(&spill_shared->disk_bytes, (uint64) bytes);
+}
+
+/*
+ * Finishes the active segment: fsyncs it, so that the group fsync only ever
+ * needs to sync the active file, and moves on to the next number.  Caller
+ * holds write_lock.
+ */
+static void
+segment_rotate(SpillTable *tab, int flags)
+{
+	File		f;
+
+	if (!tab->seg_active_exists)
+		return;
+	f = segment_open_cached(tab->key.dbid, tab->key.relfilenode, tab->seg_active, false);
+	if (FileSync(f, WAIT_EVENT_DATA_FILE_SYNC) != 0)
+		segment_io_failure(flags | SEGMENT_APPEND_PANIC, FilePathName(f), "fsync", errno);
+
+	segment_close_cached(tab->key.dbid, tab->key.relfilenode, tab->seg_active);
+
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	tab->seg_active++;
+	tab->seg_active_exists = false;
+	tab->seg_active_size = 0;
+	tab->synced_seg = tab->seg_active;
+	tab->synced_off = 0;
+	LWLockRelease(&tab->lock);
+}
+
+/*
+ * Appends blocks to the table's active segment, rotating on max_file_size
+ * and creating files as needed.  Caller holds write_lock.  Returns the
+ * position after the last block, for segment_sync_to.  On a failed write
+ * the partial block is cut off again before the error is raised.
+ */
+void
+segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
+					  int flags, uint32 *end_seg, int64 *end_off)
+{
+	int			i;
+
+	for (i = 0; i < nblocks; i++)
+	{
+		SegmentBlock *blk = &blocks[i];
+		File		f;
+		int			rc;
+		int64		off;
+
+		if (flags & SEGMENT_APPEND_CHECK_QUOTA)
+			segment_reserve_quota(tab, (int64) blk->len);
+
+		if (tab->seg_active_exists && tab->seg_active_size > 0 &&
+			tab->seg_active_size + (int64) blk->len > tab->max_file_size)
+			segment_rotate(tab, flags);
+
+		if (!tab->seg_active_exists)
+		{
+			f = segment_open_cached(tab->key.dbid, tab->key.relfilenode,
+									tab->seg_active, true);
+			segment_sync_dir(tab, (flags & SEGMENT_APPEND_PANIC) ? PANIC : ERROR);
+			LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+			tab->seg_active_exists = true;
+			tab->seg_active_size = 0;
+			tab->seg_files++;
+			LWLockRelease(&tab->lock);
+		}
+		else
+			f = segment_open_cached(tab->key.dbid, tab->key.relfilenode,
+									tab->seg_active, false);
+
+		off = tab->seg_active_size;
+		errno = 0;
+		rc = FileWrite(f, blk->buf, blk->len, off, WAIT_EVENT_DATA_FILE_WRITE);
+		if (rc != (int) blk->len)
+		{
+			int			save_errno = (rc < 0) ? errno : ENOSPC;
+
+			(void) FileTruncate(f, off, WAIT_EVENT_DATA_FILE_TRUNCATE);
+			if (flags & SEGMENT_APPEND_CHECK_QUOTA)
+				segment_release_quota(tab, (int64) blk->len);
+			segment_io_failure(flags, FilePathName(f), "write", save_errno);
+		}
+
+		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+		tab->seg_active_size += blk->len;
+		tab->seg_bytes += blk->len;
+		tab->seg_rows += blk->hdr.nrows;
+		tab->seg_raw_bytes += blk->hdr.raw_len;
+		if (flags & SEGMENT_APPEND_CHECK_QUOTA)
+			tab->reserved_bytes -= blk->len;	/* now counted in seg_bytes */
+		LWLockRelease(&tab->lock);
+		if (!(flags & SEGMENT_APPEND_CHECK_QUOTA))
+			pg_atomic_add_fetch_u64(&spill_shared->disk_bytes, blk->len);
+	}
+	*end_seg = tab->seg_active;
+	*end_off = tab->seg_active_size;
+}
+
+/*
+ * Makes everything up to (seg, off) durable.  Concurrent committers share
+ * one fsync: whoever gets sync_lock syncs up to the current end, and those
+ * that waited find their position covered.
+ */
+void
+segment_sync_to(SpillTable *tab, uint32 seg, int64 off, bool panic_on_error)
+{
+	for (;;)
+	{
+		uint32		target_seg;
+		int64		target_off;
+		File		f;
+
+		LWLockAcquire(&tab->lock, LW_SHARED);
+		if (tab->synced_seg > seg || (tab->synced_seg == seg && tab->synced_off >= off))
+		{
+			LWLockRelease(&tab->lock);
+			return;
+		}
+		LWLockRelease(&tab->lock);
+
+		if (!LWLockAcquireOrWait(&tab->sync_lock, LW_EXCLUSIVE))
+			continue;			/* someone synced meanwhile; look again */
+
+		LWLockAcquire(&tab->lock, LW_SHARED);
+		if (tab->synced_seg > seg || (tab->synced_seg == seg && tab->synced_off >= off))
+		{
+			LWLockRelease(&tab->lock);
+			LWLockRelease(&tab->sync_lock);
+			return;
+		}
+		target_seg = tab->seg_active;
+		target_off = tab->seg_active_size;
+		LWLockRelease(&tab->lock);
+
+		/* earlier segments were synced when they were finished */
+		f = segment_open_cached(tab->key.dbid, tab->key.relfilenode, target_seg, false);
+		if (FileSync(f, WAIT_EVENT_DATA_FILE_SYNC) != 0)
+			segment_io_failure(panic_on_error ? SEGMENT_APPEND_PANIC : 0,
+							   FilePathName(f), "fsync", errno);
+
+		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+		if (tab->synced_seg < target_seg ||
+			(tab->synced_seg == target_seg && tab->synced_off < target_off))
+		{
+			tab->synced_seg = target_seg;
+			tab->synced_off = target_off;
+		}
+		LWLockRelease(&tab->lock);
+		LWLockRelease(&tab->sync_lock);
+	}
+}
+
+/*
+ * Makes a transaction's private file the next segment.  It was written and
+ * fsynced by its owner; durable_rename makes the new name durable.  The
+ * caller holds write_lock, so nothing is appended in between.
+ */
+void
+segment_adopt_file(SpillTable *tab, const char *private_path, int64 file_size,
+				   int64 nrows, int64 raw_bytes)
+{
+	char		path[MAXPGPATH];
+	uint32		segno;
+
+	segment_rotate(tab, 0);
+	segno = tab->seg_active;
+	segment_file_path(path, tab->key.dbid, tab->key.relfilenode, segno);
+	if (durable_rename(private_path, path, ERROR) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not rename \"%s\" to \"%s\": %m", private_path, path)));
+
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	tab->seg_files++;
+	tab->seg_bytes += file_size;
+	tab->seg_rows += nrows;
+	tab->seg_raw_bytes += raw_bytes;
+	tab->seg_active = segno + 1;
+	tab->seg_active_exists = false;
+	tab->seg_active_size = 0;
+	tab->synced_seg = tab->seg_active;
+	tab->synced_off = 0;
+	LWLockRelease(&tab->lock);
+}
+
+/* qsort comparator for segment numbers. */
+static int
+segno_cmp(const void *a, const void *b)
+{
+	uint32		x = *(const uint32 *) a;
+	uint32		y = *(const uint32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Reads the next block header during segment_load.  Only the last block of
+ * the last file can be torn, so there the payload is read to check its CRC;
+ * elsewhere the header is enough.  A bad block that runs to the end of the
+ * last file sets *torn instead of raising an error.
+ */
+static bool
+segment_load_next_block(SegmentReader *rd, SegmentBlockHeader *hdr, bool last_file,
+						bool *torn)
+{
+	volatile bool ok = false;
+	int64		block_off = rd->off;
+	MemoryContext ccxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		ok = segment_reader_next(rd, hdr, false);
+		if (ok && last_file && rd->off >= rd->end)
+			segment_reader_payload(rd, hdr);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		if (!last_file || !rd->torn_tail)
+			PG_RE_THROW();
+		MemoryContextSwitchTo(ccxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		FreeErrorData(edata);
+		rd->off = block_off;
+		*torn = true;
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/*
+ * Reads a table's segment files after startup: removes private files left
+ * by dead transactions, cuts a torn block off the end of the last file (it
+ * was never acknowledged), and rebuilds the counters.  A bad block anywhere
+ * else is corruption and an error naming the file.
+ */
+void
+segment_load(SpillTable *tab)
+{
+	char		dir[MAXPGPATH];
+	DIR		   *d;
+	struct dirent *de;
+	uint32	   *segnos;
+	int			nsegs = 0,
+				cap = 16;
+	int			i;
+	int64		files = 0,
+				rows = 0,
+				bytes = 0,
+				raw = 0;
+	uint64		max_seq = 0;
+	int64		last_size = 0;
+
+	LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
+	if (tab->loaded)
+	{
+		LWLockRelease(&tab->write_lock);
+		return;
+	}
+
+	segment_dir_path(dir, tab->key.dbid, tab->key.relfilenode);
+	segnos = palloc(sizeof(uint32) * cap);
+	d = AllocateDir(dir);
+	while (d && (de = ReadDirExtended(d, dir, LOG)) != NULL)
+	{
+		char		path[MAXPGPATH];
+		unsigned int segno;
+		char		tail;
+
+		if (strncmp(de->d_name, "tmp-", 4) == 0)
+		{
+			snprintf(path, MAXPGPATH, "%s/%s", dir, de->d_name);
+			if (unlink(path) != 0)
+				ereport(WARNING,
+						(errcode_for_file_access(),
+						 errmsg("could not remove file \"%s\": %m", path)));
+			continue;
+		}
+		if (sscanf(de->d_name, "%u.se%c", &segno, &tail) != 2 || tail != 'g')
+			continue;
+		if (nsegs == cap)
+		{
+			cap *= 2;
+			segnos = repalloc(segnos, sizeof(uint32) * cap);
+		}
+		segnos[nsegs++] = segno;
+	}
+	if (d)
+		FreeDir(d);
+	qsort(segnos, nsegs, sizeof(uint32), segno_cmp);
+
+	for (i = 0; i < nsegs; i++)
+	{
+		char		path[MAXPGPATH];
+		SegmentReader rd;
+		SegmentBlockHeader hdr;
+		bool		last_file = (i == nsegs - 1);
+
+		segment_file_path(path, tab->key.dbid, tab->key.relfilenode, segnos[i]);
+		if (!segment_reader_open(&rd, path, -1, true))
+			continue;
+		for (;;)
+		{
+			int64		block_off = rd.off;
+			bool		torn = false;
+			bool		ok = segment_load_next_block(&rd, &hdr, last_file, &torn);
+
+			if (torn)
+			{
+				ereport(LOG,
+						(errmsg("cutting torn block off spillpool segment file \"%s\" at offset " INT64_FORMAT,
+								path, block_off)));
+				if (FileTruncate(rd.file, block_off, WAIT_EVENT_DATA_FILE_TRUNCATE) != 0 ||
+					FileSync(rd.file, WAIT_EVENT_DATA_FILE_SYNC) != 0)
+					ereport(ERROR,
+							(errcode_for_file_access(),
+							 errmsg("could not truncate file \"%s\": %m", path)));
+				rd.end = block_off;
+				break;
+			}
+			if (!ok)
+				break;
+			rows += hdr.nrows;
+			raw += hdr.raw_len;
+			if (hdr.seq > max_seq)
+				max_seq = hdr.seq;
+		}
+		files++;
+		bytes += rd.end;
+		if (last_file)
+			last_size = rd.end;
+		segment_reader_close(&rd);
+	}
+
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	tab->seg_files = files;
+	tab->seg_rows = rows;
+	tab->seg_bytes = bytes;
+	tab->seg_raw_bytes = raw;
+	if (nsegs > 0)
+	{
+		tab->seg_first = segnos[0];
+		tab->seg_active = segnos[nsegs - 1];
+		tab->seg_active_exists = true;
+		tab->seg_active_size = last_size;
+	}
+	tab->synced_seg = tab->seg_active;
+	tab->synced_off = tab->seg_active_size;
+	if (max_seq >= tab->next_seq)
+		tab->next_seq = max_seq + 1;
+	tab->loaded = true;
+	LWLockRelease(&tab->lock);
+	pg_atomic_add_fetch_u64(&spill_shared->disk_bytes, (uint64) bytes);
+	LWLockRelease(&tab->write_lock);
+	pfree(segnos);
+}
+
+/*
+ * Opens a segment file for reading up to "end" bytes (-1: its size).
+ * Returns false if it does not exist and missing_ok.
+ */
+bool
+segment_reader_open(SegmentReader *rd, const char *path, int64 end, bool missing_ok)
+{
+	memset(rd, 0, sizeof(*rd));
+	strlcpy(rd->path, path, MAXPGPATH);
+	rd->file = PathNameOpenFile(path, O_RDWR | PG_BINARY);
+	if (rd->file < 0)
+	{
+		if (missing_ok && errno == ENOENT)
+			return false;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open spillpool segment file \"%s\": %m", path)));
+	}
+	rd->end = (end >= 0) ? end : FileSize(rd->file);
+	if (rd->end < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not determine size of file \"%s\": %m", path)));
+	return true;
+}
+
+/* Reads exactly len bytes at off, or raises corruption. */
+static void
+segment_read_exact(SegmentReader *rd, char *buf, size_t len, int64 off)
+{
+	int			rc = FileRead(rd->file, buf, len, off, WAIT_EVENT_DATA_FILE_READ);
+
+	if (rc < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not read spillpool segment file \"%s\": %m", rd->path)));
+	if ((size_t) rc != len)
+	{
+		rd->torn_tail = true;
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("spillpool segment file \"%s\" is truncated at offset " INT64_FORMAT,
+						rd->path, off)));
+	}
+}
+
+/* True if every byte of the file from off to its end is zero. */
+static bool
+segment_rest_is_zero(SegmentReader *rd, int64 off)
+{
+	char		buf[8192];
+
+	while (off < rd->end)
+	{
+		int			n = (int) Min((int64) sizeof(buf), rd->end - off);
+		int			i;
+
+		if (FileRead(rd->file, buf, n, off, WAIT_EVENT_DATA_FILE_READ) != n)
+			return false;
+		for (i = 0; i < n; i++)
+			if (buf[i] != 0)
+				return false;
+		off += n;
+	}
+	return true;
+}
+
+/*
+ * Reads the next block header, and with want_payload its rows into rd->raw
+ * (rd->raw_len bytes).  Returns false at the end.  Any inconsistency is an
+ * ERRCODE_DATA_CORRUPTED error naming the file; rd->torn_tail says whether
+ * the bad block ran to the end of the file.
+ */
+bool
+segment_reader_next(SegmentReader *rd, SegmentBlockHeader *hdr, bool want_payload)
+{
+	int64		off = rd->off;
+
+	rd->torn_tail = false;
+	if (off >= rd->end)
+		return false;
+	if (off + (int64) sizeof(SegmentBlockHeader) > rd->end)
+	{
+		rd->torn_tail = true;
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("spillpool segment file \"%s\" ends in a partial block header at offset " INT64_FORMAT,
+						rd->path, off)));
+	}
+	segment_read_exact(rd, (char *) hdr, sizeof(SegmentBlockHeader), off);
+	if (hdr->magic != SEGMENT_BLOCK_MAGIC || hdr->version != SEGMENT_FORMAT_VERSION ||
+		hdr->codec > SPILL_CODEC_ZSTD ||
+		off + (int64) sizeof(SegmentBlockHeader) + hdr->comp_len > rd->end)
+	{
+		/*
+		 * A header that claims more bytes than the file has, or a file that
+		 * ends in zeros, is a write the crash cut short.
+		 */
+		if (hdr->magic == SEGMENT_BLOCK_MAGIC)
+			rd->torn_tail = (off + (int64) sizeof(SegmentBlockHeader) + hdr->comp_len > rd->end);
+		else
+			rd->torn_tail = segment_rest_is_zero(rd, off);
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid block header in spillpool segment file \"%s\" at offset " INT64_FORMAT,
+						rd->path, off)));
+	}
+	rd->block_off = off;
+	rd->off = off + sizeof(SegmentBlockHeader) + hdr->comp_len;
+	rd->raw_len = 0;
+	if (want_payload)
+		segment_reader_payload(rd, hdr);
+	return true;
+}
+
+/*
+ * Reads, checks and decompresses the payload of the block whose header
+ * segment_reader_next returned last, into rd->raw.
+ */
+void
+segment_reader_payload(SegmentReader *rd, const SegmentBlockHeader *hdr)
+{
+	int64		off = rd->block_off;
+
+	if (rd->comp_cap < hdr->comp_len)
+	{
+		if (rd->comp)
+			pfree(rd->comp);
+		rd->comp_cap = Max(hdr->comp_len, SEGMENT_BLOCK_RAW_TARGET);
+		rd->comp = palloc(rd->comp_cap);
+	}
+	segment_read_exact(rd, rd->comp, hdr->comp_len, off + sizeof(SegmentBlockHeader));
+	if (segment_block_crc(hdr, rd->comp) != hdr->crc)
+	{
+		rd->torn_tail = (rd->off >= rd->end);
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("checksum mismatch in spillpool segment file \"%s\" at offset " INT64_FORMAT,
+						rd->path, off)));
+	}
+	if (rd->raw_cap < hdr->raw_len)
+	{
+		if (rd->raw)
+			pfree(rd->raw);
+		rd->raw_cap = Max(hdr->raw_len, SEGMENT_BLOCK_RAW_TARGET);
+		rd->raw = palloc(rd->raw_cap);
+	}
+	codec_decompress((SpillCodec) hdr->codec, rd->comp, hdr->comp_len,
+					 rd->raw, hdr->raw_len, rd->path);
+	rd->raw_len = hdr->raw_len;
+}
+
+/* Closes a reader and frees its buffers. */
+void
+segment_reader_close(SegmentReader *rd)
+{
+	if (rd->file >= 0)
+		FileClose(rd->file);
+	rd->file = -1;
+	if (rd->comp)
+		pfree(rd->comp);
+	if (rd->raw)
+		pfree(rd->raw);
+	rd->comp = rd->raw = NULL;
+}

@@ -1,0 +1,187 @@
+/*-------------------------------------------------------------------------
+ *
+ * spillpool.c
+ *	  Module entry point: settings, shared memory hooks, and the check that
+ *	  the library was preloaded.
+ *
+ * Everything spillpool keeps in shared memory (the table hash and the DSA
+ * area of memtable batches) is sized at postmaster start, so the library
+ * must be in shared_preload_libraries.  When it is loaded any other way
+ * (CREATE EXTENSION in a server that did not preload it) _PG_init installs
+ * nothing, and every entry point reports the missing preload instead.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/shmem.h"
+#include "utils/guc.h"
+
+#include "spillpool.h"
+
+PG_MODULE_MAGIC;
+
+int			spillpool_memory_mb = 128;
+int			spillpool_max_tables = 256;
+int			spillpool_max_disk_size_mb = -1;
+int			spillpool_flush_naptime_ms = 1000;
+bool		spillpool_loaded = false;
+
+int			spillpool_default_memory_limit_kb = 64 * 1024;
+int			spillpool_default_max_file_size_kb = 64 * 1024;
+int			spillpool_default_spill_codec = SPILL_CODEC_LZ4;
+int			spillpool_default_shard_codec = SPILL_CODEC_ZSTD;
+int			spillpool_default_compression_level = 3;
+int			spillpool_default_flush_rows = 1000000;
+int			spillpool_default_flush_bytes_kb = 256 * 1024;
+int			spillpool_default_flush_interval_s = 300;
+int			spillpool_default_max_disk_size_mb = -1;
+int			spillpool_default_durability = SPILL_DURABILITY_COMMIT;
+
+const struct config_enum_entry spill_codec_options[] = {
+	{"none", SPILL_CODEC_NONE, false},
+	{"lz4", SPILL_CODEC_LZ4, false},
+	{"zstd", SPILL_CODEC_ZSTD, false},
+	{NULL, 0, false}
+};
+
+const struct config_enum_entry spill_durability_options[] = {
+	{"commit", SPILL_DURABILITY_COMMIT, false},
+	{"none", SPILL_DURABILITY_NONE, false},
+	{NULL, 0, false}
+};
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+void		_PG_init(void);
+
+/*
+ * Reports that the library is not preloaded.  Called first by every SQL
+ * entry point and by the table access method handler.
+ */
+void
+spillpool_require_preload(void)
+{
+	if (!spillpool_loaded)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("spillpool must be loaded via shared_preload_libraries"),
+				 errhint("Add spillpool to shared_preload_libraries in postgresql.conf and restart the server.")));
+}
+
+/* Reserves the shared memory and the LWLock tranche of the table hash. */
+static void
+spillpool_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(memtable_shmem_size());
+	RequestNamedLWLockTranche("spillpool", 1);
+}
+
+/*
+ * Creates or attaches the shared state; in the postmaster also arranges for
+ * memtables to be written out at a clean shutdown.
+ */
+static void
+spillpool_shmem_startup(void)
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	memtable_shmem_init();
+}
+
+/* Defines the settings that name sizes, codecs and durability defaults. */
+static void
+spillpool_define_settings(void)
+{
+	DefineCustomIntVariable("spillpool.memory",
+							"Shared memory for the memtables of all spillpool tables.",
+							NULL, &spillpool_memory_mb, 128, 8, INT_MAX / 2,
+							PGC_POSTMASTER, GUC_UNIT_MB, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.max_tables",
+							"Maximum number of spillpool tables in use since server start.",
+							NULL, &spillpool_max_tables, 256, 16, 65536,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.max_disk_size",
+							"Disk space all spillpool segment files may take together (-1 = unlimited).",
+							NULL, &spillpool_max_disk_size_mb, -1, -1, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MB, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.flush_naptime",
+							"How often the background worker looks for work.",
+							NULL, &spillpool_flush_naptime_ms, 1000, 10, 3600 * 1000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("spillpool.default_memory_limit",
+							"Default memory_limit of a spillpool table.",
+							NULL, &spillpool_default_memory_limit_kb, 64 * 1024, 64, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.default_max_file_size",
+							"Default max_file_size of a spillpool table's segment files.",
+							NULL, &spillpool_default_max_file_size_kb, 64 * 1024, 64, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomEnumVariable("spillpool.default_spill_compression",
+							 "Default codec of segment files.",
+							 NULL, &spillpool_default_spill_codec, SPILL_CODEC_LZ4,
+							 spill_codec_options, PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("spillpool.default_shard_compression",
+							 "Default codec of Parquet shards.",
+							 NULL, &spillpool_default_shard_codec, SPILL_CODEC_ZSTD,
+							 spill_codec_options, PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.default_compression_level",
+							"Default zstd compression level.",
+							NULL, &spillpool_default_compression_level, 3, 1, 22,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.default_flush_rows",
+							"Default flush_rows of a spillpool table.",
+							NULL, &spillpool_default_flush_rows, 1000000, 1, INT_MAX,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.default_flush_bytes",
+							"Default flush_bytes of a spillpool table.",
+							NULL, &spillpool_default_flush_bytes_kb, 256 * 1024, 64, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.default_flush_interval",
+							"Default flush_interval of a spillpool table.",
+							NULL, &spillpool_default_flush_interval_s, 300, 1, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.default_max_disk_size",
+							"Default max_disk_size of a spillpool table (-1 = unlimited).",
+							NULL, &spillpool_default_max_disk_size_mb, -1, -1, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MB, NULL, NULL, NULL);
+	DefineCustomEnumVariable("spillpool.default_durability",
+							 "Default durability of a spillpool table.",
+							 NULL, &spillpool_default_durability, SPILL_DURABILITY_COMMIT,
+							 spill_durability_options, PGC_SIGHUP, 0, NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("spillpool");
+}
+
+/*
+ * Module load.  Installs hooks only when preloaded; a late load leaves
+ * spillpool_loaded false so the entry points can explain.
+ */
+void
+_PG_init(void)
+{
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+
+	spillpool_define_settings();
+
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = spillpool_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = spillpool_shmem_startup;
+
+	options_init();
+	xact_init();
+	storage_init();
+	tableam_init();
+	bgworker_register();
+
+	spillpool_loaded = true;
+}
