@@ -46,6 +46,15 @@ typedef struct PendingMark
 	int64		file_raw;
 } PendingMark;
 
+/* One private file; a transaction rotates them at max_file_size. */
+typedef struct PrivateFile
+{
+	char		path[MAXPGPATH];
+	int64		size;
+	int64		rows;
+	int64		raw;
+} PrivateFile;
+
 struct PendingTable
 {
 	Oid			relid;
@@ -60,13 +69,15 @@ struct PendingTable
 	int64		buf_rows;
 	int64		buf_limit;		/* flush to the private file past this */
 
-	char		path[MAXPGPATH];	/* private file, older rows */
-	File		file;
-	bool		has_file;
-	int64		file_size;
+	PrivateFile *files;			/* private files, older rows */
+	int			nfiles;
+	int			files_cap;
+	File		file;			/* the last file, while open for writing */
+	bool		has_file;		/* some private file exists */
+	int64		file_size;		/* totals over all private files */
 	int64		file_rows;
 	int64		file_raw;
-	int64		file_reserved;	/* quota reserved for the file */
+	int64		file_reserved;	/* quota reserved for the files */
 
 	PendingMark *marks;
 	int			nmarks;
@@ -82,6 +93,8 @@ struct PendingTable
 static List *pending_tables = NIL;
 static MemoryContext pending_cxt = NULL;
 static MemoryContext row_cxt = NULL;
+
+static void pending_remove_files(PendingTable *pt, int from);
 
 /* True if this transaction inserted into any spillpool table. */
 bool
@@ -148,35 +161,56 @@ static void
 pending_write_file_block(PendingTable *pt, const char *data, int64 len, int64 nrows)
 {
 	SegmentBlock blk;
+	PrivateFile *cur;
 	int			rc;
 
 	if (len == 0)
 		return;
-	if (!pt->has_file)
+	segment_build_block(&blk, pt->opts.spill_codec, pt->opts.compression_level,
+						data, (uint32) len, (uint32) nrows, pt->fxid, 0, 0);
+	cur = pt->nfiles > 0 ? &pt->files[pt->nfiles - 1] : NULL;
+	if (pt->file >= 0 && cur->size > 0 && cur->size + (int64) blk.len > pt->opts.max_file_size)
 	{
-		segment_private_path(pt->path, MyDatabaseId, pt->relfilenode);
-		pt->file = PathNameOpenFile(pt->path, O_RDWR | O_CREAT | O_EXCL | PG_BINARY);
+		/* rotate, as segments do: the file becomes one segment at commit */
+		FileClose(pt->file);
+		pt->file = -1;
+	}
+	if (pt->file < 0)
+	{
+		if (pt->nfiles == pt->files_cap)
+		{
+			pt->files_cap = Max(4, pt->files_cap * 2);
+			pt->files = pt->files ?
+				repalloc(pt->files, sizeof(PrivateFile) * pt->files_cap) :
+				MemoryContextAlloc(pending_cxt, sizeof(PrivateFile) * pt->files_cap);
+		}
+		cur = &pt->files[pt->nfiles];
+		memset(cur, 0, sizeof(PrivateFile));
+		segment_private_path(cur->path, MyDatabaseId, pt->relfilenode);
+		pt->file = PathNameOpenFile(cur->path, O_RDWR | O_CREAT | O_EXCL | PG_BINARY);
 		if (pt->file < 0)
 			ereport(ERROR,
 					(errcode_for_file_access(),
-					 errmsg("could not create spillpool file \"%s\": %m", pt->path)));
+					 errmsg("could not create spillpool file \"%s\": %m", cur->path)));
+		pt->nfiles++;
 		pt->has_file = true;
 	}
-	segment_build_block(&blk, pt->opts.spill_codec, pt->opts.compression_level,
-						data, (uint32) len, (uint32) nrows, pt->fxid, 0, 0);
 	segment_reserve_quota(pt->tab, (int64) blk.len);
 	pt->file_reserved += blk.len;
-	rc = FileWrite(pt->file, blk.buf, blk.len, pt->file_size, WAIT_EVENT_DATA_FILE_WRITE);
+	rc = FileWrite(pt->file, blk.buf, blk.len, cur->size, WAIT_EVENT_DATA_FILE_WRITE);
 	if (rc != (int) blk.len)
 	{
 		int			save_errno = (rc < 0) ? errno : ENOSPC;
 
-		(void) FileTruncate(pt->file, pt->file_size, WAIT_EVENT_DATA_FILE_TRUNCATE);
+		(void) FileTruncate(pt->file, cur->size, WAIT_EVENT_DATA_FILE_TRUNCATE);
 		errno = save_errno;
 		ereport(ERROR,
 				(save_errno == ENOSPC ? errcode(ERRCODE_DISK_FULL) : errcode_for_file_access(),
-				 errmsg("could not write spillpool file \"%s\": %m", pt->path)));
+				 errmsg("could not write spillpool file \"%s\": %m", cur->path)));
 	}
+	cur->size += blk.len;
+	cur->rows += nrows;
+	cur->raw += len;
 	pt->file_size += blk.len;
 	pt->file_rows += nrows;
 	pt->file_raw += len;
@@ -375,14 +409,19 @@ static void
 pending_adopt_private_file(PendingTable *pt)
 {
 	SpillTable *tab = pt->tab;
+	int			i;
 
 	pending_flush_buffer(pt);
 	memtable_spill_all(tab);
-	LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
-	segment_adopt_file(tab, pt->path, pt->file_size, pt->file_rows, pt->file_raw);
-	LWLockRelease(&tab->write_lock);
-	FileClose(pt->file);
+	if (pt->file >= 0)
+		FileClose(pt->file);
 	pt->file = -1;
+	LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
+	for (i = 0; i < pt->nfiles; i++)
+		segment_adopt_file(tab, pt->files[i].path, pt->files[i].size,
+						   pt->files[i].rows, pt->files[i].raw);
+	LWLockRelease(&tab->write_lock);
+	pt->nfiles = 0;
 	pt->has_file = false;
 	segment_release_quota(tab, pt->file_reserved);
 	pt->file_reserved = 0;
@@ -509,15 +548,28 @@ pending_abort(void)
 			segment_release_quota(pt->tab, pt->commit_reserved);
 		if (pt->file_reserved)
 			segment_release_quota(pt->tab, pt->file_reserved);
-		if (pt->file >= 0)
-			FileClose(pt->file);
-		if (pt->path[0] != '\0' && pt->has_file && unlink(pt->path) != 0 && errno != ENOENT)
-			ereport(WARNING,
-					(errcode_for_file_access(),
-					 errmsg("could not remove file \"%s\": %m", pt->path)));
+		pending_remove_files(pt, 0);
 	}
 	pending_tables = NIL;
 	pending_cxt = NULL;
+}
+
+/* Closes and removes the private files from index "from" on. */
+static void
+pending_remove_files(PendingTable *pt, int from)
+{
+	int			i;
+
+	if (pt->file >= 0)
+		FileClose(pt->file);
+	pt->file = -1;
+	for (i = from; i < pt->nfiles; i++)
+		if (unlink(pt->files[i].path) != 0 && errno != ENOENT)
+			ereport(WARNING,
+					(errcode_for_file_access(),
+					 errmsg("could not remove file \"%s\": %m", pt->files[i].path)));
+	pt->nfiles = Min(pt->nfiles, from);
+	pt->has_file = pt->nfiles > 0;
 }
 
 /*
@@ -533,10 +585,7 @@ pending_forget_rel(Relation rel)
 		return;
 	if (pt->file_reserved)
 		segment_release_quota(pt->tab, pt->file_reserved);
-	if (pt->file >= 0)
-		FileClose(pt->file);
-	if (pt->has_file)
-		(void) unlink(pt->path);
+	pending_remove_files(pt, 0);
 	pending_tables = list_delete_ptr(pending_tables, pt);
 }
 
@@ -562,6 +611,60 @@ pending_subxact_commit(SubTransactionId subid, SubTransactionId parent)
 }
 
 /*
+ * Cuts the private files back to a savepoint mark: later files are
+ * removed, the one the mark points into is truncated and reopened.
+ */
+static void
+pending_truncate_files(PendingTable *pt, PendingMark *mk)
+{
+	int64		start = 0,
+				rows = 0,
+				raw = 0;
+	int			i;
+	PrivateFile *cur;
+
+	segment_release_quota(pt->tab, pt->file_size - mk->file_size);
+	pt->file_reserved -= pt->file_size - mk->file_size;
+	for (i = 0; i < pt->nfiles; i++)
+	{
+		if (start + pt->files[i].size > mk->file_size ||
+			(start + pt->files[i].size == mk->file_size && i == pt->nfiles - 1))
+			break;
+		start += pt->files[i].size;
+		rows += pt->files[i].rows;
+		raw += pt->files[i].raw;
+	}
+	if (i >= pt->nfiles)
+		return;
+	if (start == mk->file_size)
+	{
+		pending_remove_files(pt, i);
+		return;
+	}
+	if (i < pt->nfiles - 1)
+	{
+		pending_remove_files(pt, i + 1);
+		pt->has_file = true;
+	}
+	cur = &pt->files[i];
+	if (pt->file < 0)
+	{
+		pt->file = PathNameOpenFile(cur->path, O_RDWR | PG_BINARY);
+		if (pt->file < 0)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not open spillpool file \"%s\": %m", cur->path)));
+	}
+	if (FileTruncate(pt->file, mk->file_size - start, WAIT_EVENT_DATA_FILE_TRUNCATE) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not truncate file \"%s\": %m", cur->path)));
+	cur->size = mk->file_size - start;
+	cur->rows = mk->file_rows - rows;
+	cur->raw = mk->file_raw - raw;
+}
+
+/*
  * A subtransaction rolled back: cut every table back to where the
  * subtransaction (or its earliest open descendant) first wrote to it.
  */
@@ -582,15 +685,8 @@ pending_subxact_abort(SubTransactionId subid)
 		if (i == pt->nmarks)
 			continue;
 		mk = &pt->marks[i];
-		if (pt->has_file && mk->file_size < pt->file_size)
-		{
-			if (FileTruncate(pt->file, mk->file_size, WAIT_EVENT_DATA_FILE_TRUNCATE) != 0)
-				ereport(ERROR,
-						(errcode_for_file_access(),
-						 errmsg("could not truncate file \"%s\": %m", pt->path)));
-			segment_release_quota(pt->tab, pt->file_size - mk->file_size);
-			pt->file_reserved -= pt->file_size - mk->file_size;
-		}
+		if (mk->file_size < pt->file_size)
+			pending_truncate_files(pt, mk);
 		pt->file_size = mk->file_size;
 		pt->file_rows = mk->file_rows;
 		pt->file_raw = mk->file_raw;
@@ -600,25 +696,43 @@ pending_subxact_abort(SubTransactionId subid)
 	}
 }
 
-/* Starts reading the current transaction's own rows of a relation. */
+/*
+ * Starts reading the current transaction's own rows of a relation.  What
+ * exists now is fixed: the private files up to their present sizes and a
+ * copy of the buffer, so rows the same command appends during the scan
+ * (they are invisible to it anyway) cannot move anything under the reader.
+ */
 void
 pending_reader_begin(PendingReader *rd, Relation rel)
 {
+	PendingTable *pt;
+	int			i;
+
 	memset(rd, 0, sizeof(*rd));
-	rd->pt = pending_for_rel(rel, false);
-	if (rd->pt == NULL)
+	pt = rd->pt = pending_for_rel(rel, false);
+	if (pt == NULL)
 		return;
-	if (rd->pt->has_file && rd->pt->file_size > 0)
+	rd->nfiles = pt->nfiles;
+	if (rd->nfiles > 0)
 	{
-		segment_reader_open(&rd->file, rd->pt->path, rd->pt->file_size, false);
-		rd->file_open = true;
+		rd->paths = palloc(sizeof(char *) * rd->nfiles);
+		rd->sizes = palloc(sizeof(int64) * rd->nfiles);
+		for (i = 0; i < rd->nfiles; i++)
+		{
+			rd->paths[i] = pstrdup(pt->files[i].path);
+			rd->sizes[i] = pt->files[i].size;
+		}
 	}
-	/* rows appended while this scan runs are not its business */
-	rd->mem_limit = rd->pt->buf_used;
+	rd->buf_len = pt->buf_used;
+	if (rd->buf_len > 0)
+	{
+		rd->buf = palloc(rd->buf_len);
+		memcpy(rd->buf, pt->buf, rd->buf_len);
+	}
 }
 
 /*
- * The next own row record: first those in the private file, then those in
+ * The next own row record: first those in the private files, then those in
  * memory.  Returns NULL at the end.
  */
 SpillRowHeader *
@@ -628,7 +742,7 @@ pending_reader_next(PendingReader *rd)
 
 	if (rd->pt == NULL)
 		return NULL;
-	while (!rd->in_memory)
+	for (;;)
 	{
 		SegmentBlockHeader hdr;
 
@@ -638,29 +752,30 @@ pending_reader_next(PendingReader *rd)
 			rd->pos += ROW_RECORD_SIZE(h->len);
 			return h;
 		}
-		if (!rd->file_open || !segment_reader_next(&rd->file, &hdr, true))
+		if (rd->in_memory)
+			return NULL;
+		if (rd->file_open && segment_reader_next(&rd->file, &hdr, true))
 		{
-			rd->in_memory = true;
-			rd->pos = rd->pt->buf;
-			rd->block_end = rd->pt->buf + rd->mem_limit;
-			break;
+			rd->pos = rd->file.raw;
+			rd->block_end = rd->file.raw + rd->file.raw_len;
+			continue;
 		}
-		rd->pos = rd->file.raw;
-		rd->block_end = rd->file.raw + rd->file.raw_len;
-	}
-	/* the buffer may have moved (repalloc) or been flushed since */
-	if (rd->pt->buf + rd->mem_limit != rd->block_end)
-	{
-		int64		done = rd->pos - (rd->block_end - rd->mem_limit);
+		if (rd->file_open)
+		{
+			segment_reader_close(&rd->file);
+			rd->file_open = false;
+		}
+		if (rd->next_file < rd->nfiles)
+		{
+			int			i = rd->next_file++;
 
-		rd->block_end = rd->pt->buf + Min(rd->mem_limit, rd->pt->buf_used);
-		rd->pos = rd->pt->buf + done;
+			rd->file_open = segment_reader_open(&rd->file, rd->paths[i], rd->sizes[i], false);
+			continue;
+		}
+		rd->in_memory = true;
+		rd->pos = rd->buf;
+		rd->block_end = rd->buf + rd->buf_len;
 	}
-	if (rd->pos >= rd->block_end)
-		return NULL;
-	h = (SpillRowHeader *) rd->pos;
-	rd->pos += ROW_RECORD_SIZE(h->len);
-	return h;
 }
 
 /* Ends reading own rows. */

@@ -346,11 +346,14 @@ typedef struct PendingReader
 	PendingTable *pt;
 	SegmentReader file;
 	bool		file_open;
-	bool		file_done;
-	char	   *block;
-	char	   *block_end;
+	int			next_file;		/* private files fixed at the start */
+	int			nfiles;
+	char	  **paths;
+	int64	   *sizes;
+	char	   *buf;			/* copy of the in-memory rows */
+	int64		buf_len;
 	char	   *pos;
-	int64		mem_limit;		/* bytes of the in-memory buffer to read */
+	char	   *block_end;
 	bool		in_memory;
 } PendingReader;
 
