@@ -324,7 +324,7 @@ spillpool_table_stats(PG_FUNCTION_ARGS)
 	values[10] = Int64GetDatum(0);
 	nulls[11] = true;
 	values[12] = Int64GetDatum(0);
-	values[13] = Int64GetDatum(tab->seg_bytes + tab->reserved_bytes);
+	values[13] = Int64GetDatum(segment_quota_used(tab));
 	LWLockRelease(&tab->lock);
 
 	table_close(rel, AccessShareLock);

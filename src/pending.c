@@ -136,7 +136,7 @@ pending_for_rel(Relation rel, bool create)
 	spilltable_refresh_options(pt->tab, rel, &pt->opts);
 	pt->fxid = GetTopFullTransactionId();
 	pt->buf_limit = Min(pt->opts.memory_limit, 16 * 1024 * 1024);
-	pt->buf_cap = Min(pt->buf_limit, 64 * 1024) + SEGMENT_BLOCK_RAW_TARGET;
+	pt->buf_cap = 8192;			/* grows by doubling; most commits are small */
 	pt->buf = MemoryContextAllocHuge(pending_cxt, pt->buf_cap);
 	pt->file = -1;
 	pending_tables = lappend(pending_tables, pt);

@@ -33,6 +33,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/wait_event.h"
+#include "pgstat.h"
 
 #include "spillpool.h"
 
@@ -51,6 +52,8 @@ typedef struct SegmentFileEntry
 } SegmentFileEntry;
 
 static HTAB *segment_files = NULL;
+
+static bool segment_rest_is_zero(SegmentReader *rd, int64 off);
 
 /* $PGDATA-relative directory of a table's files. */
 void
@@ -115,6 +118,9 @@ segment_build_block(SegmentBlock *blk, SpillCodec codec, int level,
 	size_t		clen;
 	SegmentBlockHeader *hdr;
 
+	/* a row or two does not compress; spare the codec's set-up cost */
+	if (raw_len < 256)
+		codec = SPILL_CODEC_NONE;
 	blk->buf = palloc(sizeof(SegmentBlockHeader) + Max(cap, raw_len));
 	clen = codec_compress(codec, level, raw, raw_len,
 						  blk->buf + sizeof(SegmentBlockHeader), cap);
@@ -235,6 +241,64 @@ segment_io_failure(int flags, const char *path, const char *what, int save_errno
 			 errmsg("could not %s spillpool segment file \"%s\": %m", what, path)));
 }
 
+/*
+ * fdatasync of a segment file.  Enough for durability: the file's size only
+ * changes when it is extended (zero-filled ahead, as WAL segments are), and
+ * fdatasync flushes a size change with the data.
+ */
+static int
+segment_datasync(File f)
+{
+	int			rc;
+
+	pgstat_report_wait_start(WAIT_EVENT_DATA_FILE_SYNC);
+	rc = pg_fdatasync(FileGetRawDesc(f));
+	pgstat_report_wait_end();
+	return rc;
+}
+
+/*
+ * Zero-fills the active segment ahead of the write position, so that a
+ * commit's fdatasync writes data only and not the file's size as well.
+ * Caller holds write_lock.
+ */
+static void
+segment_preallocate(SpillTable *tab, File f, int64 need_end, int flags)
+{
+	static char zeros[BLCKSZ * 8];
+	int64		target;
+	int64		off = tab->seg_active_alloc;
+	int64		grown;
+
+	if (need_end <= off)
+		return;
+	target = Max(need_end, off + SEGMENT_PREALLOC_CHUNK);
+	target = Min(target, Max(tab->max_file_size, need_end));
+	/* preallocation never takes the table past its own disk limit */
+	if (tab->max_disk_size >= 0)
+		target = Min(target, Max(need_end, need_end + (tab->max_disk_size -
+														segment_quota_used(tab))));
+	while (off < target)
+	{
+		int			n = (int) Min((int64) sizeof(zeros), target - off);
+
+		if (FileWrite(f, zeros, n, off, WAIT_EVENT_DATA_FILE_EXTEND) != n)
+		{
+			int			save_errno = errno ? errno : ENOSPC;
+
+			(void) FileTruncate(f, tab->seg_active_alloc, WAIT_EVENT_DATA_FILE_TRUNCATE);
+			segment_io_failure(flags, FilePathName(f), "extend", save_errno);
+		}
+		off += n;
+	}
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	grown = target - tab->seg_active_alloc;
+	tab->seg_bytes += grown;
+	tab->seg_active_alloc = target;
+	LWLockRelease(&tab->lock);
+	pg_atomic_add_fetch_u64(&spill_shared->disk_bytes, (uint64) grown);
+}
+
 /* fsync of a segment directory, so that a new file's name is durable. */
 static void
 segment_sync_dir(SpillTable *tab, int elevel)
@@ -243,6 +307,18 @@ segment_sync_dir(SpillTable *tab, int elevel)
 
 	segment_dir_path(dir, tab->key.dbid, tab->key.relfilenode);
 	fsync_fname_ext(dir, true, false, elevel);
+}
+
+/*
+ * Bytes a table's limits count: its segment data and reservations, not the
+ * zeros preallocated past the end of the active file.  Caller holds the
+ * table's lock.
+ */
+int64
+segment_quota_used(SpillTable *tab)
+{
+	return tab->seg_bytes - (tab->seg_active_alloc - tab->seg_active_size) +
+		tab->reserved_bytes;
 }
 
 /*
@@ -259,7 +335,7 @@ segment_reserve_quota(SpillTable *tab, int64 add_bytes)
 	uint64		total;
 
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-	table_used = tab->seg_bytes + tab->reserved_bytes;
+	table_used = segment_quota_used(tab);
 	if (limit >= 0 && table_used + add_bytes > limit)
 	{
 		LWLockRelease(&tab->lock);
@@ -309,22 +385,29 @@ static void
 segment_rotate(SpillTable *tab, int flags)
 {
 	File		f;
+	int64		unused;
 
 	if (!tab->seg_active_exists)
 		return;
 	f = segment_open_cached(tab->key.dbid, tab->key.relfilenode, tab->seg_active, false);
-	if (FileSync(f, WAIT_EVENT_DATA_FILE_SYNC) != 0)
+	unused = tab->seg_active_alloc - tab->seg_active_size;
+	if (unused > 0 &&
+		FileTruncate(f, tab->seg_active_size, WAIT_EVENT_DATA_FILE_TRUNCATE) != 0)
+		segment_io_failure(flags | SEGMENT_APPEND_PANIC, FilePathName(f), "truncate", errno);
+	if (segment_datasync(f) != 0)
 		segment_io_failure(flags | SEGMENT_APPEND_PANIC, FilePathName(f), "fsync", errno);
-
 	segment_close_cached(tab->key.dbid, tab->key.relfilenode, tab->seg_active);
 
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	tab->seg_bytes -= unused;
 	tab->seg_active++;
 	tab->seg_active_exists = false;
 	tab->seg_active_size = 0;
+	tab->seg_active_alloc = 0;
 	tab->synced_seg = tab->seg_active;
 	tab->synced_off = 0;
 	LWLockRelease(&tab->lock);
+	pg_atomic_sub_fetch_u64(&spill_shared->disk_bytes, (uint64) unused);
 }
 
 /*
@@ -361,6 +444,7 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 			LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 			tab->seg_active_exists = true;
 			tab->seg_active_size = 0;
+			tab->seg_active_alloc = 0;
 			tab->seg_files++;
 			LWLockRelease(&tab->lock);
 		}
@@ -369,13 +453,16 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 									tab->seg_active, false);
 
 		off = tab->seg_active_size;
+		segment_preallocate(tab, f, off + (int64) blk->len, flags);
 		errno = 0;
 		rc = FileWrite(f, blk->buf, blk->len, off, WAIT_EVENT_DATA_FILE_WRITE);
 		if (rc != (int) blk->len)
 		{
 			int			save_errno = (rc < 0) ? errno : ENOSPC;
+			static char zeros[sizeof(SegmentBlockHeader)];
 
-			(void) FileTruncate(f, off, WAIT_EVENT_DATA_FILE_TRUNCATE);
+			/* the block never happened: leave zeros where it began */
+			(void) FileWrite(f, zeros, sizeof(zeros), off, WAIT_EVENT_DATA_FILE_WRITE);
 			if (flags & SEGMENT_APPEND_CHECK_QUOTA)
 				segment_release_quota(tab, (int64) blk->len);
 			segment_io_failure(flags, FilePathName(f), "write", save_errno);
@@ -383,14 +470,11 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 
 		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 		tab->seg_active_size += blk->len;
-		tab->seg_bytes += blk->len;
 		tab->seg_rows += blk->hdr.nrows;
 		tab->seg_raw_bytes += blk->hdr.raw_len;
-		if (flags & SEGMENT_APPEND_CHECK_QUOTA)
-			tab->reserved_bytes -= blk->len;	/* now counted in seg_bytes */
 		LWLockRelease(&tab->lock);
-		if (!(flags & SEGMENT_APPEND_CHECK_QUOTA))
-			pg_atomic_add_fetch_u64(&spill_shared->disk_bytes, blk->len);
+		if (flags & SEGMENT_APPEND_CHECK_QUOTA)
+			segment_release_quota(tab, (int64) blk->len);	/* now on disk */
 	}
 	*end_seg = tab->seg_active;
 	*end_off = tab->seg_active_size;
@@ -434,7 +518,7 @@ segment_sync_to(SpillTable *tab, uint32 seg, int64 off, bool panic_on_error)
 
 		/* earlier segments were synced when they were finished */
 		f = segment_open_cached(tab->key.dbid, tab->key.relfilenode, target_seg, false);
-		if (FileSync(f, WAIT_EVENT_DATA_FILE_SYNC) != 0)
+		if (segment_datasync(f) != 0)
 			segment_io_failure(panic_on_error ? SEGMENT_APPEND_PANIC : 0,
 							   FilePathName(f), "fsync", errno);
 
@@ -478,6 +562,7 @@ segment_adopt_file(SpillTable *tab, const char *private_path, int64 file_size,
 	tab->seg_active = segno + 1;
 	tab->seg_active_exists = false;
 	tab->seg_active_size = 0;
+	tab->seg_active_alloc = 0;
 	tab->synced_seg = tab->seg_active;
 	tab->synced_off = 0;
 	LWLockRelease(&tab->lock);
@@ -491,6 +576,28 @@ segno_cmp(const void *a, const void *b)
 	uint32		y = *(const uint32 *) b;
 
 	return (x > y) - (x < y);
+}
+
+/*
+ * True if nothing but zeros (or nothing) follows the block just read: it is
+ * the last block of the file.  Looks at one header's worth of bytes.
+ */
+static bool
+segment_reader_at_data_end(SegmentReader *rd)
+{
+	char		buf[sizeof(SegmentBlockHeader)];
+	int			n;
+	int			i;
+
+	if (rd->off >= rd->end)
+		return true;
+	n = (int) Min((int64) sizeof(buf), rd->end - rd->off);
+	if (FileRead(rd->file, buf, n, rd->off, WAIT_EVENT_DATA_FILE_READ) != n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (buf[i] != 0)
+			return false;
+	return true;
 }
 
 /*
@@ -510,7 +617,7 @@ segment_load_next_block(SegmentReader *rd, SegmentBlockHeader *hdr, bool last_fi
 	PG_TRY();
 	{
 		ok = segment_reader_next(rd, hdr, false);
-		if (ok && last_file && rd->off >= rd->end)
+		if (ok && last_file && segment_reader_at_data_end(rd))
 			segment_reader_payload(rd, hdr);
 	}
 	PG_CATCH();
@@ -553,6 +660,7 @@ segment_load(SpillTable *tab)
 				raw = 0;
 	uint64		max_seq = 0;
 	int64		last_size = 0;
+	int64		last_alloc = 0;
 
 	LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
 	if (tab->loaded)
@@ -631,7 +739,10 @@ segment_load(SpillTable *tab)
 		files++;
 		bytes += rd.end;
 		if (last_file)
-			last_size = rd.end;
+		{
+			last_size = Min(rd.data_end, rd.off);
+			last_alloc = rd.end;
+		}
 		segment_reader_close(&rd);
 	}
 
@@ -646,6 +757,7 @@ segment_load(SpillTable *tab)
 		tab->seg_active = segnos[nsegs - 1];
 		tab->seg_active_exists = true;
 		tab->seg_active_size = last_size;
+		tab->seg_active_alloc = last_alloc;
 	}
 	tab->synced_seg = tab->seg_active;
 	tab->synced_off = tab->seg_active_size;
@@ -677,6 +789,7 @@ segment_reader_open(SegmentReader *rd, const char *path, int64 end, bool missing
 				 errmsg("could not open spillpool segment file \"%s\": %m", path)));
 	}
 	rd->end = (end >= 0) ? end : FileSize(rd->file);
+	rd->data_end = rd->end;
 	if (rd->end < 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),
@@ -737,10 +850,15 @@ segment_reader_next(SegmentReader *rd, SegmentBlockHeader *hdr, bool want_payloa
 	int64		off = rd->off;
 
 	rd->torn_tail = false;
-	if (off >= rd->end)
+	if (off >= rd->end || off >= rd->data_end)
 		return false;
 	if (off + (int64) sizeof(SegmentBlockHeader) > rd->end)
 	{
+		if (segment_rest_is_zero(rd, off))
+		{
+			rd->data_end = off;
+			return false;
+		}
 		rd->torn_tail = true;
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
@@ -748,18 +866,24 @@ segment_reader_next(SegmentReader *rd, SegmentBlockHeader *hdr, bool want_payloa
 						rd->path, off)));
 	}
 	segment_read_exact(rd, (char *) hdr, sizeof(SegmentBlockHeader), off);
+	if (hdr->magic == 0 && segment_rest_is_zero(rd, off))
+	{
+		/* zeros preallocated past the last block: the end of the data */
+		rd->data_end = off;
+		return false;
+	}
 	if (hdr->magic != SEGMENT_BLOCK_MAGIC || hdr->version != SEGMENT_FORMAT_VERSION ||
 		hdr->codec > SPILL_CODEC_ZSTD ||
 		off + (int64) sizeof(SegmentBlockHeader) + hdr->comp_len > rd->end)
 	{
 		/*
-		 * A header that claims more bytes than the file has, or a file that
-		 * ends in zeros, is a write the crash cut short.
+		 * A header that claims more bytes than the file has, or a partial
+		 * header followed only by zeros, is a write the crash cut short.
 		 */
 		if (hdr->magic == SEGMENT_BLOCK_MAGIC)
 			rd->torn_tail = (off + (int64) sizeof(SegmentBlockHeader) + hdr->comp_len > rd->end);
 		else
-			rd->torn_tail = segment_rest_is_zero(rd, off);
+			rd->torn_tail = segment_rest_is_zero(rd, off + sizeof(SegmentBlockHeader));
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid block header in spillpool segment file \"%s\" at offset " INT64_FORMAT,
@@ -792,7 +916,7 @@ segment_reader_payload(SegmentReader *rd, const SegmentBlockHeader *hdr)
 	segment_read_exact(rd, rd->comp, hdr->comp_len, off + sizeof(SegmentBlockHeader));
 	if (segment_block_crc(hdr, rd->comp) != hdr->crc)
 	{
-		rd->torn_tail = (rd->off >= rd->end);
+		rd->torn_tail = (rd->off >= rd->end) || segment_rest_is_zero(rd, rd->off);
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("checksum mismatch in spillpool segment file \"%s\" at offset " INT64_FORMAT,

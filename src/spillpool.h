@@ -180,7 +180,8 @@ typedef struct SpillTable
 	uint32		seg_first;		/* oldest segment number present */
 	uint32		seg_active;		/* segment being appended to */
 	bool		seg_active_exists;	/* the active file has been created */
-	int64		seg_active_size;
+	int64		seg_active_size;	/* bytes of blocks in the active file */
+	int64		seg_active_alloc;	/* its size on disk, zero-filled past the blocks */
 	int64		seg_files;
 	int64		seg_rows;
 	int64		seg_bytes;		/* on-disk bytes of all segment files */
@@ -254,6 +255,7 @@ extern int	memtable_copy_find(MemtableCopy *copy, uint64 seq);
 #define SEGMENT_FORMAT_VERSION	1
 #define SEGMENT_BLOCK_COMMITTED 0x01	/* written after commit: visible */
 #define SEGMENT_BLOCK_RAW_TARGET (1024 * 1024)
+#define SEGMENT_PREALLOC_CHUNK	(256 * 1024)
 
 typedef struct SegmentBlockHeader
 {
@@ -294,6 +296,7 @@ extern void segment_forget_files(Oid dbid, Oid relfilenode);
 extern void segment_private_path(char *path, Oid dbid, Oid relfilenode);
 extern void segment_sync_to(SpillTable *tab, uint32 seg, int64 off, bool panic_on_error);
 extern void segment_reserve_quota(SpillTable *tab, int64 add_bytes);
+extern int64 segment_quota_used(SpillTable *tab);
 extern void segment_release_quota(SpillTable *tab, int64 bytes);
 extern void segment_adopt_file(SpillTable *tab, const char *private_path,
 							   int64 file_size, int64 nrows, int64 raw_bytes);
@@ -306,6 +309,7 @@ typedef struct SegmentReader
 	int64		off;
 	int64		block_off;		/* offset of the last header read */
 	int64		end;			/* stop here */
+	int64		data_end;		/* where preallocated zeros begin */
 	char	   *comp;
 	size_t		comp_cap;
 	char	   *raw;
