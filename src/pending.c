@@ -270,6 +270,12 @@ pending_flush_buffer(PendingTable *pt)
 	}
 	pt->buf_used = 0;
 	pt->buf_rows = 0;
+
+	/*
+	 * From now on the transaction's rows go to the private file anyway:
+	 * compress them in blocks while they are still in the CPU cache.
+	 */
+	pt->buf_limit = Min(pt->buf_limit, SEGMENT_BLOCK_RAW_TARGET);
 }
 
 /* Records where the current subtransaction starts, once per table. */
@@ -301,6 +307,45 @@ pending_push_mark(PendingTable *pt)
 }
 
 /*
+ * Makes room for a row record of a tuple of "len" bytes at the end of the
+ * buffer (moving older rows to the private file when the buffer is full)
+ * and returns where the tuple goes.
+ */
+static MinimalTuple
+pending_reserve_row(PendingTable *pt, Size len, CommandId cid)
+{
+	int64		rec = ROW_RECORD_SIZE(len);
+	SpillRowHeader *h;
+
+	if (pt->buf_used + rec > pt->buf_limit && pt->buf_used > 0)
+		pending_flush_buffer(pt);
+	if (pt->buf_used + rec > pt->buf_cap)
+	{
+		int64		newcap = Max(pt->buf_cap * 2, pt->buf_used + rec);
+
+		pt->buf = repalloc_huge(pt->buf, newcap);
+		pt->buf_cap = newcap;
+	}
+	h = (SpillRowHeader *) (pt->buf + pt->buf_used);
+	h->len = (uint32) len;
+	h->cid = cid;
+	pt->buf_used += rec;
+	pt->buf_rows++;
+	return ROW_RECORD_TUPLE(h);
+}
+
+/* A stand-in ctid for the inserted row: its number in the transaction. */
+static void
+pending_set_tid(PendingTable *pt, Relation rel, TupleTableSlot *slot)
+{
+	int64		n = pt->buf_rows + pt->file_rows;
+
+	ItemPointerSet(&slot->tts_tid, (BlockNumber) (n / MaxOffsetNumber),
+				   (OffsetNumber) (n % MaxOffsetNumber + 1));
+	slot->tts_tableOid = RelationGetRelid(rel);
+}
+
+/*
  * Stores one row of the slot as a row record: external TOAST values are
  * fetched, so the row is whole and needs no catalog access to read back.
  * The MinimalTuple is formed straight into the buffer.
@@ -317,12 +362,27 @@ pending_append_slot(PendingTable *pt, Relation rel, TupleTableSlot *slot, Comman
 	Size		hoff,
 				data_len,
 				len;
-	int64		rec;
-	SpillRowHeader *h;
 	MinimalTuple tup;
 	int			i;
 
 	pending_push_mark(pt);
+
+	/*
+	 * COPY hands over slots whose minimal tuple is already formed: when it
+	 * holds no TOAST pointer it is stored as it is.
+	 */
+	if (TTS_IS_MINIMALTUPLE(slot) && !TTS_EMPTY(slot) &&
+		((MinimalTupleTableSlot *) slot)->mintuple != NULL &&
+		!(((MinimalTupleTableSlot *) slot)->mintuple->t_infomask & HEAP_HASEXTERNAL))
+	{
+		MinimalTuple src = ((MinimalTupleTableSlot *) slot)->mintuple;
+
+		tup = pending_reserve_row(pt, src->t_len, cid);
+		memcpy(tup, src, src->t_len);
+		pending_set_tid(pt, rel, slot);
+		return;
+	}
+
 	slot_getallattrs(slot);
 	values = slot->tts_values;
 
@@ -365,37 +425,16 @@ pending_append_slot(PendingTable *pt, Relation rel, TupleTableSlot *slot, Comman
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("row is too big for a spillpool table: %zu bytes", len)));
 
-	rec = ROW_RECORD_SIZE(len);
-	if (pt->buf_used + rec > pt->buf_limit && pt->buf_used > 0)
-		pending_flush_buffer(pt);
-	if (pt->buf_used + rec > pt->buf_cap)
-	{
-		int64		newcap = Max(pt->buf_cap * 2, pt->buf_used + rec);
-
-		pt->buf = repalloc_huge(pt->buf, newcap);
-		pt->buf_cap = newcap;
-	}
-
-	h = (SpillRowHeader *) (pt->buf + pt->buf_used);
-	memset(h, 0, rec);
-	h->len = (uint32) len;
-	h->cid = cid;
-	tup = ROW_RECORD_TUPLE(h);
+	tup = pending_reserve_row(pt, len, cid);
+	memset(tup, 0, len);
 	tup->t_len = (uint32) len;
 	HeapTupleHeaderSetNatts(tup, natts);
 	tup->t_hoff = hoff + MINIMAL_TUPLE_OFFSET;
 	heap_fill_tuple(desc, values, isnull, (char *) tup + hoff, data_len,
 					&tup->t_infomask, hasnull ? tup->t_bits : NULL);
-	pt->buf_used += rec;
-	pt->buf_rows++;
-
 	if (detoasted)
 		MemoryContextReset(row_cxt);
-
-	ItemPointerSet(&slot->tts_tid,
-				   (BlockNumber) ((pt->buf_rows + pt->file_rows) / MaxOffsetNumber),
-				   (OffsetNumber) ((pt->buf_rows + pt->file_rows) % MaxOffsetNumber + 1));
-	slot->tts_tableOid = RelationGetRelid(rel);
+	pending_set_tid(pt, rel, slot);
 }
 
 /*
