@@ -23,6 +23,9 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
+#include "utils/syscache.h"
+#include "catalog/pg_class.h"
+#include "access/htup_details.h"
 
 #include "spillpool.h"
 
@@ -142,6 +145,46 @@ options_read_catalog(Oid relid, SpillOptions *opts)
 				SPILL_DURABILITY_NONE : SPILL_DURABILITY_COMMIT;
 	}
 	SPI_finish();
+}
+
+/*
+ * Deletes a dropped table's row from spillpool.table_options, so that a
+ * later table given the same oid does not inherit its options.  Runs as the
+ * catalog's owner; does nothing when the catalog itself is already gone
+ * (DROP EXTENSION drops both).
+ */
+void
+options_forget_relation(Oid relid)
+{
+	Oid			nsp = get_namespace_oid("spillpool", true);
+	Oid			catalog;
+	HeapTuple	tup;
+	Oid			owner;
+	Oid			save_userid;
+	int			save_sec;
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1];
+
+	if (!OidIsValid(nsp))
+		return;
+	catalog = get_relname_relid("table_options", nsp);
+	if (!OidIsValid(catalog) || catalog == relid)
+		return;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(catalog));
+	if (!HeapTupleIsValid(tup))
+		return;
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+
+	args[0] = ObjectIdGetDatum(relid);
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	SPI_connect();
+	SPI_execute_with_args("DELETE FROM spillpool.table_options WHERE relid = $1",
+						  1, argtypes, args, NULL, false, 0);
+	SPI_finish();
+	SetUserIdAndSecContext(save_userid, save_sec);
+	options_invalidate(relid);
 }
 
 /*

@@ -105,6 +105,7 @@ extern const struct config_enum_entry spill_durability_options[];
 
 extern void options_get(Relation rel, SpillOptions *opts);
 extern void options_invalidate(Oid relid);
+extern void options_forget_relation(Oid relid);
 extern void options_init(void);
 
 /* ---------------------------------------------------------------------

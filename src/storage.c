@@ -32,6 +32,7 @@
 #include "storage/fd.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
+#include "utils/rel.h"
 
 #include "spillpool.h"
 
@@ -201,9 +202,13 @@ storage_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 			Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
 			Oid			am = get_am_oid("spillpool", true);
 
-			if (OidIsValid(am) && form->relam == am && OidIsValid(form->relfilenode))
+			bool		ours = OidIsValid(am) && form->relam == am;
+
+			if (ours && OidIsValid(form->relfilenode))
 				storage_schedule_unlink(MyDatabaseId, form->relfilenode, true);
 			ReleaseSysCache(tup);
+			if (ours)
+				options_forget_relation(objectId);
 		}
 	}
 	else if (classId == DatabaseRelationId)
