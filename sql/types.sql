@@ -406,4 +406,6 @@ ROLLBACK;
 SELECT count(*) = 5000 AS ok FROM an;
 
 RESET search_path;
+SET client_min_messages = warning;
 DROP SCHEMA sp_types CASCADE;
+RESET client_min_messages;

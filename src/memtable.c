@@ -8,10 +8,11 @@
  * memory segment with its size limited to spillpool.memory, so together they
  * can never exceed it.  Each table's batches form a FIFO list; a batch leaves
  * memory (oldest first) when the table passes its memory_limit or the area
- * is full.  A batch whose transaction writes it to a segment at COMMIT
- * (durability 'commit') is "owner_writes": nobody else writes or frees it
- * until its owner marks it on disk or aborted.  Other batches are written out
- * by whichever backend needs the room.
+ * is full.  Until its transaction ends a batch is "owner_active": nobody else
+ * writes it out or frees it, since only the owner knows whether it commits
+ * (and, with durability 'commit', writes it to its segment after the commit
+ * record).  Other batches are written out by whichever backend needs the
+ * room.
  *
  *-------------------------------------------------------------------------
  */
@@ -305,7 +306,7 @@ memtable_write_out_oldest(SpillTable *tab)
 		b = dsa_get_address(area, dp);
 		if (b->on_disk || b->aborted || b->writing)
 			continue;
-		if (b->owner_writes)
+		if (b->owner_active)
 		{
 			b = NULL;			/* must not overtake an unfinished commit */
 			break;
@@ -364,7 +365,7 @@ memtable_free_head_locked(SpillTable *tab, int64 want)
 		dsa_pointer dp = tab->mem_head;
 		int64		sz = MAXALIGN(sizeof(MemBatch)) + b->data_len;
 
-		if (!(b->on_disk || b->aborted) || b->writing)
+		if (!(b->on_disk || b->aborted) || b->writing || b->owner_active)
 			break;
 		tab->mem_head = b->next;
 		if (!DsaPointerIsValid(tab->mem_head))
@@ -408,7 +409,7 @@ memtable_make_room(SpillTable *tab, int64 need, bool force)
 			return;
 		}
 		head = dsa_get_address(memtable_area(), tab->mem_head);
-		owner_busy = head->owner_writes || head->writing;
+		owner_busy = head->owner_active || head->writing;
 		LWLockRelease(&tab->lock);
 
 		if (owner_busy || !memtable_write_out_oldest(tab))
@@ -456,7 +457,7 @@ memtable_append(SpillTable *tab, FullTransactionId fxid, const char *data,
 	b->fxid = fxid;
 	b->nrows = nrows;
 	b->data_len = data_len;
-	b->owner_writes = (tab->durability == SPILL_DURABILITY_COMMIT);
+	b->owner_active = true;
 	memcpy(MEMBATCH_DATA(b), data, data_len);
 
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
@@ -476,13 +477,13 @@ memtable_append(SpillTable *tab, FullTransactionId fxid, const char *data,
 }
 
 /*
- * Records what became of a batch its owner wrote or abandoned.  Only the
- * owner of an owner_writes batch calls this, and such a batch is not freed
- * before it does, so the pointer is still valid.
+ * Records what became of a batch: written, committed or aborted.  Only the
+ * batch's owner calls this, and the batch is not freed before the owner
+ * releases it, so the pointer is still valid.
  */
 void
 memtable_mark_batch(SpillTable *tab, MemBatch *b, bool committed, bool aborted,
-					bool on_disk)
+					bool on_disk, bool release)
 {
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 	if (committed)
@@ -491,7 +492,8 @@ memtable_mark_batch(SpillTable *tab, MemBatch *b, bool committed, bool aborted,
 		b->aborted = true;
 	if (on_disk)
 		b->on_disk = true;
-	b->owner_writes = false;
+	if (release)
+		b->owner_active = false;
 	LWLockRelease(&tab->lock);
 	ConditionVariableBroadcast(&tab->batch_cv);
 }
@@ -599,32 +601,25 @@ memtable_shutdown_dump(void)
 	while ((tab = hash_seq_search(&status)) != NULL)
 	{
 		dsa_pointer dp;
-		uint32		end_seg = 0;
-		int64		end_off = 0;
-		bool		wrote = false;
+		SegmentBlock *blocks;
+		int			n = 0;
 
-		if (!tab->loaded || tab->dropped)
+		if (!tab->loaded || tab->dropped || tab->mem_batches == 0)
 			continue;
+		blocks = palloc(sizeof(SegmentBlock) * tab->mem_batches);
 		for (dp = tab->mem_head; DsaPointerIsValid(dp);
 			 dp = ((MemBatch *) dsa_get_address(area, dp))->next)
 		{
 			MemBatch   *b = dsa_get_address(area, dp);
-			SegmentBlock blk;
 
-			if (b->on_disk || b->aborted)
+			if (b->on_disk || b->aborted || n >= tab->mem_batches)
 				continue;
-			segment_build_block(&blk, tab->spill_codec, tab->compression_level,
+			segment_build_block(&blocks[n++], tab->spill_codec, tab->compression_level,
 								MEMBATCH_DATA(b), b->data_len, b->nrows, b->fxid,
 								b->seq, SEGMENT_BLOCK_COMMITTED);
-			LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
-			segment_append_blocks(tab, &blk, 1, 0, &end_seg, &end_off);
-			LWLockRelease(&tab->write_lock);
-			pfree(blk.buf);
-			b->on_disk = true;
-			wrote = true;
 		}
-		if (wrote)
-			segment_sync_to(tab, end_seg, end_off, false);
+		if (n > 0)
+			(void) segment_write_at_shutdown(tab, blocks, n);
 	}
 }
 

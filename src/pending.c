@@ -83,6 +83,11 @@ struct PendingTable
 	int			nmarks;
 	int			marks_cap;
 
+	/* row counts savepoint rollbacks cut back to, for open readers */
+	int64	   *cuts;
+	int			ncuts;
+	int			cuts_cap;
+
 	/* set at PRE_COMMIT for the write after commit */
 	MemBatch   *batch;
 	SegmentBlock commit_block;
@@ -515,8 +520,7 @@ pending_pre_commit(void)
 			segment_append_blocks(tab, &blk, 1, SEGMENT_APPEND_CHECK_QUOTA, &end_seg, &end_off);
 			LWLockRelease(&tab->write_lock);
 			pfree(blk.buf);
-			memtable_mark_batch(tab, pt->batch, false, false, true);
-			pt->batch = NULL;
+			memtable_mark_batch(tab, pt->batch, false, false, true, false);
 			if (synchronous_commit > SYNCHRONOUS_COMMIT_OFF)
 				segment_sync_to(tab, end_seg, end_off, false);
 			continue;
@@ -549,8 +553,15 @@ pending_commit(void)
 		uint32		end_seg;
 		int64		end_off;
 
-		if (!pt->has_commit_block)
+		if (pt->batch == NULL)
 			continue;
+		if (!pt->has_commit_block)
+		{
+			/* durability 'none', or written before the commit record */
+			memtable_mark_batch(tab, pt->batch, true, false, false, true);
+			pt->batch = NULL;
+			continue;
+		}
 		LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
 		segment_append_blocks(tab, &pt->commit_block, 1, SEGMENT_APPEND_PANIC,
 							  &end_seg, &end_off);
@@ -558,7 +569,7 @@ pending_commit(void)
 		segment_release_quota(tab, pt->commit_reserved);
 		pt->commit_reserved = 0;
 		pt->has_commit_block = false;
-		memtable_mark_batch(tab, pt->batch, true, false, true);
+		memtable_mark_batch(tab, pt->batch, true, false, true, true);
 		pt->batch = NULL;
 		if (synchronous_commit > SYNCHRONOUS_COMMIT_OFF)
 			segment_sync_to(tab, end_seg, end_off, true);
@@ -581,8 +592,8 @@ pending_abort(void)
 	{
 		PendingTable *pt = lfirst(lc);
 
-		if (pt->batch && pt->opts.durability == SPILL_DURABILITY_COMMIT)
-			memtable_mark_batch(pt->tab, pt->batch, false, true, false);
+		if (pt->batch)
+			memtable_mark_batch(pt->tab, pt->batch, false, true, false, true);
 		if (pt->commit_reserved)
 			segment_release_quota(pt->tab, pt->commit_reserved);
 		if (pt->file_reserved)
@@ -704,6 +715,26 @@ pending_truncate_files(PendingTable *pt, PendingMark *mk)
 }
 
 /*
+ * Remembers that the rows from number "rows" on were rolled back, so that a
+ * reader that began earlier (a cursor) stops there instead of reading files
+ * that were cut short underneath it.
+ */
+static void
+pending_record_cut(PendingTable *pt, int64 rows)
+{
+	if (rows >= pt->file_rows + pt->buf_rows)
+		return;
+	if (pt->ncuts == pt->cuts_cap)
+	{
+		pt->cuts_cap = Max(8, pt->cuts_cap * 2);
+		pt->cuts = pt->cuts ?
+			repalloc(pt->cuts, sizeof(int64) * pt->cuts_cap) :
+			MemoryContextAlloc(pending_cxt, sizeof(int64) * pt->cuts_cap);
+	}
+	pt->cuts[pt->ncuts++] = rows;
+}
+
+/*
  * A subtransaction rolled back: cut every table back to where the
  * subtransaction (or its earliest open descendant) first wrote to it.
  */
@@ -726,6 +757,7 @@ pending_subxact_abort(SubTransactionId subid)
 		mk = &pt->marks[i];
 		if (mk->file_size < pt->file_size)
 			pending_truncate_files(pt, mk);
+		pending_record_cut(pt, mk->file_rows + mk->buf_rows);
 		pt->file_size = mk->file_size;
 		pt->file_rows = mk->file_rows;
 		pt->file_raw = mk->file_raw;
@@ -762,6 +794,8 @@ pending_reader_begin(PendingReader *rd, Relation rel)
 			rd->sizes[i] = pt->files[i].size;
 		}
 	}
+	rd->limit = pt->file_rows + pt->buf_rows;
+	rd->cuts_seen = pt->ncuts;
 	rd->buf_len = pt->buf_used;
 	if (rd->buf_len > 0)
 	{
@@ -781,6 +815,13 @@ pending_reader_next(PendingReader *rd)
 
 	if (rd->pt == NULL)
 		return NULL;
+
+	/* rows rolled back since the reader began are gone, and so is what follows */
+	while (rd->cuts_seen < rd->pt->ncuts)
+		rd->limit = Min(rd->limit, rd->pt->cuts[rd->cuts_seen++]);
+	if (rd->returned >= rd->limit)
+		return NULL;
+
 	for (;;)
 	{
 		SegmentBlockHeader hdr;
@@ -789,6 +830,7 @@ pending_reader_next(PendingReader *rd)
 		{
 			h = (SpillRowHeader *) rd->pos;
 			rd->pos += ROW_RECORD_SIZE(h->len);
+			rd->returned++;
 			return h;
 		}
 		if (rd->in_memory)

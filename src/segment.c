@@ -568,6 +568,71 @@ segment_adopt_file(SpillTable *tab, const char *private_path, int64 file_size,
 	LWLockRelease(&tab->lock);
 }
 
+/*
+ * Writes blocks into new segment files after the active one, at a clean
+ * shutdown.  Runs in the postmaster, which has no PGPROC and no virtual
+ * file descriptors, so it uses plain POSIX calls and takes no locks (every
+ * other process has exited).  Returns false after logging a failure.
+ */
+bool
+segment_write_at_shutdown(SpillTable *tab, SegmentBlock *blocks, int nblocks)
+{
+	uint32		segno = tab->seg_active + (tab->seg_active_exists ? 1 : 0);
+	char		path[MAXPGPATH];
+	char		dir[MAXPGPATH];
+	int			fd = -1;
+	int64		size = 0;
+	int			i;
+
+	for (i = 0; i <= nblocks; i++)
+	{
+		bool		finish = (i == nblocks) ||
+			(fd >= 0 && size > 0 && size + (int64) blocks[i].len > tab->max_file_size);
+
+		if (finish && fd >= 0)
+		{
+			if (pg_fsync(fd) != 0 || close(fd) != 0)
+				goto fail;
+			fd = -1;
+			segno++;
+			size = 0;
+		}
+		if (i == nblocks)
+			break;
+		if (fd < 0)
+		{
+			segment_file_path(path, tab->key.dbid, tab->key.relfilenode, segno);
+			fd = open(path, O_RDWR | O_CREAT | O_EXCL | PG_BINARY, pg_file_create_mode);
+			if (fd < 0)
+				goto fail;
+		}
+		if (write(fd, blocks[i].buf, blocks[i].len) != (ssize_t) blocks[i].len)
+		{
+			if (errno == 0)
+				errno = ENOSPC;
+			goto fail;
+		}
+		size += blocks[i].len;
+	}
+
+	segment_dir_path(dir, tab->key.dbid, tab->key.relfilenode);
+	fd = open(dir, O_RDONLY | PG_BINARY);
+	if (fd < 0 || pg_fsync(fd) != 0 || close(fd) != 0)
+	{
+		strlcpy(path, dir, MAXPGPATH);
+		goto fail;
+	}
+	return true;
+
+fail:
+	ereport(LOG,
+			(errcode_for_file_access(),
+			 errmsg("could not write spillpool memtable to \"%s\" at shutdown: %m", path)));
+	if (fd >= 0)
+		close(fd);
+	return false;
+}
+
 /* qsort comparator for segment numbers. */
 static int
 segno_cmp(const void *a, const void *b)

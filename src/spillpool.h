@@ -143,7 +143,7 @@ typedef struct MemBatch
 	uint64		seq;			/* per-table batch sequence number */
 	FullTransactionId fxid;		/* top-level transaction of the rows */
 	bool		committed;		/* hint: xid known committed */
-	bool		owner_writes;	/* its transaction writes it at COMMIT */
+	bool		owner_active;	/* its transaction has not ended yet */
 	bool		aborted;		/* xid aborted after PRE_COMMIT */
 	bool		on_disk;		/* a copy is in a segment file */
 	bool		writing;		/* being written out by some backend */
@@ -225,7 +225,7 @@ extern MemBatch *memtable_append(SpillTable *tab, FullTransactionId fxid,
 								 const char *data, uint32 data_len,
 								 uint32 nrows, uint64 *seq);
 extern void memtable_mark_batch(SpillTable *tab, MemBatch *b, bool committed,
-								bool aborted, bool on_disk);
+								bool aborted, bool on_disk, bool release);
 extern void memtable_spill_all(SpillTable *tab);
 extern void memtable_shutdown_dump(void);
 extern void memtable_sync_all(void);
@@ -294,6 +294,7 @@ extern void segment_load(SpillTable *tab);
 extern void segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 								  int flags, uint32 *end_seg, int64 *end_off);
 extern void segment_forget_files(Oid dbid, Oid relfilenode);
+extern bool segment_write_at_shutdown(SpillTable *tab, SegmentBlock *blocks, int nblocks);
 extern void segment_private_path(char *path, Oid dbid, Oid relfilenode);
 extern void segment_sync_to(SpillTable *tab, uint32 seg, int64 off, bool panic_on_error);
 extern void segment_reserve_quota(SpillTable *tab, int64 add_bytes);
@@ -357,6 +358,9 @@ typedef struct PendingReader
 	int64	   *sizes;
 	char	   *buf;			/* copy of the in-memory rows */
 	int64		buf_len;
+	int64		limit;			/* rows to return at most */
+	int64		returned;
+	int			cuts_seen;		/* savepoint rollbacks already applied */
 	char	   *pos;
 	char	   *block_end;
 	bool		in_memory;

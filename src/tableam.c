@@ -31,6 +31,7 @@
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/paths.h"
 #include "optimizer/plancat.h"
 #include "parser/parsetree.h"
 #include "pgstat.h"
@@ -91,6 +92,7 @@ typedef SpillScanDescData *SpillScanDesc;
 static const TableAmRoutine spillpool_methods;
 static ExecutorStart_hook_type prev_executor_start = NULL;
 static get_relation_info_hook_type prev_get_relation_info = NULL;
+static set_rel_pathlist_hook_type prev_set_rel_pathlist = NULL;
 
 /* True if the relation uses this access method. */
 bool
@@ -903,6 +905,27 @@ spillpool_get_relation_info(PlannerInfo *root, Oid relationObjectId,
 		rel->rel_parallel_workers = 0;
 }
 
+/*
+ * ... nor may a spillpool scan run inside a parallel plan at all (a Parallel
+ * Append runs even non-partial child scans in workers): its paths are
+ * marked parallel-unsafe.
+ */
+static void
+spillpool_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti,
+						   RangeTblEntry *rte)
+{
+	ListCell   *lc;
+
+	if (prev_set_rel_pathlist)
+		prev_set_rel_pathlist(root, rel, rti, rte);
+	if (rte->rtekind != RTE_RELATION || !relid_is_spillpool(rte->relid))
+		return;
+	rel->consider_parallel = false;
+	rel->partial_pathlist = NIL;
+	foreach(lc, rel->pathlist)
+		((Path *) lfirst(lc))->parallel_safe = false;
+}
+
 /* Installs the executor and planner hooks; called from _PG_init. */
 void
 tableam_init(void)
@@ -911,4 +934,6 @@ tableam_init(void)
 	ExecutorStart_hook = spillpool_executor_start;
 	prev_get_relation_info = get_relation_info_hook;
 	get_relation_info_hook = spillpool_get_relation_info;
+	prev_set_rel_pathlist = set_rel_pathlist_hook;
+	set_rel_pathlist_hook = spillpool_set_rel_pathlist;
 }

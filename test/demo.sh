@@ -6,7 +6,7 @@
 #                               /tmp/spillpool-demo if the server user cannot
 #                               reach the checkout), start it on port 5499 and
 #                               a unix socket in the demo directory, load
-#                               ~300k rows into a spillpool table so they
+#                               350k rows into a spillpool table (large batches and a stream of small transactions) so they
 #                               spill from the memtable to segment files, and
 #                               print stats, segments and the segment files.
 #   bash test/demo.sh stop      stop the demo server and delete its directory.
@@ -187,7 +187,7 @@ insert_batch_sql() {
 
 # Errors here are reported but do not stop the demo.
 load_data() {
-    say "create table and load ~300k rows"
+    say "create table and load 350k rows"
     demo_psql <<EOF || warn "some statements failed (see above)"
 \echo CREATE TABLE events (id bigint, ts timestamptz, device int, temp float8, msg text) USING spillpool;
 CREATE TABLE events (id bigint, ts timestamptz, device int, temp float8, msg text) USING spillpool;
@@ -204,6 +204,22 @@ EOF
     demo_psql -c "${copy_out//$'\n'/ }" </dev/null \
         | demo_psql -c 'COPY events FROM STDIN' \
         || warn "COPY failed (see above)"
+    stream_small_transactions
+}
+
+# Streams 2,000 small transactions (25 rows each) the way an event feed
+# would: each commit becomes one memtable batch, and with the table's
+# memory_limit of 4MB the oldest batches leave memory, already on disk.
+stream_small_transactions() {
+    say "2000 small transactions of 25 rows each (the memtable path)"
+    local i from to
+    {
+        for ((i = 0; i < 2000; i++)); do
+            from=$((300001 + i * 25))
+            to=$((from + 24))
+            printf 'INSERT INTO events %s;\n' "$(event_rows_sql "$from" "$to" | tr '\n' ' ')"
+        done
+    } | demo_psql -q || warn "some small transactions failed (see above)"
 }
 
 show_segment_files() {
