@@ -817,8 +817,8 @@ pending_reader_next(PendingReader *rd)
 		return NULL;
 
 	/* rows rolled back since the reader began are gone, and so is what follows */
-	while (rd->cuts_seen < rd->pt->ncuts)
-		rd->limit = Min(rd->limit, rd->pt->cuts[rd->cuts_seen++]);
+	for (; rd->cuts_seen < rd->pt->ncuts; rd->cuts_seen++)
+		rd->limit = Min(rd->limit, rd->pt->cuts[rd->cuts_seen]);
 	if (rd->returned >= rd->limit)
 		return NULL;
 
