@@ -261,26 +261,37 @@ spilltable_forget(Oid dbid, Oid relfilenode)
 	LWLockRelease(spill_shared->hash_lock);
 }
 
+/*
+ * The keys of the tables in the hash, of one database or (InvalidOid) all.
+ * Callers look each one up again: an entry may go away meanwhile.
+ */
+static int
+spilltable_collect_keys(Oid dbid, SpillTableKey *keys)
+{
+	HASH_SEQ_STATUS status;
+	SpillTable *tab;
+	int			n = 0;
+
+	LWLockAcquire(spill_shared->hash_lock, LW_SHARED);
+	hash_seq_init(&status, spill_table_hash);
+	while ((tab = hash_seq_search(&status)) != NULL)
+		if ((!OidIsValid(dbid) || tab->key.dbid == dbid) && n < spillpool_max_tables)
+			keys[n++] = tab->key;
+	LWLockRelease(spill_shared->hash_lock);
+	return n;
+}
+
 /* Drops the entries of every table of a dropped database. */
 void
 spilltable_forget_database(Oid dbid)
 {
-	HASH_SEQ_STATUS status;
-	SpillTable *tab;
-	Oid		   *relfilenodes;
-	int			n = 0;
+	SpillTableKey *keys = palloc(sizeof(SpillTableKey) * spillpool_max_tables);
+	int			n = spilltable_collect_keys(dbid, keys);
 	int			i;
 
-	relfilenodes = palloc(sizeof(Oid) * spillpool_max_tables);
-	LWLockAcquire(spill_shared->hash_lock, LW_SHARED);
-	hash_seq_init(&status, spill_table_hash);
-	while ((tab = hash_seq_search(&status)) != NULL)
-		if (tab->key.dbid == dbid && n < spillpool_max_tables)
-			relfilenodes[n++] = tab->key.relfilenode;
-	LWLockRelease(spill_shared->hash_lock);
 	for (i = 0; i < n; i++)
-		spilltable_forget(dbid, relfilenodes[i]);
-	pfree(relfilenodes);
+		spilltable_forget(keys[i].dbid, keys[i].relfilenode);
+	pfree(keys);
 }
 
 /*
@@ -648,37 +659,31 @@ memtable_shutdown_callback(int code, Datum arg)
 void
 memtable_sync_all(void)
 {
-	HASH_SEQ_STATUS status;
-	SpillTable *tab;
-	SpillTableKey *keys;
-	int			n = 0;
+	SpillTableKey *keys = palloc(sizeof(SpillTableKey) * spillpool_max_tables);
+	int			n = spilltable_collect_keys(InvalidOid, keys);
 	int			i;
 
-	keys = palloc(sizeof(SpillTableKey) * spillpool_max_tables);
-	LWLockAcquire(spill_shared->hash_lock, LW_SHARED);
-	hash_seq_init(&status, spill_table_hash);
-	while ((tab = hash_seq_search(&status)) != NULL)
+	for (i = 0; i < n; i++)
 	{
+		SpillTable *tab = spilltable_lookup(keys[i].dbid, keys[i].relfilenode, false);
 		bool		behind;
+		uint32		seg;
+		int64		off;
 
+		if (tab == NULL)
+			continue;
 		LWLockAcquire(&tab->lock, LW_SHARED);
 		behind = tab->loaded && tab->seg_active_exists &&
 			(tab->synced_seg < tab->seg_active ||
 			 (tab->synced_seg == tab->seg_active && tab->synced_off < tab->seg_active_size));
+		seg = tab->seg_active;
+		off = tab->seg_active_size;
 		LWLockRelease(&tab->lock);
-		if (behind && n < spillpool_max_tables)
-			keys[n++] = tab->key;
-	}
-	LWLockRelease(spill_shared->hash_lock);
-
-	for (i = 0; i < n; i++)
-	{
-		tab = spilltable_lookup(keys[i].dbid, keys[i].relfilenode, false);
-		if (tab == NULL)
+		if (!behind)
 			continue;
 		PG_TRY();
 		{
-			segment_sync_to(tab, tab->seg_active, tab->seg_active_size, false);
+			segment_sync_to(tab, seg, off, false);
 			segment_forget_files(keys[i].dbid, keys[i].relfilenode);
 		}
 		PG_CATCH();

@@ -377,6 +377,22 @@ segment_release_quota(SpillTable *tab, int64 bytes)
 }
 
 /*
+ * Makes segno the next segment to append to, not yet created.  Everything
+ * before it is durable (finished files are synced, adopted ones renamed
+ * durably).  Caller holds the table's lock exclusively.
+ */
+static void
+segment_begin_next_locked(SpillTable *tab, uint32 segno)
+{
+	tab->seg_active = segno;
+	tab->seg_active_exists = false;
+	tab->seg_active_size = 0;
+	tab->seg_active_alloc = 0;
+	tab->synced_seg = segno;
+	tab->synced_off = 0;
+}
+
+/*
  * Finishes the active segment: fsyncs it, so that the group fsync only ever
  * needs to sync the active file, and moves on to the next number.  Caller
  * holds write_lock.
@@ -400,12 +416,7 @@ segment_rotate(SpillTable *tab, int flags)
 
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 	tab->seg_bytes -= unused;
-	tab->seg_active++;
-	tab->seg_active_exists = false;
-	tab->seg_active_size = 0;
-	tab->seg_active_alloc = 0;
-	tab->synced_seg = tab->seg_active;
-	tab->synced_off = 0;
+	segment_begin_next_locked(tab, tab->seg_active + 1);
 	LWLockRelease(&tab->lock);
 	pg_atomic_sub_fetch_u64(&spill_shared->disk_bytes, (uint64) unused);
 }
@@ -559,12 +570,7 @@ segment_adopt_file(SpillTable *tab, const char *private_path, int64 file_size,
 	tab->seg_bytes += file_size;
 	tab->seg_rows += nrows;
 	tab->seg_raw_bytes += raw_bytes;
-	tab->seg_active = segno + 1;
-	tab->seg_active_exists = false;
-	tab->seg_active_size = 0;
-	tab->seg_active_alloc = 0;
-	tab->synced_seg = tab->seg_active;
-	tab->synced_off = 0;
+	segment_begin_next_locked(tab, segno + 1);
 	LWLockRelease(&tab->lock);
 }
 
