@@ -186,6 +186,25 @@ SELECT NOT sp_clean.dir_exists(:'dir') AS dir_gone;
 SELECT sp_clean.orphan_dirs() = 0 AS no_orphans;
 
 --
+-- DROP DATABASE removes the database's directory
+--
+\set orig_db :DBNAME
+CREATE DATABASE regress_spill_cleanup_db;
+\c regress_spill_cleanup_db
+SET client_min_messages = warning;
+CREATE EXTENSION spillpool;
+RESET client_min_messages;
+CREATE TABLE d1 (id int) USING spillpool;
+INSERT INTO d1 SELECT generate_series(1, 100);
+SELECT 'spillpool/' || oid AS otherdbdir FROM pg_database WHERE datname = current_database() \gset
+SELECT count(*) > 0 AS other_db_dir_exists FROM pg_ls_dir(:'otherdbdir', true, false);
+\c :orig_db
+SET search_path = sp_clean, public;
+\set VERBOSITY terse
+DROP DATABASE regress_spill_cleanup_db;
+SELECT count(*) = 0 AS other_db_dir_gone FROM pg_ls_dir(:'otherdbdir', true, false);
+
+--
 -- rewrites (ALTER TABLE with a volatile default, SET ACCESS METHOD) move the
 -- rows to a new relfilenode; the old directory goes
 --
@@ -232,20 +251,4 @@ SELECT count(*) = 0 AS dirs_gone FROM pg_ls_dir(:'dir7', true, false);
 -- no directory of this database is left
 SELECT count(*) = 0 AS database_dir_empty FROM pg_ls_dir(:'dbdir', true, false);
 
---
--- DROP DATABASE removes the database's directory
---
-\set orig_db :DBNAME
-CREATE DATABASE regress_spill_cleanup_db;
-\c regress_spill_cleanup_db
-SET client_min_messages = warning;
-CREATE EXTENSION spillpool;
-RESET client_min_messages;
-CREATE TABLE d1 (id int) USING spillpool;
-INSERT INTO d1 SELECT generate_series(1, 100);
-SELECT 'spillpool/' || oid AS otherdbdir FROM pg_database WHERE datname = current_database() \gset
-SELECT count(*) > 0 AS other_db_dir_exists FROM pg_ls_dir(:'otherdbdir', true, false);
-\c :orig_db
-DROP DATABASE regress_spill_cleanup_db;
-SELECT count(*) = 0 AS other_db_dir_gone FROM pg_ls_dir(:'otherdbdir', true, false);
 \set VERBOSITY default

@@ -187,8 +187,8 @@ SELECT s.table_name,
 	s.spilled_rows = (SELECT sum(rows) FROM st_segs) AS rows_sum,
 	s.spilled_bytes = (SELECT sum(bytes) FROM st_segs) AS bytes_sum,
 	s.spilled_raw_bytes = (SELECT sum(raw_bytes) FROM st_segs) AS raw_sum,
-	s.spilled_bytes < s.spilled_raw_bytes AS compressed,
-	s.quota_used = s.spilled_bytes AS quota_is_segment_bytes
+	s.quota_used > 0 AND s.quota_used <= s.spilled_bytes AS quota_within_disk_bytes,
+	s.quota_used < s.spilled_raw_bytes AS compressed
 FROM st_stats s;
 -- the memtable keeps only the newest rows, within memory_limit
 SELECT memtable_rows > 0 AS some_in_memory,
@@ -236,25 +236,29 @@ SELECT bool_and(id = rn) AS in_order
 FROM (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM st) s) x;
 
 --
--- codecs: the same compressible data with lz4, zstd (two levels) and none
+-- codecs: the same data with lz4, zstd (two levels) and none, in 64kB files.
+-- quota_used counts the bytes of the blocks written; the active file may
+-- extend past its last block, so sizes are compared over finished files.
 --
 CREATE TABLE c_lz4 (id int, t text) USING spillpool;
 CREATE TABLE c_zstd1 (id int, t text) USING spillpool;
 CREATE TABLE c_zstd19 (id int, t text) USING spillpool;
 CREATE TABLE c_none (id int, t text) USING spillpool;
-SELECT spillpool.alter_table('c_lz4', spill_compression => 'lz4');
-SELECT spillpool.alter_table('c_zstd1', spill_compression => 'zstd', compression_level => 1);
-SELECT spillpool.alter_table('c_zstd19', spill_compression => 'zstd', compression_level => 19);
-SELECT spillpool.alter_table('c_none', spill_compression => 'none');
-SELECT table_name, spill_compression, compression_level FROM spillpool.options
+SELECT spillpool.alter_table('c_lz4', spill_compression => 'lz4', max_file_size => '64kB');
+SELECT spillpool.alter_table('c_zstd1', spill_compression => 'zstd', compression_level => 1,
+	max_file_size => '64kB');
+SELECT spillpool.alter_table('c_zstd19', spill_compression => 'zstd', compression_level => 19,
+	max_file_size => '64kB');
+SELECT spillpool.alter_table('c_none', spill_compression => 'none', max_file_size => '64kB');
+SELECT table_name, spill_compression, compression_level, max_file_size FROM spillpool.options
 WHERE table_name::text LIKE 'c\_%' ORDER BY 1::text;
 DO $$
 DECLARE
 	t text;
 BEGIN
 	FOREACH t IN ARRAY ARRAY['c_lz4', 'c_zstd1', 'c_zstd19', 'c_none'] LOOP
-		FOR i IN 0..9 LOOP
-			EXECUTE format('INSERT INTO sp_fn.%I SELECT g, repeat(''abc'', 20) || md5((g %% 100)::text) FROM generate_series(%s, %s) g',
+		FOR i IN 0..19 LOOP
+			EXECUTE format('INSERT INTO sp_fn.%I SELECT g, md5(g::text) || repeat(''abc'', 20) FROM generate_series(%s, %s) g',
 				t, i * 500 + 1, i * 500 + 500);
 			COMMIT;
 		END LOOP;
@@ -262,24 +266,40 @@ BEGIN
 END
 $$;
 CREATE VIEW codec_stats AS
-SELECT s.table_name::text AS tab, s.spilled_rows, s.spilled_bytes, s.spilled_raw_bytes,
-	(SELECT sum(bytes) FROM spillpool.segments(s.table_name)) AS seg_bytes,
-	(SELECT sum(raw_bytes) FROM spillpool.segments(s.table_name)) AS seg_raw
-FROM spillpool.stats() s WHERE s.table_name::text LIKE 'c\_%';
+SELECT s.table_name::text AS tab, s.spilled_rows, s.spilled_bytes, s.spilled_raw_bytes, s.quota_used,
+	g.seg_bytes, g.seg_raw, g.fin_bytes, g.fin_raw, g.finished, g.fin_max, g.disk_bytes
+FROM spillpool.stats() s,
+LATERAL (SELECT sum(bytes) AS seg_bytes, sum(raw_bytes) AS seg_raw,
+		sum(bytes) FILTER (WHERE status = 'finished') AS fin_bytes,
+		sum(raw_bytes) FILTER (WHERE status = 'finished') AS fin_raw,
+		count(*) FILTER (WHERE status = 'finished') AS finished,
+		max(bytes) FILTER (WHERE status = 'finished') AS fin_max,
+		sum((pg_stat_file(path)).size) AS disk_bytes
+	FROM spillpool.segments(s.table_name)) g
+WHERE s.table_name::text LIKE 'c\_%';
 SELECT tab, spilled_rows,
 	spilled_bytes = seg_bytes AND spilled_raw_bytes = seg_raw AS sums_match,
-	spilled_bytes < spilled_raw_bytes AS smaller_than_raw,
-	spilled_bytes < spilled_raw_bytes / 4 AS much_smaller
+	spilled_bytes = disk_bytes AS disk_size_matches,
+	finished >= 1 AS has_finished_files,
+	fin_max <= 64 * 1024 AS finished_within_limit,
+	quota_used <= spilled_bytes AS quota_within_disk_bytes
 FROM codec_stats ORDER BY tab;
 -- every table holds the same raw data
 SELECT count(DISTINCT spilled_raw_bytes) AS distinct_raw_sizes FROM codec_stats;
+-- lz4 and zstd store fewer bytes than the rows take
+SELECT tab, quota_used < spilled_raw_bytes AS smaller_than_raw,
+	fin_bytes < fin_raw AS finished_files_smaller
+FROM codec_stats WHERE tab <> 'c_none' ORDER BY tab;
 -- none stores the rows as they are, plus block headers
-SELECT spilled_bytes > spilled_raw_bytes AS has_headers,
-	spilled_bytes - spilled_raw_bytes < spilled_raw_bytes / 20 AS headers_only
+SELECT quota_used > spilled_raw_bytes AS has_headers,
+	quota_used - spilled_raw_bytes < spilled_raw_bytes / 20 AS headers_only,
+	fin_bytes > fin_raw AND fin_bytes - fin_raw < fin_raw / 20 AS finished_files_headers_only
 FROM codec_stats WHERE tab = 'c_none';
--- a higher zstd level does not make the files larger
-SELECT (SELECT spilled_bytes FROM codec_stats WHERE tab = 'c_zstd19') <=
-	(SELECT spilled_bytes FROM codec_stats WHERE tab = 'c_zstd1') AS level_19_not_larger;
+-- zstd compresses better than lz4 here, and a higher level does not store more
+SELECT (SELECT quota_used FROM codec_stats WHERE tab = 'c_zstd1') <
+	(SELECT quota_used FROM codec_stats WHERE tab = 'c_lz4') AS zstd_smaller_than_lz4,
+	(SELECT quota_used FROM codec_stats WHERE tab = 'c_zstd19') <=
+	(SELECT quota_used FROM codec_stats WHERE tab = 'c_zstd1') AS level_19_not_larger;
 -- the data reads back the same from every table
 SELECT count(*) AS differences FROM (
 	(SELECT * FROM c_none EXCEPT ALL SELECT * FROM c_lz4)
@@ -288,12 +308,14 @@ SELECT count(*) AS differences FROM (
 	UNION ALL (SELECT * FROM c_zstd1 EXCEPT ALL SELECT * FROM c_none)
 	UNION ALL (SELECT * FROM c_none EXCEPT ALL SELECT * FROM c_zstd19)
 	UNION ALL (SELECT * FROM c_zstd19 EXCEPT ALL SELECT * FROM c_none)) x;
-SELECT count(*) = 5000 AS ok, sum(id) = 12502500 AS sum_ok FROM c_zstd19;
+SELECT count(*) = 10000 AS ok, sum(id) = 50005000 AS sum_ok FROM c_zstd19;
 -- changing the codec applies to new writes; old and new segments both read
 SELECT spillpool.alter_table('c_none', spill_compression => 'zstd');
-INSERT INTO c_none SELECT g, repeat('abc', 20) || md5((g % 100)::text) FROM generate_series(5001, 10000) g;
-SELECT count(*) = 10000 AS ok, sum(id) = 50005000 AS sum_ok FROM c_none;
-SELECT spilled_rows = 10000 AS all_spilled, spilled_bytes < spilled_raw_bytes AS now_smaller
+SELECT quota_used AS none_quota, spilled_raw_bytes AS none_raw FROM spillpool.stats('c_none') \gset
+INSERT INTO c_none SELECT g, md5(g::text) || repeat('abc', 20) FROM generate_series(10001, 20000) g;
+SELECT count(*) = 20000 AS ok, sum(id) = 200010000 AS sum_ok FROM c_none;
+SELECT spilled_rows = 20000 AS all_spilled,
+	quota_used - :none_quota < spilled_raw_bytes - :none_raw AS new_rows_compressed
 FROM spillpool.stats('c_none');
 
 --

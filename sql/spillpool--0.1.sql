@@ -2,6 +2,9 @@
 
 \echo Use "CREATE EXTENSION spillpool" to load this file. \quit
 
+-- Everyone may use the schema: the functions check privileges on the table.
+GRANT USAGE ON SCHEMA spillpool TO PUBLIC;
+
 -- Fails with a hint unless the library is in shared_preload_libraries.
 CREATE FUNCTION spillpool.require_preload() RETURNS void
 	AS 'MODULE_PATHNAME', 'spillpool_require_preload_sql'

@@ -289,6 +289,27 @@ ROLLBACK TO SAVEPOINT s1;
 INSERT INTO ins VALUES (7101, 'kept', 0);
 COMMIT;
 SELECT count(*) FILTER (WHERE t = 'kept') = 2 AS kept, count(*) FILTER (WHERE t = 'undone') = 0 AS undone FROM ins;
+-- the same with more rows than memory_limit holds: they go to private files
+-- during the transaction, and a later command reads them back
+CREATE TABLE big (id int, t text) USING spillpool;
+SELECT spillpool.alter_table('big', memory_limit => '64kB', max_file_size => '64kB');
+BEGIN;
+INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 10000) g;
+INSERT INTO big SELECT id + 10000, t FROM big;
+SELECT count(*) = 20000 AS ok, sum(id) = 200010000 AS sum_ok FROM big;
+SAVEPOINT s1;
+INSERT INTO big SELECT id + 20000, t FROM big;
+SELECT count(*) = 40000 AS ok FROM big;
+ROLLBACK TO SAVEPOINT s1;
+SELECT count(*) = 20000 AS ok, sum(id) = 200010000 AS sum_ok FROM big;
+INSERT INTO big SELECT id + 20000, t FROM big WHERE id <= 5;
+COMMIT;
+SELECT count(*) = 20005 AS ok, sum(id) = 200110015 AS sum_ok,
+	bool_and(t = md5(((id - 1) % 10000 + 1)::text)) AS intact FROM big;
+SELECT bool_and(id = rn) AS in_order
+FROM (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM big) s) x;
+SELECT spilled_rows = 20005 AS all_in_segments, segment_files > 1 AS several_files
+FROM spillpool.stats('big');
 -- COPY TO reads the table
 COPY (SELECT id, t FROM ins WHERE id <= 10 ORDER BY id) TO STDOUT;
 COPY ins TO STDOUT WITH (FORMAT csv, HEADER);
@@ -404,6 +425,22 @@ FETCH BACKWARD 1 FROM c;
 \set VERBOSITY default
 ROLLBACK;
 SELECT count(*) = 5000 AS ok FROM an;
+
+-- ALTER TABLE commands that rewrite the table (reading every row and writing
+-- it again) keep every row intact
+CREATE TABLE rw (id int, t text) USING spillpool;
+INSERT INTO rw SELECT g, md5(g::text) FROM generate_series(1, 10000) g;
+ALTER TABLE rw ADD COLUMN r float8 DEFAULT random();
+SELECT count(*) = 10000 AS rows_ok, sum(id) = 50005000 AS sum_ok, count(r) = 10000 AS filled,
+	bool_and(t = md5(id::text)) AS intact FROM rw;
+ALTER TABLE rw ALTER COLUMN id TYPE bigint;
+SELECT count(*) = 10000 AS rows_ok, sum(id) = 50005000 AS sum_ok,
+	bool_and(t = md5(id::text)) AS intact FROM rw;
+ALTER TABLE rw ALTER COLUMN t TYPE varchar(40), DROP COLUMN r;
+SELECT count(*) = 10000 AS rows_ok, sum(id) = 50005000 AS sum_ok,
+	bool_and(t = md5(id::text)) AS intact FROM rw;
+SELECT bool_and(id = rn) AS in_order
+FROM (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM rw) s) x;
 
 RESET search_path;
 SET client_min_messages = warning;

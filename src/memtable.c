@@ -335,9 +335,10 @@ memtable_write_out_oldest(SpillTable *tab)
 
 	PG_TRY();
 	{
+		/* its transaction has ended and did not abort: it committed */
 		segment_build_block(&blk, tab->spill_codec, tab->compression_level,
 							MEMBATCH_DATA(b), b->data_len, b->nrows, b->fxid,
-							b->seq, b->committed ? SEGMENT_BLOCK_COMMITTED : 0);
+							b->seq, SEGMENT_BLOCK_COMMITTED);
 		segment_append_blocks(tab, &blk, 1, SEGMENT_APPEND_CHECK_QUOTA,
 							  &end_seg, &end_off);
 	}
@@ -382,7 +383,8 @@ memtable_free_head_locked(SpillTable *tab, int64 want)
 		if (!DsaPointerIsValid(tab->mem_head))
 			tab->mem_tail = InvalidDsaPointer;
 		tab->mem_bytes -= sz;
-		tab->mem_rows -= b->nrows;
+		if (!b->aborted)
+			tab->mem_rows -= b->nrows;
 		tab->mem_batches--;
 		dsa_free(area, dp);
 		freed += sz;
@@ -499,8 +501,11 @@ memtable_mark_batch(SpillTable *tab, MemBatch *b, bool committed, bool aborted,
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 	if (committed)
 		b->committed = true;
-	if (aborted)
+	if (aborted && !b->aborted)
+	{
 		b->aborted = true;
+		tab->mem_rows -= b->nrows; /* counted rows are those that may be seen */
+	}
 	if (on_disk)
 		b->on_disk = true;
 	if (release)

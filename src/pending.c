@@ -26,6 +26,7 @@
 #include "access/detoast.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "replication/message.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -443,6 +444,22 @@ pending_append_slot(PendingTable *pt, Relation rel, TupleTableSlot *slot, Comman
 }
 
 /*
+ * Makes the transaction id durable in WAL before a block that the commit log
+ * decides (one written before the commit record) becomes durable.  Crash
+ * recovery then always advances nextXid past it, so after a crash the xid
+ * can never be handed to another transaction whose fate would decide these
+ * rows.  A non-transactional logical message carries the xid in its record
+ * header; logical decoding sees it under the prefix "spillpool".
+ */
+static void
+pending_log_xid(void)
+{
+	XLogRecPtr	lsn = LogLogicalMessage("spillpool", "", 0, false);
+
+	XLogFlush(lsn);
+}
+
+/*
  * Hands a large transaction's rows over as a segment: the rest of the buffer
  * goes to the private file, which is renamed into the sequence.  With
  * durability 'none' older memtable batches are written out first, so the
@@ -457,6 +474,7 @@ pending_adopt_private_file(PendingTable *pt)
 
 	pending_flush_buffer(pt);
 	memtable_spill_all(tab);
+	pending_log_xid();
 	if (pt->file >= 0)
 		FileClose(pt->file);
 	pt->file = -1;
@@ -513,6 +531,7 @@ pending_pre_commit(void)
 			uint32		end_seg;
 			int64		end_off;
 
+			pending_log_xid();
 			segment_build_block(&blk, tab->spill_codec, tab->compression_level,
 								pt->buf, (uint32) pt->buf_used, (uint32) pt->buf_rows,
 								pt->fxid, seq, 0);

@@ -572,6 +572,8 @@ segment_adopt_file(SpillTable *tab, const char *private_path, int64 file_size,
 	tab->seg_raw_bytes += raw_bytes;
 	segment_begin_next_locked(tab, segno + 1);
 	LWLockRelease(&tab->lock);
+	/* the caller then returns the file's reservation, counted until now */
+	pg_atomic_add_fetch_u64(&spill_shared->disk_bytes, (uint64) file_size);
 }
 
 /*
@@ -832,6 +834,8 @@ segment_load(SpillTable *tab)
 	}
 	tab->synced_seg = tab->seg_active;
 	tab->synced_off = tab->seg_active_size;
+	tab->load_seg = tab->seg_active;
+	tab->load_off = tab->seg_active_exists ? tab->seg_active_size : 0;
 	if (max_seq >= tab->next_seq)
 		tab->next_seq = max_seq + 1;
 	tab->loaded = true;

@@ -188,6 +188,8 @@ typedef struct SpillTable
 	int64		seg_bytes;		/* on-disk bytes of all segment files */
 	int64		seg_raw_bytes;
 	int64		reserved_bytes; /* private files and pending commit writes */
+	uint32		load_seg;		/* blocks before (load_seg, load_off) were */
+	int64		load_off;		/* written before this server started */
 	uint32		synced_seg;		/* everything before (synced_seg, synced_off) */
 	int64		synced_off;		/* is known to be fsynced */
 

@@ -60,6 +60,7 @@ typedef enum ScanPhase
 typedef struct SpillScanDescData
 {
 	TableScanDescData base;
+	MemoryContext cxt;			/* everything the scan allocates */
 	bool		started;
 	ScanPhase	phase;
 	SpillTable *tab;
@@ -72,6 +73,8 @@ typedef struct SpillScanDescData
 	uint32		cur_seg;
 	SegmentReader rd;
 	bool		rd_open;
+	uint32		load_seg;		/* blocks before this were written before */
+	int64		load_off;		/* the server started */
 
 	char	   *pos;			/* row records of the current block */
 	char	   *end;
@@ -163,13 +166,33 @@ scan_xid_visible(SpillScanDesc scan, FullTransactionId fxid, bool committed)
 	FullTransactionId next = ReadNextFullTransactionId();
 
 	/* older than the wraparound horizon: frozen long ago */
-	if (U64FromFullTransactionId(next) - U64FromFullTransactionId(fxid) > (UINT64CONST(1) << 31))
+	if (FullTransactionIdPrecedes(fxid, next) &&
+		U64FromFullTransactionId(next) - U64FromFullTransactionId(fxid) > (UINT64CONST(1) << 31))
 		return true;
 	if (xid == scan->last_xid && !committed)
 		return scan->last_visible;
 	scan->last_xid = xid;
 	scan->last_visible = spill_xid_visible(xid, committed, scan->base.rs_snapshot);
 	return scan->last_visible;
+}
+
+/*
+ * Visibility of a segment block.  A block flagged committed that was on
+ * disk before this server started is visible to every snapshot: its
+ * transaction wrote no WAL, so after a crash its xid may even have been
+ * handed out again.  Blocks decided by the commit log had their xid made
+ * durable in WAL first (pending_log_xid), so the xid cannot be reused.
+ */
+static bool
+spillpool_block_visible(SpillScanDesc scan, const SegmentBlockHeader *hdr)
+{
+	bool		committed = (hdr->flags & SEGMENT_BLOCK_COMMITTED) != 0;
+
+	if (committed &&
+		(scan->cur_seg < scan->load_seg ||
+		 (scan->cur_seg == scan->load_seg && scan->rd.block_off < scan->load_off)))
+		return true;
+	return scan_xid_visible(scan, FullTransactionIdFromU64(hdr->fxid), committed);
 }
 
 static const TupleTableSlotOps *
@@ -185,6 +208,9 @@ spillpool_scan_begin(Relation rel, Snapshot snapshot, int nkeys, ScanKey key,
 	SpillScanDesc scan = palloc0(sizeof(SpillScanDescData));
 
 	spillpool_require_preload();
+	/* rows are returned in per-tuple contexts that callers reset */
+	scan->cxt = AllocSetContextCreate(CurrentMemoryContext, "spillpool scan",
+									  ALLOCSET_DEFAULT_SIZES);
 	scan->base.rs_rd = rel;
 	scan->base.rs_snapshot = snapshot;
 	scan->base.rs_nkeys = nkeys;
@@ -205,6 +231,8 @@ spillpool_scan_start(SpillScanDesc scan)
 	scan->tab = spilltable_for_rel(rel, false);
 	memtable_copy(scan->tab, &scan->mem, &scan->seg_first, &scan->seg_end,
 				  &scan->seg_end_off);
+	scan->load_seg = scan->tab->load_seg;
+	scan->load_off = scan->tab->load_off;
 	scan->cur_seg = scan->seg_first;
 	scan->phase = SCAN_SEGMENTS;
 
@@ -232,6 +260,7 @@ spillpool_scan_end(TableScanDesc sscan)
 		pending_reader_end(&scan->own);
 	if (scan->base.rs_flags & SO_TEMP_SNAPSHOT)
 		UnregisterSnapshot(scan->base.rs_snapshot);
+	MemoryContextDelete(scan->cxt);
 	pfree(scan);
 }
 
@@ -244,6 +273,7 @@ spillpool_scan_rescan(TableScanDesc sscan, ScanKey key, bool set_params,
 	spillpool_scan_close_reader(scan);
 	if (scan->started)
 		pending_reader_end(&scan->own);
+	MemoryContextReset(scan->cxt);
 	scan->started = false;
 	scan->pos = scan->end = NULL;
 	scan->mem_idx = 0;
@@ -300,8 +330,7 @@ spillpool_scan_next_block(SpillScanDesc scan)
 			scan->end = scan->pos + scan->mem.data_len[idx];
 			return true;
 		}
-		if (!scan_xid_visible(scan, FullTransactionIdFromU64(hdr.fxid),
-							  (hdr.flags & SEGMENT_BLOCK_COMMITTED) != 0))
+		if (!spillpool_block_visible(scan, &hdr))
 			continue;
 		segment_reader_payload(&scan->rd, &hdr);
 		scan->pos = scan->rd.raw;
@@ -328,12 +357,12 @@ spillpool_scan_next_block(SpillScanDesc scan)
 }
 
 /*
- * Returns the next visible row record, or NULL.  Own rows are checked
- * against the snapshot's command id (a command does not see its own
- * inserts).
+ * The next visible row record, or NULL: the body of spillpool_scan_next_row,
+ * run in the scan's memory context.  Own rows are checked against the
+ * snapshot's command id (a command does not see its own inserts).
  */
 static SpillRowHeader *
-spillpool_scan_next_row(SpillScanDesc scan)
+spillpool_scan_next_row_internal(SpillScanDesc scan)
 {
 	SpillRowHeader *h;
 
@@ -365,6 +394,22 @@ spillpool_scan_next_row(SpillScanDesc scan)
 			return NULL;
 		}
 	}
+}
+
+/*
+ * Returns the next visible row record, or NULL.  Everything a scan allocates
+ * lives in its own context: callers such as ALTER TABLE's rewrite reset the
+ * current context after every row.
+ */
+static SpillRowHeader *
+spillpool_scan_next_row(SpillScanDesc scan)
+{
+	SpillRowHeader *h;
+	MemoryContext old = MemoryContextSwitchTo(scan->cxt);
+
+	h = spillpool_scan_next_row_internal(scan);
+	MemoryContextSwitchTo(old);
+	return h;
 }
 
 /* Stores a row record into a minimal tuple slot. */
@@ -869,6 +914,9 @@ spillpool_executor_start(QueryDesc *queryDesc, int eflags)
 	PlannedStmt *stmt = queryDesc->plannedstmt;
 	ListCell   *lc;
 
+	/* EXPLAIN without ANALYZE changes nothing */
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		goto run;
 	if (stmt->commandType != CMD_SELECT || stmt->hasModifyingCTE)
 	{
 		spillpool_check_plan(stmt->planTree, stmt->rtable);
@@ -885,6 +933,7 @@ spillpool_executor_start(QueryDesc *queryDesc, int eflags)
 			spillpool_append_only_error("SELECT ... FOR UPDATE/SHARE");
 	}
 
+run:
 	if (prev_executor_start)
 		prev_executor_start(queryDesc, eflags);
 	else

@@ -1,0 +1,134 @@
+
+# Copyright: spillpool project
+#
+# Helpers shared by spillpool's TAP tests: a node with the library
+# preloaded, and crashing, stopping and restarting it reliably.
+package SpillpoolTest;
+
+use strict;
+use warnings;
+
+use Exporter 'import';
+use PostgreSQL::Test::Cluster;
+use Test::More;
+use Time::HiRes qw(usleep);
+
+our @EXPORT = qw(spillpool_node child_pids pid_alive forget_dead_postmaster
+  crash_node stop_node restart_node);
+
+# A started node with spillpool preloaded and the extension created.
+sub spillpool_node
+{
+	my ($name, $extra_conf) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init;
+	$node->append_conf('postgresql.conf',
+		"shared_preload_libraries = 'spillpool'\nspillpool.memory = '64MB'\n"
+		  . ($extra_conf // ''));
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE EXTENSION spillpool');
+	return $node;
+}
+
+# Pids of the live (non-zombie) processes whose parent is $ppid.
+sub child_pids
+{
+	my ($ppid) = @_;
+	my @pids;
+	opendir(my $dh, '/proc') or die "cannot read /proc: $!";
+	for my $p (grep { /^\d+$/ } readdir($dh))
+	{
+		open(my $fh, '<', "/proc/$p/stat") or next;
+		my $stat = <$fh>;
+		close $fh;
+		next unless defined $stat;
+		# "pid (comm) state ppid ..."; comm may contain spaces
+		next unless $stat =~ /^\d+ \(.*\) (\S) (\d+) /s;
+		push @pids, $p if $2 == $ppid && $1 ne 'Z';
+	}
+	closedir $dh;
+	return @pids;
+}
+
+# True if $pid is a live process (zombies count as dead).
+sub pid_alive
+{
+	my ($pid) = @_;
+	open(my $fh, '<', "/proc/$pid/stat") or return 0;
+	my $stat = <$fh>;
+	close $fh;
+	return 0 unless defined $stat && $stat =~ /^\d+ \(.*\) (\S) /s;
+	return $1 ne 'Z' && $1 ne 'X';
+}
+
+# Waits until the processes are dead and reaped (a zombie named in a lock
+# file looks like a live postmaster to the next one), then removes the dead
+# postmaster's lock files and forgets its pid, so that $node->start works.
+sub forget_dead_postmaster
+{
+	my ($node, @pids) = @_;
+	for my $pid (@pids)
+	{
+		my $tries = 0;
+		while (pid_alive($pid))
+		{
+			die "process $pid does not go away" if ++$tries > 3000;
+			usleep(10_000);
+		}
+		$tries = 0;
+		usleep(10_000) while -e "/proc/$pid" && ++$tries < 500;
+	}
+	unlink $node->data_dir . '/postmaster.pid';
+	unlink $node->host . '/.s.PGSQL.' . $node->port . '.lock';
+	$node->{_pid} = undef;
+	return;
+}
+
+# kill -9 the postmaster and every child, wait until they are gone.
+sub crash_node
+{
+	my ($node) = @_;
+	my $pidfile = $node->data_dir . '/postmaster.pid';
+	open(my $fh, '<', $pidfile) or die "cannot open $pidfile: $!";
+	my $pm = <$fh>;
+	close $fh;
+	chomp $pm;
+	# freeze the postmaster so that it forks no child we would miss
+	kill 'STOP', $pm;
+	my @children = child_pids($pm);
+	kill 'KILL', $pm, @children;
+	note "killed postmaster $pm and children @children with SIGKILL";
+	forget_dead_postmaster($node, $pm, @children);
+	return;
+}
+
+# Stops the node ('fast' unless told), asserting that the shutdown went
+# well; if it did not (say the postmaster crashed while shutting down),
+# cleans up so that the node can be started again.
+sub stop_node
+{
+	my ($node, $mode, $what) = @_;
+	$mode //= 'fast';
+	my $pm = $node->{_pid};
+	my $log_off = -s $node->logfile;
+	my $ok = $node->stop($mode, fail_ok => 1);
+	if (!$ok)
+	{
+		my @left = grep { pid_alive($_) } child_pids($pm);
+		kill 'KILL', $pm, @left;
+		forget_dead_postmaster($node, $pm, @left);
+	}
+	ok($ok && $node->log_contains('database system is shut down', $log_off),
+		"$what: $mode shutdown completes cleanly");
+	return $ok;
+}
+
+sub restart_node
+{
+	my ($node, $what) = @_;
+	stop_node($node, 'fast', $what);
+	$node->start;
+	return;
+}
+
+1;
