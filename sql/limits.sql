@@ -258,3 +258,31 @@ RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA sp_lim CASCADE;
 RESET client_min_messages;
+
+-- The memtables of all tables together stay within spillpool.memory (64MB
+-- in the tests), however much each table's memory_limit allows: three
+-- durability 'none' tables with memory_limit 64MB each take 12 x 1.8MB
+-- transactions; the rows that find no room go to segment files.
+CREATE TABLE g1 (id int, pad text) USING spillpool;
+CREATE TABLE g2 (id int, pad text) USING spillpool;
+CREATE TABLE g3 (id int, pad text) USING spillpool;
+SELECT spillpool.alter_table(t, memory_limit => '64MB', durability => 'none')
+  FROM unnest(ARRAY['g1', 'g2', 'g3']::regclass[]) t;
+DO $$
+BEGIN
+	FOR r IN 1..12 LOOP
+		INSERT INTO g1 SELECT g, repeat('x', 200) FROM generate_series(1, 8000) g;
+		COMMIT;
+		INSERT INTO g2 SELECT g, repeat('x', 200) FROM generate_series(1, 8000) g;
+		COMMIT;
+		INSERT INTO g3 SELECT g, repeat('x', 200) FROM generate_series(1, 8000) g;
+		COMMIT;
+	END LOOP;
+END
+$$;
+SELECT sum(memtable_bytes) <= pg_size_bytes(current_setting('spillpool.memory')) AS within_spillpool_memory,
+	sum(spilled_rows) > 0 AS some_rows_spilled
+  FROM spillpool.stats() WHERE table_name IN ('g1'::regclass, 'g2', 'g3');
+SELECT (SELECT count(*) FROM g1) = 96000 AND (SELECT count(*) FROM g2) = 96000
+	AND (SELECT count(*) FROM g3) = 96000 AS no_row_lost;
+DROP TABLE g1, g2, g3;
