@@ -158,6 +158,7 @@ spilltable_lookup(Oid dbid, Oid relfilenode, bool create)
 			   sizeof(SpillTable) - sizeof(SpillTableKey));
 		tab->mem_head = InvalidDsaPointer;
 		tab->mem_tail = InvalidDsaPointer;
+		tab->write_cursor = InvalidDsaPointer;
 		tab->next_seq = 1;
 		tab->seg_first = 1;
 		tab->seg_active = 1;
@@ -232,6 +233,7 @@ memtable_free_all_locked(SpillTable *tab)
 		dp = next;
 	}
 	tab->mem_head = tab->mem_tail = InvalidDsaPointer;
+	tab->write_cursor = InvalidDsaPointer;
 	tab->mem_bytes = tab->mem_rows = tab->mem_batches = 0;
 }
 
@@ -382,6 +384,8 @@ memtable_free_head_locked(SpillTable *tab, int64 want)
 		tab->mem_head = b->next;
 		if (!DsaPointerIsValid(tab->mem_head))
 			tab->mem_tail = InvalidDsaPointer;
+		if (tab->write_cursor == dp)
+			tab->write_cursor = b->next;
 		tab->mem_bytes -= sz;
 		if (!b->aborted)
 			tab->mem_rows -= b->nrows;
@@ -446,7 +450,7 @@ memtable_make_room(SpillTable *tab, int64 need, bool force)
  */
 MemBatch *
 memtable_append(SpillTable *tab, FullTransactionId fxid, const char *data,
-				uint32 data_len, uint32 nrows, uint64 *seq)
+				uint32 data_len, uint32 nrows, bool needs_write, uint64 *seq)
 {
 	dsa_area   *area = memtable_area();
 	int64		need = MAXALIGN(sizeof(MemBatch)) + data_len;
@@ -471,6 +475,7 @@ memtable_append(SpillTable *tab, FullTransactionId fxid, const char *data,
 	b->nrows = nrows;
 	b->data_len = data_len;
 	b->owner_active = true;
+	b->needs_write = needs_write;
 	memcpy(MEMBATCH_DATA(b), data, data_len);
 
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
@@ -480,6 +485,8 @@ memtable_append(SpillTable *tab, FullTransactionId fxid, const char *data,
 	else
 		tab->mem_head = dp;
 	tab->mem_tail = dp;
+	if (!DsaPointerIsValid(tab->write_cursor))
+		tab->write_cursor = dp;
 	tab->mem_bytes += need;
 	tab->mem_rows += nrows;
 	tab->mem_batches++;
@@ -501,6 +508,8 @@ memtable_mark_batch(SpillTable *tab, MemBatch *b, bool committed, bool aborted,
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 	if (committed)
 		b->committed = true;
+	if (on_disk || aborted)
+		b->needs_write = false;
 	if (aborted && !b->aborted)
 	{
 		b->aborted = true;
@@ -512,6 +521,53 @@ memtable_mark_batch(SpillTable *tab, MemBatch *b, bool committed, bool aborted,
 		b->owner_active = false;
 	LWLockRelease(&tab->lock);
 	ConditionVariableBroadcast(&tab->batch_cv);
+}
+
+/*
+ * Claims, for the commit-time write, every batch whose transaction has
+ * committed and that waits for its block (durability 'commit'), in batch
+ * order; marks them "writing" so that nothing frees them.  Caller holds
+ * write_lock.  Returns how many, with the array in *out.
+ */
+int
+memtable_claim_committed(SpillTable *tab, MemBatch ***out)
+{
+	dsa_area   *area = memtable_area();
+	dsa_pointer dp;
+	MemBatch  **batches = NULL;
+	int			n = 0,
+				cap = 0;
+
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+
+	/* skip what no longer needs writing, for good */
+	while (DsaPointerIsValid(tab->write_cursor))
+	{
+		MemBatch   *b = dsa_get_address(area, tab->write_cursor);
+
+		if (b->needs_write && !b->on_disk && !b->aborted)
+			break;
+		tab->write_cursor = b->next;
+	}
+	for (dp = tab->write_cursor; DsaPointerIsValid(dp);
+		 dp = ((MemBatch *) dsa_get_address(area, dp))->next)
+	{
+		MemBatch   *b = dsa_get_address(area, dp);
+
+		if (!b->needs_write || !b->committed || b->on_disk || b->writing || b->aborted)
+			continue;
+		if (n == cap)
+		{
+			cap = Max(16, cap * 2);
+			batches = batches ? repalloc(batches, sizeof(MemBatch *) * cap) :
+				palloc(sizeof(MemBatch *) * cap);
+		}
+		b->writing = true;
+		batches[n++] = b;
+	}
+	LWLockRelease(&tab->lock);
+	*out = batches;
+	return n;
 }
 
 /*
@@ -684,17 +740,19 @@ memtable_sync_all(void)
 		seg = tab->seg_active;
 		off = tab->seg_active_size;
 		LWLockRelease(&tab->lock);
-		if (!behind)
-			continue;
 		PG_TRY();
 		{
-			segment_sync_to(tab, seg, off, false);
+			segment_commit_flush(tab, NULL);
+			if (behind)
+				segment_sync_to(tab, seg, off, false);
 			segment_forget_files(keys[i].dbid, keys[i].relfilenode);
 		}
 		PG_CATCH();
 		{
+			/* the worker runs outside a transaction: release by hand */
 			EmitErrorReport();
 			FlushErrorState();
+			LWLockReleaseAll();
 		}
 		PG_END_TRY();
 	}

@@ -91,9 +91,7 @@ struct PendingTable
 
 	/* set at PRE_COMMIT for the write after commit */
 	MemBatch   *batch;
-	SegmentBlock commit_block;
-	bool		has_commit_block;
-	int64		commit_reserved;
+	int64		commit_reserved;	/* quota for the block written at COMMIT */
 };
 
 static List *pending_tables = NIL;
@@ -515,7 +513,9 @@ pending_pre_commit(void)
 
 		if (!pt->has_file)
 			pt->batch = memtable_append(tab, pt->fxid, pt->buf, (uint32) pt->buf_used,
-										(uint32) pt->buf_rows, &seq);
+										(uint32) pt->buf_rows,
+										durable && XactLastRecEnd == InvalidXLogRecPtr,
+										&seq);
 		if (pt->batch == NULL)
 		{
 			pending_adopt_private_file(pt);
@@ -545,12 +545,14 @@ pending_pre_commit(void)
 			continue;
 		}
 
-		segment_build_block(&pt->commit_block, tab->spill_codec, tab->compression_level,
-							pt->buf, (uint32) pt->buf_used, (uint32) pt->buf_rows,
-							pt->fxid, seq, SEGMENT_BLOCK_COMMITTED);
-		segment_reserve_quota(tab, (int64) pt->commit_block.len);
-		pt->commit_reserved = pt->commit_block.len;
-		pt->has_commit_block = true;
+		/* the write after the commit record must not fail for want of quota */
+		{
+			int64		bound = sizeof(SegmentBlockHeader) +
+				codec_compress_bound(tab->spill_codec, pt->buf_used);
+
+			segment_reserve_quota(tab, bound);
+			pt->commit_reserved = bound;	/* only once it is really reserved */
+		}
 	}
 }
 
@@ -569,29 +571,24 @@ pending_commit(void)
 	{
 		PendingTable *pt = lfirst(lc);
 		SpillTable *tab = pt->tab;
-		uint32		end_seg;
-		int64		end_off;
 
 		if (pt->batch == NULL)
 			continue;
-		if (!pt->has_commit_block)
+		if (pt->commit_reserved == 0)
 		{
 			/* durability 'none', or written before the commit record */
 			memtable_mark_batch(tab, pt->batch, true, false, false, true);
 			pt->batch = NULL;
 			continue;
 		}
-		LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
-		segment_append_blocks(tab, &pt->commit_block, 1, SEGMENT_APPEND_PANIC,
-							  &end_seg, &end_off);
-		LWLockRelease(&tab->write_lock);
+		memtable_mark_batch(tab, pt->batch, true, false, false, false);
+		if (synchronous_commit > SYNCHRONOUS_COMMIT_OFF)
+			segment_commit_flush(tab, pt->batch);
 		segment_release_quota(tab, pt->commit_reserved);
 		pt->commit_reserved = 0;
-		pt->has_commit_block = false;
-		memtable_mark_batch(tab, pt->batch, true, false, true, true);
+		/* unsynced, it is written by the next flush, eviction or the worker */
+		memtable_mark_batch(tab, pt->batch, false, false, false, true);
 		pt->batch = NULL;
-		if (synchronous_commit > SYNCHRONOUS_COMMIT_OFF)
-			segment_sync_to(tab, end_seg, end_off, true);
 	}
 	pending_tables = NIL;
 	pending_cxt = NULL;			/* freed with TopTransactionContext */

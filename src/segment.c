@@ -431,20 +431,26 @@ void
 segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 					  int flags, uint32 *end_seg, int64 *end_off)
 {
-	int			i;
+	int			i = 0;
+	char	   *run = NULL;
+	size_t		run_cap = 0;
 
-	for (i = 0; i < nblocks; i++)
+	while (i < nblocks)
 	{
-		SegmentBlock *blk = &blocks[i];
 		File		f;
 		int			rc;
 		int64		off;
+		int			first = i;
+		size_t		len = 0;
+		int64		rows = 0;
+		int64		raw = 0;
+		char	   *buf;
 
 		if (flags & SEGMENT_APPEND_CHECK_QUOTA)
-			segment_reserve_quota(tab, (int64) blk->len);
+			segment_reserve_quota(tab, (int64) blocks[i].len);
 
 		if (tab->seg_active_exists && tab->seg_active_size > 0 &&
-			tab->seg_active_size + (int64) blk->len > tab->max_file_size)
+			tab->seg_active_size + (int64) blocks[i].len > tab->max_file_size)
 			segment_rotate(tab, flags);
 
 		if (!tab->seg_active_exists)
@@ -463,32 +469,159 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 			f = segment_open_cached(tab->key.dbid, tab->key.relfilenode,
 									tab->seg_active, false);
 
+		/* the run of blocks that fits in this file goes out in one write */
 		off = tab->seg_active_size;
-		segment_preallocate(tab, f, off + (int64) blk->len, flags);
+		do
+		{
+			len += blocks[i].len;
+			rows += blocks[i].hdr.nrows;
+			raw += blocks[i].hdr.raw_len;
+			i++;
+		} while (i < nblocks && !(flags & SEGMENT_APPEND_CHECK_QUOTA) &&
+				 off + (int64) (len + blocks[i].len) <= tab->max_file_size);
+		if (i - first == 1)
+			buf = blocks[first].buf;
+		else
+		{
+			size_t		pos = 0;
+			int			j;
+
+			if (run_cap < len)
+			{
+				if (run)
+					pfree(run);
+				run = palloc(len);
+				run_cap = len;
+			}
+			for (j = first; j < i; j++)
+			{
+				memcpy(run + pos, blocks[j].buf, blocks[j].len);
+				pos += blocks[j].len;
+			}
+			buf = run;
+		}
+
+		segment_preallocate(tab, f, off + (int64) len, flags);
 		errno = 0;
-		rc = FileWrite(f, blk->buf, blk->len, off, WAIT_EVENT_DATA_FILE_WRITE);
-		if (rc != (int) blk->len)
+		rc = FileWrite(f, buf, (int) len, off, WAIT_EVENT_DATA_FILE_WRITE);
+		if (rc != (int) len)
 		{
 			int			save_errno = (rc < 0) ? errno : ENOSPC;
 			static char zeros[sizeof(SegmentBlockHeader)];
 
-			/* the block never happened: leave zeros where it began */
+			/* the blocks never happened: leave zeros where they began */
 			(void) FileWrite(f, zeros, sizeof(zeros), off, WAIT_EVENT_DATA_FILE_WRITE);
 			if (flags & SEGMENT_APPEND_CHECK_QUOTA)
-				segment_release_quota(tab, (int64) blk->len);
+				segment_release_quota(tab, (int64) len);
 			segment_io_failure(flags, FilePathName(f), "write", save_errno);
 		}
 
 		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-		tab->seg_active_size += blk->len;
-		tab->seg_rows += blk->hdr.nrows;
-		tab->seg_raw_bytes += blk->hdr.raw_len;
+		tab->seg_active_size += len;
+		tab->seg_rows += rows;
+		tab->seg_raw_bytes += raw;
 		LWLockRelease(&tab->lock);
 		if (flags & SEGMENT_APPEND_CHECK_QUOTA)
-			segment_release_quota(tab, (int64) blk->len);	/* now on disk */
+			segment_release_quota(tab, (int64) len);	/* now on disk */
 	}
+	if (run)
+		pfree(run);
 	*end_seg = tab->seg_active;
 	*end_off = tab->seg_active_size;
+}
+
+/*
+ * The commit-time write of durability 'commit' tables, shared by concurrent
+ * committers as WAL's XLogFlush is: whoever gets write_lock writes every
+ * committed batch still waiting for its block (in batch order, with as few
+ * writes as the file boundaries allow), fdatasyncs once, and marks them all
+ * on disk; the others find their batch written when the lock is free again.
+ * With "mine" NULL (the background worker, for commits that did not wait)
+ * it writes what is waiting and returns, and a failure is an ERROR that
+ * leaves the batches for another try.  For a committer a failure is a
+ * PANIC: its transaction has committed and COMMIT must not return.
+ */
+void
+segment_commit_flush(SpillTable *tab, MemBatch *mine)
+{
+	int			flags = mine ? SEGMENT_APPEND_PANIC : 0;
+
+	for (;;)
+	{
+		MemBatch  **batches;
+		SegmentBlock *blocks;
+		int			n;
+		int			i;
+		uint32		end_seg;
+		int64		end_off;
+		File		f;
+
+		if (mine)
+		{
+			bool		done;
+
+			LWLockAcquire(&tab->lock, LW_SHARED);
+			done = mine->on_disk;
+			LWLockRelease(&tab->lock);
+			if (done)
+				return;
+		}
+		if (!LWLockAcquireOrWait(&tab->write_lock, LW_EXCLUSIVE))
+			continue;			/* someone else wrote meanwhile; look again */
+
+		n = memtable_claim_committed(tab, &batches);
+		if (n == 0)
+		{
+			LWLockRelease(&tab->write_lock);
+			if (!mine)
+				return;
+			continue;
+		}
+		blocks = palloc(sizeof(SegmentBlock) * n);
+		PG_TRY();
+		{
+			for (i = 0; i < n; i++)
+				segment_build_block(&blocks[i], tab->spill_codec, tab->compression_level,
+									MEMBATCH_DATA(batches[i]), batches[i]->data_len,
+									batches[i]->nrows, batches[i]->fxid, batches[i]->seq,
+									SEGMENT_BLOCK_COMMITTED);
+			segment_append_blocks(tab, blocks, n, flags, &end_seg, &end_off);
+			f = segment_open_cached(tab->key.dbid, tab->key.relfilenode, end_seg, false);
+			if (segment_datasync(f) != 0)
+				segment_io_failure(flags, FilePathName(f), "fsync", errno);
+		}
+		PG_CATCH();
+		{
+			/* only the worker gets here (owners PANIC): leave them for later */
+			LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+			for (i = 0; i < n; i++)
+				batches[i]->writing = false;
+			LWLockRelease(&tab->lock);
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+		if (tab->synced_seg < end_seg ||
+			(tab->synced_seg == end_seg && tab->synced_off < end_off))
+		{
+			tab->synced_seg = end_seg;
+			tab->synced_off = end_off;
+		}
+		for (i = 0; i < n; i++)
+		{
+			batches[i]->on_disk = true;
+			batches[i]->writing = false;
+		}
+		LWLockRelease(&tab->lock);
+		LWLockRelease(&tab->write_lock);
+		ConditionVariableBroadcast(&tab->batch_cv);
+		for (i = 0; i < n; i++)
+			pfree(blocks[i].buf);
+		pfree(blocks);
+		pfree(batches);
+		if (!mine)
+			return;
+	}
 }
 
 /*

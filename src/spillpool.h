@@ -144,6 +144,7 @@ typedef struct MemBatch
 	FullTransactionId fxid;		/* top-level transaction of the rows */
 	bool		committed;		/* hint: xid known committed */
 	bool		owner_active;	/* its transaction has not ended yet */
+	bool		needs_write;	/* durability 'commit': written after commit */
 	bool		aborted;		/* xid aborted after PRE_COMMIT */
 	bool		on_disk;		/* a copy is in a segment file */
 	bool		writing;		/* being written out by some backend */
@@ -172,6 +173,7 @@ typedef struct SpillTable
 	/* memtable, protected by lock */
 	dsa_pointer mem_head;		/* oldest batch */
 	dsa_pointer mem_tail;		/* newest batch */
+	dsa_pointer write_cursor;	/* no batch before it waits for its block */
 	int64		mem_bytes;
 	int64		mem_rows;
 	int64		mem_batches;
@@ -225,10 +227,11 @@ extern void spilltable_forget(Oid dbid, Oid relfilenode);
 extern void spilltable_forget_database(Oid dbid);
 extern MemBatch *memtable_append(SpillTable *tab, FullTransactionId fxid,
 								 const char *data, uint32 data_len,
-								 uint32 nrows, uint64 *seq);
+								 uint32 nrows, bool needs_write, uint64 *seq);
 extern void memtable_mark_batch(SpillTable *tab, MemBatch *b, bool committed,
 								bool aborted, bool on_disk, bool release);
 extern void memtable_spill_all(SpillTable *tab);
+extern int	memtable_claim_committed(SpillTable *tab, MemBatch ***out);
 extern void memtable_shutdown_dump(void);
 extern void memtable_sync_all(void);
 
@@ -299,6 +302,7 @@ extern void segment_forget_files(Oid dbid, Oid relfilenode);
 extern bool segment_write_at_shutdown(SpillTable *tab, SegmentBlock *blocks, int nblocks);
 extern void segment_private_path(char *path, Oid dbid, Oid relfilenode);
 extern void segment_sync_to(SpillTable *tab, uint32 seg, int64 off, bool panic_on_error);
+extern void segment_commit_flush(SpillTable *tab, MemBatch *mine);
 extern void segment_reserve_quota(SpillTable *tab, int64 add_bytes);
 extern int64 segment_quota_used(SpillTable *tab);
 extern void segment_release_quota(SpillTable *tab, int64 bytes);

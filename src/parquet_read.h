@@ -1,0 +1,311 @@
+/*-------------------------------------------------------------------------
+ *
+ * parquet_read.h
+ *	  Public interface of spillpool's standalone Parquet reader: opening a
+ *	  file (from memory or a file descriptor), its footer metadata (schema,
+ *	  row groups, column chunks, statistics, key/value metadata) and the
+ *	  decoding of column chunks into arrays of values and null flags.
+ *
+ * The reader has no PostgreSQL dependency (plain C11, liblz4, libzstd,
+ * malloc/free) so that it can be unit-tested and fuzzed outside the server;
+ * the PostgreSQL glue (spillpool.read_parquet and the shard scans) is a
+ * separate layer on top of it.  Nothing here aborts on bad input: every
+ * function that can fail returns a ParquetStatus and, when the caller passes
+ * a buffer, a one-line message saying what was wrong.
+ *
+ * Only flat schemas are read: the root group and primitive leaves that are
+ * REQUIRED or OPTIONAL.  Opening a file with any other group, a REPEATED
+ * field or a LIST/MAP annotation fails with PARQUET_ERROR_NESTED and the
+ * message "nested Parquet types are not supported: column X".
+ *
+ * Decoding supports data pages v1 and v2, dictionary pages, the encodings
+ * PLAIN, PLAIN_DICTIONARY/RLE_DICTIONARY, RLE (booleans), BIT_PACKED
+ * (legacy levels), DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY,
+ * DELTA_BYTE_ARRAY and BYTE_STREAM_SPLIT, and the codecs UNCOMPRESSED,
+ * SNAPPY, ZSTD, LZ4_RAW and LZ4 (Hadoop framing, else a raw LZ4 block, else
+ * an LZ4 frame).  GZIP, BROTLI and LZO fail with PARQUET_ERROR_UNSUPPORTED.
+ *
+ * Lifetimes: metadata returned by the accessors lives until
+ * parquet_reader_close().  A reader opened on memory does not copy the
+ * buffer, so the buffer must outlive the reader and every decoded column.
+ * Decoded columns own the page buffers their byte-array values point into
+ * and stay valid after the reader is closed only for readers opened on a
+ * file descriptor; free them with parquet_column_values_free().
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PARQUET_READ_H
+#define PARQUET_READ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parquet_format.h"
+
+/* Outcome of every fallible call; the message buffer says more. */
+typedef enum ParquetStatus
+{
+	PARQUET_OK = 0,
+	PARQUET_ERROR_IO,			/* read(2)/open(2) failed */
+	PARQUET_ERROR_CORRUPT,		/* not a valid Parquet file */
+	PARQUET_ERROR_UNSUPPORTED,	/* valid, but a codec/encoding we lack */
+	PARQUET_ERROR_NESTED,		/* valid, but the schema is not flat */
+	PARQUET_ERROR_LIMIT,		/* over a ParquetReaderOptions limit */
+	PARQUET_ERROR_NOMEM,		/* malloc failed */
+	PARQUET_ERROR_ARGUMENT		/* caller passed a bad index or pointer */
+} ParquetStatus;
+
+/*
+ * Sanity limits that bound the memory a hostile file can make the reader
+ * allocate.  parquet_reader_default_options() gives generous values; the
+ * fuzzer and tests lower them.
+ */
+typedef struct ParquetReaderOptions
+{
+	size_t		max_metadata_bytes; /* FileMetaData (footer) size */
+	size_t		max_page_bytes; /* one page, compressed or decompressed,
+								 * also the expanded DELTA_BYTE_ARRAY data */
+	int64_t		max_row_group_rows; /* rows decoded at once */
+} ParquetReaderOptions;
+
+/* A byte string inside a buffer owned by the reader or a decoded column. */
+typedef struct ParquetBytes
+{
+	const uint8_t *ptr;
+	uint32_t	len;
+} ParquetBytes;
+
+/*
+ * One leaf column of the (flat) schema.  The annotation fields are filled
+ * from the LogicalType when the file has one, else from the legacy
+ * ConvertedType (and SchemaElement scale/precision), so callers can look
+ * at one place; logical_type and converted_type are as stored.
+ */
+typedef struct ParquetColumnSchema
+{
+	const char *name;
+	ParquetType physical_type;
+	ParquetRepetition repetition;	/* REQUIRED or OPTIONAL */
+	int32_t		type_length;	/* FIXED_LEN_BYTE_ARRAY width, INT96 12,
+								 * else -1 */
+	ParquetConvertedType converted_type;	/* PQ_CT_NONE if absent */
+	ParquetLogicalType logical_type;	/* PQ_LT_NONE if absent */
+	int32_t		decimal_scale;	/* DECIMAL; else 0 */
+	int32_t		decimal_precision;	/* DECIMAL; else 0 */
+	ParquetTimeUnit time_unit;	/* TIME/TIMESTAMP; else 0 */
+	bool		is_adjusted_to_utc; /* TIME/TIMESTAMP */
+	int			int_bit_width;	/* INTEGER (or INT_n/UINT_n); else 0 */
+	bool		int_is_signed;	/* INTEGER */
+	bool		has_field_id;
+	int32_t		field_id;
+	int			max_definition_level;	/* 0 for REQUIRED, 1 for OPTIONAL */
+} ParquetColumnSchema;
+
+/*
+ * Column chunk statistics.  min_value/max_value are the current fields (6
+ * and 5, ordered by the column's sort order); min/max are the deprecated
+ * fields (2 and 1, signed byte-wise order) that old writers emit.  The
+ * bytes are PLAIN-encoded values (without a length prefix for byte arrays).
+ */
+typedef struct ParquetStatistics
+{
+	bool		has_null_count;
+	int64_t		null_count;
+	bool		has_distinct_count;
+	int64_t		distinct_count;
+	bool		has_min_value;
+	ParquetBytes min_value;
+	bool		has_max_value;
+	ParquetBytes max_value;
+	bool		has_min;
+	ParquetBytes min;
+	bool		has_max;
+	ParquetBytes max;
+	bool		has_is_min_value_exact;
+	bool		is_min_value_exact;
+	bool		has_is_max_value_exact;
+	bool		is_max_value_exact;
+} ParquetStatistics;
+
+/* ColumnChunk + ColumnMetaData of one column in one row group. */
+typedef struct ParquetColumnChunk
+{
+	const char *file_path;		/* NULL: the chunk is in this file */
+	int64_t		file_offset;
+	ParquetType physical_type;
+	int32_t		codec;			/* a ParquetCodec, possibly unknown */
+	int			num_encodings;
+	const int32_t *encodings;	/* ParquetEncoding values */
+	int64_t		num_values;		/* including nulls */
+	int64_t		total_uncompressed_size;
+	int64_t		total_compressed_size;
+	int64_t		data_page_offset;
+	bool		has_index_page_offset;
+	int64_t		index_page_offset;
+	bool		has_dictionary_page_offset;
+	int64_t		dictionary_page_offset;
+	bool		has_statistics;
+	ParquetStatistics statistics;
+} ParquetColumnChunk;
+
+/* One row group; columns[i] belongs to schema column i. */
+typedef struct ParquetRowGroup
+{
+	int64_t		num_rows;
+	int64_t		total_byte_size;
+	int			num_columns;
+	const ParquetColumnChunk *columns;
+} ParquetRowGroup;
+
+/* One key_value_metadata entry; value is NULL when the file has none. */
+typedef struct ParquetKeyValue
+{
+	const char *key;
+	const char *value;			/* NUL-terminated copy */
+	size_t		value_len;		/* may contain NULs: use this length */
+} ParquetKeyValue;
+
+/* The decoded footer, as returned by parquet_reader_metadata(). */
+typedef struct ParquetFileMeta
+{
+	int32_t		version;
+	int64_t		num_rows;
+	const char *created_by;		/* NULL if absent */
+	const char *root_name;
+	int			num_columns;
+	const ParquetColumnSchema *columns;
+	int			num_row_groups;
+	const ParquetRowGroup *row_groups;
+	int			num_key_values;
+	const ParquetKeyValue *key_values;
+} ParquetFileMeta;
+
+/* How decoded values of a column are stored in ParquetValue. */
+typedef enum ParquetValueKind
+{
+	PQ_VALUE_BOOLEAN,			/* BOOLEAN */
+	PQ_VALUE_INT32,				/* INT32 */
+	PQ_VALUE_INT64,				/* INT64, and INT96 as microseconds since
+								 * 1970-01-01 00:00 UTC */
+	PQ_VALUE_FLOAT,				/* FLOAT */
+	PQ_VALUE_DOUBLE,			/* DOUBLE */
+	PQ_VALUE_BYTES				/* BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY */
+} ParquetValueKind;
+
+/* One decoded physical value; zeroed for nulls. */
+typedef union ParquetValue
+{
+	bool		boolean;
+	int32_t		int32;
+	int64_t		int64;
+	float		float4;
+	double		float8;
+	ParquetBytes bytes;
+} ParquetValue;
+
+/*
+ * All values of one column chunk: values[i] and is_null[i] for every row
+ * i of the row group.  The remaining fields are private: the buffers that
+ * byte-array values point into.
+ */
+typedef struct ParquetColumnValues
+{
+	int			column;			/* schema column index */
+	ParquetValueKind kind;
+	int64_t		num_values;		/* rows of the row group */
+	int64_t		num_nulls;
+	ParquetValue *values;
+	bool	   *is_null;
+	/* private */
+	void	  **buffers;
+	int			num_buffers;
+	int			max_buffers;
+} ParquetColumnValues;
+
+/* The selected columns of one row group, in the order they were asked for. */
+typedef struct ParquetRowGroupBatch
+{
+	int			row_group;
+	int64_t		num_rows;
+	int			num_columns;
+	ParquetColumnValues *columns;
+} ParquetRowGroupBatch;
+
+typedef struct ParquetReader ParquetReader;
+
+/* Generous defaults: 64 MB footer, 512 MB page, 64M rows per row group. */
+extern void parquet_reader_default_options(ParquetReaderOptions *options);
+
+/*
+ * Open a Parquet file held in memory (not copied: it must outlive the
+ * reader and the decoded columns).  options may be NULL for the defaults.
+ * On success *reader is set; on failure it is NULL and err says why.
+ */
+extern ParquetStatus parquet_reader_open_memory(const uint8_t *data, size_t len,
+												const ParquetReaderOptions *options,
+												ParquetReader **reader,
+												char *err, size_t errlen);
+
+/*
+ * Open a Parquet file through a file descriptor read with pread(2); the
+ * caller keeps ownership of fd and closes it after parquet_reader_close().
+ */
+extern ParquetStatus parquet_reader_open_fd(int fd,
+											const ParquetReaderOptions *options,
+											ParquetReader **reader,
+											char *err, size_t errlen);
+
+/* Like parquet_reader_open_fd() on a path; the reader owns the fd. */
+extern ParquetStatus parquet_reader_open_file(const char *path,
+											  const ParquetReaderOptions *options,
+											  ParquetReader **reader,
+											  char *err, size_t errlen);
+
+/* Free the reader and its metadata; NULL is allowed. */
+extern void parquet_reader_close(ParquetReader *reader);
+
+/* The footer metadata; valid until parquet_reader_close(). */
+extern const ParquetFileMeta *parquet_reader_metadata(const ParquetReader *reader);
+
+/* Schema column index of a name (exact, case-sensitive match), or -1. */
+extern int	parquet_reader_find_column(const ParquetReader *reader,
+									   const char *name);
+
+/* The value kind that decoded values of a physical type are stored as. */
+extern ParquetValueKind parquet_value_kind(ParquetType physical_type);
+
+/* Printable names of the enums, for messages. */
+extern const char *parquet_type_name(int physical_type);
+extern const char *parquet_codec_name(int codec);
+extern const char *parquet_encoding_name(int encoding);
+
+/*
+ * Decode one column chunk (row_group, column) into *out, which the caller
+ * frees with parquet_column_values_free() on success; on failure *out is
+ * left empty (safe to free) and err names the row group and column.
+ */
+extern ParquetStatus parquet_read_column_chunk(ParquetReader *reader,
+											   int row_group, int column,
+											   ParquetColumnValues *out,
+											   char *err, size_t errlen);
+
+/* Free what parquet_read_column_chunk() allocated; idempotent. */
+extern void parquet_column_values_free(ParquetColumnValues *values);
+
+/*
+ * Decode the given columns of one row group (projection): columns[] holds
+ * ncolumns schema indexes; columns == NULL means all columns in schema
+ * order.  Row groups the caller does not want (e.g. judged from the
+ * statistics) are simply not read.  Free with parquet_row_group_batch_free.
+ */
+extern ParquetStatus parquet_read_row_group(ParquetReader *reader,
+											int row_group,
+											const int *columns, int ncolumns,
+											ParquetRowGroupBatch *batch,
+											char *err, size_t errlen);
+
+/* Free a batch; idempotent. */
+extern void parquet_row_group_batch_free(ParquetRowGroupBatch *batch);
+
+#endif							/* PARQUET_READ_H */

@@ -1,0 +1,243 @@
+/*-------------------------------------------------------------------------
+ *
+ * parquet_write.h
+ *	  spillpool's standalone Parquet writer: the public API.
+ *
+ * This header owns the interface of src/parquet_write.c, a Parquet file
+ * writer for flat schemas (a root group plus N primitive columns, each
+ * REQUIRED or OPTIONAL).  It has no PostgreSQL dependency: plain C11,
+ * liblz4 and libzstd, malloc/free, and errors reported as negative return
+ * codes plus a message, so that it can be unit-tested outside the server.
+ * The PostgreSQL glue maps PG types to column specs and converts datums to
+ * ParquetValues; this file knows nothing about PG types.
+ *
+ * Usage:
+ *
+ *		ParquetWriterOptions opts;
+ *		ParquetColumnSpec cols[2];
+ *		ParquetValue row[2];
+ *		ParquetWriteResult res;
+ *		char err[256];
+ *
+ *		parquet_writer_options_init(&opts);
+ *		opts.codec = PQ_CODEC_ZSTD;
+ *		opts.created_by = "spillpool version 0.1";
+ *		parquet_column_init(&cols[0], "id", PQ_INT64, false);
+ *		parquet_column_init(&cols[1], "msg", PQ_BYTE_ARRAY, true);
+ *		cols[1].logical = PQ_LT_STRING;
+ *		w = parquet_writer_create(fd, cols, 2, &opts, err, sizeof(err));
+ *		for each row:
+ *			row[0].isnull = false; row[0].v.i64 = ...;
+ *			row[1].isnull = false; row[1].v.bytes.ptr = s; row[1].v.bytes.len = n;
+ *			if (parquet_writer_add_row(w, row) != PARQUET_OK)
+ *				report parquet_writer_error(w);
+ *		parquet_writer_finish(w, &res, err, sizeof(err));
+ *		parquet_writer_free(w);
+ *		fsync(fd); close(fd);
+ *
+ * Supported physical/logical combinations (the ConvertedType is derived
+ * from the logical type by the writer, see parquet_column_init()):
+ *
+ *		BOOLEAN					no annotation
+ *		INT32					none, INTEGER(8/16/32, signed or not), DATE,
+ *								TIME(MILLIS), DECIMAL(precision <= 9)
+ *		INT64					none, INTEGER(64), TIMESTAMP(any unit),
+ *								TIME(MICROS/NANOS), DECIMAL(precision <= 18)
+ *		FLOAT, DOUBLE			no annotation
+ *		BYTE_ARRAY				none, STRING, JSON, BSON, ENUM
+ *		FIXED_LEN_BYTE_ARRAY	none, UUID (length 16), DECIMAL (precision
+ *								fitting the length, big-endian two's complement)
+ *
+ * Values are supplied already converted: dates as days since 1970-01-01,
+ * timestamps as int64 units since the Unix epoch, decimals as unscaled
+ * integers (int32/int64, or big-endian two's-complement bytes of exactly
+ * type_length bytes for FIXED_LEN_BYTE_ARRAY).
+ *
+ * File layout and behaviour:
+ *	- data pages v1 of about opts.page_bytes (uncompressed), row groups of
+ *	  opts.row_group_rows rows (or fewer, when the buffered row group grows
+ *	  past opts.row_group_bytes);
+ *	- every column except BOOLEAN is dictionary-encoded per column chunk
+ *	  (PLAIN dictionary page + RLE_DICTIONARY data pages) unless the
+ *	  dictionary exceeds opts.dictionary_bytes or would not be smaller than
+ *	  PLAIN, in which case the whole chunk is written PLAIN;
+ *	- definition levels of OPTIONAL columns use the RLE/bit-packed hybrid;
+ *	- column chunk statistics: null_count and min_value/max_value (fields
+ *	  5/6) in the column's type-defined sort order, and column_orders with
+ *	  TypeDefinedOrder for every column;
+ *	- codecs UNCOMPRESSED, ZSTD and LZ4_RAW (never the framed LZ4).
+ *
+ * Memory is bounded by one buffered row group (values as 4-byte dictionary
+ * indices or their PLAIN encoding, one byte of definition level per row of
+ * an OPTIONAL column), one page and its compressed copy, and the footer.
+ *
+ * The writer writes through the file descriptor with write(2) starting at
+ * its current position, which must be the start of the file (Parquet
+ * offsets are absolute); the caller fsyncs and closes it.  After any error
+ * the writer is unusable: every further call fails with the same error,
+ * and only parquet_writer_free() remains to be called.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PARQUET_WRITE_H
+#define PARQUET_WRITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parquet_format.h"
+
+/* Return codes; every function that can fail returns one of these */
+#define PARQUET_OK				0
+#define PARQUET_ERR_INVALID		(-1)	/* bad schema, option or value */
+#define PARQUET_ERR_NOMEM		(-2)	/* malloc failed */
+#define PARQUET_ERR_IO			(-3)	/* write(2) failed */
+#define PARQUET_ERR_COMPRESS	(-4)	/* zstd or lz4 failed */
+#define PARQUET_ERR_STATE		(-5)	/* writer already failed or finished */
+
+/* Defaults besides those of parquet_format.h */
+#define PARQUET_DEFAULT_DICTIONARY_BYTES	(1024 * 1024)
+#define PARQUET_DEFAULT_ROW_GROUP_BYTES		((size_t) 256 * 1024 * 1024)
+#define PARQUET_DEFAULT_ZSTD_LEVEL			3
+#define PARQUET_DEFAULT_SCHEMA_NAME			"schema"
+
+/* Largest single BYTE_ARRAY value accepted (PostgreSQL's own limit) */
+#define PARQUET_MAX_VALUE_BYTES				((uint32_t) 0x40000000)
+
+/* Statistics larger than this are left out (like Arrow's default) */
+#define PARQUET_MAX_STATISTICS_BYTES		4096
+
+/* Largest FIXED_LEN_BYTE_ARRAY DECIMAL precision the writer accepts */
+#define PARQUET_MAX_DECIMAL_PRECISION		38
+
+/*
+ * One column of the schema.  Use parquet_column_init() to zero it and set
+ * the essentials, then set the logical-type fields that apply.
+ */
+typedef struct ParquetColumnSpec
+{
+	const char *name;			/* column name, copied by the writer */
+	ParquetType type;			/* physical type (no INT96) */
+	bool		nullable;		/* OPTIONAL if true, else REQUIRED */
+	int32_t		type_length;	/* FIXED_LEN_BYTE_ARRAY: bytes per value */
+	ParquetLogicalType logical; /* PQ_LT_NONE for no annotation */
+	int32_t		precision;		/* DECIMAL */
+	int32_t		scale;			/* DECIMAL */
+	int32_t		bit_width;		/* INTEGER: 8, 16, 32 or 64 */
+	bool		is_signed;		/* INTEGER */
+	ParquetTimeUnit unit;		/* TIMESTAMP, TIME */
+	bool		adjusted_to_utc;	/* TIMESTAMP, TIME */
+	bool		no_dictionary;	/* never dictionary-encode this column */
+} ParquetColumnSpec;
+
+/* One caller-supplied key_value_metadata entry (both strings copied) */
+typedef struct ParquetKeyValue
+{
+	const char *key;
+	const char *value;			/* may be NULL */
+} ParquetKeyValue;
+
+/*
+ * Writer options.  parquet_writer_options_init() sets the defaults; a zero
+ * numeric field also means "default".
+ */
+typedef struct ParquetWriterOptions
+{
+	ParquetCodec codec;			/* UNCOMPRESSED, ZSTD or LZ4_RAW */
+	int			compression_level;	/* ZSTD level (0: default 3) */
+	int64_t		row_group_rows; /* rows per row group */
+	size_t		row_group_bytes;	/* buffered bytes forcing a row group */
+	size_t		page_bytes;		/* target uncompressed data page size */
+	size_t		dictionary_bytes;	/* largest dictionary page kept */
+	const char *created_by;		/* FileMetaData.created_by (copied) */
+	const char *schema_name;	/* name of the root group (copied) */
+	const ParquetKeyValue *key_value_metadata;	/* copied at create */
+	int			nkey_value_metadata;
+} ParquetWriterOptions;
+
+/*
+ * One value of one column.  Which union member is read depends on the
+ * column's physical type: b (BOOLEAN), i32 (INT32), i64 (INT64), f
+ * (FLOAT), d (DOUBLE), bytes (BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY; len must
+ * equal type_length for the latter).  The bytes are copied before
+ * parquet_writer_add_row() returns.
+ */
+typedef struct ParquetValue
+{
+	bool		isnull;
+	union
+	{
+		bool		b;
+		int32_t		i32;
+		int64_t		i64;
+		float		f;
+		double		d;
+		struct
+		{
+			const void *ptr;
+			uint32_t	len;
+		}			bytes;
+	}			v;
+} ParquetValue;
+
+/* What parquet_writer_finish() reports */
+typedef struct ParquetWriteResult
+{
+	uint64_t	bytes_written;	/* file size */
+	int64_t		rows;
+	int32_t		row_groups;
+} ParquetWriteResult;
+
+typedef struct ParquetWriter ParquetWriter;
+
+/* Defaults: ZSTD level 3, default page, row group and dictionary sizes */
+extern void parquet_writer_options_init(ParquetWriterOptions *opts);
+
+/* Zero *col and set name, physical type and nullability */
+extern void parquet_column_init(ParquetColumnSpec *col, const char *name,
+								ParquetType type, bool nullable);
+
+/*
+ * Smallest FIXED_LEN_BYTE_ARRAY length holding every unscaled value of a
+ * DECIMAL of this precision (1..38), or -1 if out of range.
+ */
+extern int	parquet_decimal_flba_length(int precision);
+
+/*
+ * Validate the schema and options and write the leading magic.  Returns
+ * NULL with a message in errbuf on failure.
+ */
+extern ParquetWriter *parquet_writer_create(int fd,
+											const ParquetColumnSpec *cols,
+											int ncols,
+											const ParquetWriterOptions *opts,
+											char *errbuf, size_t errlen);
+
+/*
+ * Append one row: values[i] is the value of column i.  The row is
+ * validated before anything is buffered, so a PARQUET_ERR_INVALID for a
+ * NULL in a REQUIRED column or a wrong FIXED_LEN_BYTE_ARRAY length leaves
+ * the writer usable; any other error makes it unusable.  Writes a row group
+ * when it is full.
+ */
+extern int	parquet_writer_add_row(ParquetWriter *w, const ParquetValue *values);
+
+/* Add a key_value_metadata entry before finishing (strings copied) */
+extern int	parquet_writer_add_metadata(ParquetWriter *w, const char *key,
+										const char *value);
+
+/*
+ * Write the last row group and the footer.  Does not fsync or close the
+ * fd.  result may be NULL.
+ */
+extern int	parquet_writer_finish(ParquetWriter *w, ParquetWriteResult *result,
+								  char *errbuf, size_t errlen);
+
+/* Message of the writer's last error ("" if none) */
+extern const char *parquet_writer_error(const ParquetWriter *w);
+
+/* Release all memory; does not close the fd.  Accepts NULL. */
+extern void parquet_writer_free(ParquetWriter *w);
+
+#endif							/* PARQUET_WRITE_H */
