@@ -301,7 +301,7 @@ spillpool_table_stats(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
 	Relation	rel = spillpool_open_checked(relid, false);
-	SpillTable *tab = spilltable_for_rel(rel, false);
+	SpillTable *tab = spilltable_for_rel(rel);
 	TupleDesc	desc;
 	Datum		values[14];
 	bool		nulls[14];
@@ -341,7 +341,7 @@ spillpool_segments(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Oid			relid = PG_GETARG_OID(0);
 	Relation	rel = spillpool_open_checked(relid, false);
-	SpillTable *tab = spilltable_for_rel(rel, false);
+	SpillTable *tab = spilltable_for_rel(rel);
 	uint32		first,
 				active;
 	bool		active_exists;

@@ -178,19 +178,17 @@ spilltable_lookup(Oid dbid, Oid relfilenode, bool create)
 }
 
 /*
- * The shared entry of an open spillpool relation, with its on-disk state
- * loaded.  With create = false returns NULL for a table never written since
- * startup and with no files.
+ * The shared entry of an open spillpool relation, created if needed, with
+ * its on-disk state loaded (the first use after startup reads the files).
  */
 SpillTable *
-spilltable_for_rel(Relation rel, bool create)
+spilltable_for_rel(Relation rel)
 {
 	SpillTable *tab;
 
 	tab = spilltable_lookup(MyDatabaseId, rel->rd_node.relNode, true);
 	if (!tab->loaded)
 		segment_load(tab);
-	(void) create;
 	return tab;
 }
 

@@ -156,12 +156,14 @@ load_le32(const uint8_t *p)
 		((uint32_t) p[2] << 16) | ((uint32_t) p[3] << 24);
 }
 
+/* 64-bit little-endian load (PLAIN INT64/DOUBLE, INT96 nanoseconds). */
 static inline uint64_t
 load_le64(const uint8_t *p)
 {
 	return (uint64_t) load_le32(p) | ((uint64_t) load_le32(p + 4) << 32);
 }
 
+/* 32-bit big-endian load: the Hadoop LZ4 framing is big-endian. */
 static inline uint32_t
 load_be32(const uint8_t *p)
 {
@@ -438,6 +440,7 @@ thrift_enter(ThriftReader *tr)
 	return true;
 }
 
+/* Leaves a nesting level entered with thrift_enter. */
 static inline void
 thrift_leave(ThriftReader *tr)
 {
@@ -2379,6 +2382,8 @@ typedef struct ChunkDecoder
 	uint64_t   *deltas;			/* DELTA_* scratch */
 	size_t		deltas_cap;
 	uint8_t    *page_buf;		/* decompressed page not referenced by values */
+	uint8_t    *chunk_buf;		/* the chunk as read from a file descriptor */
+	bool		chunk_referenced;	/* values point into chunk_buf */
 } ChunkDecoder;
 
 /*
@@ -3086,6 +3091,7 @@ page_body(ChunkDecoder *cd, bool compressed, const uint8_t *src, size_t srclen,
 	{
 		*data = src;
 		*datalen = srclen;
+		cd->chunk_referenced = true;
 		return true;
 	}
 	if (rawlen > cd->reader->options.max_page_bytes)
@@ -3267,19 +3273,11 @@ decode_column_chunk(ChunkDecoder *cd, const ParquetRowGroup *rg)
 		chunk = reader->data + start;
 	else
 	{
-		uint8_t    *buf = pq_malloc(cd->e, (size_t) length);
-
-		if (buf == NULL)
+		cd->chunk_buf = pq_malloc(cd->e, (size_t) length);
+		if (cd->chunk_buf == NULL ||
+			!pread_fully(reader->fd, cd->chunk_buf, (size_t) length, start, cd->e))
 			return false;
-		if (!pread_fully(reader->fd, buf, (size_t) length, start, cd->e))
-		{
-			free(buf);
-			return false;
-		}
-		/* uncompressed byte-array values may point into the chunk */
-		if (!values_keep_buffer(cd->out, buf, cd->e))
-			return false;
-		chunk = buf;
+		chunk = cd->chunk_buf;
 	}
 
 	while (cd->rows_done < cd->rows_total)
@@ -3334,6 +3332,7 @@ decode_column_chunk(ChunkDecoder *cd, const ParquetRowGroup *rg)
 static void
 chunk_decoder_free(ChunkDecoder *cd)
 {
+	free(cd->chunk_buf);
 	free(cd->dict);
 	free(cd->levels);
 	free(cd->indices);
@@ -3398,19 +3397,22 @@ parquet_read_column_chunk(ParquetReader *reader, int row_group, int column,
 	cd.rows_total = rg->num_rows;
 
 	ok = decode_column_chunk(&cd, rg);
+
+	/*
+	 * Byte arrays of uncompressed pages point into the chunk read from a
+	 * file descriptor: then the output keeps it, else it goes now.
+	 */
+	if (ok && cd.chunk_buf != NULL && cd.chunk_referenced && out->kind == PQ_VALUE_BYTES)
+	{
+		ok = values_keep_buffer(out, cd.chunk_buf, &e);
+		cd.chunk_buf = NULL;
+	}
 	chunk_decoder_free(&cd);
 	if (!ok)
 	{
 		pq_add_context(&e, "row group %d, column \"%s\"", row_group, cd.col->name);
 		parquet_column_values_free(out);
 		return e.status;
-	}
-	/* byte arrays may point into the chunk read from a file: keep it only then */
-	if (out->kind != PQ_VALUE_BYTES && reader->data == NULL && out->num_buffers > 0)
-	{
-		for (int i = 0; i < out->num_buffers; i++)
-			free(out->buffers[i]);
-		out->num_buffers = 0;
 	}
 	return PARQUET_OK;
 }

@@ -25,12 +25,19 @@
  * SNAPPY, ZSTD, LZ4_RAW and LZ4 (Hadoop framing, else a raw LZ4 block, else
  * an LZ4 frame).  GZIP, BROTLI and LZO fail with PARQUET_ERROR_UNSUPPORTED.
  *
- * Lifetimes: metadata returned by the accessors lives until
- * parquet_reader_close().  A reader opened on memory does not copy the
- * buffer, so the buffer must outlive the reader and every decoded column.
- * Decoded columns own the page buffers their byte-array values point into
- * and stay valid after the reader is closed only for readers opened on a
- * file descriptor; free them with parquet_column_values_free().
+ * Lifetimes: metadata returned by the accessors (names, statistics bytes)
+ * lives until parquet_reader_close().  A reader opened on memory does not
+ * copy the buffer, so the buffer must outlive the reader and every decoded
+ * column: byte-array values of uncompressed pages point straight into it.
+ * Otherwise decoded columns own the buffers their byte-array values point
+ * into (decompressed pages, the chunk read from a file, rebuilt
+ * DELTA_BYTE_ARRAY values), stay valid after the reader is closed, and are
+ * freed with parquet_column_values_free().  Decoding one column chunk holds
+ * that chunk (compressed and decompressed) plus the value arrays: memory
+ * is bounded by one row group's decoded columns.
+ *
+ * A reader is not thread-safe (it caches a zstd context); use one reader
+ * per thread.
  *
  *-------------------------------------------------------------------------
  */

@@ -136,7 +136,7 @@ pending_for_rel(Relation rel, bool create)
 	pt->relid = RelationGetRelid(rel);
 	pt->relfilenode = rel->rd_node.relNode;
 	options_get(rel, &pt->opts);
-	pt->tab = spilltable_for_rel(rel, true);
+	pt->tab = spilltable_for_rel(rel);
 	spilltable_refresh_options(pt->tab, rel, &pt->opts);
 	pt->fxid = GetTopFullTransactionId();
 	pt->buf_limit = Min(pt->opts.memory_limit, 16 * 1024 * 1024);

@@ -221,7 +221,7 @@ extern Size memtable_shmem_size(void);
 extern void memtable_shmem_init(void);
 extern dsa_area *memtable_area(void);
 extern SpillTable *spilltable_lookup(Oid dbid, Oid relfilenode, bool create);
-extern SpillTable *spilltable_for_rel(Relation rel, bool create);
+extern SpillTable *spilltable_for_rel(Relation rel);
 extern void spilltable_refresh_options(SpillTable *tab, Relation rel, const SpillOptions *opts);
 extern void spilltable_forget(Oid dbid, Oid relfilenode);
 extern void spilltable_forget_database(Oid dbid);

@@ -228,7 +228,7 @@ spillpool_scan_start(SpillScanDesc scan)
 	Relation	rel = scan->base.rs_rd;
 
 	scan->started = true;
-	scan->tab = spilltable_for_rel(rel, false);
+	scan->tab = spilltable_for_rel(rel);
 	memtable_copy(scan->tab, &scan->mem, &scan->seg_first, &scan->seg_end,
 				  &scan->seg_end_off);
 	scan->load_seg = scan->tab->load_seg;
@@ -737,7 +737,7 @@ spillpool_index_validate_scan(Relation table_rel, Relation index_rel,
 static double
 spillpool_estimate_rows(Relation rel, double *bytes)
 {
-	SpillTable *tab = spilltable_for_rel(rel, false);
+	SpillTable *tab = spilltable_for_rel(rel);
 	double		rows;
 
 	LWLockAcquire(&tab->lock, LW_SHARED);
