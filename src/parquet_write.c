@@ -59,8 +59,8 @@
 /* Size of the output buffer in front of write(2) */
 #define PQ_OUT_BUFFER_BYTES		(1024 * 1024)
 
-/* Check the buffered row group's size against row_group_bytes this often */
-#define PQ_RG_BYTES_CHECK_ROWS	1024
+/* Check the column buffers for failed allocations this often (rows) */
+#define PQ_OOM_CHECK_ROWS		1024
 
 /* Deepest nesting of thrift structs the serializer supports */
 #define PQ_THRIFT_MAX_DEPTH		8
@@ -193,6 +193,9 @@ struct ParquetWriter
 	int			ncols;
 	PqColumn   *cols;
 
+	size_t		fixed_row_bytes;	/* PLAIN bytes of a row's fixed-width
+									 * values plus definition levels */
+	uint64_t	var_bytes;		/* PLAIN bytes of the buffered byte arrays */
 	int64_t		rg_nrows;		/* rows in the buffered row group */
 	int64_t		total_rows;
 	int32_t		nrowgroups;
@@ -222,13 +225,13 @@ typedef struct PqThrift
  * ---------------------------------------------------------------------
  */
 
+static int	pq_fail(ParquetWriter *w, int code, const char *fmt,...) PQ_PRINTF_ATTR(3, 4);
+static int	pq_reject(ParquetWriter *w, const char *fmt,...) PQ_PRINTF_ATTR(2, 3);
+
 /*
  * Record the first error of a writer and return its code.  Later errors
  * (consequences of the first) do not overwrite the message.
  */
-static int	pq_fail(ParquetWriter *w, int code, const char *fmt,...) PQ_PRINTF_ATTR(3, 4);
-static int	pq_reject(ParquetWriter *w, const char *fmt,...) PQ_PRINTF_ATTR(2, 3);
-
 static int
 pq_fail(ParquetWriter *w, int code, const char *fmt,...)
 {
@@ -1347,14 +1350,6 @@ pq_column_oom(const PqColumn *c)
 		c->dict_off.oom || c->minb.oom || c->maxb.oom;
 }
 
-/* Bytes currently buffered for column c (for the row group byte limit) */
-static size_t
-pq_column_buffered(const PqColumn *c)
-{
-	return c->def.len + c->plain.len + c->idx.len + c->dict.len +
-		c->dict_off.len + (size_t) c->nslots * sizeof(PqSlot);
-}
-
 /*
  * Prepare column c for a new chunk: empty the buffers (keeping their
  * memory) and decide whether this chunk tries a dictionary.
@@ -1809,6 +1804,7 @@ pq_flush_row_group(ParquetWriter *w)
 	w->nrowgroups++;
 	w->total_rows += nrows;
 	w->rg_nrows = 0;
+	w->var_bytes = 0;
 	for (i = 0; i < w->ncols; i++)
 		pq_column_reset(&w->cols[i]);
 	return PARQUET_OK;
@@ -2298,6 +2294,7 @@ parquet_writer_create(int fd, const ParquetColumnSpec *cols, int ncols,
 				break;
 		}
 		c->dict_capable = c->spec.type != PQ_BOOLEAN && !c->spec.no_dictionary;
+		w->fixed_row_bytes += (size_t) c->width + (c->spec.nullable ? 1 : 0);
 		pq_column_reset(c);
 	}
 	for (i = 0; !oom && i < opts->nkey_value_metadata; i++)
@@ -2392,24 +2389,27 @@ parquet_writer_add_row(ParquetWriter *w, const ParquetValue *values)
 				continue;
 			}
 		}
+		if (c->width == 0)
+			w->var_bytes += 4 + (uint64_t) v->v.bytes.len;
 		pq_add_value(w, c, v);
 	}
 	w->rg_nrows++;
 
-	if (w->rg_nrows >= w->rg_rows)
+	/*
+	 * Write the row group when it has its rows, or when its PLAIN size (an
+	 * upper bound of what is buffered, dictionaries aside) reaches
+	 * row_group_bytes.
+	 */
+	if (w->rg_nrows >= w->rg_rows ||
+		(uint64_t) w->rg_nrows * w->fixed_row_bytes + w->var_bytes >= w->rg_bytes)
 		return pq_flush_row_group(w);
-	if (w->rg_nrows % PQ_RG_BYTES_CHECK_ROWS == 0)
+	if (w->rg_nrows % PQ_OOM_CHECK_ROWS == 0)
 	{
-		size_t		total = 0;
-
 		for (i = 0; i < w->ncols; i++)
 		{
 			if (pq_column_oom(&w->cols[i]))
 				return pq_fail(w, PARQUET_ERR_NOMEM, "out of memory");
-			total += pq_column_buffered(&w->cols[i]);
 		}
-		if (total >= w->rg_bytes)
-			return pq_flush_row_group(w);
 	}
 	return PARQUET_OK;
 }

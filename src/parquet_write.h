@@ -55,8 +55,9 @@
  *
  * File layout and behaviour:
  *	- data pages v1 of about opts.page_bytes (uncompressed), row groups of
- *	  opts.row_group_rows rows (or fewer, when the buffered row group grows
- *	  past opts.row_group_bytes);
+ *	  opts.row_group_rows rows (or fewer, when the row group's PLAIN size,
+ *	  values plus one byte per definition level, reaches
+ *	  opts.row_group_bytes: a bound on memory for very wide rows);
  *	- every column except BOOLEAN is dictionary-encoded per column chunk
  *	  (PLAIN dictionary page + RLE_DICTIONARY data pages) unless the
  *	  dictionary exceeds opts.dictionary_bytes or would not be smaller than
@@ -147,7 +148,7 @@ typedef struct ParquetWriterOptions
 	ParquetCodec codec;			/* UNCOMPRESSED, ZSTD or LZ4_RAW */
 	int			compression_level;	/* ZSTD level (0: default 3) */
 	int64_t		row_group_rows; /* rows per row group */
-	size_t		row_group_bytes;	/* buffered bytes forcing a row group */
+	size_t		row_group_bytes;	/* PLAIN bytes that end a row group early */
 	size_t		page_bytes;		/* target uncompressed data page size */
 	size_t		dictionary_bytes;	/* largest dictionary page kept */
 	const char *created_by;		/* FileMetaData.created_by (copied) */

@@ -16,16 +16,19 @@
 #      isolation, tap), disabling the other suites with empty REGRESS= /
 #      ISOLATION= / TAP_TESTS= assignments so every suite runs even if an
 #      earlier one fails;
-#   5. if test/duckdb/package.json exists, installs its npm dependencies and
-#      runs `node test/duckdb/check.mjs` as that user (skipped otherwise);
-#   6. on failure prints the tails of regression.diffs, server logs and TAP
+#   5. runs the standalone C unit tests of the Parquet writer and reader
+#      (`make -C test/parquet check`, `make -C test/parquet -f reader.mk check`);
+#   6. if test/duckdb/package.json exists, installs its npm dependencies and
+#      runs `node test/duckdb/check.mjs` as that user: DuckDB reads the
+#      Parquet files the writer test produces (skipped otherwise);
+#   7. on failure prints the tails of regression.diffs, server logs and TAP
 #      logs;
-#   7. prints a final line "N passed, N failed" (individual tests, parsed
+#   8. prints a final line "N passed, N failed" (individual tests, parsed
 #      from pg_regress and prove output) and exits nonzero on any failure.
 #
 # Environment:
 #   SPILLPOOL_TESTS        suites to run: any of regress, isolation, tap,
-#                          duckdb, all (separated by '|', ',' or spaces;
+#                          unit, duckdb, all (separated by '|', ',' or spaces;
 #                          default all). Positional arguments do the same.
 #   SPILLPOOL_REGRESS      override the Makefile's REGRESS list
 #   SPILLPOOL_ISOLATION    override the Makefile's ISOLATION list
@@ -37,7 +40,7 @@ set -euo pipefail
 readonly PG_BINDIR=/usr/lib/postgresql/15/bin
 readonly PG_CONFIG="$PG_BINDIR/pg_config"
 readonly LOG_TAIL_LINES=200
-readonly ALL_SUITES=(regress isolation tap duckdb)
+readonly ALL_SUITES=(regress isolation tap unit duckdb)
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly ROOT
@@ -63,8 +66,8 @@ select_suites() {
         [[ -n "$word" ]] || continue
         case "$word" in
             all) local s; for s in "${ALL_SUITES[@]}"; do SELECTED[$s]=1; done ;;
-            regress|isolation|tap|duckdb) SELECTED[$word]=1 ;;
-            *) die "unknown test suite '$word' (use regress, isolation, tap, duckdb or all)" ;;
+            regress|isolation|tap|unit|duckdb) SELECTED[$word]=1 ;;
+            *) die "unknown test suite '$word' (use regress, isolation, tap, unit, duckdb or all)" ;;
         esac
     done
     [[ ${#SELECTED[@]} -gt 0 ]] || die "no test suites selected"
@@ -289,6 +292,50 @@ run_make_suite() {  # run_make_suite SUITE
     [[ $status -eq 0 ]] || show_failure_logs "$suite"
 }
 
+# Records SUITE from the last "N passed, N failed" line of LOG; a run that
+# failed without such a line counts as one failure.
+count_passed_failed() {  # count_passed_failed SUITE LOGFILE STATUS
+    local suite="$1" log="$2" status="$3" line
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
+    if [[ -n "$line" ]]; then
+        local pass fail
+        pass=${line%% passed*}
+        fail=${line#*passed, }
+        fail=${fail%% failed*}
+        if [[ $status -ne 0 && $fail -eq 0 ]]; then fail=1; fi
+        record "$suite" "$pass" "$fail" ""
+    elif [[ $status -eq 0 ]]; then
+        record "$suite" 1 0 "no count printed"
+    else
+        record "$suite" 0 1 "exited $status"
+    fi
+}
+
+# The standalone C unit tests of the Parquet writer and reader.
+run_unit_tests() {
+    local status=0 log="$WORKDIR/unit.log" mk
+    say "unit: C unit tests under test/parquet"
+    : > "$log"
+    for mk in test/parquet/Makefile test/parquet/reader.mk; do
+        [[ -f "$WORKDIR/$mk" ]] || continue
+        run_as_user "$WORKDIR" make -s -C test/parquet -f "$(basename "$mk")" check 2>&1 \
+            | tee -a "$log" || status=$?
+    done
+    if [[ ! -s "$log" ]]; then
+        SUITE_RESULTS+=("$(printf '%-10s skipped (no unit tests)' unit)")
+        return 0
+    fi
+    # each make prints its own "N passed, N failed"; add them up
+    local pass=0 fail=0 line
+    while IFS= read -r line; do
+        pass=$((pass + ${line%% passed*}))
+        line=${line#*passed, }
+        fail=$((fail + ${line%% failed*}))
+    done < <(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" || true)
+    if [[ $status -ne 0 && $fail -eq 0 ]]; then fail=1; fi
+    record unit "$pass" "$fail" ""
+}
+
 run_duckdb_check() {
     local dir="$WORKDIR/test/duckdb" status=0
     if [[ ! -f "$dir/package.json" ]]; then
@@ -303,8 +350,8 @@ run_duckdb_check() {
         record duckdb 0 1 "npm install failed"
         return 0
     fi
-    run_as_user "$WORKDIR" node test/duckdb/check.mjs 2>&1 || status=$?
-    if [[ $status -eq 0 ]]; then record duckdb 1 0 ""; else record duckdb 0 1 "check.mjs exited $status"; fi
+    run_as_user "$WORKDIR" node test/duckdb/check.mjs 2>&1 | tee "$WORKDIR/duckdb.log" || status=$?
+    count_passed_failed duckdb "$WORKDIR/duckdb.log" "$status"
 }
 
 print_summary() {
@@ -330,6 +377,7 @@ main() {
     for suite in regress isolation tap; do
         if suite_selected "$suite"; then run_make_suite "$suite"; fi
     done
+    if suite_selected unit; then run_unit_tests; fi
     if suite_selected duckdb; then run_duckdb_check; fi
     print_summary
     [[ $FAILED -eq 0 ]]
