@@ -243,6 +243,63 @@ arena_strndup(Arena *arena, PqErr *e, const uint8_t *s, size_t len)
 	return p;
 }
 
+/*
+ * A list of footer structs being parsed.  Elements are appended as they
+ * parse, so a hostile list count costs nothing until elements actually
+ * decode; the finished list is copied into the arena.
+ */
+typedef struct GrowArray
+{
+	uint8_t    *items;
+	size_t		count;
+	size_t		cap;
+	size_t		elem_size;
+} GrowArray;
+
+/* Appends a zeroed element and returns it, or NULL (NOMEM recorded). */
+static void *
+grow_array_next(GrowArray *ga, PqErr *e)
+{
+	void	   *slot;
+
+	if (ga->count == ga->cap)
+	{
+		size_t		newcap = ga->cap == 0 ? 16 : ga->cap * 2;
+		uint8_t    *items;
+
+		if (newcap > SIZE_MAX / 2 / ga->elem_size)
+		{
+			pq_fail(e, PARQUET_ERROR_NOMEM, "metadata list too long");
+			return NULL;
+		}
+		items = realloc(ga->items, newcap * ga->elem_size);
+		if (items == NULL)
+		{
+			pq_fail(e, PARQUET_ERROR_NOMEM, "out of memory for metadata");
+			return NULL;
+		}
+		ga->items = items;
+		ga->cap = newcap;
+	}
+	slot = ga->items + ga->count * ga->elem_size;
+	memset(slot, 0, ga->elem_size);
+	ga->count++;
+	return slot;
+}
+
+/* Moves the finished list into the arena and frees the temporary. */
+static void *
+grow_array_finish(GrowArray *ga, Arena *arena, PqErr *e)
+{
+	void	   *result = arena_alloc(arena, e, ga->count, ga->elem_size);
+
+	if (result != NULL && ga->count > 0)
+		memcpy(result, ga->items, ga->count * ga->elem_size);
+	free(ga->items);
+	ga->items = NULL;
+	return result;
+}
+
 /* Frees every block of the arena. */
 static void
 arena_free(Arena *arena)
@@ -920,7 +977,7 @@ parse_statistics(ThriftReader *tr, ParquetStatistics *st)
 	return true;
 }
 
-/* Parses ColumnMetaData into the chunk; returns which required fields came. */
+/* Parses ColumnMetaData into the chunk, checking its required fields. */
 static bool
 parse_column_metadata(ThriftReader *tr, Arena *arena, ParquetColumnChunk *cc)
 {
@@ -1096,7 +1153,7 @@ parse_row_group(ThriftReader *tr, Arena *arena, ParquetRowGroup *rg)
 				{
 					uint8_t		et;
 					size_t		n;
-					ParquetColumnChunk *chunks;
+					GrowArray	chunks = {NULL, 0, 0, sizeof(ParquetColumnChunk)};
 
 					if (has_columns)
 						return pq_corrupt(tr->err, "invalid Parquet metadata: duplicate row group columns");
@@ -1104,12 +1161,16 @@ parse_row_group(ThriftReader *tr, Arena *arena, ParquetRowGroup *rg)
 						return false;
 					if (et != TC_STRUCT || n > INT_MAX)
 						return pq_corrupt(tr->err, "invalid Parquet metadata: bad row group column list");
-					chunks = arena_alloc(arena, tr->err, n, sizeof(ParquetColumnChunk));
-					if (chunks == NULL)
-						return false;
 					for (size_t i = 0; i < n && ok; i++)
-						ok = parse_column_chunk(tr, arena, &chunks[i]);
-					rg->columns = chunks;
+					{
+						ParquetColumnChunk *cc = grow_array_next(&chunks, tr->err);
+
+						ok = (cc != NULL && parse_column_chunk(tr, arena, cc));
+					}
+					rg->columns = ok ? grow_array_finish(&chunks, arena, tr->err) : NULL;
+					free(chunks.items);
+					if (rg->columns == NULL)
+						return false;
 					rg->num_columns = (int) n;
 					has_columns = true;
 					break;
@@ -1237,11 +1298,20 @@ parse_file_metadata(ThriftReader *tr, Arena *arena, RawFileMeta *fm)
 					return false;
 				if (et != TC_STRUCT || n > INT_MAX)
 					return pq_corrupt(tr->err, "invalid Parquet metadata: bad schema list");
-				fm->elements = arena_alloc(arena, tr->err, n, sizeof(SchemaElement));
+				{
+					GrowArray	elements = {NULL, 0, 0, sizeof(SchemaElement)};
+
+					for (size_t i = 0; i < n && ok; i++)
+					{
+						SchemaElement *el = grow_array_next(&elements, tr->err);
+
+						ok = (el != NULL && parse_schema_element(tr, arena, el));
+					}
+					fm->elements = ok ? grow_array_finish(&elements, arena, tr->err) : NULL;
+					free(elements.items);
+				}
 				if (fm->elements == NULL)
 					return false;
-				for (size_t i = 0; i < n && ok; i++)
-					ok = parse_schema_element(tr, arena, &fm->elements[i]);
 				fm->num_elements = n;
 				fm->has_schema = true;
 				break;
@@ -1256,11 +1326,20 @@ parse_file_metadata(ThriftReader *tr, Arena *arena, RawFileMeta *fm)
 					return false;
 				if (et != TC_STRUCT || n > INT_MAX)
 					return pq_corrupt(tr->err, "invalid Parquet metadata: bad row group list");
-				fm->row_groups = arena_alloc(arena, tr->err, n, sizeof(ParquetRowGroup));
+				{
+					GrowArray	groups = {NULL, 0, 0, sizeof(ParquetRowGroup)};
+
+					for (size_t i = 0; i < n && ok; i++)
+					{
+						ParquetRowGroup *rg = grow_array_next(&groups, tr->err);
+
+						ok = (rg != NULL && parse_row_group(tr, arena, rg));
+					}
+					fm->row_groups = ok ? grow_array_finish(&groups, arena, tr->err) : NULL;
+					free(groups.items);
+				}
 				if (fm->row_groups == NULL)
 					return false;
-				for (size_t i = 0; i < n && ok; i++)
-					ok = parse_row_group(tr, arena, &fm->row_groups[i]);
 				fm->num_row_groups = n;
 				fm->has_row_groups = true;
 				break;
@@ -1271,11 +1350,20 @@ parse_file_metadata(ThriftReader *tr, Arena *arena, RawFileMeta *fm)
 					return false;
 				if (et != TC_STRUCT || n > INT_MAX)
 					return pq_corrupt(tr->err, "invalid Parquet metadata: bad key/value list");
-				fm->key_values = arena_alloc(arena, tr->err, n, sizeof(ParquetKeyValue));
+				{
+					GrowArray	kvs = {NULL, 0, 0, sizeof(ParquetKeyValue)};
+
+					for (size_t i = 0; i < n && ok; i++)
+					{
+						ParquetKeyValue *kv = grow_array_next(&kvs, tr->err);
+
+						ok = (kv != NULL && parse_key_value(tr, arena, kv));
+					}
+					fm->key_values = ok ? grow_array_finish(&kvs, arena, tr->err) : NULL;
+					free(kvs.items);
+				}
 				if (fm->key_values == NULL)
 					return false;
-				for (size_t i = 0; i < n && ok; i++)
-					ok = parse_key_value(tr, arena, &fm->key_values[i]);
 				fm->num_key_values = n;
 				break;
 			case 6:
@@ -3164,10 +3252,12 @@ read_data_page_v1(ChunkDecoder *cd, const PageHeader *ph, const uint8_t *src, si
 	if (n > cd->rows_total - cd->rows_done)
 		return pq_corrupt(cd->e, "pages hold more than the row group's %lld rows",
 						  (long long) cd->rows_total);
+	if (n == 0)
+		return true;			/* nothing to decompress for */
 	if (!page_body(cd, cd->cc->codec != PQ_CODEC_UNCOMPRESSED, src, srclen,
 				   (size_t) ph->uncompressed_size, &data, &len))
 		return false;
-	if (cd->col->max_definition_level > 0 && n > 0)
+	if (cd->col->max_definition_level > 0)
 	{
 		if (!scratch_reserve((void **) &cd->levels, &cd->levels_cap, (size_t) n, sizeof(uint32_t), cd->e))
 			return false;
@@ -3224,7 +3314,9 @@ read_data_page_v2(ChunkDecoder *cd, const PageHeader *ph, const uint8_t *src, si
 	if (n > cd->rows_total - cd->rows_done)
 		return pq_corrupt(cd->e, "pages hold more than the row group's %lld rows",
 						  (long long) cd->rows_total);
-	if (cd->col->max_definition_level > 0 && n > 0)
+	if (n == 0)
+		return true;
+	if (cd->col->max_definition_level > 0)
 	{
 		if (!scratch_reserve((void **) &cd->levels, &cd->levels_cap, (size_t) n, sizeof(uint32_t), cd->e) ||
 			!rle_hybrid_decode(src + ph->rep_length, (size_t) ph->def_length, 1, cd->levels, (size_t) n, cd->e))

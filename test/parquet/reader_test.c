@@ -1,0 +1,2427 @@
+/*-------------------------------------------------------------------------
+ *
+ * reader_test.c
+ *	  Unit tests of the standalone Parquet reader (src/parquet_read.c).
+ *
+ *	  usage: reader_test CORPUS_DIR
+ *
+ * 1. Every fixture listed in CORPUS_DIR/expected.json (written by DuckDB
+ *	  through reader_make_fixtures.mjs) is opened from memory and from a
+ *	  file; readable ones must have DuckDB's row, row group and column
+ *	  counts, non-null counts, codecs, encodings and, per column, the md5
+ *	  of the values' canonical text form (see reader_make_fixtures.mjs);
+ *	  error fixtures must fail with the expected status and message.
+ * 2. Hand-built files cover what DuckDB does not write: unknown thrift
+ *	  fields of every type, REQUIRED columns, INT96, BIT_PACKED levels, RLE
+ *	  booleans, DELTA_BYTE_ARRAY, dictionary fallback within a chunk, legacy
+ *	  statistics, snappy literals, and malformed metadata and pages.
+ * 3. Truncated and corrupted variants of fixtures must fail cleanly (every
+ *	  prefix, prefix + footer) or at least not crash (random byte flips,
+ *	  zeroed tails); run the ASan build to catch memory errors.
+ *
+ * Ends with the line "N passed, N failed"; exits non-zero on any failure.
+ *
+ *-------------------------------------------------------------------------
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <lz4.h>
+#include <lz4frame.h>
+
+#include "parquet_read.h"
+
+static int	tests_passed;
+static int	tests_failed;
+
+/* Records one assertion; prints the failing ones with their location. */
+#define CHECK(cond, ...) check_impl((cond), __FILE__, __LINE__, __VA_ARGS__)
+
+/* Counts an assertion and prints a failing one with its location. */
+static bool
+check_impl(bool cond, const char *file, int line, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (cond)
+	{
+		tests_passed++;
+		return true;
+	}
+	tests_failed++;
+	fprintf(stderr, "FAIL %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return false;
+}
+
+/* Reads a whole file, or NULL. */
+static uint8_t *
+read_file(const char *path, size_t *len)
+{
+	FILE	   *f = fopen(path, "rb");
+	uint8_t    *buf;
+	long		size;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc(size > 0 ? (size_t) size : 1);
+	if (buf == NULL || fread(buf, 1, (size_t) size, f) != (size_t) size)
+	{
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	*len = (size_t) size;
+	return buf;
+}
+
+/* ----------------------------------------------------------------
+ * MD5 (RFC 1321), for comparing columns with DuckDB's md5()
+ * ----------------------------------------------------------------
+ */
+typedef struct Md5
+{
+	uint32_t	h[4];
+	uint64_t	len;
+	uint8_t		block[64];
+	size_t		fill;
+} Md5;
+
+static const uint32_t md5_k[64] = {
+	0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
+	0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
+	0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
+	0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
+	0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
+	0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
+	0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
+	0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391
+};
+static const int md5_r[64] = {
+	7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
+	5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
+	4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
+	6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21
+};
+
+/* Starts an MD5 computation. */
+static void
+md5_init(Md5 *m)
+{
+	m->h[0] = 0x67452301;
+	m->h[1] = 0xefcdab89;
+	m->h[2] = 0x98badcfe;
+	m->h[3] = 0x10325476;
+	m->len = 0;
+	m->fill = 0;
+}
+
+/* One 64-byte block. */
+static void
+md5_block(Md5 *m, const uint8_t *p)
+{
+	uint32_t	w[16];
+	uint32_t	a = m->h[0],
+				b = m->h[1],
+				c = m->h[2],
+				d = m->h[3];
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t) p[4 * i] | (uint32_t) p[4 * i + 1] << 8 |
+			(uint32_t) p[4 * i + 2] << 16 | (uint32_t) p[4 * i + 3] << 24;
+	for (int i = 0; i < 64; i++)
+	{
+		uint32_t	f;
+		int			g;
+		uint32_t	t;
+
+		if (i < 16)
+		{
+			f = (b & c) | (~b & d);
+			g = i;
+		}
+		else if (i < 32)
+		{
+			f = (d & b) | (~d & c);
+			g = (5 * i + 1) % 16;
+		}
+		else if (i < 48)
+		{
+			f = b ^ c ^ d;
+			g = (3 * i + 5) % 16;
+		}
+		else
+		{
+			f = c ^ (b | ~d);
+			g = (7 * i) % 16;
+		}
+		t = d;
+		d = c;
+		c = b;
+		f = f + a + md5_k[i] + w[g];
+		b = b + ((f << md5_r[i]) | (f >> (32 - md5_r[i])));
+		a = t;
+	}
+	m->h[0] += a;
+	m->h[1] += b;
+	m->h[2] += c;
+	m->h[3] += d;
+}
+
+/* Feeds bytes to an MD5 computation, hashing each full block. */
+static void
+md5_update(Md5 *m, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	m->len += len;
+	while (len > 0)
+	{
+		size_t		n = 64 - m->fill < len ? 64 - m->fill : len;
+
+		memcpy(m->block + m->fill, p, n);
+		m->fill += n;
+		p += n;
+		len -= n;
+		if (m->fill == 64)
+		{
+			md5_block(m, m->block);
+			m->fill = 0;
+		}
+	}
+}
+
+/* Finishes into 33 bytes of lowercase hex. */
+static void
+md5_final(Md5 *m, char *hex)
+{
+	uint64_t	bits = m->len * 8;
+	uint8_t		pad = 0x80;
+	uint8_t		zero = 0;
+	uint8_t		lenb[8];
+
+	md5_update(m, &pad, 1);
+	while (m->fill != 56)
+		md5_update(m, &zero, 1);
+	for (int i = 0; i < 8; i++)
+		lenb[i] = (uint8_t) (bits >> (8 * i));
+	md5_update(m, lenb, 8);
+	for (int i = 0; i < 16; i++)
+		sprintf(hex + 2 * i, "%02x", (m->h[i / 4] >> (8 * (i % 4))) & 0xff);
+}
+
+/* MD5 of a C string, for the self-test. */
+static void
+md5_hex(const char *s, char *hex)
+{
+	Md5			m;
+
+	md5_init(&m);
+	md5_update(&m, s, strlen(s));
+	md5_final(&m, hex);
+}
+
+/* ----------------------------------------------------------------
+ * A small JSON reader for expected.json
+ * ----------------------------------------------------------------
+ */
+typedef enum JType
+{
+	J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ
+} JType;
+
+typedef struct JVal
+{
+	JType		type;
+	bool		b;
+	double		num;
+	char	   *str;
+	int			n;
+	struct JVal *items;
+	char	  **keys;
+} JVal;
+
+typedef struct JParser
+{
+	const char *p;
+	const char *end;
+	bool		failed;
+} JParser;
+
+/* Skips JSON whitespace. */
+static void
+j_ws(JParser *jp)
+{
+	while (jp->p < jp->end && (*jp->p == ' ' || *jp->p == '\n' || *jp->p == '\r' || *jp->p == '\t'))
+		jp->p++;
+}
+
+/* Appends a code point as UTF-8. */
+static size_t
+utf8_put(char *out, unsigned cp)
+{
+	if (cp < 0x80)
+	{
+		out[0] = (char) cp;
+		return 1;
+	}
+	if (cp < 0x800)
+	{
+		out[0] = (char) (0xc0 | (cp >> 6));
+		out[1] = (char) (0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000)
+	{
+		out[0] = (char) (0xe0 | (cp >> 12));
+		out[1] = (char) (0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char) (0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char) (0xf0 | (cp >> 18));
+	out[1] = (char) (0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (char) (0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (char) (0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* Parses a JSON string (at its opening quote) into a malloc'd C string. */
+static char *
+j_string(JParser *jp)
+{
+	char	   *out = malloc((size_t) (jp->end - jp->p) + 1);
+	size_t		n = 0;
+
+	jp->p++;					/* opening quote */
+	while (jp->p < jp->end && *jp->p != '"')
+	{
+		if (*jp->p == '\\' && jp->p + 1 < jp->end)
+		{
+			char		c = jp->p[1];
+
+			jp->p += 2;
+			if (c == 'n')
+				out[n++] = '\n';
+			else if (c == 't')
+				out[n++] = '\t';
+			else if (c == 'r')
+				out[n++] = '\r';
+			else if (c == 'b')
+				out[n++] = '\b';
+			else if (c == 'f')
+				out[n++] = '\f';
+			else if (c == 'u' && jp->end - jp->p >= 4)
+			{
+				unsigned	cp = (unsigned) strtoul((char[5]) {jp->p[0], jp->p[1], jp->p[2], jp->p[3], 0}, NULL, 16);
+
+				jp->p += 4;
+				if (cp >= 0xd800 && cp < 0xdc00 && jp->end - jp->p >= 6 && jp->p[0] == '\\' && jp->p[1] == 'u')
+				{
+					unsigned	lo = (unsigned) strtoul((char[5]) {jp->p[2], jp->p[3], jp->p[4], jp->p[5], 0}, NULL, 16);
+
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					jp->p += 6;
+				}
+				n += utf8_put(out + n, cp);
+			}
+			else
+				out[n++] = c;
+		}
+		else
+			out[n++] = *jp->p++;
+	}
+	if (jp->p >= jp->end)
+		jp->failed = true;
+	else
+		jp->p++;
+	out[n] = '\0';
+	return out;
+}
+
+static void j_value(JParser *jp, JVal *v);
+
+/* Appends to an array or object under construction. */
+static JVal *
+j_push(JVal *v)
+{
+	v->items = realloc(v->items, sizeof(JVal) * (size_t) (v->n + 1));
+	v->keys = realloc(v->keys, sizeof(char *) * (size_t) (v->n + 1));
+	memset(&v->items[v->n], 0, sizeof(JVal));
+	v->keys[v->n] = NULL;
+	return &v->items[v->n++];
+}
+
+/* Parses any JSON value; sets jp->failed on malformed input. */
+static void
+j_value(JParser *jp, JVal *v)
+{
+	memset(v, 0, sizeof(*v));
+	j_ws(jp);
+	if (jp->p >= jp->end)
+	{
+		jp->failed = true;
+		return;
+	}
+	if (*jp->p == '{' || *jp->p == '[')
+	{
+		bool		obj = (*jp->p == '{');
+		char		close = obj ? '}' : ']';
+
+		v->type = obj ? J_OBJ : J_ARR;
+		jp->p++;
+		j_ws(jp);
+		if (jp->p < jp->end && *jp->p == close)
+		{
+			jp->p++;
+			return;
+		}
+		while (!jp->failed)
+		{
+			char	   *key = NULL;
+			JVal	   *item;
+
+			j_ws(jp);
+			if (obj)
+			{
+				if (jp->p >= jp->end || *jp->p != '"')
+				{
+					jp->failed = true;
+					return;
+				}
+				key = j_string(jp);
+				j_ws(jp);
+				if (jp->p >= jp->end || *jp->p != ':')
+				{
+					free(key);
+					jp->failed = true;
+					return;
+				}
+				jp->p++;
+			}
+			item = j_push(v);
+			v->keys[v->n - 1] = key;
+			j_value(jp, item);
+			j_ws(jp);
+			if (jp->p < jp->end && *jp->p == ',')
+				jp->p++;
+			else if (jp->p < jp->end && *jp->p == close)
+			{
+				jp->p++;
+				return;
+			}
+			else
+				jp->failed = true;
+		}
+		return;
+	}
+	if (*jp->p == '"')
+	{
+		v->type = J_STR;
+		v->str = j_string(jp);
+		return;
+	}
+	if (strncmp(jp->p, "true", 4) == 0 || strncmp(jp->p, "false", 5) == 0)
+	{
+		v->type = J_BOOL;
+		v->b = (*jp->p == 't');
+		jp->p += v->b ? 4 : 5;
+		return;
+	}
+	if (strncmp(jp->p, "null", 4) == 0)
+	{
+		v->type = J_NULL;
+		jp->p += 4;
+		return;
+	}
+	{
+		char	   *endp;
+
+		v->type = J_NUM;
+		v->num = strtod(jp->p, &endp);
+		if (endp == jp->p)
+			jp->failed = true;
+		jp->p = endp;
+	}
+}
+
+/* Frees a parsed JSON value's children and strings. */
+static void
+j_free(JVal *v)
+{
+	for (int i = 0; i < v->n; i++)
+	{
+		j_free(&v->items[i]);
+		free(v->keys[i]);
+	}
+	free(v->items);
+	free(v->keys);
+	free(v->str);
+}
+
+/* Member of an object, or NULL. */
+static const JVal *
+j_get(const JVal *v, const char *key)
+{
+	if (v == NULL || v->type != J_OBJ)
+		return NULL;
+	for (int i = 0; i < v->n; i++)
+		if (strcmp(v->keys[i], key) == 0)
+			return &v->items[i];
+	return NULL;
+}
+
+/* String member of an object, or NULL. */
+static const char *
+j_str(const JVal *v, const char *key)
+{
+	const JVal *m = j_get(v, key);
+
+	return (m != NULL && m->type == J_STR) ? m->str : NULL;
+}
+
+/* Integer member of an object, or -1. */
+static long long
+j_num(const JVal *v, const char *key)
+{
+	const JVal *m = j_get(v, key);
+
+	return (m != NULL && m->type == J_NUM) ? (long long) m->num : -1;
+}
+
+/* ----------------------------------------------------------------
+ * Canonical text forms of decoded values (see reader_make_fixtures.mjs)
+ * ----------------------------------------------------------------
+ */
+typedef struct StrBuf
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+} StrBuf;
+
+/* Appends bytes to a growable NUL-terminated string. */
+static void
+sb_put(StrBuf *sb, const void *p, size_t n)
+{
+	if (sb->len + n + 1 > sb->cap)
+	{
+		sb->cap = (sb->len + n + 1) * 2;
+		sb->data = realloc(sb->data, sb->cap);
+	}
+	memcpy(sb->data + sb->len, p, n);
+	sb->len += n;
+	sb->data[sb->len] = '\0';
+}
+
+/* Appends formatted text (short pieces only) to a string. */
+static void
+sb_printf(StrBuf *sb, const char *fmt,...)
+{
+	char		tmp[128];
+	va_list		ap;
+	int			n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	sb_put(sb, tmp, (size_t) n);
+}
+
+/* A DECIMAL's unscaled value as DuckDB prints it: "-12.30", "0.05". */
+static void
+put_decimal(StrBuf *sb, __int128 v, int scale)
+{
+	char		digits[64];
+	int			n = 0;
+	unsigned __int128 u;
+
+	if (v < 0)
+	{
+		sb_put(sb, "-", 1);
+		u = (unsigned __int128) (-(v + 1)) + 1;
+	}
+	else
+		u = (unsigned __int128) v;
+	do
+	{
+		digits[n++] = (char) ('0' + (int) (u % 10));
+		u /= 10;
+	} while (u > 0);
+	while (n < scale + 1)
+		digits[n++] = '0';
+	for (int i = n - 1; i >= 0; i--)
+	{
+		sb_put(sb, &digits[i], 1);
+		if (i == scale && scale > 0)
+			sb_put(sb, ".", 1);
+	}
+}
+
+/* Big-endian two's complement (DECIMAL in byte arrays) to __int128. */
+static __int128
+be_to_int128(const uint8_t *p, uint32_t len)
+{
+	unsigned __int128 u = 0;
+
+	if (len == 0)
+		return 0;
+	if (p[0] & 0x80)
+		u = ~(unsigned __int128) 0;
+	for (uint32_t i = 0; i < len; i++)
+		u = (u << 8) | p[i];
+	return (__int128) u;
+}
+
+/* Whether a column is annotated DECIMAL (logical or converted). */
+static bool
+is_decimal(const ParquetColumnSchema *col)
+{
+	return col->logical_type == PQ_LT_DECIMAL || col->converted_type == PQ_CT_DECIMAL;
+}
+
+/* Whether a byte-array column holds text (compared as is, not as hex). */
+static bool
+is_text(const ParquetColumnSchema *col)
+{
+	return col->logical_type == PQ_LT_STRING || col->logical_type == PQ_LT_ENUM ||
+		col->logical_type == PQ_LT_JSON || col->converted_type == PQ_CT_UTF8 ||
+		col->converted_type == PQ_CT_ENUM || col->converted_type == PQ_CT_JSON;
+}
+
+/* Appends bytes as hex digits, as DuckDB's hex() (upper) or UUID text (lower). */
+static void
+put_hex(StrBuf *sb, const uint8_t *p, uint32_t len, bool upper)
+{
+	for (uint32_t i = 0; i < len; i++)
+		sb_printf(sb, upper ? "%02X" : "%02x", p[i]);
+}
+
+/* Appends a float as printf %.17g, "nan" for any NaN (its sign varies). */
+static void
+put_float(StrBuf *sb, double d)
+{
+	if (isnan(d))
+		sb_put(sb, "nan", 3);
+	else
+		sb_printf(sb, "%.17g", d);
+}
+
+/* Appends the canonical text of one non-null value. */
+static void
+canon_value(StrBuf *sb, const ParquetColumnSchema *col, ParquetValueKind kind, const ParquetValue *v)
+{
+	bool		is_unsigned = col->int_bit_width > 0 && !col->int_is_signed;
+
+	switch (kind)
+	{
+		case PQ_VALUE_BOOLEAN:
+			sb_printf(sb, "%s", v->boolean ? "true" : "false");
+			break;
+		case PQ_VALUE_INT32:
+			if (is_decimal(col))
+				put_decimal(sb, v->int32, col->decimal_scale);
+			else if (is_unsigned)
+				sb_printf(sb, "%u", (unsigned) v->int32);
+			else
+				sb_printf(sb, "%d", v->int32);
+			break;
+		case PQ_VALUE_INT64:
+			if (is_decimal(col))
+				put_decimal(sb, v->int64, col->decimal_scale);
+			else if (is_unsigned)
+				sb_printf(sb, "%llu", (unsigned long long) v->int64);
+			else
+				sb_printf(sb, "%lld", (long long) v->int64);
+			break;
+		case PQ_VALUE_FLOAT:
+			put_float(sb, (double) v->float4);
+			break;
+		case PQ_VALUE_DOUBLE:
+			put_float(sb, v->float8);
+			break;
+		case PQ_VALUE_BYTES:
+			if (is_decimal(col))
+				put_decimal(sb, be_to_int128(v->bytes.ptr, v->bytes.len), col->decimal_scale);
+			else if (col->logical_type == PQ_LT_UUID)
+				put_hex(sb, v->bytes.ptr, v->bytes.len, false);
+			else if (is_text(col))
+				sb_put(sb, v->bytes.ptr, v->bytes.len);
+			else
+				put_hex(sb, v->bytes.ptr, v->bytes.len, true);
+			break;
+	}
+}
+
+/* Per-column accumulation over all row groups. */
+typedef struct ColumnTally
+{
+	Md5			md5;
+	long long	count;
+	long long	non_null;
+	StrBuf		text;
+} ColumnTally;
+
+/* Adds one decoded chunk to a column's counts and md5, row by row. */
+static void
+tally_values(ColumnTally *t, const ParquetColumnSchema *col, const ParquetColumnValues *cv)
+{
+	for (int64_t i = 0; i < cv->num_values; i++)
+	{
+		t->text.len = 0;
+		if (t->count > 0)
+			sb_put(&t->text, "\n", 1);
+		if (cv->is_null[i])
+			sb_put(&t->text, "\\N", 2);
+		else
+		{
+			canon_value(&t->text, col, cv->kind, &cv->values[i]);
+			t->non_null++;
+		}
+		md5_update(&t->md5, t->text.data, t->text.len);
+		t->count++;
+	}
+}
+
+/* Two decodings of the same chunk are equal value by value. */
+static bool
+same_values(const ParquetColumnValues *a, const ParquetColumnValues *b)
+{
+	if (a->num_values != b->num_values || a->num_nulls != b->num_nulls || a->kind != b->kind)
+		return false;
+	for (int64_t i = 0; i < a->num_values; i++)
+	{
+		if (a->is_null[i] != b->is_null[i])
+			return false;
+		if (a->is_null[i])
+			continue;
+		if (a->kind == PQ_VALUE_BYTES)
+		{
+			if (a->values[i].bytes.len != b->values[i].bytes.len ||
+				(a->values[i].bytes.len > 0 &&
+				 memcmp(a->values[i].bytes.ptr, b->values[i].bytes.ptr, a->values[i].bytes.len) != 0))
+				return false;
+		}
+		else
+		{
+			size_t		width = (a->kind == PQ_VALUE_BOOLEAN) ? sizeof(bool) :
+				(a->kind == PQ_VALUE_INT32 || a->kind == PQ_VALUE_FLOAT) ? 4 : 8;
+
+			/* only the member of the kind is set */
+			if (memcmp(&a->values[i], &b->values[i], width) != 0)
+				return false;
+		}
+	}
+	return true;
+}
+
+/* ----------------------------------------------------------------
+ * Fixture checks
+ * ----------------------------------------------------------------
+ */
+
+/* Checks a readable fixture through one opened reader. */
+static void
+check_ok_fixture(ParquetReader *reader, const JVal *fx, const char *how)
+{
+	const char *name = j_str(fx, "file");
+	const ParquetFileMeta *meta = parquet_reader_metadata(reader);
+	const JVal *cols = j_get(fx, "columns");
+	const JVal *codecs = j_get(fx, "codecs");
+	ColumnTally *tally;
+	char		err[512];
+	int			ncols;
+
+	CHECK(meta->num_rows == j_num(fx, "num_rows"), "%s (%s): num_rows %lld, expected %lld",
+		  name, how, (long long) meta->num_rows, j_num(fx, "num_rows"));
+	CHECK(meta->num_row_groups == j_num(fx, "num_row_groups"), "%s (%s): %d row groups, expected %lld",
+		  name, how, meta->num_row_groups, j_num(fx, "num_row_groups"));
+	if (!CHECK(cols != NULL && meta->num_columns == cols->n, "%s (%s): %d columns, expected %d",
+			   name, how, meta->num_columns, cols ? cols->n : -1))
+		return;
+	ncols = meta->num_columns;
+	CHECK(meta->created_by != NULL && strstr(meta->created_by, "DuckDB") != NULL,
+		  "%s (%s): created_by \"%s\"", name, how, meta->created_by ? meta->created_by : "(null)");
+
+	tally = calloc((size_t) ncols, sizeof(ColumnTally));
+	for (int c = 0; c < ncols; c++)
+	{
+		const JVal *jc = &cols->items[c];
+
+		md5_init(&tally[c].md5);
+		CHECK(strcmp(meta->columns[c].name, j_str(jc, "name")) == 0, "%s: column %d is \"%s\", expected \"%s\"",
+			  name, c, meta->columns[c].name, j_str(jc, "name"));
+		CHECK(parquet_reader_find_column(reader, j_str(jc, "name")) == c, "%s: find_column(%s)", name, j_str(jc, "name"));
+		CHECK(meta->columns[c].max_definition_level == 1, "%s: DuckDB columns are OPTIONAL", name);
+	}
+
+	for (int g = 0; g < meta->num_row_groups; g++)
+	{
+		const ParquetRowGroup *rg = &meta->row_groups[g];
+		ParquetRowGroupBatch batch;
+		ParquetStatus st;
+
+		st = parquet_read_row_group(reader, g, NULL, 0, &batch, err, sizeof(err));
+		if (!CHECK(st == PARQUET_OK, "%s (%s): row group %d: %s", name, how, g, err))
+			continue;
+		CHECK(batch.num_rows == rg->num_rows && batch.num_columns == ncols, "%s: batch shape", name);
+		for (int c = 0; c < ncols; c++)
+		{
+			const ParquetColumnChunk *cc = &rg->columns[c];
+			const JVal *jenc = j_get(&cols->items[c], "encodings");
+			bool		codec_ok = false;
+
+			CHECK(batch.columns[c].num_values == rg->num_rows, "%s: column %d has %lld values in row group %d",
+				  name, c, (long long) batch.columns[c].num_values, g);
+			tally_values(&tally[c], &meta->columns[c], &batch.columns[c]);
+			if (cc->has_statistics && cc->statistics.has_null_count)
+				CHECK(cc->statistics.null_count == batch.columns[c].num_nulls,
+					  "%s: column %d null_count statistic %lld, decoded %lld nulls",
+					  name, c, (long long) cc->statistics.null_count, (long long) batch.columns[c].num_nulls);
+			for (int k = 0; codecs != NULL && k < codecs->n; k++)
+				codec_ok |= strcmp(codecs->items[k].str, parquet_codec_name(cc->codec)) == 0;
+			CHECK(codec_ok, "%s: column %d has codec %s", name, c, parquet_codec_name(cc->codec));
+			if (jenc != NULL && jenc->type == J_ARR)
+			{
+				/* every listed encoding is expected, and every expected one listed */
+				for (int k = 0; k < cc->num_encodings; k++)
+				{
+					bool		found = false;
+
+					for (int j = 0; j < jenc->n; j++)
+						found |= strcmp(jenc->items[j].str, parquet_encoding_name(cc->encodings[k])) == 0;
+					CHECK(found, "%s: column %d lists unexpected encoding %s", name, c,
+						  parquet_encoding_name(cc->encodings[k]));
+				}
+				for (int j = 0; j < jenc->n; j++)
+				{
+					bool		found = false;
+
+					for (int k = 0; k < cc->num_encodings; k++)
+						found |= strcmp(jenc->items[j].str, parquet_encoding_name(cc->encodings[k])) == 0;
+					CHECK(found || rg->num_rows == 0, "%s: column %d lacks encoding %s", name, c, jenc->items[j].str);
+				}
+			}
+		}
+
+		/* projection: the odd columns, last first, must decode the same */
+		{
+			int			sel[64];
+			int			nsel = 0;
+			ParquetRowGroupBatch proj;
+
+			for (int c = ncols - 1; c >= 0 && nsel < 64; c--)
+				if (c % 2 == 1)
+					sel[nsel++] = c;
+			st = parquet_read_row_group(reader, g, sel, nsel, &proj, err, sizeof(err));
+			if (CHECK(st == PARQUET_OK, "%s: projected read: %s", name, err))
+			{
+				for (int i = 0; i < nsel; i++)
+					CHECK(proj.columns[i].column == sel[i] &&
+						  same_values(&proj.columns[i], &batch.columns[sel[i]]),
+						  "%s: projected column %d differs", name, sel[i]);
+				parquet_row_group_batch_free(&proj);
+			}
+		}
+		parquet_row_group_batch_free(&batch);
+	}
+
+	for (int c = 0; c < ncols; c++)
+	{
+		const JVal *jc = &cols->items[c];
+		char		hex[33];
+
+		md5_final(&tally[c].md5, hex);
+		CHECK(tally[c].count == j_num(jc, "count"), "%s (%s): column %s has %lld values, expected %lld",
+			  name, how, j_str(jc, "name"), tally[c].count, j_num(jc, "count"));
+		CHECK(tally[c].non_null == j_num(jc, "non_null"), "%s (%s): column %s has %lld non-null values, expected %lld",
+			  name, how, j_str(jc, "name"), tally[c].non_null, j_num(jc, "non_null"));
+		CHECK(strcmp(hex, j_str(jc, "md5")) == 0, "%s (%s): column %s (%s) md5 %s, expected %s",
+			  name, how, j_str(jc, "name"), j_str(jc, "type"), hex, j_str(jc, "md5"));
+		free(tally[c].text.data);
+	}
+	free(tally);
+}
+
+/* Expected status of an error fixture. */
+static ParquetStatus
+expected_status(const JVal *fx)
+{
+	const char *s = j_str(fx, "status");
+
+	if (s != NULL && strcmp(s, "nested") == 0)
+		return PARQUET_ERROR_NESTED;
+	if (s != NULL && strcmp(s, "unsupported") == 0)
+		return PARQUET_ERROR_UNSUPPORTED;
+	return PARQUET_ERROR_CORRUPT;
+}
+
+/* Checks an error fixture: fails at open, or at reading some column. */
+static void
+check_error_fixture(const uint8_t *data, size_t len, const JVal *fx)
+{
+	const char *name = j_str(fx, "file");
+	const char *stage = j_str(fx, "stage");
+	const char *message = j_str(fx, "message");
+	ParquetReader *reader;
+	char		err[512];
+	ParquetStatus st;
+
+	st = parquet_reader_open_memory(data, len, NULL, &reader, err, sizeof(err));
+	if (stage != NULL && strcmp(stage, "open") == 0)
+	{
+		CHECK(st == expected_status(fx) && reader == NULL, "%s: open gave status %d (%s)", name, st, err);
+		CHECK(message != NULL && strstr(err, message) != NULL, "%s: message \"%s\", expected \"%s\"", name, err, message);
+		parquet_reader_close(reader);
+		return;
+	}
+	if (!CHECK(st == PARQUET_OK, "%s: open failed: %s", name, err))
+		return;
+	{
+		const ParquetFileMeta *meta = parquet_reader_metadata(reader);
+		bool		failed = false;
+
+		for (int g = 0; g < meta->num_row_groups && !failed; g++)
+		{
+			ParquetRowGroupBatch batch;
+
+			st = parquet_read_row_group(reader, g, NULL, 0, &batch, err, sizeof(err));
+			if (st != PARQUET_OK)
+			{
+				failed = true;
+				CHECK(st == expected_status(fx), "%s: read gave status %d (%s)", name, st, err);
+				CHECK(message != NULL && strstr(err, message) != NULL, "%s: message \"%s\", expected \"%s\"",
+					  name, err, message);
+			}
+			else
+				parquet_row_group_batch_free(&batch);
+		}
+		CHECK(failed, "%s: reading did not fail", name);
+	}
+	parquet_reader_close(reader);
+}
+
+/* Runs every fixture of expected.json. */
+static void
+test_fixtures(const char *dir)
+{
+	char		path[4096];
+	size_t		len;
+	char	   *json;
+	JParser		jp;
+	JVal		root;
+	const JVal *files;
+	int			nok = 0;
+
+	snprintf(path, sizeof(path), "%s/expected.json", dir);
+	json = (char *) read_file(path, &len);
+	if (!CHECK(json != NULL, "cannot read %s", path))
+		return;
+	jp.p = json;
+	jp.end = json + len;
+	jp.failed = false;
+	j_value(&jp, &root);
+	files = j_get(&root, "files");
+	if (!CHECK(!jp.failed && files != NULL && files->type == J_ARR && files->n > 0, "bad %s", path))
+	{
+		j_free(&root);
+		free(json);
+		return;
+	}
+	for (int i = 0; i < files->n; i++)
+	{
+		const JVal *fx = &files->items[i];
+		const char *name = j_str(fx, "file");
+		uint8_t    *data;
+		ParquetReader *reader;
+		char		err[512];
+		ParquetStatus st;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		data = read_file(path, &len);
+		if (!CHECK(data != NULL, "cannot read %s", path))
+			continue;
+		CHECK((long long) len == j_num(fx, "size"), "%s: size %zu, expected %lld", name, len, j_num(fx, "size"));
+		if (strcmp(j_str(fx, "expect"), "ok") == 0)
+		{
+			st = parquet_reader_open_memory(data, len, NULL, &reader, err, sizeof(err));
+			if (CHECK(st == PARQUET_OK, "%s: open from memory: %s", name, err))
+			{
+				check_ok_fixture(reader, fx, "memory");
+				parquet_reader_close(reader);
+			}
+			st = parquet_reader_open_file(path, NULL, &reader, err, sizeof(err));
+			if (CHECK(st == PARQUET_OK, "%s: open from file: %s", name, err))
+			{
+				check_ok_fixture(reader, fx, "file");
+				parquet_reader_close(reader);
+			}
+			nok++;
+		}
+		else
+			check_error_fixture(data, len, fx);
+		free(data);
+	}
+	printf("fixtures: %d files (%d readable), DuckDB %s\n", files->n, nok,
+		   j_str(&root, "duckdb_version") ? j_str(&root, "duckdb_version") : "?");
+	j_free(&root);
+	free(json);
+}
+
+/* ----------------------------------------------------------------
+ * Hand-built files: a thrift compact writer and page encoders
+ * ----------------------------------------------------------------
+ */
+typedef struct Buf
+{
+	uint8_t    *d;
+	size_t		len;
+	size_t		cap;
+} Buf;
+
+/* Appends bytes to a growable byte buffer. */
+static void
+b_put(Buf *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap)
+	{
+		b->cap = (b->len + n) * 2 + 64;
+		b->d = realloc(b->d, b->cap);
+	}
+	if (n > 0)
+		memcpy(b->d + b->len, p, n);
+	b->len += n;
+}
+
+/* Appends one byte. */
+static void
+b_byte(Buf *b, uint8_t v)
+{
+	b_put(b, &v, 1);
+}
+
+/* Appends a ULEB128 varint. */
+static void
+b_varint(Buf *b, uint64_t v)
+{
+	while (v >= 0x80)
+	{
+		b_byte(b, (uint8_t) (v | 0x80));
+		v >>= 7;
+	}
+	b_byte(b, (uint8_t) v);
+}
+
+/* Appends a zigzag varint (thrift i16/i32/i64, delta encodings). */
+static void
+b_zigzag(Buf *b, int64_t v)
+{
+	b_varint(b, ((uint64_t) v << 1) ^ (uint64_t) (v >> 63));
+}
+
+/* Appends a little-endian 32-bit value. */
+static void
+b_le32(Buf *b, uint32_t v)
+{
+	uint8_t		x[4] = {(uint8_t) v, (uint8_t) (v >> 8), (uint8_t) (v >> 16), (uint8_t) (v >> 24)};
+
+	b_put(b, x, 4);
+}
+
+/* Appends a little-endian 64-bit value. */
+static void
+b_le64(Buf *b, uint64_t v)
+{
+	b_le32(b, (uint32_t) v);
+	b_le32(b, (uint32_t) (v >> 32));
+}
+
+/* Thrift struct writer state: the last field id, for delta headers. */
+typedef struct TW
+{
+	Buf		   *b;
+	int16_t		last[64];
+	int			depth;
+} TW;
+
+/* Writes a field header, short form when the id delta allows. */
+static void
+tw_field(TW *tw, int16_t id, uint8_t type)
+{
+	int16_t    *last = &tw->last[tw->depth];
+
+	if (id > *last && id - *last <= 15)
+		b_byte(tw->b, (uint8_t) (((id - *last) << 4) | type));
+	else
+	{
+		b_byte(tw->b, type);
+		b_zigzag(tw->b, id);
+	}
+	*last = id;
+}
+
+/* Starts a struct (as a list element or the root). */
+static void
+tw_begin(TW *tw)
+{
+	tw->last[++tw->depth] = 0;
+}
+
+/* Ends a struct with the STOP byte. */
+static void
+tw_end(TW *tw)
+{
+	b_byte(tw->b, 0);
+	tw->depth--;
+}
+
+/* Writes an i32 field. */
+static void
+tw_i32(TW *tw, int16_t id, int64_t v)
+{
+	tw_field(tw, id, 5);
+	b_zigzag(tw->b, v);
+}
+
+/* Writes an i64 field. */
+static void
+tw_i64(TW *tw, int16_t id, int64_t v)
+{
+	tw_field(tw, id, 6);
+	b_zigzag(tw->b, v);
+}
+
+/* Writes a bool field (the value is in the type nibble). */
+static void
+tw_bool(TW *tw, int16_t id, bool v)
+{
+	tw_field(tw, id, v ? 1 : 2);
+}
+
+/* Writes a binary field. */
+static void
+tw_bin(TW *tw, int16_t id, const void *p, size_t n)
+{
+	tw_field(tw, id, 8);
+	b_varint(tw->b, n);
+	b_put(tw->b, p, n);
+}
+
+/* Writes a string field. */
+static void
+tw_str(TW *tw, int16_t id, const char *s)
+{
+	tw_bin(tw, id, s, strlen(s));
+}
+
+/* Writes a list field header; the caller writes the n elements. */
+static void
+tw_list(TW *tw, int16_t id, uint8_t elem, size_t n)
+{
+	tw_field(tw, id, 9);
+	if (n < 15)
+		b_byte(tw->b, (uint8_t) ((n << 4) | elem));
+	else
+	{
+		b_byte(tw->b, (uint8_t) (0xf0 | elem));
+		b_varint(tw->b, n);
+	}
+}
+
+/* Writes a struct field header and starts the struct. */
+static void
+tw_struct(TW *tw, int16_t id)
+{
+	tw_field(tw, id, 12);
+	tw_begin(tw);
+}
+
+/*
+ * Unknown fields of every thrift type (ids 100+, which no Parquet struct
+ * uses), nested structs, lists, sets and maps included: the reader must
+ * skip them all.
+ */
+static void
+tw_unknown_fields(TW *tw)
+{
+	tw_bool(tw, 100, true);
+	tw_bool(tw, 101, false);
+	tw_field(tw, 102, 3);
+	b_byte(tw->b, 0xfe);
+	tw_field(tw, 103, 4);
+	b_zigzag(tw->b, -300);
+	tw_i32(tw, 104, 123456);
+	tw_i64(tw, 105, -1234567890123LL);
+	tw_field(tw, 106, 7);
+	b_le64(tw->b, 0x400921fb54442d18ULL);
+	tw_str(tw, 107, "unknown");
+	tw_list(tw, 108, 5, 3);
+	b_zigzag(tw->b, 1);
+	b_zigzag(tw->b, 2);
+	b_zigzag(tw->b, 3);
+	tw_field(tw, 109, 10);		/* set<string> */
+	b_byte(tw->b, (2 << 4) | 8);
+	b_varint(tw->b, 1);
+	b_byte(tw->b, 'a');
+	b_varint(tw->b, 2);
+	b_put(tw->b, "bc", 2);
+	tw_field(tw, 110, 11);		/* map<string,i32> */
+	b_varint(tw->b, 2);
+	b_byte(tw->b, (8 << 4) | 5);
+	b_varint(tw->b, 1);
+	b_byte(tw->b, 'k');
+	b_zigzag(tw->b, 7);
+	b_varint(tw->b, 1);
+	b_byte(tw->b, 'l');
+	b_zigzag(tw->b, 8);
+	tw_field(tw, 111, 11);		/* empty map */
+	b_varint(tw->b, 0);
+	tw_list(tw, 112, 1, 2);		/* list<bool> */
+	b_byte(tw->b, 1);
+	b_byte(tw->b, 2);
+	tw_struct(tw, 113);			/* struct { struct { list<struct> } } */
+	tw_struct(tw, 1);
+	tw_list(tw, 3, 12, 2);
+	tw->last[++tw->depth] = 0;
+	tw_i32(tw, 1, 5);
+	tw_end(tw);
+	tw->last[++tw->depth] = 0;
+	tw_end(tw);
+	tw_end(tw);
+	tw_str(tw, 20, "deep");
+	tw_end(tw);
+	tw_list(tw, 114, 9, 1);		/* list<list<i64>> */
+	b_byte(tw->b, (2 << 4) | 6);
+	b_zigzag(tw->b, 10);
+	b_zigzag(tw->b, 11);
+	tw_field(tw, 400, 6);		/* long-form field id */
+	b_zigzag(tw->b, 99);
+}
+
+/* A column of a hand-built file: schema and the pages of its chunk. */
+typedef struct SynthColumn
+{
+	const char *name;
+	int			type;
+	int			repetition;
+	int			type_length;
+	int			converted;		/* -1: none */
+	int			logical;		/* 0: none; 10: INTEGER(16, signed) */
+	int			codec;
+	Buf			pages;
+	bool		stats;			/* write legacy min/max and null_count */
+	int			num_encodings;
+	int			encodings[4];
+	bool		v2_values_uncompressed; /* is_compressed = false */
+} SynthColumn;
+
+/* Appends a page (header with unknown fields, then body). */
+static void
+synth_page(SynthColumn *col, int page_type, int num_values, int encoding,
+		   const Buf *body, size_t uncompressed_len, int num_nulls, int def_len,
+		   int def_encoding)
+{
+	Buf			h = {0};
+	TW			tw = {&h, {0}, 0};
+
+	tw_i32(&tw, 1, page_type);
+	tw_i32(&tw, 2, (int64_t) uncompressed_len);
+	tw_i32(&tw, 3, (int64_t) body->len);
+	tw_i32(&tw, 4, 0x1234);		/* crc, ignored */
+	if (page_type == PQ_PAGE_DATA)
+	{
+		tw_struct(&tw, 5);
+		tw_i32(&tw, 1, num_values);
+		tw_i32(&tw, 2, encoding);
+		tw_i32(&tw, 3, def_encoding);
+		tw_i32(&tw, 4, PQ_ENC_RLE);
+		tw_unknown_fields(&tw);
+		tw_end(&tw);
+	}
+	else if (page_type == PQ_PAGE_DICTIONARY)
+	{
+		tw_struct(&tw, 7);
+		tw_i32(&tw, 1, num_values);
+		tw_i32(&tw, 2, encoding);
+		tw_bool(&tw, 3, false);
+		tw_end(&tw);
+	}
+	else
+	{
+		tw_struct(&tw, 8);
+		tw_i32(&tw, 1, num_values);
+		tw_i32(&tw, 2, num_nulls);
+		tw_i32(&tw, 3, num_values);
+		tw_i32(&tw, 4, encoding);
+		tw_i32(&tw, 5, def_len);
+		tw_i32(&tw, 6, 0);
+		tw_bool(&tw, 7, col->codec != PQ_CODEC_UNCOMPRESSED && !col->v2_values_uncompressed);
+		tw_end(&tw);
+	}
+	tw_unknown_fields(&tw);
+	tw_end(&tw);
+	b_put(&col->pages, h.d, h.len);
+	b_put(&col->pages, body->d, body->len);
+	free(h.d);
+}
+
+/* Writes a file of the columns, one row group of num_rows. */
+static void
+synth_file(Buf *out, SynthColumn *cols, int ncols, int64_t num_rows)
+{
+	Buf			meta = {0};
+	TW			tw = {&meta, {0}, 0};
+	int64_t		offsets[16];
+
+	b_put(out, "PAR1", 4);
+	for (int c = 0; c < ncols; c++)
+	{
+		offsets[c] = (int64_t) out->len;
+		b_put(out, cols[c].pages.d, cols[c].pages.len);
+	}
+
+	tw_i32(&tw, 1, 2);
+	tw_list(&tw, 2, 12, (size_t) ncols + 1);
+	tw_begin(&tw);
+	tw_str(&tw, 4, "schema");
+	tw_i32(&tw, 5, ncols);
+	tw_unknown_fields(&tw);
+	tw_end(&tw);
+	for (int c = 0; c < ncols; c++)
+	{
+		tw_begin(&tw);
+		tw_i32(&tw, 1, cols[c].type);
+		if (cols[c].type == PQ_FIXED_LEN_BYTE_ARRAY)
+			tw_i32(&tw, 2, cols[c].type_length);
+		tw_i32(&tw, 3, cols[c].repetition);
+		tw_str(&tw, 4, cols[c].name);
+		if (cols[c].converted >= 0)
+			tw_i32(&tw, 6, cols[c].converted);
+		if (cols[c].converted == PQ_CT_DECIMAL)
+		{
+			tw_i32(&tw, 7, 2);
+			tw_i32(&tw, 8, 9);
+		}
+		tw_i32(&tw, 9, 1000 + c);
+		if (cols[c].logical == PQ_LT_INTEGER)
+		{
+			tw_struct(&tw, 10);
+			tw_struct(&tw, PQ_LT_INTEGER);
+			tw_field(&tw, 1, 3);
+			b_byte(tw.b, 16);
+			tw_bool(&tw, 2, true);
+			tw_end(&tw);
+			tw_end(&tw);
+		}
+		else if (cols[c].logical == 99)
+		{
+			/* a future LogicalType member: skipped */
+			tw_struct(&tw, 10);
+			tw_struct(&tw, 99);
+			tw_i32(&tw, 1, 1);
+			tw_end(&tw);
+			tw_end(&tw);
+		}
+		tw_unknown_fields(&tw);
+		tw_end(&tw);
+	}
+	tw_i64(&tw, 3, num_rows);
+	tw_list(&tw, 4, 12, 1);
+	tw_begin(&tw);
+	tw_list(&tw, 1, 12, (size_t) ncols);
+	for (int c = 0; c < ncols; c++)
+	{
+		tw_begin(&tw);
+		tw_i64(&tw, 2, offsets[c]);
+		tw_struct(&tw, 3);
+		tw_i32(&tw, 1, cols[c].type);
+		tw_list(&tw, 2, 5, (size_t) cols[c].num_encodings);
+		for (int k = 0; k < cols[c].num_encodings; k++)
+			b_zigzag(tw.b, cols[c].encodings[k]);
+		tw_list(&tw, 3, 8, 1);
+		b_varint(tw.b, strlen(cols[c].name));
+		b_put(tw.b, cols[c].name, strlen(cols[c].name));
+		tw_i32(&tw, 4, cols[c].codec);
+		tw_i64(&tw, 5, num_rows);
+		tw_i64(&tw, 6, (int64_t) cols[c].pages.len);
+		tw_i64(&tw, 7, (int64_t) cols[c].pages.len);
+		tw_i64(&tw, 9, offsets[c]);
+		if (cols[c].stats)
+		{
+			tw_struct(&tw, 12);
+			tw_bin(&tw, 1, "\x09\x00\x00\x00", 4);
+			tw_bin(&tw, 2, "\xfe\xff\xff\xff", 4);
+			tw_i64(&tw, 3, 1);
+			tw_i64(&tw, 4, 3);
+			tw_unknown_fields(&tw);
+			tw_end(&tw);
+		}
+		tw_unknown_fields(&tw);
+		tw_end(&tw);
+		tw_unknown_fields(&tw);
+		tw_end(&tw);
+	}
+	tw_i64(&tw, 2, 1000);
+	tw_i64(&tw, 3, num_rows);
+	tw_unknown_fields(&tw);
+	tw_end(&tw);
+	tw_list(&tw, 5, 12, 2);
+	tw_begin(&tw);
+	tw_str(&tw, 1, "spillpool.test");
+	tw_bin(&tw, 2, "a\0b", 3);
+	tw_end(&tw);
+	tw_begin(&tw);
+	tw_str(&tw, 1, "novalue");
+	tw_end(&tw);
+	tw_str(&tw, 6, "reader_test synth");
+	tw_unknown_fields(&tw);
+	tw_end(&tw);
+
+	b_put(out, meta.d, meta.len);
+	b_le32(out, (uint32_t) meta.len);
+	b_put(out, "PAR1", 4);
+	free(meta.d);
+}
+
+/* An RLE run of count copies of value in width_bytes bytes. */
+static void
+rle_run(Buf *b, uint32_t count, uint64_t value, int width_bytes)
+{
+	b_varint(b, (uint64_t) count << 1);
+	for (int i = 0; i < width_bytes; i++)
+		b_byte(b, (uint8_t) (value >> (8 * i)));
+}
+
+/* A bit-packed run of n (a multiple of 8) values of bit_width bits. */
+static void
+bitpacked_run(Buf *b, const uint32_t *values, int n, int bit_width)
+{
+	uint64_t	acc = 0;
+	int			bits = 0;
+
+	b_varint(b, ((uint64_t) (n / 8) << 1) | 1);
+	for (int i = 0; i < n; i++)
+	{
+		acc |= (uint64_t) values[i] << bits;
+		bits += bit_width;
+		while (bits >= 8)
+		{
+			b_byte(b, (uint8_t) acc);
+			acc >>= 8;
+			bits -= 8;
+		}
+	}
+	if (bits > 0)
+		b_byte(b, (uint8_t) acc);
+}
+
+/* DELTA_BINARY_PACKED: blocks of 128 in 4 miniblocks of 32. */
+static void
+delta_encode(Buf *b, const int64_t *v, int n)
+{
+	b_varint(b, 128);
+	b_varint(b, 4);
+	b_varint(b, (uint64_t) n);
+	b_zigzag(b, n > 0 ? v[0] : 0);
+	for (int start = 1; start < n; start += 128)
+	{
+		int			m = n - start < 128 ? n - start : 128;
+		int64_t		deltas[128];
+		int64_t		min = INT64_MAX;
+		uint8_t		widths[4] = {0};
+
+		for (int i = 0; i < m; i++)
+		{
+			deltas[i] = (int64_t) ((uint64_t) v[start + i] - (uint64_t) v[start + i - 1]);
+			if (deltas[i] < min)
+				min = deltas[i];
+		}
+		b_zigzag(b, min);
+		for (int mb = 0; mb < 4; mb++)
+			for (int i = mb * 32; i < m && i < mb * 32 + 32; i++)
+			{
+				uint64_t	d = (uint64_t) deltas[i] - (uint64_t) min;
+				int			w = 0;
+
+				while (w < 64 && (d >> w) != 0)
+					w++;
+				if (w > widths[mb])
+					widths[mb] = (uint8_t) w;
+			}
+		b_put(b, widths, 4);
+		for (int mb = 0; mb < 4 && mb * 32 < m; mb++)
+		{
+			uint8_t		packed[32 * 8] = {0};
+
+			for (int i = 0; i < 32; i++)
+			{
+				uint64_t	d = (mb * 32 + i < m) ? (uint64_t) deltas[mb * 32 + i] - (uint64_t) min : 0;
+
+				for (int k = 0; k < widths[mb]; k++)
+					if ((d >> k) & 1)
+						packed[(i * widths[mb] + k) / 8] |= (uint8_t) (1 << ((i * widths[mb] + k) % 8));
+			}
+			b_put(b, packed, (size_t) widths[mb] * 4);
+		}
+	}
+}
+
+/* Fetches column c of row group 0, expecting success. */
+static bool
+synth_read(ParquetReader *r, int c, ParquetColumnValues *cv)
+{
+	char		err[512];
+	ParquetStatus st = parquet_read_column_chunk(r, 0, c, cv, err, sizeof(err));
+
+	return CHECK(st == PARQUET_OK, "synthetic column %d: %s", c, err);
+}
+
+/* The edge-feature file: every column exercises something DuckDB lacks. */
+static void
+test_synthetic_features(void)
+{
+	SynthColumn cols[9];
+	Buf			file = {0};
+	Buf			body = {0};
+	ParquetReader *reader;
+	char		err[512];
+	ParquetStatus st;
+	const ParquetFileMeta *meta;
+	ParquetColumnValues cv;
+	const int	nrows = 20;
+
+	memset(cols, 0, sizeof(cols));
+
+	/* 0: REQUIRED INT32 with INTEGER(16, signed), PLAIN in two v1 pages */
+	cols[0] = (SynthColumn) {"req_i16", PQ_INT32, PQ_REQUIRED, 0, -1, PQ_LT_INTEGER, PQ_CODEC_UNCOMPRESSED, {0}, true, 1, {PQ_ENC_PLAIN}, false};
+	for (int i = 0; i < 12; i++)
+		b_le32(&body, (uint32_t) (i * 3 - 10));
+	synth_page(&cols[0], PQ_PAGE_DATA, 12, PQ_ENC_PLAIN, &body, body.len, 0, 0, PQ_ENC_RLE);
+	body.len = 0;
+	for (int i = 12; i < nrows; i++)
+		b_le32(&body, (uint32_t) (i * 3 - 10));
+	synth_page(&cols[0], PQ_PAGE_DATA, 8, PQ_ENC_PLAIN, &body, body.len, 0, 0, PQ_ENC_RLE);
+
+	/* 1: OPTIONAL BOOLEAN, v2 page, RLE values, nulls at i % 4 == 0 */
+	{
+		Buf			levels = {0};
+		uint32_t	defs[24];
+		uint32_t	vals[24];
+		int			nv = 0;
+		Buf			vbody = {0};
+
+		cols[1] = (SynthColumn) {"opt_bool_rle", PQ_BOOLEAN, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_RLE}, false};
+		for (int i = 0; i < 24; i++)
+			defs[i] = (i < nrows && i % 4 != 0);
+		bitpacked_run(&levels, defs, 24, 1);
+		for (int i = 0; i < nrows; i++)
+			if (i % 4 != 0)
+				vals[nv++] = (i % 3 == 0);
+		while (nv % 8 != 0)
+			vals[nv++] = 0;
+		{
+			Buf			rle = {0};
+
+			bitpacked_run(&rle, vals, 16, 1);
+			b_le32(&vbody, (uint32_t) rle.len);
+			b_put(&vbody, rle.d, rle.len);
+			free(rle.d);
+		}
+		body.len = 0;
+		b_put(&body, levels.d, levels.len);
+		b_put(&body, vbody.d, vbody.len);
+		synth_page(&cols[1], PQ_PAGE_DATA_V2, nrows, PQ_ENC_RLE, &body, body.len, 5, (int) levels.len, 0);
+		free(levels.d);
+		free(vbody.d);
+	}
+
+	/* 2: OPTIONAL INT96, v1 page with BIT_PACKED levels; null at i % 5 == 2 */
+	{
+		uint8_t		lv[3] = {0};
+
+		cols[2] = (SynthColumn) {"int96", PQ_INT96, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 2, {PQ_ENC_PLAIN, PQ_ENC_BIT_PACKED}, false};
+		body.len = 0;
+		for (int i = 0; i < nrows; i++)
+			if (i % 5 != 2)
+				lv[i / 8] |= (uint8_t) (0x80 >> (i % 8));
+		b_put(&body, lv, 3);
+		for (int i = 0; i < nrows; i++)
+			if (i % 5 != 2)
+			{
+				/* 2000-01-01 (Julian 2451545) + i days, i hours + 1 us 500 ns */
+				b_le64(&body, (uint64_t) i * 3600000000000ULL + 1500);
+				b_le32(&body, (uint32_t) (2451545 + i));
+			}
+		synth_page(&cols[2], PQ_PAGE_DATA, nrows, PQ_ENC_PLAIN, &body, body.len, 0, 0, PQ_ENC_BIT_PACKED);
+	}
+
+	/* 3: REQUIRED FIXED_LEN_BYTE_ARRAY(4) DELTA_BYTE_ARRAY in a v2 page, LZ4 raw block under codec LZ4 */
+	{
+		int64_t		prefix[20];
+		int64_t		suffix[20];
+		Buf			raw = {0};
+		char		vals[20][5];
+		int			clen;
+		char		cbuf[4096];
+
+		cols[3] = (SynthColumn) {"flba_dba", PQ_FIXED_LEN_BYTE_ARRAY, PQ_REQUIRED, 4, -1, 0, PQ_CODEC_LZ4, {0}, false, 1, {PQ_ENC_DELTA_BYTE_ARRAY}, false};
+		for (int i = 0; i < nrows; i++)
+		{
+			snprintf(vals[i], sizeof(vals[i]), "k%03d", i / 2);
+			prefix[i] = (i == 0) ? 0 : (i % 2 == 1 ? 4 : 2);
+			suffix[i] = 4 - prefix[i];
+		}
+		delta_encode(&raw, prefix, nrows);
+		delta_encode(&raw, suffix, nrows);
+		for (int i = 0; i < nrows; i++)
+			b_put(&raw, vals[i] + prefix[i], (size_t) suffix[i]);
+		clen = LZ4_compress_default((const char *) raw.d, cbuf, (int) raw.len, (int) sizeof(cbuf));
+		body.len = 0;
+		b_put(&body, cbuf, (size_t) clen);
+		synth_page(&cols[3], PQ_PAGE_DATA_V2, nrows, PQ_ENC_DELTA_BYTE_ARRAY, &body, raw.len, 0, 0, 0);
+		free(raw.d);
+	}
+
+	/* 4: REQUIRED FLOAT, BYTE_STREAM_SPLIT, snappy literal-only + copy */
+	{
+		Buf			raw = {0};
+		float		f[20];
+
+		cols[4] = (SynthColumn) {"float_bss", PQ_FLOAT, PQ_REQUIRED, 0, -1, 99, PQ_CODEC_SNAPPY, {0}, false, 1, {PQ_ENC_BYTE_STREAM_SPLIT}, false};
+		for (int i = 0; i < nrows; i++)
+			f[i] = (float) i * 0.5f - 3.0f;
+		for (int k = 0; k < 4; k++)
+			for (int i = 0; i < nrows; i++)
+				b_byte(&raw, ((uint8_t *) &f[i])[k]);
+		body.len = 0;
+		b_varint(&body, raw.len);
+		/* literals of 50 and raw.len - 54 bytes, then a copy if the last 4 repeat */
+		b_byte(&body, (uint8_t) ((50 - 1) << 2));
+		b_put(&body, raw.d, 50);
+		b_byte(&body, (uint8_t) (60 << 2));
+		b_byte(&body, (uint8_t) (raw.len - 54 - 1));
+		b_put(&body, raw.d + 50, raw.len - 54);
+		if (memcmp(raw.d + raw.len - 4, raw.d + raw.len - 8, 4) == 0)
+		{
+			b_byte(&body, (uint8_t) (((4 - 4) << 2) | 1));
+			b_byte(&body, 4);
+		}
+		else
+		{
+			b_byte(&body, (uint8_t) (3 << 2));
+			b_put(&body, raw.d + raw.len - 4, 4);
+		}
+		synth_page(&cols[4], PQ_PAGE_DATA, nrows, PQ_ENC_BYTE_STREAM_SPLIT, &body, raw.len, 0, 0, PQ_ENC_RLE);
+		free(raw.d);
+	}
+
+	/* 5: OPTIONAL BYTE_ARRAY (UTF8): dictionary page, a dictionary page of 8 rows, a PLAIN page, a DELTA_BYTE_ARRAY page */
+	{
+		const char *dict[3] = {"apple", "banana", ""};
+		uint32_t	idx[8];
+		Buf			lv = {0};
+
+		cols[5] = (SynthColumn) {"text_mixed", PQ_BYTE_ARRAY, PQ_OPTIONAL, 0, PQ_CT_UTF8, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 4,
+		{PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_DELTA_BYTE_ARRAY, PQ_ENC_RLE}, false};
+		body.len = 0;
+		for (int i = 0; i < 3; i++)
+		{
+			b_le32(&body, (uint32_t) strlen(dict[i]));
+			b_put(&body, dict[i], strlen(dict[i]));
+		}
+		synth_page(&cols[5], PQ_PAGE_DICTIONARY, 3, PQ_ENC_PLAIN, &body, body.len, 0, 0, 0);
+		/* rows 0..7: null at 0, then indices i % 3 */
+		body.len = 0;
+		rle_run(&lv, 1, 0, 1);
+		rle_run(&lv, 7, 1, 1);
+		b_le32(&body, (uint32_t) lv.len);
+		b_put(&body, lv.d, lv.len);
+		b_byte(&body, 2);
+		for (int i = 0; i < 8; i++)
+			idx[i] = (uint32_t) ((i + 1) % 3);
+		bitpacked_run(&body, idx, 8, 2);
+		synth_page(&cols[5], PQ_PAGE_DATA, 8, PQ_ENC_RLE_DICTIONARY, &body, body.len, 0, 0, PQ_ENC_RLE);
+		/* rows 8..13 PLAIN, no nulls */
+		body.len = 0;
+		lv.len = 0;
+		rle_run(&lv, 6, 1, 1);
+		b_le32(&body, (uint32_t) lv.len);
+		b_put(&body, lv.d, lv.len);
+		for (int i = 8; i < 14; i++)
+		{
+			char		s[16];
+
+			snprintf(s, sizeof(s), "plain-%d", i);
+			b_le32(&body, (uint32_t) strlen(s));
+			b_put(&body, s, strlen(s));
+		}
+		synth_page(&cols[5], PQ_PAGE_DATA, 6, PQ_ENC_PLAIN, &body, body.len, 0, 0, PQ_ENC_RLE);
+		/* rows 14..19 DELTA_BYTE_ARRAY: "zebra", null, "zebu", "zero", null, "zeros" */
+		{
+			int64_t		prefix[4] = {0, 3, 2, 4};
+			int64_t		suffix[4] = {5, 1, 2, 1};
+			const char *sfx = "zebrauros";
+			uint32_t	defs[8] = {1, 0, 1, 1, 0, 1, 0, 0};
+
+			body.len = 0;
+			lv.len = 0;
+			bitpacked_run(&lv, defs, 8, 1);
+			b_le32(&body, (uint32_t) lv.len);
+			b_put(&body, lv.d, lv.len);
+			delta_encode(&body, prefix, 4);
+			delta_encode(&body, suffix, 4);
+			b_put(&body, sfx, strlen(sfx));
+			synth_page(&cols[5], PQ_PAGE_DATA, 6, PQ_ENC_DELTA_BYTE_ARRAY, &body, body.len, 0, 0, PQ_ENC_RLE);
+		}
+		free(lv.d);
+	}
+
+	/* 6: OPTIONAL INT64 DELTA_BINARY_PACKED with extreme deltas (wrapping), v2 page of a ZSTD chunk with is_compressed = false */
+	{
+		int64_t		v[19];
+		Buf			levels = {0};
+		uint32_t	defs[24] = {0};
+
+		cols[6] = (SynthColumn) {"delta_i64", PQ_INT64, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_ZSTD, {0}, false, 1, {PQ_ENC_DELTA_BINARY_PACKED}, true};
+		for (int i = 0; i < 19; i++)
+			v[i] = (i % 2 == 0) ? INT64_MAX - i : INT64_MIN + i;
+		for (int i = 0; i < nrows; i++)
+			defs[i] = (i != 7);
+		bitpacked_run(&levels, defs, 24, 1);
+		body.len = 0;
+		b_put(&body, levels.d, levels.len);
+		delta_encode(&body, v, 19);
+		synth_page(&cols[6], PQ_PAGE_DATA_V2, nrows, PQ_ENC_DELTA_BINARY_PACKED, &body, body.len, 1, (int) levels.len, 0);
+		free(levels.d);
+	}
+
+	/* 7: REQUIRED INT32 DECIMAL(9,2) via converted type only, dictionary with bit width 0 (one value) */
+	{
+		cols[7] = (SynthColumn) {"dec_conv", PQ_INT32, PQ_REQUIRED, 0, PQ_CT_DECIMAL, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN_DICTIONARY}, false};
+		body.len = 0;
+		b_le32(&body, (uint32_t) -12345);
+		synth_page(&cols[7], PQ_PAGE_DICTIONARY, 1, PQ_ENC_PLAIN_DICTIONARY, &body, body.len, 0, 0, 0);
+		body.len = 0;
+		b_byte(&body, 0);
+		rle_run(&body, (uint32_t) nrows, 0, 0);
+		synth_page(&cols[7], PQ_PAGE_DATA, nrows, PQ_ENC_PLAIN_DICTIONARY, &body, body.len, 0, 0, PQ_ENC_RLE);
+	}
+
+	/* 8: REQUIRED DOUBLE PLAIN, codec LZ4 holding an LZ4 frame (old writers) */
+	{
+		Buf			raw = {0};
+		size_t		bound;
+		uint8_t    *frame;
+		size_t		flen;
+
+		cols[8] = (SynthColumn) {"lz4_frame", PQ_DOUBLE, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_LZ4, {0}, false, 1, {PQ_ENC_PLAIN}, false};
+		for (int i = 0; i < nrows; i++)
+		{
+			double		d = i / 4.0;
+			uint64_t	u;
+
+			memcpy(&u, &d, 8);
+			b_le64(&raw, u);
+		}
+		bound = LZ4F_compressFrameBound(raw.len, NULL);
+		frame = malloc(bound);
+		flen = LZ4F_compressFrame(frame, bound, raw.d, raw.len, NULL);
+		CHECK(!LZ4F_isError(flen), "LZ4F_compressFrame");
+		body.len = 0;
+		b_put(&body, frame, flen);
+		synth_page(&cols[8], PQ_PAGE_DATA, nrows, PQ_ENC_PLAIN, &body, raw.len, 0, 0, PQ_ENC_RLE);
+		free(frame);
+		free(raw.d);
+	}
+
+	synth_file(&file, cols, 9, nrows);
+	st = parquet_reader_open_memory(file.d, file.len, NULL, &reader, err, sizeof(err));
+	if (!CHECK(st == PARQUET_OK, "synthetic file: open: %s", err))
+		goto done;
+	meta = parquet_reader_metadata(reader);
+	CHECK(meta->num_columns == 9 && meta->num_rows == nrows && meta->num_row_groups == 1, "synthetic shape");
+	CHECK(strcmp(meta->root_name, "schema") == 0 && strcmp(meta->created_by, "reader_test synth") == 0,
+		  "synthetic root/created_by");
+	CHECK(meta->num_key_values == 2 && strcmp(meta->key_values[0].key, "spillpool.test") == 0 &&
+		  meta->key_values[0].value_len == 3 && memcmp(meta->key_values[0].value, "a\0b", 3) == 0 &&
+		  meta->key_values[1].value == NULL, "synthetic key/value metadata");
+	CHECK(meta->columns[0].repetition == PQ_REQUIRED && meta->columns[0].max_definition_level == 0 &&
+		  meta->columns[0].logical_type == PQ_LT_INTEGER && meta->columns[0].int_bit_width == 16 &&
+		  meta->columns[0].int_is_signed && meta->columns[0].has_field_id && meta->columns[0].field_id == 1000,
+		  "synthetic INTEGER annotation");
+	CHECK(meta->columns[3].type_length == 4 && meta->columns[2].type_length == 12, "synthetic type lengths");
+	CHECK(meta->columns[4].logical_type == PQ_LT_NONE, "unknown logical type member is skipped");
+	CHECK(meta->columns[5].converted_type == PQ_CT_UTF8, "UTF8 converted type");
+	CHECK(meta->columns[7].decimal_scale == 2 && meta->columns[7].decimal_precision == 9 &&
+		  meta->columns[7].logical_type == PQ_LT_NONE, "DECIMAL from converted type");
+	{
+		const ParquetStatistics *s = &meta->row_groups[0].columns[0].statistics;
+
+		CHECK(meta->row_groups[0].columns[0].has_statistics && s->has_max && s->has_min &&
+			  !s->has_min_value && !s->has_max_value && s->has_null_count && s->null_count == 1 &&
+			  s->has_distinct_count && s->distinct_count == 3 && s->min.len == 4 && s->min.ptr[0] == 0xfe,
+			  "legacy statistics");
+		CHECK(meta->row_groups[0].columns[5].num_encodings == 4 &&
+			  meta->row_groups[0].columns[3].codec == PQ_CODEC_LZ4, "chunk encodings/codec");
+	}
+
+	if (synth_read(reader, 0, &cv))
+	{
+		bool		ok = cv.num_values == nrows && cv.num_nulls == 0;
+
+		for (int i = 0; ok && i < nrows; i++)
+			ok = !cv.is_null[i] && cv.values[i].int32 == i * 3 - 10;
+		CHECK(ok, "REQUIRED INT32 PLAIN values");
+		parquet_column_values_free(&cv);
+	}
+	if (synth_read(reader, 1, &cv))
+	{
+		bool		ok = cv.num_values == nrows && cv.num_nulls == 5;
+
+		for (int i = 0; ok && i < nrows; i++)
+			ok = (cv.is_null[i] == (i % 4 == 0)) && (cv.is_null[i] || cv.values[i].boolean == (i % 3 == 0));
+		CHECK(ok, "RLE booleans in a v2 page");
+		parquet_column_values_free(&cv);
+	}
+	if (synth_read(reader, 2, &cv))
+	{
+		bool		ok = cv.num_values == nrows && cv.num_nulls == 4 && cv.kind == PQ_VALUE_INT64;
+
+		for (int i = 0; ok && i < nrows; i++)
+			ok = (cv.is_null[i] == (i % 5 == 2)) &&
+				(cv.is_null[i] || cv.values[i].int64 == INT64_C(946684800000000) + i * INT64_C(86400000000) +
+				 i * INT64_C(3600000000) + 1);
+		CHECK(ok, "INT96 with BIT_PACKED levels");
+		parquet_column_values_free(&cv);
+	}
+	if (synth_read(reader, 3, &cv))
+	{
+		bool		ok = cv.num_values == nrows;
+
+		for (int i = 0; ok && i < nrows; i++)
+		{
+			char		s[8];
+
+			snprintf(s, sizeof(s), "k%03d", i / 2);
+			ok = cv.values[i].bytes.len == 4 && memcmp(cv.values[i].bytes.ptr, s, 4) == 0;
+		}
+		CHECK(ok, "FIXED_LEN_BYTE_ARRAY DELTA_BYTE_ARRAY under raw-block LZ4");
+		parquet_column_values_free(&cv);
+	}
+	if (synth_read(reader, 4, &cv))
+	{
+		bool		ok = cv.num_values == nrows;
+
+		for (int i = 0; ok && i < nrows; i++)
+			ok = cv.values[i].float4 == (float) i * 0.5f - 3.0f;
+		CHECK(ok, "BYTE_STREAM_SPLIT floats under snappy");
+		parquet_column_values_free(&cv);
+	}
+	if (synth_read(reader, 5, &cv))
+	{
+		const char *want[20] = {NULL, "banana", "", "apple", "banana", "", "apple", "banana",
+			"plain-8", "plain-9", "plain-10", "plain-11", "plain-12", "plain-13",
+		"zebra", NULL, "zebu", "zero", NULL, "zeros"};
+		bool		ok = cv.num_values == nrows && cv.num_nulls == 3;
+
+		for (int i = 0; ok && i < nrows; i++)
+		{
+			if (want[i] == NULL)
+				ok = cv.is_null[i];
+			else
+				ok = !cv.is_null[i] && cv.values[i].bytes.len == strlen(want[i]) &&
+					memcmp(cv.values[i].bytes.ptr, want[i], strlen(want[i])) == 0;
+			if (!ok)
+				fprintf(stderr, "text_mixed row %d\n", i);
+		}
+		CHECK(ok, "dictionary, PLAIN and DELTA_BYTE_ARRAY pages in one chunk");
+		parquet_column_values_free(&cv);
+	}
+	if (synth_read(reader, 6, &cv))
+	{
+		bool		ok = cv.num_values == nrows && cv.num_nulls == 1;
+		int			k = 0;
+
+		for (int i = 0; ok && i < nrows; i++)
+		{
+			if (i == 7)
+				ok = cv.is_null[i];
+			else
+			{
+				ok = cv.values[i].int64 == ((k % 2 == 0) ? INT64_MAX - k : INT64_MIN + k);
+				k++;
+			}
+		}
+		CHECK(ok, "DELTA_BINARY_PACKED with wrapping deltas");
+		parquet_column_values_free(&cv);
+	}
+	if (synth_read(reader, 7, &cv))
+	{
+		bool		ok = cv.num_values == nrows;
+
+		for (int i = 0; ok && i < nrows; i++)
+			ok = cv.values[i].int32 == -12345;
+		CHECK(ok, "dictionary of one value with bit width 0");
+		parquet_column_values_free(&cv);
+	}
+	if (synth_read(reader, 8, &cv))
+	{
+		bool		ok = cv.num_values == nrows;
+
+		for (int i = 0; ok && i < nrows; i++)
+			ok = cv.values[i].float8 == i / 4.0;
+		CHECK(ok, "LZ4 frame under codec LZ4");
+		parquet_column_values_free(&cv);
+	}
+
+	/* every prefix and every single-byte corruption of this file: no crash */
+	{
+		int			failures = 0;
+
+		for (size_t cut = 0; cut < file.len; cut++)
+		{
+			ParquetReader *r2;
+
+			if (parquet_reader_open_memory(file.d, cut, NULL, &r2, err, sizeof(err)) != PARQUET_OK)
+				failures++;
+			parquet_reader_close(r2);
+		}
+		CHECK(failures == (int) file.len, "every prefix of the synthetic file fails to open");
+	}
+	parquet_reader_close(reader);
+done:
+	for (int c = 0; c < 9; c++)
+		free(cols[c].pages.d);
+	free(body.d);
+	free(file.d);
+}
+
+/* Opens a buffer and decodes everything; returns the first failure status. */
+static ParquetStatus
+open_and_read_all(const uint8_t *data, size_t len, const ParquetReaderOptions *opts, char *err, size_t errlen)
+{
+	ParquetReader *reader;
+	ParquetStatus st = parquet_reader_open_memory(data, len, opts, &reader, err, errlen);
+
+	if (st != PARQUET_OK)
+		return st;
+	for (int g = 0; g < parquet_reader_metadata(reader)->num_row_groups && st == PARQUET_OK; g++)
+	{
+		ParquetRowGroupBatch batch;
+
+		st = parquet_read_row_group(reader, g, NULL, 0, &batch, err, errlen);
+		if (st == PARQUET_OK)
+			parquet_row_group_batch_free(&batch);
+	}
+	parquet_reader_close(reader);
+	return st;
+}
+
+/*
+ * A minimal file with one REQUIRED INT32 column whose single v1 page body,
+ * page header fields and footer the malformed-input tests vary.
+ */
+static void
+make_small_file(Buf *out, const Buf *page_body, int num_values, int encoding, int64_t num_rows, int type)
+{
+	SynthColumn col;
+
+	memset(&col, 0, sizeof(col));
+	col = (SynthColumn) {"x", type, PQ_OPTIONAL, 4, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {encoding}, false};
+	synth_page(&col, PQ_PAGE_DATA, num_values, encoding, page_body, page_body->len, 0, 0, PQ_ENC_RLE);
+	synth_file(out, &col, 1, num_rows);
+	free(col.pages.d);
+}
+
+/* Hand-made malformed metadata and pages: each must fail cleanly. */
+static void
+test_malformed(void)
+{
+	char		err[512];
+	Buf			f = {0};
+	Buf			body = {0};
+	ParquetStatus st;
+
+	/* a dictionary-encoded page without a dictionary page */
+	b_le32(&body, 2);
+	rle_run(&body, 3, 1, 1);
+	b_byte(&body, 1);
+	rle_run(&body, 3, 0, 1);
+	make_small_file(&f, &body, 3, PQ_ENC_RLE_DICTIONARY, 3, PQ_INT32);
+	st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+	CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "without a dictionary page"), "no dictionary: %s", err);
+
+	/* more values in the page than rows in the row group */
+	f.len = 0;
+	body.len = 0;
+	b_le32(&body, 2);
+	rle_run(&body, 5, 1, 1);
+	for (int i = 0; i < 5; i++)
+		b_le32(&body, (uint32_t) i);
+	make_small_file(&f, &body, 5, PQ_ENC_PLAIN, 3, PQ_INT32);
+	st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+	CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "more than the row group"), "too many values: %s", err);
+
+	/* fewer values than rows */
+	f.len = 0;
+	make_small_file(&f, &body, 5, PQ_ENC_PLAIN, 9, PQ_INT32);
+	st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+	CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "ends after 5 of 9 rows"), "too few values: %s", err);
+
+	/* PLAIN data shorter than the values it claims */
+	f.len = 0;
+	body.len = 0;
+	b_le32(&body, 2);
+	rle_run(&body, 5, 1, 1);
+	b_le32(&body, 1);
+	make_small_file(&f, &body, 5, PQ_ENC_PLAIN, 5, PQ_INT32);
+	st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+	CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "cannot hold"), "short PLAIN: %s", err);
+
+	/* a huge RLE run of definition levels in a tiny page stays bounded */
+	f.len = 0;
+	body.len = 0;
+	b_le32(&body, 6);
+	rle_run(&body, 0x7fffffff, 0, 1);
+	make_small_file(&f, &body, 0x7fffffff, PQ_ENC_PLAIN, 0x7fffffff, PQ_INT32);
+	st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+	CHECK(st == PARQUET_ERROR_LIMIT, "huge row group hits the row limit: %s", err);
+
+	/* definition level above the maximum */
+	f.len = 0;
+	body.len = 0;
+	b_le32(&body, 2);
+	rle_run(&body, 3, 2, 1);
+	make_small_file(&f, &body, 3, PQ_ENC_PLAIN, 3, PQ_INT32);
+	st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+	CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "exceeds bit width"), "level 2: %s", err);
+
+	/* dictionary index bit width 33 */
+	{
+		SynthColumn col;
+		Buf			d = {0};
+
+		memset(&col, 0, sizeof(col));
+		col = (SynthColumn) {"x", PQ_INT32, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_RLE_DICTIONARY}, false};
+		b_le32(&d, 7);
+		synth_page(&col, PQ_PAGE_DICTIONARY, 1, PQ_ENC_PLAIN, &d, d.len, 0, 0, 0);
+		body.len = 0;
+		b_byte(&body, 33);
+		rle_run(&body, 3, 0, 5);
+		synth_page(&col, PQ_PAGE_DATA, 3, PQ_ENC_RLE_DICTIONARY, &body, body.len, 0, 0, PQ_ENC_RLE);
+		f.len = 0;
+		synth_file(&f, &col, 1, 3);
+		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "bit width 33"), "bit width 33: %s", err);
+
+		/* index out of range */
+		free(col.pages.d);
+		memset(&col.pages, 0, sizeof(col.pages));
+		synth_page(&col, PQ_PAGE_DICTIONARY, 1, PQ_ENC_PLAIN, &d, d.len, 0, 0, 0);
+		body.len = 0;
+		b_byte(&body, 2);
+		rle_run(&body, 3, 1, 1);
+		synth_page(&col, PQ_PAGE_DATA, 3, PQ_ENC_RLE_DICTIONARY, &body, body.len, 0, 0, PQ_ENC_RLE);
+		f.len = 0;
+		synth_file(&f, &col, 1, 3);
+		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "out of range"), "index out of range: %s", err);
+		CHECK(strstr(err, "row group 0, column \"x\"") != NULL, "error names the chunk: %s", err);
+		free(col.pages.d);
+		free(d.d);
+	}
+
+	/* DELTA_BINARY_PACKED with bit width 65 */
+	{
+		SynthColumn col;
+
+		memset(&col, 0, sizeof(col));
+		col = (SynthColumn) {"x", PQ_INT64, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_DELTA_BINARY_PACKED}, false};
+		body.len = 0;
+		b_varint(&body, 128);
+		b_varint(&body, 4);
+		b_varint(&body, 3);
+		b_zigzag(&body, 1);
+		b_zigzag(&body, 0);
+		b_byte(&body, 65);
+		b_byte(&body, 0);
+		b_byte(&body, 0);
+		b_byte(&body, 0);
+		for (int i = 0; i < 300; i++)
+			b_byte(&body, 0xff);
+		synth_page(&col, PQ_PAGE_DATA, 3, PQ_ENC_DELTA_BINARY_PACKED, &body, body.len, 0, 0, PQ_ENC_RLE);
+		f.len = 0;
+		synth_file(&f, &col, 1, 3);
+		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "bit width 65"), "delta bit width 65: %s", err);
+		free(col.pages.d);
+	}
+
+	/* unsupported codec and encoding */
+	{
+		SynthColumn col;
+
+		memset(&col, 0, sizeof(col));
+		col = (SynthColumn) {"x", PQ_INT32, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_BROTLI, {0}, false, 1, {PQ_ENC_PLAIN}, false};
+		body.len = 0;
+		b_le32(&body, 1);
+		synth_page(&col, PQ_PAGE_DATA, 1, PQ_ENC_PLAIN, &body, body.len, 0, 0, PQ_ENC_RLE);
+		f.len = 0;
+		synth_file(&f, &col, 1, 1);
+		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_UNSUPPORTED && strstr(err, "unsupported Parquet compression codec BROTLI"),
+			  "brotli: %s", err);
+		free(col.pages.d);
+		memset(&col.pages, 0, sizeof(col.pages));
+		col.codec = PQ_CODEC_UNCOMPRESSED;
+		synth_page(&col, PQ_PAGE_DATA, 1, 42, &body, body.len, 0, 0, PQ_ENC_RLE);
+		f.len = 0;
+		synth_file(&f, &col, 1, 1);
+		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_UNSUPPORTED && strstr(err, "unsupported Parquet encoding"), "encoding 42: %s", err);
+		free(col.pages.d);
+	}
+
+	/* footers: nesting bomb, huge list, bad magic, bad length, encrypted */
+	{
+		Buf			m = {0};
+
+		b_put(&f, "", 0);
+		f.len = 0;
+		b_put(&f, "PAR1", 4);
+		b_byte(&m, 0xfc);		/* field 15 (unknown), struct */
+		for (int i = 0; i < 5000; i++)
+			b_byte(&m, 0x1c);
+		b_put(&f, m.d, m.len);
+		b_le32(&f, (uint32_t) m.len);
+		b_put(&f, "PAR1", 4);
+		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "levels deep"), "nesting bomb: %s", err);
+
+		m.len = 0;
+		f.len = 0;
+		b_put(&f, "PAR1", 4);
+		b_byte(&m, 0x29);		/* field 2 (schema), list */
+		b_byte(&m, 0xfc);		/* count follows, structs */
+		b_varint(&m, (uint64_t) 1 << 40);
+		b_put(&f, m.d, m.len);
+		b_le32(&f, (uint32_t) m.len);
+		b_put(&f, "PAR1", 4);
+		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "exceeds the metadata"), "huge list: %s", err);
+
+		memcpy(f.d + f.len - 4, "PARE", 4);
+		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_UNSUPPORTED && strstr(err, "encrypted"), "encrypted: %s", err);
+		memcpy(f.d + f.len - 4, "PAR2", 4);
+		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "magic"), "bad magic: %s", err);
+		memcpy(f.d + f.len - 4, "PAR1", 4);
+		f.d[f.len - 8] = 0xff;
+		f.d[f.len - 5] = 0x7f;
+		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "exceeds the file size"), "bad length: %s", err);
+		free(m.d);
+	}
+
+	/* limits are honoured */
+	{
+		ParquetReaderOptions opts;
+
+		f.len = 0;
+		body.len = 0;
+		b_le32(&body, 2);
+		rle_run(&body, 3, 1, 1);
+		for (int i = 0; i < 3; i++)
+			b_le32(&body, (uint32_t) i);
+		make_small_file(&f, &body, 3, PQ_ENC_PLAIN, 3, PQ_INT32);
+		CHECK(open_and_read_all(f.d, f.len, NULL, err, sizeof(err)) == PARQUET_OK, "small file reads: %s", err);
+		parquet_reader_default_options(&opts);
+		opts.max_metadata_bytes = 16;
+		st = open_and_read_all(f.d, f.len, &opts, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_LIMIT, "metadata limit: %s", err);
+		parquet_reader_default_options(&opts);
+		opts.max_row_group_rows = 2;
+		st = open_and_read_all(f.d, f.len, &opts, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_LIMIT, "row limit: %s", err);
+		CHECK(parquet_reader_open_file("/nonexistent/x.parquet", NULL, NULL, err, sizeof(err)) == PARQUET_ERROR_IO,
+			  "missing file");
+	}
+
+	/* snappy: copy out of range, bad length */
+	{
+		SynthColumn col;
+
+		memset(&col, 0, sizeof(col));
+		col = (SynthColumn) {"x", PQ_INT32, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_SNAPPY, {0}, false, 1, {PQ_ENC_PLAIN}, false};
+		body.len = 0;
+		b_varint(&body, 8);
+		b_byte(&body, 3 << 2);
+		b_put(&body, "\1\0\0\0", 4);
+		b_byte(&body, ((4 - 4) << 2) | 1);
+		b_byte(&body, 9);		/* offset 9 > 4 bytes produced */
+		synth_page(&col, PQ_PAGE_DATA, 2, PQ_ENC_PLAIN, &body, 8, 0, 0, PQ_ENC_RLE);
+		f.len = 0;
+		synth_file(&f, &col, 1, 2);
+		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "snappy"), "snappy copy: %s", err);
+		free(col.pages.d);
+	}
+
+	/* nested: a REPEATED primitive */
+	{
+		SynthColumn col;
+
+		memset(&col, 0, sizeof(col));
+		col = (SynthColumn) {"rep", PQ_INT32, PQ_REPEATED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false};
+		body.len = 0;
+		synth_page(&col, PQ_PAGE_DATA, 0, PQ_ENC_PLAIN, &body, 0, 0, 0, PQ_ENC_RLE);
+		f.len = 0;
+		synth_file(&f, &col, 1, 0);
+		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_NESTED && strcmp(err, "nested Parquet types are not supported: column rep") == 0,
+			  "repeated: %s", err);
+		free(col.pages.d);
+	}
+	free(f.d);
+	free(body.d);
+}
+
+/* ----------------------------------------------------------------
+ * Truncation and corruption of real fixtures
+ * ----------------------------------------------------------------
+ */
+
+/* A deterministic PRNG (xorshift64*), so failures reproduce. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+/* Next pseudo-random number. */
+static uint64_t
+rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+/*
+ * Truncates and corrupts one fixture in many ways: prefixes and cut data
+ * areas must fail, random byte flips and zeroed stretches must not crash
+ * (or fail without a message).
+ */
+static void
+test_corruption(const char *dir, const char *name, int flips, bool every_prefix)
+{
+	char		path[4096];
+	size_t		len;
+	uint8_t    *data;
+	uint8_t    *copy;
+	char		err[512];
+	int			prefix_errors = 0;
+	int			prefix_tests = 0;
+	int			cut_errors = 0;
+	int			cut_tests = 0;
+	int			flip_errors = 0;
+	int			bad_status = 0;
+	uint32_t	meta_len;
+	size_t		data_end;
+	ParquetReaderOptions opts;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	data = read_file(path, &len);
+	if (!CHECK(data != NULL && len > 12, "cannot read %s", path))
+		return;
+	copy = malloc(len);
+	parquet_reader_default_options(&opts);
+	opts.max_row_group_rows = 1 << 20;
+	opts.max_page_bytes = 64 << 20;
+
+	/* every prefix (or a stride of them) must fail: the tail magic is gone */
+	for (size_t cut = 0; cut < len; cut += every_prefix ? 1 : 1 + len / 2000)
+	{
+		memcpy(copy, data, cut);
+		prefix_tests++;
+		if (open_and_read_all(copy, cut, &opts, err, sizeof(err)) != PARQUET_OK)
+			prefix_errors++;
+	}
+	CHECK(prefix_errors == prefix_tests, "%s: %d of %d prefixes failed", name, prefix_errors, prefix_tests);
+
+	/* data cut short but the footer kept: column chunks run into the footer */
+	meta_len = (uint32_t) data[len - 8] | (uint32_t) data[len - 7] << 8 |
+		(uint32_t) data[len - 6] << 16 | (uint32_t) data[len - 5] << 24;
+	data_end = 4;
+	{
+		/* the end of the last column chunk (bloom filters may follow) */
+		ParquetReader *r;
+
+		if (CHECK(parquet_reader_open_memory(data, len, NULL, &r, err, sizeof(err)) == PARQUET_OK,
+				  "%s: %s", name, err))
+		{
+			const ParquetFileMeta *m = parquet_reader_metadata(r);
+
+			for (int g = 0; g < m->num_row_groups; g++)
+				for (int c = 0; c < m->num_columns; c++)
+				{
+					const ParquetColumnChunk *cc = &m->row_groups[g].columns[c];
+					int64_t		start = cc->data_page_offset;
+
+					if (cc->has_dictionary_page_offset && cc->dictionary_page_offset > 0 &&
+						cc->dictionary_page_offset < start)
+						start = cc->dictionary_page_offset;
+					if ((size_t) (start + cc->total_compressed_size) > data_end)
+						data_end = (size_t) (start + cc->total_compressed_size);
+				}
+			parquet_reader_close(r);
+		}
+	}
+	CHECK(data_end <= len - 8 - meta_len, "%s: chunks end inside the data area", name);
+	for (size_t cut = 4; cut < data_end; cut += 1 + data_end / 1000)
+	{
+		size_t		footer_start = len - 8 - meta_len;
+
+		memcpy(copy, data, cut);
+		memcpy(copy + cut, data + footer_start, len - footer_start);
+		cut_tests++;
+		if (open_and_read_all(copy, cut + len - footer_start, &opts, err, sizeof(err)) != PARQUET_OK)
+			cut_errors++;
+	}
+	CHECK(cut_errors == cut_tests, "%s: %d of %d truncated data areas failed", name, cut_errors, cut_tests);
+
+	/* random byte flips and zeroed stretches: any outcome but a crash */
+	for (int i = 0; i < flips; i++)
+	{
+		ParquetStatus st;
+		int			nflips = 1 + (int) (rng() % 4);
+
+		memcpy(copy, data, len);
+		for (int k = 0; k < nflips; k++)
+		{
+			size_t		pos = (size_t) (rng() % len);
+
+			if (k == 0 && i % 8 == 7)
+			{
+				size_t		n = (size_t) (rng() % 64);
+
+				memset(copy + pos, (i % 16 == 7) ? 0 : 0xff, n < len - pos ? n : len - pos);
+			}
+			else
+				copy[pos] ^= (uint8_t) (1 + rng() % 255);
+		}
+		err[0] = '\0';
+		st = open_and_read_all(copy, len, &opts, err, sizeof(err));
+		if (st != PARQUET_OK)
+		{
+			flip_errors++;
+			if (st > PARQUET_ERROR_ARGUMENT || err[0] == '\0')
+				bad_status++;
+		}
+	}
+	CHECK(bad_status == 0, "%s: %d corrupted variants failed without a message", name, bad_status);
+	printf("corruption %s: %d prefixes, %d cut data areas, %d flipped variants (%d rejected)\n",
+		   name, prefix_tests, cut_tests, flips, flip_errors);
+	free(copy);
+	free(data);
+}
+
+/*
+ * Decoded columns outlive their reader: byte arrays of a file descriptor
+ * reader point into buffers the column owns (here the uncompressed chunk
+ * itself).
+ */
+static void
+test_values_outlive_reader(const char *dir)
+{
+	char		path[4096];
+	char		err[512];
+	ParquetReader *reader;
+	ParquetColumnValues from_file;
+	ParquetColumnValues from_memory;
+	uint8_t    *data;
+	size_t		len;
+	int			col;
+	int			fd;
+
+	snprintf(path, sizeof(path), "%s/types_uncompressed.parquet", dir);
+	data = read_file(path, &len);
+	if (!CHECK(data != NULL, "cannot read %s", path))
+		return;
+	fd = open(path, O_RDONLY);
+	if (CHECK(fd >= 0 && parquet_reader_open_fd(fd, NULL, &reader, err, sizeof(err)) == PARQUET_OK, "open: %s", err))
+	{
+		col = parquet_reader_find_column(reader, "s");
+		CHECK(parquet_reader_find_column(reader, "no such column") == -1, "find_column of a missing name");
+		CHECK(col >= 0 && parquet_read_column_chunk(reader, 0, col, &from_file, err, sizeof(err)) == PARQUET_OK,
+			  "read s: %s", err);
+		parquet_reader_close(reader);
+		close(fd);				/* the caller owns it */
+		if (CHECK(parquet_reader_open_memory(data, len, NULL, &reader, err, sizeof(err)) == PARQUET_OK, "open: %s", err))
+		{
+			CHECK(parquet_read_column_chunk(reader, 0, col, &from_memory, err, sizeof(err)) == PARQUET_OK,
+				  "read s: %s", err);
+			parquet_reader_close(reader);
+			CHECK(same_values(&from_file, &from_memory) && from_file.num_values == 200,
+				  "values of a closed file reader stay valid");
+			parquet_column_values_free(&from_memory);
+			parquet_column_values_free(&from_memory);	/* idempotent */
+		}
+		parquet_column_values_free(&from_file);
+	}
+	free(data);
+}
+
+/* Self-test of the helpers the fixture checks rely on. */
+static void
+test_helpers(void)
+{
+	char		hex[33];
+	StrBuf		sb = {0};
+
+	md5_hex("", hex);
+	CHECK(strcmp(hex, "d41d8cd98f00b204e9800998ecf8427e") == 0, "md5(\"\") = %s", hex);
+	md5_hex("The quick brown fox jumps over the lazy dog", hex);
+	CHECK(strcmp(hex, "9e107d9d372bb6826bd81d3542a419d6") == 0, "md5(fox) = %s", hex);
+	put_decimal(&sb, -5, 2);
+	sb_put(&sb, " ", 1);
+	put_decimal(&sb, 12345, 2);
+	sb_put(&sb, " ", 1);
+	put_decimal(&sb, 7, 0);
+	CHECK(strcmp(sb.data, "-0.05 123.45 7") == 0, "decimal text \"%s\"", sb.data);
+	free(sb.data);
+}
+
+/* Runs every test group and prints the closing "N passed, N failed" line. */
+int
+main(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : "test/parquet/reader_corpus";
+
+	test_helpers();
+	test_fixtures(dir);
+	test_synthetic_features();
+	test_values_outlive_reader(dir);
+	test_malformed();
+	test_corruption(dir, "tiny.parquet", 3000, true);
+	test_corruption(dir, "lz4_rawblock.parquet", 2000, true);
+	test_corruption(dir, "types_v2_zstd.parquet", 1500, true);
+	test_corruption(dir, "types_snappy.parquet", 1000, false);
+	test_corruption(dir, "lz4_hadoop.parquet", 1000, false);
+	test_corruption(dir, "narrow_v2_snappy.parquet", 500, false);
+	test_corruption(dir, "types_uncompressed.parquet", 500, false);
+	printf("%d passed, %d failed\n", tests_passed, tests_failed);
+	return tests_failed == 0 ? 0 : 1;
+}
