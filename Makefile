@@ -15,9 +15,11 @@ OBJS = \
 	src/tableam.o \
 	src/storage.o \
 	src/bgworker.o \
-	src/functions.o
+	src/functions.o \
+	src/parquet_read.o \
+	src/read_parquet.o
 
-REGRESS = setup types append_only functions limits privileges cleanup
+REGRESS = setup types append_only functions limits privileges cleanup read_parquet
 REGRESS_OPTS = --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check
 ISOLATION = visibility savepoint repeatable_read commit_order
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check_iso

@@ -134,3 +134,13 @@ CREATE FUNCTION spillpool.segments(rel regclass,
 RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'spillpool_segments'
 	LANGUAGE C STRICT;
+
+-- The rows of any flat Parquet file, with a column definition list naming
+-- the columns to read: SELECT * FROM spillpool.read_parquet('/path/f.parquet')
+-- AS t(id bigint, msg text).  Superusers and pg_read_server_files only.
+CREATE FUNCTION spillpool.read_parquet(path text)
+RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'spillpool_read_parquet'
+	LANGUAGE C;
+REVOKE ALL ON FUNCTION spillpool.read_parquet(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION spillpool.read_parquet(text) TO pg_read_server_files;

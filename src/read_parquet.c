@@ -1,0 +1,468 @@
+/*-------------------------------------------------------------------------
+ *
+ * read_parquet.c
+ *	  spillpool.read_parquet(path): the rows of any flat Parquet file, as
+ *	  SETOF record with a column definition list.
+ *
+ * The file is decoded by the standalone reader (parquet_read.c); this file
+ * maps its values to PostgreSQL.  Every Parquet column gets a "natural"
+ * PostgreSQL type from its physical and logical type (the mapping spillpool
+ * writes, after pg_parquet's); when the column definition list asks for
+ * another type the value goes through its text form.  Columns are matched by
+ * name, so a definition list may name any subset of the file's columns.
+ *
+ * Timestamps: Parquet counts from 1970-01-01, PostgreSQL from 2000-01-01.
+ * The largest and smallest INT64 timestamps (and INT32 dates) are read as
+ * infinity and -infinity, which is how spillpool writes them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_authid.h"
+#include "catalog/pg_type.h"
+#include "datatype/timestamp.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+#include "parquet_read.h"
+#include "spillpool.h"
+
+PG_FUNCTION_INFO_V1(spillpool_read_parquet);
+
+/* How one requested column is produced. */
+typedef struct ReadColumn
+{
+	int			pq_index;		/* column in the file */
+	const ParquetColumnSchema *schema;
+	Oid			natural;		/* the PostgreSQL type of the Parquet column */
+	Oid			target;			/* the type the definition list asks for */
+	int32		target_typmod;
+	bool		via_text;		/* natural != target: output, then input */
+	FmgrInfo	natural_out;
+	FmgrInfo	target_in;
+	Oid			target_ioparam;
+} ReadColumn;
+
+/* The PostgreSQL type a Parquet column's values are read as. */
+static Oid
+parquet_natural_type(const ParquetColumnSchema *col)
+{
+	ParquetLogicalType lt = col->logical_type;
+	ParquetConvertedType ct = col->converted_type;
+
+	if (lt == PQ_LT_DECIMAL || ct == PQ_CT_DECIMAL)
+		return NUMERICOID;
+	switch (col->physical_type)
+	{
+		case PQ_BOOLEAN:
+			return BOOLOID;
+		case PQ_INT32:
+			if (lt == PQ_LT_DATE || ct == PQ_CT_DATE)
+				return DATEOID;
+			if (lt == PQ_LT_TIME || ct == PQ_CT_TIME_MILLIS)
+				return TIMEOID;
+			if (col->int_bit_width == 32 && !col->int_is_signed &&
+				(lt == PQ_LT_INTEGER || ct == PQ_CT_UINT_32))
+				return INT8OID;
+			if (col->int_bit_width == 8 || col->int_bit_width == 16)
+				return col->int_is_signed || col->int_bit_width == 8 ? INT2OID : INT4OID;
+			return INT4OID;
+		case PQ_INT64:
+			if (lt == PQ_LT_TIMESTAMP || ct == PQ_CT_TIMESTAMP_MICROS ||
+				ct == PQ_CT_TIMESTAMP_MILLIS)
+				return (col->is_adjusted_to_utc || lt != PQ_LT_TIMESTAMP) ?
+					TIMESTAMPTZOID : TIMESTAMPOID;
+			if (lt == PQ_LT_TIME || ct == PQ_CT_TIME_MICROS)
+				return TIMEOID;
+			if (col->int_bit_width == 64 && !col->int_is_signed &&
+				(lt == PQ_LT_INTEGER || ct == PQ_CT_UINT_64))
+				return NUMERICOID;
+			return INT8OID;
+		case PQ_INT96:
+			return TIMESTAMPOID;
+		case PQ_FLOAT:
+			return FLOAT4OID;
+		case PQ_DOUBLE:
+			return FLOAT8OID;
+		case PQ_BYTE_ARRAY:
+			if (lt == PQ_LT_JSON || ct == PQ_CT_JSON)
+				return JSONOID;
+			if (lt == PQ_LT_STRING || lt == PQ_LT_ENUM ||
+				ct == PQ_CT_UTF8 || ct == PQ_CT_ENUM)
+				return TEXTOID;
+			return BYTEAOID;
+		case PQ_FIXED_LEN_BYTE_ARRAY:
+			if (lt == PQ_LT_UUID && col->type_length == 16)
+				return UUIDOID;
+			return BYTEAOID;
+	}
+	return TEXTOID;
+}
+
+/* A timestamp in the column's unit since 1970, as PostgreSQL microseconds. */
+static int64
+parquet_timestamp_to_pg(const ParquetColumnSchema *col, int64 v)
+{
+	if (v == PG_INT64_MAX)
+		return DT_NOEND;
+	if (v == PG_INT64_MIN)
+		return DT_NOBEGIN;
+	if (col->physical_type != PQ_INT96)
+	{
+		if (col->time_unit == PQ_UNIT_MILLIS ||
+			(col->logical_type != PQ_LT_TIMESTAMP &&
+			 col->converted_type == PQ_CT_TIMESTAMP_MILLIS))
+			v *= 1000;
+		else if (col->time_unit == PQ_UNIT_NANOS)
+			v /= 1000;
+	}
+	return v - PARQUET_PG_EPOCH_USECS;
+}
+
+/*
+ * A DECIMAL's unscaled integer (given as a signed 128-bit value) and scale,
+ * as a numeric datum.
+ */
+static Datum
+parquet_decimal_to_numeric(int128 unscaled, int scale)
+{
+	char		digits[64];
+	char		out[80];
+	int			n = 0;
+	bool		neg = unscaled < 0;
+	uint128		u = neg ? (uint128) (-(unscaled + 1)) + 1 : (uint128) unscaled;
+	int			pos = 0;
+	int			i;
+
+	do
+	{
+		digits[n++] = '0' + (int) (u % 10);
+		u /= 10;
+	} while (u != 0);
+	while (n <= scale)
+		digits[n++] = '0';
+	if (neg)
+		out[pos++] = '-';
+	for (i = n - 1; i >= 0; i--)
+	{
+		out[pos++] = digits[i];
+		if (i == scale && scale > 0)
+			out[pos++] = '.';
+	}
+	out[pos] = '\0';
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(out),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+/* Big-endian two's-complement bytes (at most 16) as a 128-bit integer. */
+static pg_noinline int128
+parquet_be_bytes_to_int128(const uint8 *p, uint32 len, const char *colname)
+{
+	int128		v;
+	uint32		i;
+
+	if (len == 0 || len > 16)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("Parquet decimal column \"%s\" has a %u-byte value", colname, len),
+				 errdetail("Decimals of up to 16 bytes (precision 38) are supported.")));
+	v = (p[0] & 0x80) ? -1 : 0;
+	for (i = 0; i < len; i++)
+		v = (int128) (((uint128) v << 8) | p[i]);
+	return v;
+}
+
+/* One decoded value as a datum of the column's natural type. */
+static pg_noinline Datum
+parquet_value_to_natural(const ReadColumn *rc, const ParquetValue *v)
+{
+	const ParquetColumnSchema *col = rc->schema;
+
+	switch (rc->natural)
+	{
+		case BOOLOID:
+			return BoolGetDatum(v->boolean);
+		case INT2OID:
+			return Int16GetDatum((int16) v->int32);
+		case INT4OID:
+			return Int32GetDatum(v->int32);
+		case INT8OID:
+			if (col->physical_type == PQ_INT32)	/* UINT_32 */
+				return Int64GetDatum((int64) (uint32) v->int32);
+			return Int64GetDatum(v->int64);
+		case FLOAT4OID:
+			return Float4GetDatum(v->float4);
+		case FLOAT8OID:
+			return Float8GetDatum(v->float8);
+		case DATEOID:
+			if (v->int32 == PG_INT32_MAX)
+				return DateADTGetDatum(DATEVAL_NOEND);
+			if (v->int32 == PG_INT32_MIN)
+				return DateADTGetDatum(DATEVAL_NOBEGIN);
+			return DateADTGetDatum(v->int32 - PARQUET_PG_EPOCH_DAYS);
+		case TIMEOID:
+			if (col->physical_type == PQ_INT32)
+				return TimeADTGetDatum((TimeADT) v->int32 * 1000);
+			return TimeADTGetDatum(col->time_unit == PQ_UNIT_NANOS ?
+								   v->int64 / 1000 : v->int64);
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			return Int64GetDatum(parquet_timestamp_to_pg(col, v->int64));
+		case NUMERICOID:
+			if (col->logical_type == PQ_LT_DECIMAL || col->converted_type == PQ_CT_DECIMAL)
+			{
+				int128		u;
+
+				if (col->physical_type == PQ_INT32)
+					u = v->int32;
+				else if (col->physical_type == PQ_INT64)
+					u = v->int64;
+				else
+					u = parquet_be_bytes_to_int128(v->bytes.ptr, v->bytes.len, col->name);
+				return parquet_decimal_to_numeric(u, col->decimal_scale);
+			}
+			/* UINT_64 */
+			return parquet_decimal_to_numeric((int128) (uint64) v->int64, 0);
+		case UUIDOID:
+			{
+				pg_uuid_t  *u = palloc(sizeof(pg_uuid_t));
+
+				memcpy(u->data, v->bytes.ptr, UUID_LEN);
+				return UUIDPGetDatum(u);
+			}
+		case BYTEAOID:
+			{
+				bytea	   *b = palloc(VARHDRSZ + v->bytes.len);
+
+				SET_VARSIZE(b, VARHDRSZ + v->bytes.len);
+				memcpy(VARDATA(b), v->bytes.ptr, v->bytes.len);
+				return PointerGetDatum(b);
+			}
+		case TEXTOID:
+		case JSONOID:
+			{
+				/* Parquet strings are UTF-8: check and convert them */
+				char	   *s = pg_any_to_server((const char *) v->bytes.ptr,
+												 (int) v->bytes.len, PG_UTF8);
+				int			len = (s == (const char *) v->bytes.ptr) ?
+					(int) v->bytes.len : (int) strlen(s);
+
+				if (rc->natural == JSONOID)
+					return DirectFunctionCall1(json_in, CStringGetDatum(pnstrdup(s, len)));
+				return PointerGetDatum(cstring_to_text_with_len(s, len));
+			}
+	}
+	elog(ERROR, "unexpected natural type %u", rc->natural);
+	return (Datum) 0;
+}
+
+/* Maps the definition list's columns to the file's, by name. */
+static ReadColumn *
+read_parquet_plan_columns(ParquetReader *reader, TupleDesc desc, const char *path)
+{
+	ReadColumn *cols = palloc0(sizeof(ReadColumn) * desc->natts);
+	const ParquetFileMeta *meta = parquet_reader_metadata(reader);
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		ReadColumn *rc = &cols[i];
+		int			idx = parquet_reader_find_column(reader, NameStr(att->attname));
+
+		if (idx < 0)
+		{
+			StringInfoData names;
+			int			j;
+
+			initStringInfo(&names);
+			for (j = 0; j < meta->num_columns; j++)
+				appendStringInfo(&names, "%s%s", j > 0 ? ", " : "", meta->columns[j].name);
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" does not exist in Parquet file \"%s\"",
+							NameStr(att->attname), path),
+					 errhint("The column definition list names columns of the file, which are: %s.",
+							 names.data)));
+		}
+		rc->pq_index = idx;
+		rc->schema = &meta->columns[idx];
+		rc->natural = parquet_natural_type(rc->schema);
+		rc->target = att->atttypid;
+		rc->target_typmod = att->atttypmod;
+		rc->via_text = (rc->natural != rc->target || rc->target_typmod != -1);
+		if (rc->via_text)
+		{
+			Oid			func;
+			bool		isvarlena;
+
+			getTypeOutputInfo(rc->natural, &func, &isvarlena);
+			fmgr_info(func, &rc->natural_out);
+			getTypeInputInfo(rc->target, &func, &rc->target_ioparam);
+			fmgr_info(func, &rc->target_in);
+		}
+	}
+	return cols;
+}
+
+/* Raises a reader failure as the matching PostgreSQL error. */
+static void
+read_parquet_error(ParquetStatus st, const char *path, const char *msg)
+{
+	int			code;
+
+	switch (st)
+	{
+		case PARQUET_ERROR_IO:
+			code = ERRCODE_IO_ERROR;
+			break;
+		case PARQUET_ERROR_NESTED:
+		case PARQUET_ERROR_UNSUPPORTED:
+			code = ERRCODE_FEATURE_NOT_SUPPORTED;
+			break;
+		case PARQUET_ERROR_LIMIT:
+			code = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+			break;
+		case PARQUET_ERROR_NOMEM:
+			code = ERRCODE_OUT_OF_MEMORY;
+			break;
+		default:
+			code = ERRCODE_DATA_CORRUPTED;
+			break;
+	}
+	ereport(ERROR,
+			(errcode(code),
+			 errmsg("could not read Parquet file \"%s\": %s", path, msg)));
+}
+
+/*
+ * Decodes every row group and stores the rows.  Runs inside PG_TRY in the
+ * caller, which closes the reader however this ends.
+ */
+static void
+read_parquet_rows(ParquetReader *reader, ReadColumn *cols, TupleDesc desc,
+				  ReturnSetInfo *rsinfo, const char *path)
+{
+	const ParquetFileMeta *meta = parquet_reader_metadata(reader);
+	int		   *indexes = palloc(sizeof(int) * Max(desc->natts, 1));
+	Datum	   *values = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	bool	   *nulls = palloc(sizeof(bool) * Max(desc->natts, 1));
+	MemoryContext row_cxt = AllocSetContextCreate(CurrentMemoryContext,
+												  "read_parquet row",
+												  ALLOCSET_DEFAULT_SIZES);
+	char		err[256];
+	int			rg;
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+		indexes[i] = cols[i].pq_index;
+
+	for (rg = 0; rg < meta->num_row_groups; rg++)
+	{
+		ParquetRowGroupBatch batch;
+		ParquetStatus st;
+		int64		r;
+
+		CHECK_FOR_INTERRUPTS();
+		memset(&batch, 0, sizeof(batch));
+		st = parquet_read_row_group(reader, rg, indexes, desc->natts, &batch,
+									err, sizeof(err));
+		if (st != PARQUET_OK)
+		{
+			parquet_row_group_batch_free(&batch);
+			read_parquet_error(st, path, err);
+		}
+		PG_TRY();
+		{
+			for (r = 0; r < batch.num_rows; r++)
+			{
+				MemoryContext old = MemoryContextSwitchTo(row_cxt);
+
+				for (i = 0; i < desc->natts; i++)
+				{
+					ParquetColumnValues *cv = &batch.columns[i];
+					ReadColumn *rc = &cols[i];
+
+					nulls[i] = cv->is_null[r];
+					if (nulls[i])
+						continue;
+					values[i] = parquet_value_to_natural(rc, &cv->values[r]);
+					if (rc->via_text)
+						values[i] = InputFunctionCall(&rc->target_in,
+													  OutputFunctionCall(&rc->natural_out, values[i]),
+													  rc->target_ioparam, rc->target_typmod);
+				}
+				MemoryContextSwitchTo(old);
+				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+				MemoryContextReset(row_cxt);
+			}
+		}
+		PG_CATCH();
+		{
+			parquet_row_group_batch_free(&batch);
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+		parquet_row_group_batch_free(&batch);
+	}
+	MemoryContextDelete(row_cxt);
+}
+
+/*
+ * spillpool.read_parquet(path text) RETURNS SETOF record.  Superusers and
+ * members of pg_read_server_files only: it reads any file the server can.
+ */
+Datum
+spillpool_read_parquet(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *path;
+	ParquetReader *reader = NULL;
+	ParquetStatus st;
+	char		err[256];
+	TupleDesc	desc;
+
+	spillpool_require_preload();
+	if (!superuser() && !has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to read Parquet files"),
+				 errdetail("Only superusers and roles with privileges of pg_read_server_files may call spillpool.read_parquet.")));
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("path must not be NULL")));
+	path = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	desc = rsinfo->setDesc;
+
+	st = parquet_reader_open_file(path, NULL, &reader, err, sizeof(err));
+	if (st != PARQUET_OK)
+		read_parquet_error(st, path, err);
+	PG_TRY();
+	{
+		ReadColumn *cols = read_parquet_plan_columns(reader, desc, path);
+
+		read_parquet_rows(reader, cols, desc, rsinfo, path);
+	}
+	PG_CATCH();
+	{
+		parquet_reader_close(reader);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	parquet_reader_close(reader);
+	return (Datum) 0;
+}
