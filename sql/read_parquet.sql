@@ -93,6 +93,50 @@ FROM (VALUES ('nested_struct.parquet', 'id int'), ('nested_list.parquet', 'id in
 	('nested_map.parquet', 'id int'), ('gzip.parquet', 'id int, s text'), ('tiny.parquet', 'nope int'),
 	('no_such_file.parquet', 'a int'), ('expected.json', 'a int')) v(f, c);
 
+-- truncated and corrupted files: every prefix of a file, and the file with
+-- one byte changed at every position, give an error or (for a byte that
+-- only changes a value) rows, never a crash; written into the data
+-- directory with lo_export
+CREATE FUNCTION sp_rp.variants(src text) RETURNS TABLE (kind text, outcome text, n bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+	data bytea := pg_read_binary_file(src);
+	len int := length(data);
+	i int;
+	lo oid;
+	v bytea;
+	res text;
+	k text;
+	results text[] := '{}';
+	kinds text[] := '{}';
+BEGIN
+	FOR i IN 0 .. len * 2 - 1 LOOP
+		IF i < len THEN
+			k := 'prefix';
+			v := substr(data, 1, i);
+		ELSE
+			k := 'byte changed';
+			v := set_byte(data, i - len, (get_byte(data, i - len) + 85) % 256);
+		END IF;
+		lo := lo_from_bytea(0, v);
+		PERFORM lo_export(lo, 'sp_rp_variant.parquet');
+		PERFORM lo_unlink(lo);
+		BEGIN
+			PERFORM count(*) FROM spillpool.read_parquet('sp_rp_variant.parquet') AS t(a int, b text, c float8);
+			res := 'rows';
+		EXCEPTION WHEN OTHERS THEN
+			res := 'error ' || SQLSTATE;
+		END;
+		kinds := kinds || k;
+		results := results || res;
+	END LOOP;
+	RETURN QUERY SELECT x.k, x.r, count(*) FROM unnest(kinds, results) AS x(k, r) GROUP BY 1, 2 ORDER BY 1, 2;
+END
+$$;
+SELECT kind, outcome, n > 0 AS seen FROM sp_rp.variants(:'corpus' || 'tiny.parquet');
+-- the server is still up and the file is intact
+SELECT count(*) AS rows FROM spillpool.read_parquet(:'corpus' || 'tiny.parquet') AS t(a int);
+
 -- privileges: superusers and pg_read_server_files only
 CREATE ROLE regress_rp_user;
 CREATE ROLE regress_rp_reader IN ROLE pg_read_server_files;
