@@ -71,42 +71,32 @@ JOIN pg_catalog.pg_am a ON a.oid = c.relam AND a.amname = 'spillpool'
 LEFT JOIN spillpool.table_options o ON o.relid = c.oid;
 GRANT SELECT ON spillpool.options TO PUBLIC;
 
-CREATE FUNCTION spillpool.table_stats(rel regclass,
-	OUT table_name regclass,
-	OUT memtable_rows bigint,
-	OUT memtable_bytes bigint,
-	OUT segment_files bigint,
-	OUT spilled_rows bigint,
-	OUT spilled_bytes bigint,
-	OUT spilled_raw_bytes bigint,
-	OUT shards bigint,
-	OUT shard_rows bigint,
-	OUT shard_bytes bigint,
-	OUT flushes bigint,
-	OUT last_flush timestamptz,
-	OUT current_snapshot bigint,
-	OUT quota_used bigint)
-RETURNS record
+-- The counters of one table, as spillpool.stats() returns them.
+CREATE TYPE spillpool.table_stats AS (
+	table_name regclass,
+	memtable_rows bigint,
+	memtable_bytes bigint,
+	segment_files bigint,
+	spilled_rows bigint,
+	spilled_bytes bigint,
+	spilled_raw_bytes bigint,
+	shards bigint,
+	shard_rows bigint,
+	shard_bytes bigint,
+	flushes bigint,
+	last_flush timestamptz,
+	current_snapshot bigint,
+	quota_used bigint
+);
+
+CREATE FUNCTION spillpool.table_stats(rel regclass)
+RETURNS spillpool.table_stats
 	AS 'MODULE_PATHNAME', 'spillpool_table_stats'
 	LANGUAGE C STRICT;
 
 -- Counters of one table, or of every spillpool table the caller may read.
-CREATE FUNCTION spillpool.stats(rel regclass DEFAULT NULL,
-	OUT table_name regclass,
-	OUT memtable_rows bigint,
-	OUT memtable_bytes bigint,
-	OUT segment_files bigint,
-	OUT spilled_rows bigint,
-	OUT spilled_bytes bigint,
-	OUT spilled_raw_bytes bigint,
-	OUT shards bigint,
-	OUT shard_rows bigint,
-	OUT shard_bytes bigint,
-	OUT flushes bigint,
-	OUT last_flush timestamptz,
-	OUT current_snapshot bigint,
-	OUT quota_used bigint)
-RETURNS SETOF record
+CREATE FUNCTION spillpool.stats(rel regclass DEFAULT NULL)
+RETURNS SETOF spillpool.table_stats
 LANGUAGE plpgsql AS $$
 BEGIN
 	PERFORM spillpool.require_preload();
