@@ -818,10 +818,52 @@ parse_logical_type(ThriftReader *tr, SchemaElement *el)
 	return true;
 }
 
+/* Parses one element of a list of structs into *out (see parse_struct_list). */
+typedef bool (*StructParser) (ThriftReader *tr, Arena *arena, void *out);
+
+/*
+ * Reads a thrift list of structs into an arena array of elem_size elements.
+ * Elements are added as they parse, never allocated for the claimed count
+ * up front, so a hostile list length costs nothing; min_bytes, the least an
+ * element can take, bounds the count by the bytes left.  Returns the array
+ * and sets *count, or returns NULL with the error recorded ("bad_list" for
+ * a list that is not of structs).
+ */
+static void *
+parse_struct_list(ThriftReader *tr, Arena *arena, uint8_t type, size_t min_bytes,
+				  size_t elem_size, StructParser parse, const char *bad_list,
+				  size_t *count)
+{
+	GrowArray	ga = {NULL, 0, 0, elem_size};
+	uint8_t		et;
+	size_t		n;
+	bool		ok = true;
+	void	   *result;
+
+	if (!thrift_read_list_header(tr, type, &et, &n, min_bytes))
+		return NULL;
+	if (et != TC_STRUCT || n > INT_MAX)
+	{
+		pq_corrupt(tr->err, "%s", bad_list);
+		return NULL;
+	}
+	for (size_t i = 0; i < n && ok; i++)
+	{
+		void	   *el = grow_array_next(&ga, tr->err);
+
+		ok = (el != NULL && parse(tr, arena, el));
+	}
+	result = ok ? grow_array_finish(&ga, arena, tr->err) : NULL;
+	free(ga.items);
+	*count = n;
+	return result;
+}
+
 /* Parses one SchemaElement. */
 static bool
-parse_schema_element(ThriftReader *tr, Arena *arena, SchemaElement *el)
+parse_schema_element(ThriftReader *tr, Arena *arena, void *out)
 {
+	SchemaElement *el = out;
 	int16_t		last_id = 0;
 	int16_t		id;
 	uint8_t		type;
@@ -1078,8 +1120,9 @@ parse_column_metadata(ThriftReader *tr, Arena *arena, ParquetColumnChunk *cc)
 
 /* Parses one ColumnChunk; a chunk without meta_data is rejected. */
 static bool
-parse_column_chunk(ThriftReader *tr, Arena *arena, ParquetColumnChunk *cc)
+parse_column_chunk(ThriftReader *tr, Arena *arena, void *out)
 {
+	ParquetColumnChunk *cc = out;
 	int16_t		last_id = 0;
 	int16_t		id;
 	uint8_t		type;
@@ -1131,8 +1174,9 @@ parse_column_chunk(ThriftReader *tr, Arena *arena, ParquetColumnChunk *cc)
 
 /* Parses one RowGroup. */
 static bool
-parse_row_group(ThriftReader *tr, Arena *arena, ParquetRowGroup *rg)
+parse_row_group(ThriftReader *tr, Arena *arena, void *out)
 {
+	ParquetRowGroup *rg = out;
 	int16_t		last_id = 0;
 	int16_t		id;
 	uint8_t		type;
@@ -1150,31 +1194,21 @@ parse_row_group(ThriftReader *tr, Arena *arena, ParquetRowGroup *rg)
 		switch (id)
 		{
 			case 1:
+				if (has_columns)
+					return pq_corrupt(tr->err, "invalid Parquet metadata: duplicate row group columns");
 				{
-					uint8_t		et;
-					size_t		n;
-					GrowArray	chunks = {NULL, 0, 0, sizeof(ParquetColumnChunk)};
+					size_t		ncolumns;
 
-					if (has_columns)
-						return pq_corrupt(tr->err, "invalid Parquet metadata: duplicate row group columns");
-					if (!thrift_read_list_header(tr, type, &et, &n, MIN_COLUMN_CHUNK_BYTES))
-						return false;
-					if (et != TC_STRUCT || n > INT_MAX)
-						return pq_corrupt(tr->err, "invalid Parquet metadata: bad row group column list");
-					for (size_t i = 0; i < n && ok; i++)
-					{
-						ParquetColumnChunk *cc = grow_array_next(&chunks, tr->err);
-
-						ok = (cc != NULL && parse_column_chunk(tr, arena, cc));
-					}
-					rg->columns = ok ? grow_array_finish(&chunks, arena, tr->err) : NULL;
-					free(chunks.items);
+					rg->columns = parse_struct_list(tr, arena, type, MIN_COLUMN_CHUNK_BYTES,
+													sizeof(ParquetColumnChunk), parse_column_chunk,
+													"invalid Parquet metadata: bad row group column list",
+													&ncolumns);
 					if (rg->columns == NULL)
 						return false;
-					rg->num_columns = (int) n;
-					has_columns = true;
-					break;
+					rg->num_columns = (int) ncolumns;	/* at most INT_MAX */
 				}
+				has_columns = true;
+				break;
 			case 2:
 				ok = thrift_read_int(tr, type, &rg->total_byte_size);
 				break;
@@ -1201,8 +1235,9 @@ parse_row_group(ThriftReader *tr, Arena *arena, ParquetRowGroup *rg)
 
 /* Parses one KeyValue into NUL-terminated arena strings. */
 static bool
-parse_key_value(ThriftReader *tr, Arena *arena, ParquetKeyValue *kv)
+parse_key_value(ThriftReader *tr, Arena *arena, void *out)
 {
+	ParquetKeyValue *kv = out;
 	int16_t		last_id = 0;
 	int16_t		id;
 	uint8_t		type;
@@ -1274,8 +1309,6 @@ parse_file_metadata(ThriftReader *tr, Arena *arena, RawFileMeta *fm)
 	int16_t		id;
 	uint8_t		type;
 	int			r;
-	uint8_t		et;
-	size_t		n;
 	const uint8_t *s;
 	size_t		slen;
 
@@ -1294,25 +1327,12 @@ parse_file_metadata(ThriftReader *tr, Arena *arena, RawFileMeta *fm)
 			case 2:
 				if (fm->has_schema)
 					return pq_corrupt(tr->err, "invalid Parquet metadata: duplicate schema");
-				if (!thrift_read_list_header(tr, type, &et, &n, MIN_SCHEMA_ELEMENT_BYTES))
-					return false;
-				if (et != TC_STRUCT || n > INT_MAX)
-					return pq_corrupt(tr->err, "invalid Parquet metadata: bad schema list");
-				{
-					GrowArray	elements = {NULL, 0, 0, sizeof(SchemaElement)};
-
-					for (size_t i = 0; i < n && ok; i++)
-					{
-						SchemaElement *el = grow_array_next(&elements, tr->err);
-
-						ok = (el != NULL && parse_schema_element(tr, arena, el));
-					}
-					fm->elements = ok ? grow_array_finish(&elements, arena, tr->err) : NULL;
-					free(elements.items);
-				}
+				fm->elements = parse_struct_list(tr, arena, type, MIN_SCHEMA_ELEMENT_BYTES,
+												 sizeof(SchemaElement), parse_schema_element,
+												 "invalid Parquet metadata: bad schema list",
+												 &fm->num_elements);
 				if (fm->elements == NULL)
 					return false;
-				fm->num_elements = n;
 				fm->has_schema = true;
 				break;
 			case 3:
@@ -1322,49 +1342,23 @@ parse_file_metadata(ThriftReader *tr, Arena *arena, RawFileMeta *fm)
 			case 4:
 				if (fm->has_row_groups)
 					return pq_corrupt(tr->err, "invalid Parquet metadata: duplicate row groups");
-				if (!thrift_read_list_header(tr, type, &et, &n, MIN_ROW_GROUP_BYTES))
-					return false;
-				if (et != TC_STRUCT || n > INT_MAX)
-					return pq_corrupt(tr->err, "invalid Parquet metadata: bad row group list");
-				{
-					GrowArray	groups = {NULL, 0, 0, sizeof(ParquetRowGroup)};
-
-					for (size_t i = 0; i < n && ok; i++)
-					{
-						ParquetRowGroup *rg = grow_array_next(&groups, tr->err);
-
-						ok = (rg != NULL && parse_row_group(tr, arena, rg));
-					}
-					fm->row_groups = ok ? grow_array_finish(&groups, arena, tr->err) : NULL;
-					free(groups.items);
-				}
+				fm->row_groups = parse_struct_list(tr, arena, type, MIN_ROW_GROUP_BYTES,
+												   sizeof(ParquetRowGroup), parse_row_group,
+												   "invalid Parquet metadata: bad row group list",
+												   &fm->num_row_groups);
 				if (fm->row_groups == NULL)
 					return false;
-				fm->num_row_groups = n;
 				fm->has_row_groups = true;
 				break;
 			case 5:
 				if (fm->key_values != NULL)
 					return pq_corrupt(tr->err, "invalid Parquet metadata: duplicate key/value metadata");
-				if (!thrift_read_list_header(tr, type, &et, &n, MIN_KEY_VALUE_BYTES))
-					return false;
-				if (et != TC_STRUCT || n > INT_MAX)
-					return pq_corrupt(tr->err, "invalid Parquet metadata: bad key/value list");
-				{
-					GrowArray	kvs = {NULL, 0, 0, sizeof(ParquetKeyValue)};
-
-					for (size_t i = 0; i < n && ok; i++)
-					{
-						ParquetKeyValue *kv = grow_array_next(&kvs, tr->err);
-
-						ok = (kv != NULL && parse_key_value(tr, arena, kv));
-					}
-					fm->key_values = ok ? grow_array_finish(&kvs, arena, tr->err) : NULL;
-					free(kvs.items);
-				}
+				fm->key_values = parse_struct_list(tr, arena, type, MIN_KEY_VALUE_BYTES,
+												   sizeof(ParquetKeyValue), parse_key_value,
+												   "invalid Parquet metadata: bad key/value list",
+												   &fm->num_key_values);
 				if (fm->key_values == NULL)
 					return false;
-				fm->num_key_values = n;
 				break;
 			case 6:
 				ok = thrift_read_binary(tr, type, &s, &slen);
