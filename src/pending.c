@@ -11,9 +11,10 @@
  * and the file reached; rolling one back cuts both back to that point.
  *
  * At PRE_COMMIT (pending_pre_commit) a small transaction's rows become one
- * memtable batch, tagged with its xid, and with durability 'commit' its block
- * is compressed and its disk space reserved so that the write after the
- * commit record (pending_commit) cannot fail for want of quota.  A large
+ * memtable batch, tagged with its xid, and with durability 'commit' the disk
+ * space of its block is reserved, so that the write after the commit record
+ * (pending_commit, through the grouped segment_commit_flush) cannot fail for
+ * want of quota.  A large
  * transaction's private file is renamed into the segment sequence instead;
  * its blocks are decided by the commit log, so its commit record is flushed.
  *
@@ -491,8 +492,8 @@ pending_adopt_private_file(PendingTable *pt)
 
 /*
  * PRE_COMMIT: everything that can fail happens here.  Small transactions
- * become memtable batches; with durability 'commit' their block is built and
- * its quota reserved for pending_commit.  A transaction that also wrote WAL
+ * become memtable batches; with durability 'commit' the worst-case size of
+ * their block is reserved for pending_commit.  A transaction that also wrote WAL
  * (heap rows, say) writes its block now and syncs it, so that the commit
  * record, once durable, never refers to spillpool rows that are not.
  */
@@ -557,10 +558,11 @@ pending_pre_commit(void)
 }
 
 /*
- * COMMIT: the commit record is written.  Writes the blocks prepared at
- * PRE_COMMIT, marked committed (their presence proves the commit even if the
- * commit record, never flushed for a transaction without WAL, is lost), and
- * waits for the group fsync.  A failure here is a PANIC, as for WAL.
+ * COMMIT: the commit record is written.  Marks each batch committed and,
+ * unless synchronous_commit is off, waits until the grouped writer has
+ * written and synced it, flagged committed: its presence proves the commit
+ * even if the commit record, never flushed for a transaction without WAL,
+ * is lost.  A failure here is a PANIC, as for WAL.
  */
 void
 pending_commit(void)
