@@ -78,6 +78,7 @@ memtable_shmem_init(void)
 
 		spill_shared->hash_lock = &(GetNamedLWLockTranche("spillpool"))->lock;
 		pg_atomic_init_u64(&spill_shared->disk_bytes, 0);
+		spill_shared->ntables = 0;
 		spill_shared->table_tranche = LWLockNewTrancheId();
 		spill_shared->dsa_tranche = LWLockNewTrancheId();
 		spill_shared->dsa_size = memtable_dsa_size();
@@ -142,7 +143,10 @@ spilltable_lookup(Oid dbid, Oid relfilenode, bool create)
 		return tab;
 
 	LWLockAcquire(spill_shared->hash_lock, LW_EXCLUSIVE);
-	tab = hash_search(spill_table_hash, &key, HASH_ENTER_NULL, &found);
+	/* the hash could grow into spare shared memory: hold it to the setting */
+	tab = hash_search(spill_table_hash, &key, HASH_FIND, &found);
+	if (!found && spill_shared->ntables < spillpool_max_tables)
+		tab = hash_search(spill_table_hash, &key, HASH_ENTER_NULL, &found);
 	if (tab == NULL)
 	{
 		LWLockRelease(spill_shared->hash_lock);
@@ -154,6 +158,7 @@ spilltable_lookup(Oid dbid, Oid relfilenode, bool create)
 	}
 	if (!found)
 	{
+		spill_shared->ntables++;
 		memset((char *) tab + sizeof(SpillTableKey), 0,
 			   sizeof(SpillTable) - sizeof(SpillTableKey));
 		tab->mem_head = InvalidDsaPointer;
@@ -248,16 +253,27 @@ spilltable_forget(Oid dbid, Oid relfilenode)
 
 	if (tab == NULL)
 		return;
+
+	/*
+	 * write_lock waits out the background worker, the only other user of
+	 * the entry; the worker holds hash_lock while it uses an entry, so the
+	 * entry is not removed (and reused) under it.
+	 */
+	LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 	memtable_free_all_locked(tab);
 	pg_atomic_sub_fetch_u64(&spill_shared->disk_bytes,
 							(uint64) (tab->seg_bytes + tab->reserved_bytes));
+	tab->seg_bytes = tab->reserved_bytes = 0;
+	tab->dropped = true;
 	LWLockRelease(&tab->lock);
+	LWLockRelease(&tab->write_lock);
 
 	key.dbid = dbid;
 	key.relfilenode = relfilenode;
 	LWLockAcquire(spill_shared->hash_lock, LW_EXCLUSIVE);
-	hash_search(spill_table_hash, &key, HASH_REMOVE, NULL);
+	if (hash_search(spill_table_hash, &key, HASH_REMOVE, NULL) != NULL)
+		spill_shared->ntables--;
 	LWLockRelease(spill_shared->hash_lock);
 }
 
@@ -720,19 +736,26 @@ memtable_sync_all(void)
 {
 	SpillTableKey *keys = palloc(sizeof(SpillTableKey) * spillpool_max_tables);
 	int			n = spilltable_collect_keys(InvalidOid, keys);
+	MemoryContext cxt = CurrentMemoryContext;
 	int			i;
 
 	for (i = 0; i < n; i++)
 	{
-		SpillTable *tab = spilltable_lookup(keys[i].dbid, keys[i].relfilenode, false);
+		SpillTable *tab;
 		bool		behind;
 		uint32		seg;
 		int64		off;
 
-		if (tab == NULL)
+		/* held while the entry is in use: DROP cannot remove it meanwhile */
+		LWLockAcquire(spill_shared->hash_lock, LW_SHARED);
+		tab = hash_search(spill_table_hash, &keys[i], HASH_FIND, NULL);
+		if (tab == NULL || tab->dropped || !tab->loaded)
+		{
+			LWLockRelease(spill_shared->hash_lock);
 			continue;
+		}
 		LWLockAcquire(&tab->lock, LW_SHARED);
-		behind = tab->loaded && tab->seg_active_exists &&
+		behind = tab->seg_active_exists &&
 			(tab->synced_seg < tab->seg_active ||
 			 (tab->synced_seg == tab->seg_active && tab->synced_off < tab->seg_active_size));
 		seg = tab->seg_active;
@@ -747,12 +770,15 @@ memtable_sync_all(void)
 		}
 		PG_CATCH();
 		{
-			/* the worker runs outside a transaction: release by hand */
+			/* the worker runs outside a transaction: clean up by hand */
+			MemoryContextSwitchTo(cxt);
 			EmitErrorReport();
 			FlushErrorState();
 			LWLockReleaseAll();
 		}
 		PG_END_TRY();
+		if (LWLockHeldByMe(spill_shared->hash_lock))
+			LWLockRelease(spill_shared->hash_lock);
 	}
 	pfree(keys);
 }

@@ -100,6 +100,7 @@ static MemoryContext pending_cxt = NULL;
 static MemoryContext row_cxt = NULL;
 
 static void pending_remove_files(PendingTable *pt, int from);
+static void pending_log_xid(void);
 
 /* True if this transaction inserted into any spillpool table. */
 bool
@@ -501,6 +502,25 @@ void
 pending_pre_commit(void)
 {
 	ListCell   *lc;
+	int			durable_tables = 0;
+
+	/*
+	 * Blocks flagged committed are visible by themselves after a crash, one
+	 * table at a time.  A transaction writing several durable tables must
+	 * not come back half, so its blocks are all decided by the commit log:
+	 * making its xid durable in WAL first sends every table down the path
+	 * of a transaction that wrote WAL.
+	 */
+	foreach(lc, pending_tables)
+	{
+		PendingTable *pt = lfirst(lc);
+
+		if (pt->opts.durability == SPILL_DURABILITY_COMMIT &&
+			(pt->buf_rows > 0 || pt->file_rows > 0))
+			durable_tables++;
+	}
+	if (durable_tables > 1 && XactLastRecEnd == InvalidXLogRecPtr)
+		pending_log_xid();
 
 	foreach(lc, pending_tables)
 	{

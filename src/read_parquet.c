@@ -299,6 +299,16 @@ read_parquet_plan_columns(ParquetReader *reader, TupleDesc desc, const char *pat
 		rc->pq_index = idx;
 		rc->schema = &meta->columns[idx];
 		rc->natural = parquet_natural_type(rc->schema);
+		if ((rc->schema->logical_type == PQ_LT_DECIMAL ||
+			 rc->schema->converted_type == PQ_CT_DECIMAL) &&
+			(rc->schema->decimal_precision > 38 || rc->schema->decimal_scale > 38 ||
+			 rc->schema->decimal_scale < 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("Parquet decimal column \"%s\" has precision %d and scale %d",
+							rc->schema->name, rc->schema->decimal_precision,
+							rc->schema->decimal_scale),
+					 errdetail("Decimals of precision and scale up to 38 are supported.")));
 		rc->target = att->atttypid;
 		rc->target_typmod = att->atttypmod;
 		rc->via_text = (rc->natural != rc->target || rc->target_typmod != -1);

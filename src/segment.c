@@ -274,10 +274,15 @@ segment_preallocate(SpillTable *tab, File f, int64 need_end, int flags)
 		return;
 	target = Max(need_end, off + SEGMENT_PREALLOC_CHUNK);
 	target = Min(target, Max(tab->max_file_size, need_end));
-	/* preallocation never takes the table past its own disk limit */
+	/*
+	 * Preallocation never takes the table past its own disk limit: the
+	 * zeros and the data about to be written (need_end - size) together
+	 * stay within what the quota leaves.
+	 */
 	if (tab->max_disk_size >= 0)
-		target = Min(target, Max(need_end, need_end + (tab->max_disk_size -
-														segment_quota_used(tab))));
+		target = Min(target, Max(need_end, need_end +
+								 (tab->max_disk_size - segment_quota_used(tab) -
+								  (need_end - tab->seg_active_size))));
 	while (off < target)
 	{
 		int			n = (int) Min((int64) sizeof(zeros), target - off);
@@ -446,8 +451,12 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 		int64		raw = 0;
 		char	   *buf;
 
+		/* a write past the quota fails before any file grows */
 		if (flags & SEGMENT_APPEND_CHECK_QUOTA)
+		{
 			segment_reserve_quota(tab, (int64) blocks[i].len);
+			segment_release_quota(tab, (int64) blocks[i].len);
+		}
 
 		if (tab->seg_active_exists && tab->seg_active_size > 0 &&
 			tab->seg_active_size + (int64) blocks[i].len > tab->max_file_size)
@@ -502,6 +511,9 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 		}
 
 		segment_preallocate(tab, f, off + (int64) len, flags);
+		/* reserved only now, so that nothing above can leak the reservation */
+		if (flags & SEGMENT_APPEND_CHECK_QUOTA)
+			segment_reserve_quota(tab, (int64) len);
 		errno = 0;
 		rc = FileWrite(f, buf, (int) len, off, WAIT_EVENT_DATA_FILE_WRITE);
 		if (rc != (int) len)
@@ -554,6 +566,8 @@ segment_commit_flush(SpillTable *tab, MemBatch *mine)
 		int			i;
 		uint32		end_seg;
 		int64		end_off;
+		uint32		start_seg;
+		int64		start_off;
 		File		f;
 
 		if (mine)
@@ -575,9 +589,14 @@ segment_commit_flush(SpillTable *tab, MemBatch *mine)
 			LWLockRelease(&tab->write_lock);
 			if (!mine)
 				return;
+			/* mine is not claimable yet (being evicted?): wait, do not spin */
+			ConditionVariableTimedSleep(&tab->batch_cv, 10, PG_WAIT_EXTENSION);
+			ConditionVariableCancelSleep();
 			continue;
 		}
 		blocks = palloc(sizeof(SegmentBlock) * n);
+		start_seg = tab->seg_active;
+		start_off = tab->seg_active_size;
 		PG_TRY();
 		{
 			for (i = 0; i < n; i++)
@@ -592,7 +611,15 @@ segment_commit_flush(SpillTable *tab, MemBatch *mine)
 		}
 		PG_CATCH();
 		{
-			/* only the worker gets here (owners PANIC): leave them for later */
+			/*
+			 * Only the worker gets here (owners PANIC).  Once part of the
+			 * group is in the file, writing it again would duplicate rows.
+			 */
+			if (tab->seg_active != start_seg || tab->seg_active_size != start_off)
+				ereport(PANIC,
+						(errmsg("could not finish writing committed spillpool rows of table with relfilenode %u",
+								tab->key.relfilenode)));
+			/* nothing was written: leave the batches for another try */
 			LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 			for (i = 0; i < n; i++)
 				batches[i]->writing = false;
@@ -875,6 +902,12 @@ segment_load(SpillTable *tab)
 		return;
 	}
 
+	/*
+	 * A table may have lost its directory (a database copied from a template
+	 * copies relations, not spillpool's files): recreate it empty rather
+	 * than fail at the first commit.
+	 */
+	storage_create_table_dir(tab->key.dbid, tab->key.relfilenode);
 	segment_dir_path(dir, tab->key.dbid, tab->key.relfilenode);
 	segnos = palloc(sizeof(uint32) * cap);
 	d = AllocateDir(dir);

@@ -208,6 +208,7 @@ typedef struct SpillTable
 typedef struct SpillShared
 {
 	LWLock	   *hash_lock;		/* the table hash (lookups, inserts, deletes) */
+	int			ntables;		/* entries in the hash, under hash_lock */
 	pg_atomic_uint64 disk_bytes;	/* all tables' segment + reserved bytes */
 	int			dsa_tranche;
 	int			table_tranche;
@@ -383,6 +384,7 @@ extern void pending_reader_end(PendingReader *rd);
 extern void storage_create_table_dir(Oid dbid, Oid relfilenode);
 extern void storage_remove_table_dir(Oid dbid, Oid relfilenode);
 extern void storage_schedule_unlink(Oid dbid, Oid relfilenode, bool at_commit);
+extern bool storage_has_pending_unlinks(void);
 extern void storage_at_xact_end(bool commit);
 extern void storage_at_subxact_end(bool commit, SubTransactionId subid,
 								   SubTransactionId parent);

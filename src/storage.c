@@ -100,6 +100,13 @@ storage_remove_table_dir(Oid dbid, Oid relfilenode)
 				(errmsg("could not remove spillpool directory \"%s\"", path)));
 }
 
+/* True if this transaction has directory removals queued (PREPARE refuses). */
+bool
+storage_has_pending_unlinks(void)
+{
+	return pending_unlinks != NULL;
+}
+
 /* Queues a directory removal for the end of the (sub)transaction. */
 void
 storage_schedule_unlink(Oid dbid, Oid relfilenode, bool at_commit)
@@ -242,15 +249,34 @@ storage_relation_file_exists(Oid dbid, Oid relfilenode)
 	return found;
 }
 
-/* True if a database directory exists in any tablespace. */
+/*
+ * True if a database directory exists in any tablespace: a database whose
+ * default tablespace is not pg_default has no base/<dbid>.
+ */
 static bool
 storage_database_exists(Oid dbid)
 {
 	char		path[MAXPGPATH];
 	struct stat st;
+	DIR		   *d;
+	struct dirent *de;
+	bool		found = false;
 
 	snprintf(path, MAXPGPATH, "base/%u", dbid);
-	return stat(path, &st) == 0;
+	if (stat(path, &st) == 0)
+		return true;
+	d = AllocateDir("pg_tblspc");
+	while (!found && (de = ReadDirExtended(d, "pg_tblspc", LOG)) != NULL)
+	{
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, MAXPGPATH, "pg_tblspc/%s/%s/%u",
+				 de->d_name, TABLESPACE_VERSION_DIRECTORY, dbid);
+		if (stat(path, &st) == 0)
+			found = true;
+	}
+	FreeDir(d);
+	return found;
 }
 
 /*

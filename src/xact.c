@@ -14,8 +14,9 @@
 
 /*
  * Fallible work happens at PRE_COMMIT; COMMIT only writes what PRE_COMMIT
- * prepared.  PREPARE TRANSACTION is refused: rows kept in backend memory
- * cannot outlive the session that holds them.
+ * prepared.  PREPARE TRANSACTION is refused: rows kept in backend memory,
+ * and file removals queued in it, cannot outlive the session that holds
+ * them.
  */
 static void
 spillpool_xact_callback(XactEvent event, void *arg)
@@ -38,6 +39,10 @@ spillpool_xact_callback(XactEvent event, void *arg)
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						 errmsg("cannot PREPARE a transaction that has inserted into a spillpool table")));
+			if (storage_has_pending_unlinks())
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot PREPARE a transaction that has created, truncated or dropped a spillpool table")));
 			break;
 		default:
 			break;
