@@ -35,6 +35,7 @@
 #include "optimizer/plancat.h"
 #include "parser/parsetree.h"
 #include "pgstat.h"
+#include "storage/predicate.h"
 #include "storage/procarray.h"
 #include "storage/smgr.h"
 #include "utils/builtins.h"
@@ -228,6 +229,9 @@ spillpool_scan_start(SpillScanDesc scan)
 	Relation	rel = scan->base.rs_rd;
 
 	scan->started = true;
+	/* SERIALIZABLE: a scan reads the whole relation; lock it as such */
+	if (scan->base.rs_snapshot && IsMVCCSnapshot(scan->base.rs_snapshot))
+		PredicateLockRelation(rel, scan->base.rs_snapshot);
 	scan->tab = spilltable_for_rel(rel);
 	memtable_copy(scan->tab, &scan->mem, &scan->seg_first, &scan->seg_end,
 				  &scan->seg_end_off);
@@ -532,6 +536,7 @@ spillpool_tuple_insert(Relation rel, TupleTableSlot *slot, CommandId cid,
 {
 	PendingTable *pt = pending_for_rel(rel, true);
 
+	CheckForSerializableConflictIn(rel, NULL, InvalidBlockNumber);
 	pending_append_slot(pt, rel, slot, cid);
 	pgstat_count_heap_insert(rel, 1);
 }
@@ -558,6 +563,7 @@ spillpool_multi_insert(Relation rel, TupleTableSlot **slots, int ntuples,
 	PendingTable *pt = pending_for_rel(rel, true);
 	int			i;
 
+	CheckForSerializableConflictIn(rel, NULL, InvalidBlockNumber);
 	for (i = 0; i < ntuples; i++)
 		pending_append_slot(pt, rel, slots[i], cid);
 	pgstat_count_heap_insert(rel, ntuples);
