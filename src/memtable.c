@@ -456,6 +456,37 @@ memtable_make_room(SpillTable *tab, int64 need, bool force)
 }
 
 /*
+ * Frees, oldest first, batches of other tables that are already on disk,
+ * until "need" bytes are freed or none is left: when the shared area is full
+ * a table must not be starved by the memory others hold.  The hash lock is
+ * held (shared) so that no entry is removed meanwhile.
+ */
+static void
+memtable_free_others(SpillTable *self, int64 need)
+{
+	HASH_SEQ_STATUS status;
+	SpillTable *tab;
+	int64		freed = 0;
+
+	LWLockAcquire(spill_shared->hash_lock, LW_SHARED);
+	hash_seq_init(&status, spill_table_hash);
+	while ((tab = hash_seq_search(&status)) != NULL)
+	{
+		if (tab == self || tab->dropped || !tab->loaded)
+			continue;
+		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+		freed += memtable_free_head_locked(tab, need - freed);
+		LWLockRelease(&tab->lock);
+		if (freed >= need)
+		{
+			hash_seq_term(&status);
+			break;
+		}
+	}
+	LWLockRelease(spill_shared->hash_lock);
+}
+
+/*
  * Appends a committed transaction's rows to the memtable as one batch,
  * tagged with its xid.  Called at PRE_COMMIT, so scans find the rows before
  * the transaction commits and decide visibility as heap does for xmin.
@@ -477,8 +508,14 @@ memtable_append(SpillTable *tab, FullTransactionId fxid, const char *data,
 	dp = dsa_allocate_extended(area, need, DSA_ALLOC_NO_OOM);
 	if (!DsaPointerIsValid(dp))
 	{
+		/* the shared area is full: this table's oldest first, then others' */
 		memtable_make_room(tab, need, true);
 		dp = dsa_allocate_extended(area, need, DSA_ALLOC_NO_OOM);
+		if (!DsaPointerIsValid(dp))
+		{
+			memtable_free_others(tab, need);
+			dp = dsa_allocate_extended(area, need, DSA_ALLOC_NO_OOM);
+		}
 		if (!DsaPointerIsValid(dp))
 			return NULL;
 	}

@@ -173,6 +173,27 @@ segment_open_cached(Oid dbid, Oid relfilenode, uint32 segno, bool create)
 	if (found)
 		return ent->file;
 
+	/*
+	 * Only the active segment is ever written or synced: files of earlier
+	 * segments (rotated away by another backend, or since removed) need not
+	 * stay open here.
+	 */
+	{
+		HASH_SEQ_STATUS status;
+		SegmentFileEntry *old;
+
+		hash_seq_init(&status, segment_files);
+		while ((old = hash_seq_search(&status)) != NULL)
+		{
+			if (old->key.dbid == dbid && old->key.relfilenode == relfilenode &&
+				old->key.segno < segno)
+			{
+				FileClose(old->file);
+				hash_search(segment_files, &old->key, HASH_REMOVE, NULL);
+			}
+		}
+	}
+
 	segment_file_path(path, dbid, relfilenode, segno);
 	{
 		File		f = PathNameOpenFile(path, O_RDWR | PG_BINARY | (create ? O_CREAT : 0));
