@@ -41,10 +41,10 @@ $(BUILD)/.dir:
 	echo '*' > $(BUILD)/.gitignore
 	touch $@
 
-$(BUILD)/reader_test: $(HERE)/reader_test.c $(READER_DEPS) $(BUILD)/.dir
+$(BUILD)/reader_test: $(HERE)/reader_test.c $(HERE)/test_md5.h $(READER_DEPS) $(BUILD)/.dir
 	$(CC) $(CFLAGS_READER) -o $@ $(HERE)/reader_test.c $(READER_SRC) $(LIBS) -lm
 
-$(BUILD)/reader_test_asan: $(HERE)/reader_test.c $(READER_DEPS) $(BUILD)/.dir
+$(BUILD)/reader_test_asan: $(HERE)/reader_test.c $(HERE)/test_md5.h $(READER_DEPS) $(BUILD)/.dir
 	$(CLANG) $(CFLAGS_SAN) -o $@ $(HERE)/reader_test.c $(READER_SRC) $(LIBS) -lm
 
 $(BUILD)/fuzz_reader: $(HERE)/fuzz_reader.c $(READER_DEPS) $(BUILD)/.dir

@@ -91,147 +91,7 @@ die(const char *fmt,...)
 }
 
 
-/* ---------------------------------------------------------------------
- * MD5 (RFC 1321), for the expected digests of the canonical text forms
- * ---------------------------------------------------------------------
- */
-
-typedef struct Md5
-{
-	uint32_t	h[4];
-	uint64_t	nbytes;
-	uint8_t		block[64];
-	size_t		blen;
-} Md5;
-
-static uint32_t md5_k[64];
-static const int md5_r[64] = {
-	7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
-	5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
-	4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
-	6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21
-};
-
-/* The sine-derived constants, computed instead of typed in */
-static void
-md5_init_constants(void)
-{
-	int			i;
-
-	for (i = 0; i < 64; i++)
-		md5_k[i] = (uint32_t) (fabs(sin((double) (i + 1))) * 4294967296.0);
-}
-
-/* Start a digest */
-static void
-md5_init(Md5 *m)
-{
-	m->h[0] = 0x67452301;
-	m->h[1] = 0xefcdab89;
-	m->h[2] = 0x98badcfe;
-	m->h[3] = 0x10325476;
-	m->nbytes = 0;
-	m->blen = 0;
-}
-
-/* Process one 64-byte block */
-static void
-md5_block(Md5 *m, const uint8_t *p)
-{
-	uint32_t	w[16];
-	uint32_t	a = m->h[0],
-				b = m->h[1],
-				c = m->h[2],
-				d = m->h[3];
-	int			i;
-
-	for (i = 0; i < 16; i++)
-		w[i] = (uint32_t) p[4 * i] | ((uint32_t) p[4 * i + 1] << 8) |
-			((uint32_t) p[4 * i + 2] << 16) | ((uint32_t) p[4 * i + 3] << 24);
-	for (i = 0; i < 64; i++)
-	{
-		uint32_t	f;
-		int			g;
-		uint32_t	tmp;
-
-		if (i < 16)
-		{
-			f = (b & c) | (~b & d);
-			g = i;
-		}
-		else if (i < 32)
-		{
-			f = (d & b) | (~d & c);
-			g = (5 * i + 1) % 16;
-		}
-		else if (i < 48)
-		{
-			f = b ^ c ^ d;
-			g = (3 * i + 5) % 16;
-		}
-		else
-		{
-			f = c ^ (b | ~d);
-			g = (7 * i) % 16;
-		}
-		tmp = d;
-		d = c;
-		c = b;
-		f = a + f + md5_k[i] + w[g];
-		b = b + ((f << md5_r[i]) | (f >> (32 - md5_r[i])));
-		a = tmp;
-	}
-	m->h[0] += a;
-	m->h[1] += b;
-	m->h[2] += c;
-	m->h[3] += d;
-}
-
-/* Feed bytes to a digest, one 64-byte block at a time */
-static void
-md5_update(Md5 *m, const void *data, size_t n)
-{
-	const uint8_t *p = data;
-
-	m->nbytes += n;
-	while (n > 0)
-	{
-		size_t		take = 64 - m->blen;
-
-		if (take > n)
-			take = n;
-		memcpy(m->block + m->blen, p, take);
-		m->blen += take;
-		p += take;
-		n -= take;
-		if (m->blen == 64)
-		{
-			md5_block(m, m->block);
-			m->blen = 0;
-		}
-	}
-}
-
-/* Finish and write the digest as 32 lower-case hex digits */
-static void
-md5_hex(Md5 *m, char *out)
-{
-	uint64_t	bits = m->nbytes * 8;
-	uint8_t		pad = 0x80;
-	uint8_t		zero = 0;
-	uint8_t		len[8];
-	int			i;
-
-	md5_update(m, &pad, 1);
-	while (m->blen != 56)
-		md5_update(m, &zero, 1);
-	for (i = 0; i < 8; i++)
-		len[i] = (uint8_t) (bits >> (8 * i));
-	md5_update(m, len, 8);
-	for (i = 0; i < 16; i++)
-		sprintf(out + 2 * i, "%02x", (m->h[i / 4] >> (8 * (i % 4))) & 0xff);
-	out[32] = '\0';
-}
+#include "test_md5.h"
 
 /* Check the MD5 code on RFC 1321 test vectors before trusting it */
 static void
@@ -241,15 +101,15 @@ md5_selftest(void)
 	char		hex[33];
 
 	md5_init(&m);
-	md5_hex(&m, hex);
+	md5_final(&m, hex);
 	check(strcmp(hex, "d41d8cd98f00b204e9800998ecf8427e") == 0, "md5 of empty string");
 	md5_init(&m);
 	md5_update(&m, "abc", 3);
-	md5_hex(&m, hex);
+	md5_final(&m, hex);
 	check(strcmp(hex, "900150983cd24fb0d6963f7d28e17f72") == 0, "md5 of \"abc\"");
 	md5_init(&m);
 	md5_update(&m, "The quick brown fox jumps over the lazy dog", 43);
-	md5_hex(&m, hex);
+	md5_final(&m, hex);
 	check(strcmp(hex, "9e107d9d372bb6826bd81d3542a419d6") == 0, "md5 of a 43-byte string");
 }
 
@@ -2179,7 +2039,7 @@ write_test_file(const char *dir, const TFile *tf)
 		Acc		   *a = &acc[i];
 		char		hex[33];
 
-		md5_hex(&a->md5, hex);
+		md5_final(&a->md5, hex);
 		str_printf(&js, "%s\n    {\"name\": ", i ? "," : "");
 		str_json(&js, c->name, strlen(c->name));
 		str_printf(&js, ", \"duckdb_type\": \"%s\", \"physical\": \"%s\", \"repetition\": \"%s\",\n"
@@ -2860,7 +2720,6 @@ main(int argc, char **argv)
 	if (env != NULL && atoll(env) > 0)
 		bench_rows = atoll(env);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	md5_init_constants();
 
 	md5_selftest();
 	api_tests(dir);
