@@ -17,7 +17,13 @@ OBJS = \
 	src/bgworker.o \
 	src/functions.o \
 	src/parquet_read.o \
-	src/read_parquet.o
+	src/read_parquet.o \
+	src/parquet_write.o \
+	src/manifest.o \
+	src/shard_write.o \
+	src/shard_read.o \
+	src/flush.o \
+	src/customscan.o
 
 REGRESS = setup types append_only functions limits privileges cleanup read_parquet
 REGRESS_OPTS = --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check

@@ -125,6 +125,49 @@ RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'spillpool_segments'
 	LANGUAGE C STRICT;
 
+-- Flushes a table's committed rows into a Parquet shard now; returns the
+-- snapshot id after the flush (the current one when there was nothing to
+-- flush, 0 before the first flush).  The table's owner only.
+CREATE FUNCTION spillpool.flush(rel regclass)
+RETURNS bigint
+	AS 'MODULE_PATHNAME', 'spillpool_flush'
+	LANGUAGE C STRICT VOLATILE;
+
+-- Flushes only when flush_rows, flush_bytes or flush_interval is reached;
+-- returns the new snapshot id, or NULL when nothing was due.
+CREATE FUNCTION spillpool.flush_if_due(rel regclass)
+RETURNS bigint
+	AS 'MODULE_PATHNAME', 'spillpool_flush_if_due'
+	LANGUAGE C STRICT VOLATILE;
+
+CREATE FUNCTION spillpool.snapshots(rel regclass,
+	OUT snapshot_id bigint,
+	OUT committed_at timestamptz,
+	OUT shards int,
+	OUT rows bigint)
+RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'spillpool_snapshots'
+	LANGUAGE C STRICT;
+
+CREATE FUNCTION spillpool.shards(rel regclass,
+	OUT snapshot_id bigint,
+	OUT path text,
+	OUT rows bigint,
+	OUT bytes bigint,
+	OUT codec text,
+	OUT row_groups int,
+	OUT column_stats jsonb)
+RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'spillpool_shards'
+	LANGUAGE C STRICT;
+
+-- Time travel: the rows of a table as of a snapshot, called as
+-- spillpool.scan(NULL::events, 3); with snapshot NULL, the rows SELECT sees.
+CREATE FUNCTION spillpool.scan(rel anyelement, snapshot bigint DEFAULT NULL)
+RETURNS SETOF anyelement
+	AS 'MODULE_PATHNAME', 'spillpool_scan'
+	LANGUAGE C;
+
 -- The rows of any flat Parquet file, with a column definition list naming
 -- the columns to read: SELECT * FROM spillpool.read_parquet('/path/f.parquet')
 -- AS t(id bigint, msg text).  Superusers and pg_read_server_files only.

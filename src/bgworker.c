@@ -1,16 +1,36 @@
 /*-------------------------------------------------------------------------
  *
  * bgworker.c
- *	  The spillpool background worker: removes orphaned directories once
- *	  recovery has finished, and fsyncs segment data that commits with
- *	  synchronous_commit = off left unsynced.
+ *	  The spillpool background workers: a launcher that connects to no
+ *	  database, and short-lived per-database flush workers it starts.
  *
- * It connects to no database: neither job needs a catalog.
+ * The launcher removes orphaned directories once recovery has finished,
+ * and then, every spillpool.flush_naptime:
+ *	- fsyncs segment data that commits with synchronous_commit = off left
+ *	  unsynced;
+ *	- removes segment files that flushes emptied once no scan reads them;
+ *	- finds tables due for a flush (flush_rows, flush_bytes or
+ *	  flush_interval reached, from shared memory only) and starts a flush
+ *	  worker for each database that has one, at most
+ *	  FLUSH_WORKERS_MAX at a time.
+ * None of that needs a catalog.  Flushing does (the tuple descriptor, the
+ * options), and a backend can connect to one database only, hence one
+ * worker per database, as autovacuum does.  A flush worker runs
+ * flush_if_due on every spillpool table of its database and exits.  At
+ * startup the launcher starts one for every database that has spillpool
+ * files, so tables nobody has touched since the restart are flushed too.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include <dirent.h>
+
+#include "access/relation.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_am.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -18,14 +38,29 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 
 #include "spillpool.h"
 
-PGDLLEXPORT void spillpool_worker_main(Datum main_arg);
+/* Flush workers running at once, across databases. */
+#define FLUSH_WORKERS_MAX 2
 
-/* Registers the worker; called from _PG_init while preloading. */
+PGDLLEXPORT void spillpool_worker_main(Datum main_arg);
+PGDLLEXPORT void spillpool_flush_worker_main(Datum main_arg);
+
+/* A flush worker the launcher started. */
+typedef struct FlushWorkerSlot
+{
+	Oid			dbid;
+	BackgroundWorkerHandle *handle;
+} FlushWorkerSlot;
+
+static FlushWorkerSlot flush_workers[FLUSH_WORKERS_MAX];
+
+/* Registers the launcher; called from _PG_init while preloading. */
 void
 bgworker_register(void)
 {
@@ -42,14 +77,135 @@ bgworker_register(void)
 	RegisterBackgroundWorker(&worker);
 }
 
+/* Forgets flush workers that have exited. */
+static void
+launcher_reap_workers(void)
+{
+	int			i;
+
+	for (i = 0; i < FLUSH_WORKERS_MAX; i++)
+	{
+		pid_t		pid;
+
+		if (flush_workers[i].handle != NULL &&
+			GetBackgroundWorkerPid(flush_workers[i].handle, &pid) == BGWH_STOPPED)
+		{
+			pfree(flush_workers[i].handle);
+			flush_workers[i].handle = NULL;
+			flush_workers[i].dbid = InvalidOid;
+		}
+	}
+}
+
 /*
- * Worker entry point: one orphan sweep, then a loop that syncs unsynced
- * segment data every spillpool.flush_naptime.
+ * Starts a flush worker for a database unless one runs for it already or
+ * all slots are busy.  Returns false when no slot was free.
+ */
+static bool
+launcher_start_worker(Oid dbid)
+{
+	BackgroundWorker worker;
+	int			i;
+	int			free_slot = -1;
+	MemoryContext old;
+
+	for (i = 0; i < FLUSH_WORKERS_MAX; i++)
+	{
+		if (flush_workers[i].handle != NULL && flush_workers[i].dbid == dbid)
+			return true;
+		if (flush_workers[i].handle == NULL && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return false;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(worker.bgw_library_name, "spillpool", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "spillpool_flush_worker_main", BGW_MAXLEN);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "spillpool flush worker for database %u", dbid);
+	strlcpy(worker.bgw_type, "spillpool flush worker", BGW_MAXLEN);
+	worker.bgw_main_arg = ObjectIdGetDatum(dbid);
+	worker.bgw_notify_pid = MyProcPid;
+
+	/* the handle outlives the loop's memory context */
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	if (!RegisterDynamicBackgroundWorker(&worker, &flush_workers[free_slot].handle))
+	{
+		MemoryContextSwitchTo(old);
+		flush_workers[free_slot].handle = NULL;
+		return false;
+	}
+	MemoryContextSwitchTo(old);
+	flush_workers[free_slot].dbid = dbid;
+	return true;
+}
+
+/* The databases that have a directory under $PGDATA/spillpool. */
+static List *
+launcher_databases_on_disk(void)
+{
+	List	   *dbs = NIL;
+	DIR		   *d = AllocateDir("spillpool");
+	struct dirent *de;
+
+	while (d && (de = ReadDirExtended(d, "spillpool", LOG)) != NULL)
+	{
+		char	   *end;
+		unsigned long v = strtoul(de->d_name, &end, 10);
+
+		if (*end == '\0' && end != de->d_name && v != 0)
+			dbs = lappend_oid(dbs, (Oid) v);
+	}
+	if (d)
+		FreeDir(d);
+	return dbs;
+}
+
+/*
+ * One round over the tables in shared memory: remove segment files that
+ * flushes emptied, and collect the databases with tables due for a flush.
+ * Holds the hash lock (shared) while it uses an entry, so that no entry is
+ * removed under it.
+ */
+static List *
+launcher_scan_tables(void)
+{
+	SpillTableKey *keys = palloc(sizeof(SpillTableKey) * spillpool_max_tables);
+	List	   *due = NIL;
+	TimestampTz now = GetCurrentTimestamp();
+	int			n = spilltable_collect_keys(InvalidOid, keys);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		SpillTable *tab;
+
+		LWLockAcquire(spill_shared->hash_lock, LW_SHARED);
+		tab = spilltable_lookup_locked(keys[i].dbid, keys[i].relfilenode);
+		if (tab != NULL && tab->loaded && !tab->dropped)
+		{
+			flush_remove_segments(tab);
+			if (flush_is_due(tab, now))
+				due = list_append_unique_oid(due, tab->key.dbid);
+		}
+		LWLockRelease(spill_shared->hash_lock);
+	}
+	pfree(keys);
+	return due;
+}
+
+/*
+ * Launcher entry point: one orphan sweep and a flush worker per database
+ * with spillpool files, then the loop described at the top of the file.
  */
 void
 spillpool_worker_main(Datum main_arg)
 {
 	MemoryContext loop_cxt;
+	List	   *pending_dbs;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
@@ -57,11 +213,16 @@ spillpool_worker_main(Datum main_arg)
 
 	loop_cxt = AllocSetContextCreate(TopMemoryContext, "spillpool worker",
 									 ALLOCSET_DEFAULT_SIZES);
-	MemoryContextSwitchTo(loop_cxt);
+	MemoryContextSwitchTo(TopMemoryContext);
 	storage_remove_orphans();
+	pending_dbs = launcher_databases_on_disk();
+	MemoryContextSwitchTo(loop_cxt);
 
 	while (!ShutdownRequestPending)
 	{
+		List	   *due;
+		ListCell   *lc;
+
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 spillpool_flush_naptime_ms, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
@@ -71,7 +232,113 @@ spillpool_worker_main(Datum main_arg)
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 		memtable_sync_all();
+		launcher_reap_workers();
+
+		/* databases with files at startup, until each had its worker */
+		while (pending_dbs != NIL && launcher_start_worker(linitial_oid(pending_dbs)))
+			pending_dbs = list_delete_first(pending_dbs);
+
+		due = launcher_scan_tables();
+		foreach(lc, due)
+			(void) launcher_start_worker(lfirst_oid(lc));
 		MemoryContextReset(loop_cxt);
+	}
+	proc_exit(0);
+}
+
+/* The oids of the spillpool tables of the current database. */
+static List *
+flush_worker_tables(void)
+{
+	List	   *relids = NIL;
+	uint64		i;
+
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT c.oid FROM pg_catalog.pg_class c "
+					"JOIN pg_catalog.pg_am a ON a.oid = c.relam "
+					"WHERE a.amname = 'spillpool' AND c.relkind = 'r' ORDER BY c.oid",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list spillpool tables");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		relids = lappend_oid(relids, DatumGetObjectId(d));
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	return relids;
+}
+
+/* Flushes one table if it is due, in a transaction of its own. */
+static void
+flush_worker_flush_table(Oid relid)
+{
+	Relation	rel;
+	bool		done;
+
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	rel = try_relation_open(relid, AccessShareLock);
+	if (rel != NULL)
+	{
+		if (rel_is_spillpool(rel))
+		{
+			pgstat_report_activity(STATE_RUNNING, "flushing spillpool table");
+			(void) flush_table(rel, true, &done);
+			if (done)
+				ereport(DEBUG1,
+						(errmsg("spillpool flushed table \"%s\"", RelationGetRelationName(rel))));
+		}
+		relation_close(rel, AccessShareLock);
+	}
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/*
+ * Flush worker entry point: connects to its database and runs
+ * flush_if_due on each spillpool table.  An error in one table is logged
+ * and the others are still flushed.
+ */
+void
+spillpool_flush_worker_main(Datum main_arg)
+{
+	Oid			dbid = DatumGetObjectId(main_arg);
+	List	   *volatile relids;
+	int			i;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
+
+	relids = flush_worker_tables();
+	for (i = 0; i < list_length(relids); i++)
+	{
+		MemoryContext cxt = CurrentMemoryContext;
+		Oid			relid = list_nth_oid(relids, i);
+
+		CHECK_FOR_INTERRUPTS();
+		PG_TRY();
+		{
+			flush_worker_flush_table(relid);
+		}
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(cxt);
+			EmitErrorReport();
+			FlushErrorState();
+			AbortCurrentTransaction();
+		}
+		PG_END_TRY();
 	}
 	proc_exit(0);
 }

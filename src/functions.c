@@ -26,6 +26,11 @@
 #include "catalog/pg_class.h"
 #include "access/htup_details.h"
 #include "utils/timestamp.h"
+#include "utils/snapmgr.h"
+#include "utils/jsonb.h"
+#include "parser/parse_type.h"
+#include "executor/tuptable.h"
+#include "access/tableam.h"
 
 #include "spillpool.h"
 
@@ -33,6 +38,9 @@ PG_FUNCTION_INFO_V1(spillpool_require_preload_sql);
 PG_FUNCTION_INFO_V1(spillpool_alter_table);
 PG_FUNCTION_INFO_V1(spillpool_table_stats);
 PG_FUNCTION_INFO_V1(spillpool_segments);
+PG_FUNCTION_INFO_V1(spillpool_snapshots);
+PG_FUNCTION_INFO_V1(spillpool_shards);
+PG_FUNCTION_INFO_V1(spillpool_scan);
 
 /* Called first by the install script, so CREATE EXTENSION fails clearly. */
 Datum
@@ -46,7 +54,7 @@ spillpool_require_preload_sql(PG_FUNCTION_ARGS)
  * Opens a spillpool table for a function, after checking the privilege the
  * function needs (ACL_SELECT, or ownership when need_owner).
  */
-static Relation
+Relation
 spillpool_open_checked(Oid relid, bool need_owner)
 {
 	Relation	rel;
@@ -318,12 +326,13 @@ spillpool_table_stats(PG_FUNCTION_ARGS)
 	values[4] = Int64GetDatum(tab->seg_rows);
 	values[5] = Int64GetDatum(tab->seg_bytes);
 	values[6] = Int64GetDatum(tab->seg_raw_bytes);
-	values[7] = Int64GetDatum(0);	/* shards: none before the first flush */
-	values[8] = Int64GetDatum(0);
-	values[9] = Int64GetDatum(0);
-	values[10] = Int64GetDatum(0);
-	nulls[11] = true;
-	values[12] = Int64GetDatum(0);
+	values[7] = Int64GetDatum(tab->shards);
+	values[8] = Int64GetDatum(tab->shard_rows);
+	values[9] = Int64GetDatum(tab->shard_bytes);
+	values[10] = Int64GetDatum(tab->flushes);
+	values[11] = TimestampTzGetDatum(tab->last_flush);
+	nulls[11] = (tab->last_flush == 0);
+	values[12] = Int64GetDatum((int64) tab->snapshot_id);
 	values[13] = Int64GetDatum(segment_quota_used(tab));
 	LWLockRelease(&tab->lock);
 
@@ -346,11 +355,13 @@ spillpool_segments(PG_FUNCTION_ARGS)
 				active;
 	bool		active_exists;
 	uint32		segno;
+	int64		first_off;
 
 	InitMaterializedSRF(fcinfo, 0);
 
 	LWLockAcquire(&tab->lock, LW_SHARED);
-	first = tab->seg_first;
+	first = Max(tab->seg_first, tab->flush_seg);
+	first_off = tab->flush_seg == first ? tab->flush_off : 0;
 	active = tab->seg_active;
 	active_exists = tab->seg_active_exists;
 	LWLockRelease(&tab->lock);
@@ -368,6 +379,9 @@ spillpool_segments(PG_FUNCTION_ARGS)
 		segment_file_path(path, tab->key.dbid, tab->key.relfilenode, segno);
 		if (!segment_reader_open(&rd, path, -1, true))
 			continue;
+		/* rows before the flushed position are counted in the shards */
+		if (segno == first)
+			rd.off = Max(rd.off, first_off);
 		while (segment_reader_next(&rd, &hdr, false))
 		{
 			rows += hdr.nrows;
@@ -382,6 +396,121 @@ spillpool_segments(PG_FUNCTION_ARGS)
 		segment_reader_close(&rd);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	table_close(rel, AccessShareLock);
+	return (Datum) 0;
+}
+
+/*
+ * spillpool.snapshots(rel): every snapshot the manifest lists: its id,
+ * commit time, shards added and rows.
+ */
+Datum
+spillpool_snapshots(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			relid = PG_GETARG_OID(0);
+	Relation	rel = spillpool_open_checked(relid, false);
+	SpillTable *tab = spilltable_for_rel(rel);
+	const Manifest *m;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	m = manifest_get(tab->key.dbid, tab->key.relfilenode, 0);
+	for (i = 0; i < m->nsnapshots; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {0};
+
+		values[0] = Int64GetDatum((int64) m->snapshots[i].id);
+		values[1] = TimestampTzGetDatum(m->snapshots[i].commit_time);
+		values[2] = Int32GetDatum(m->snapshots[i].nshards);
+		values[3] = Int64GetDatum(m->snapshots[i].rows);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	table_close(rel, AccessShareLock);
+	return (Datum) 0;
+}
+
+/*
+ * spillpool.shards(rel): every shard file: snapshot, path relative to the
+ * data directory, rows, bytes, codec, row groups, and per-column min/max
+ * read from the file's footer.
+ */
+Datum
+spillpool_shards(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			relid = PG_GETARG_OID(0);
+	Relation	rel = spillpool_open_checked(relid, false);
+	SpillTable *tab = spilltable_for_rel(rel);
+	const Manifest *m;
+	Manifest	copy;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	m = manifest_get(tab->key.dbid, tab->key.relfilenode, 0);
+	/* the cached manifest may be replaced while the footers are read */
+	copy = *m;
+	copy.shards = palloc(sizeof(ManifestShard) * Max(m->nshards, 1));
+	memcpy(copy.shards, m->shards, sizeof(ManifestShard) * m->nshards);
+	for (i = 0; i < copy.nshards; i++)
+	{
+		ManifestShard *sh = &copy.shards[i];
+		char		path[MAXPGPATH];
+		Datum		values[7];
+		bool		nulls[7] = {0};
+
+		shard_file_path(path, tab->key.dbid, tab->key.relfilenode, sh->snapshot, sh->n);
+		values[0] = Int64GetDatum((int64) sh->snapshot);
+		values[1] = CStringGetTextDatum(path);
+		values[2] = Int64GetDatum(sh->rows);
+		values[3] = Int64GetDatum(sh->bytes);
+		values[4] = CStringGetTextDatum(sh->codec == SPILL_CODEC_ZSTD ? "zstd" :
+										sh->codec == SPILL_CODEC_LZ4 ? "lz4_raw" : "uncompressed");
+		values[5] = Int32GetDatum(sh->row_groups);
+		values[6] = DirectFunctionCall1(jsonb_in,
+										CStringGetDatum(shard_column_minmax(path, RelationGetDescr(rel))));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	table_close(rel, AccessShareLock);
+	return (Datum) 0;
+}
+
+/*
+ * spillpool.scan(NULL::tbl, snapshot): the table's rows as of a snapshot
+ * (the rows of the shards of snapshots up to it), in commit order; with
+ * snapshot NULL, every row the caller's snapshot sees, as SELECT does.
+ */
+Datum
+spillpool_scan(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			rowtype = get_fn_expr_argtype(fcinfo->flinfo, 0);
+	Oid			relid = OidIsValid(rowtype) ? typeidTypeRelid(rowtype) : InvalidOid;
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+
+	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_RELATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("spillpool.scan needs the row type of a spillpool table"),
+				 errhint("Call it as spillpool.scan(NULL::table_name, snapshot).")));
+	rel = spillpool_open_checked(relid, false);
+	if (!PG_ARGISNULL(1) && PG_GETARG_INT64(1) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("snapshot id must not be negative")));
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	if (!PG_ARGISNULL(1))
+		spillpool_scan_set_snapshot_id(scan, (uint64) PG_GETARG_INT64(1), true);
+	slot = table_slot_create(rel, NULL);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+		tuplestore_puttupleslot(rsinfo->setResult, slot);
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return (Datum) 0;
 }

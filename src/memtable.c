@@ -182,6 +182,17 @@ spilltable_lookup(Oid dbid, Oid relfilenode, bool create)
 	return tab;
 }
 
+/* Looks an entry up; the caller holds the hash lock. */
+SpillTable *
+spilltable_lookup_locked(Oid dbid, Oid relfilenode)
+{
+	SpillTableKey key;
+
+	key.dbid = dbid;
+	key.relfilenode = relfilenode;
+	return hash_search(spill_table_hash, &key, HASH_FIND, NULL);
+}
+
 /*
  * The shared entry of an open spillpool relation, created if needed, with
  * its on-disk state loaded (the first use after startup reads the files).
@@ -207,7 +218,10 @@ spilltable_refresh_options(SpillTable *tab, Relation rel, const SpillOptions *op
 		tab->compression_level == opts->compression_level &&
 		tab->durability == opts->durability &&
 		tab->memory_limit == opts->memory_limit &&
-		tab->max_file_size == opts->max_file_size)
+		tab->max_file_size == opts->max_file_size &&
+		tab->flush_rows == opts->flush_rows &&
+		tab->flush_bytes == opts->flush_bytes &&
+		tab->flush_interval_ms == opts->flush_interval_ms)
 		return;
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 	tab->relid = RelationGetRelid(rel);
@@ -217,6 +231,9 @@ spilltable_refresh_options(SpillTable *tab, Relation rel, const SpillOptions *op
 	tab->durability = opts->durability;
 	tab->memory_limit = opts->memory_limit;
 	tab->max_file_size = opts->max_file_size;
+	tab->flush_rows = opts->flush_rows;
+	tab->flush_bytes = opts->flush_bytes;
+	tab->flush_interval_ms = opts->flush_interval_ms;
 	LWLockRelease(&tab->lock);
 }
 
@@ -281,7 +298,7 @@ spilltable_forget(Oid dbid, Oid relfilenode)
  * The keys of the tables in the hash, of one database or (InvalidOid) all.
  * Callers look each one up again: an entry may go away meanwhile.
  */
-static int
+int
 spilltable_collect_keys(Oid dbid, SpillTableKey *keys)
 {
 	HASH_SEQ_STATUS status;
@@ -331,7 +348,7 @@ memtable_write_out_oldest(SpillTable *tab)
 	for (dp = tab->mem_head; DsaPointerIsValid(dp); dp = b->next)
 	{
 		b = dsa_get_address(area, dp);
-		if (b->on_disk || b->aborted || b->writing)
+		if (b->on_disk || b->aborted || b->writing || b->flushing || b->flushed)
 			continue;
 		if (b->owner_active)
 		{
@@ -393,7 +410,8 @@ memtable_free_head_locked(SpillTable *tab, int64 want)
 		dsa_pointer dp = tab->mem_head;
 		int64		sz = MAXALIGN(sizeof(MemBatch)) + b->data_len;
 
-		if (!(b->on_disk || b->aborted) || b->writing || b->owner_active)
+		if (!(b->on_disk || b->aborted || b->flushed) || b->writing ||
+			b->owner_active || b->flushing)
 			break;
 		tab->mem_head = b->next;
 		if (!DsaPointerIsValid(tab->mem_head))
@@ -401,13 +419,51 @@ memtable_free_head_locked(SpillTable *tab, int64 want)
 		if (tab->write_cursor == dp)
 			tab->write_cursor = b->next;
 		tab->mem_bytes -= sz;
-		if (!b->aborted)
+		if (!b->aborted && !b->flushed)
 			tab->mem_rows -= b->nrows;
 		tab->mem_batches--;
 		dsa_free(area, dp);
 		freed += sz;
 	}
 	return freed;
+}
+
+/*
+ * Frees every batch a flush moved into a shard, wherever it is in the
+ * list, unless its owner or a writer still holds it (those go later, from
+ * the head).  Caller holds tab->lock exclusively.
+ */
+void
+memtable_free_flushed_locked(SpillTable *tab)
+{
+	dsa_area   *area = memtable_area();
+	dsa_pointer prev = InvalidDsaPointer;
+	dsa_pointer dp = tab->mem_head;
+
+	while (DsaPointerIsValid(dp))
+	{
+		MemBatch   *b = dsa_get_address(area, dp);
+		dsa_pointer next = b->next;
+
+		if (!b->flushed || b->owner_active || b->writing || b->flushing)
+		{
+			prev = dp;
+			dp = next;
+			continue;
+		}
+		if (DsaPointerIsValid(prev))
+			((MemBatch *) dsa_get_address(area, prev))->next = next;
+		else
+			tab->mem_head = next;
+		if (tab->mem_tail == dp)
+			tab->mem_tail = prev;
+		if (tab->write_cursor == dp)
+			tab->write_cursor = next;
+		tab->mem_bytes -= MAXALIGN(sizeof(MemBatch)) + b->data_len;
+		tab->mem_batches--;
+		dsa_free(area, dp);
+		dp = next;
+	}
 }
 
 /*
@@ -541,6 +597,8 @@ memtable_append(SpillTable *tab, FullTransactionId fxid, const char *data,
 	tab->mem_bytes += need;
 	tab->mem_rows += nrows;
 	tab->mem_batches++;
+	if (tab->unflushed_since == 0)
+		tab->unflushed_since = GetCurrentTimestamp();
 	LWLockRelease(&tab->lock);
 
 	*seq = b->seq;
@@ -605,7 +663,8 @@ memtable_claim_committed(SpillTable *tab, MemBatch ***out)
 	{
 		MemBatch   *b = dsa_get_address(area, dp);
 
-		if (!b->needs_write || !b->committed || b->on_disk || b->writing || b->aborted)
+		if (!b->needs_write || !b->committed || b->on_disk || b->writing ||
+			b->aborted || b->flushed)
 			continue;
 		if (n == cap)
 		{
@@ -639,15 +698,15 @@ memtable_spill_all(SpillTable *tab)
  * either in it, or (evicted earlier) inside [seg_first, seg_end/end_off].
  */
 void
-memtable_copy(SpillTable *tab, MemtableCopy *copy, uint32 *seg_first,
-			  uint32 *seg_end, int64 *seg_end_off)
+memtable_copy(SpillTable *tab, MemtableCopy *copy, ScanStart *start)
 {
 	dsa_area   *area = memtable_area();
 	dsa_pointer dp;
 	char	   *buf;
 	int			i = 0;
 
-	LWLockAcquire(&tab->lock, LW_SHARED);
+	/* exclusive: the reader counts below change */
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 	copy->nbatches = (int) tab->mem_batches;
 	copy->seqs = palloc(sizeof(uint64) * (copy->nbatches + 1));
 	copy->fxids = palloc(sizeof(FullTransactionId) * (copy->nbatches + 1));
@@ -661,7 +720,8 @@ memtable_copy(SpillTable *tab, MemtableCopy *copy, uint32 *seg_first,
 	{
 		MemBatch   *b = dsa_get_address(area, dp);
 
-		if (b->aborted)
+		/* flushed rows are read from the shards */
+		if (b->aborted || b->flushed)
 		{
 			copy->nbatches--;
 			continue;
@@ -676,9 +736,14 @@ memtable_copy(SpillTable *tab, MemtableCopy *copy, uint32 *seg_first,
 		buf += b->data_len;
 		i++;
 	}
-	*seg_first = tab->seg_first;
-	*seg_end = tab->seg_active;
-	*seg_end_off = tab->seg_active_exists ? tab->seg_active_size : 0;
+	start->seg_first = tab->flush_seg;
+	start->seg_first_off = tab->flush_off;
+	start->seg_end = tab->seg_active;
+	start->seg_end_off = tab->seg_active_exists ? tab->seg_active_size : 0;
+	start->snapshot_id = tab->snapshot_id;
+	/* the segment files this scan may read stay until it ends */
+	start->pin_gen = tab->flushes;
+	tab->readers_cur++;
 	LWLockRelease(&tab->lock);
 }
 
@@ -735,7 +800,7 @@ memtable_shutdown_dump(void)
 		{
 			MemBatch   *b = dsa_get_address(area, dp);
 
-			if (b->on_disk || b->aborted || n >= tab->mem_batches)
+			if (b->on_disk || b->aborted || b->flushed || n >= tab->mem_batches)
 				continue;
 			segment_build_block(&blocks[n++], tab->spill_codec, tab->compression_level,
 								MEMBATCH_DATA(b), b->data_len, b->nrows, b->fxid,

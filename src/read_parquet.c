@@ -134,7 +134,7 @@ parquet_timestamp_to_pg(const ParquetColumnSchema *col, int64 v)
  * A DECIMAL's unscaled integer (given as a signed 128-bit value) and scale,
  * as a numeric datum.
  */
-static Datum
+Datum
 parquet_decimal_to_numeric(int128 unscaled, int scale)
 {
 	char		digits[64];
@@ -166,7 +166,7 @@ parquet_decimal_to_numeric(int128 unscaled, int scale)
 }
 
 /* Big-endian two's-complement bytes (at most 16) as a 128-bit integer. */
-static pg_noinline int128
+pg_noinline int128
 parquet_be_bytes_to_int128(const uint8 *p, uint32 len, const char *colname)
 {
 	int128		v;

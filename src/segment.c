@@ -209,7 +209,7 @@ segment_open_cached(Oid dbid, Oid relfilenode, uint32 segno, bool create)
 }
 
 /* Closes this backend's cached file of one finished segment. */
-static void
+void
 segment_close_cached(Oid dbid, Oid relfilenode, uint32 segno)
 {
 	SegmentFileKey key;
@@ -364,6 +364,8 @@ segment_reserve_quota(SpillTable *tab, int64 add_bytes)
 	table_used = segment_quota_used(tab);
 	if (limit >= 0 && table_used + add_bytes > limit)
 	{
+		/* a flush frees segment space: ask the background worker for one */
+		tab->flush_requested = true;
 		LWLockRelease(&tab->lock);
 		ereport(ERROR,
 				(errcode(ERRCODE_DISK_FULL),
@@ -371,13 +373,14 @@ segment_reserve_quota(SpillTable *tab, int64 add_bytes)
 						get_rel_name(tab->relid) ? get_rel_name(tab->relid) : "?", limit),
 				 errdetail("The table's segment files take " INT64_FORMAT " bytes and the write needs " INT64_FORMAT " more.",
 						   table_used, add_bytes),
-				 errhint("Raise the table's limit with spillpool.alter_table(..., max_disk_size => ...), or flush the table.")));
+				 errhint("Raise the table's limit with spillpool.alter_table(..., max_disk_size => ...), or flush the table with spillpool.flush(); the background worker has been asked to flush it.")));
 	}
 	total = pg_atomic_add_fetch_u64(&spill_shared->disk_bytes, (uint64) add_bytes);
 	if (spillpool_max_disk_size_mb >= 0 &&
 		total > (uint64) spillpool_max_disk_size_mb * 1024 * 1024)
 	{
 		pg_atomic_sub_fetch_u64(&spill_shared->disk_bytes, (uint64) add_bytes);
+		tab->flush_requested = true;
 		LWLockRelease(&tab->lock);
 		ereport(ERROR,
 				(errcode(ERRCODE_DISK_FULL),
@@ -445,6 +448,27 @@ segment_rotate(SpillTable *tab, int flags)
 	segment_begin_next_locked(tab, tab->seg_active + 1);
 	LWLockRelease(&tab->lock);
 	pg_atomic_sub_fetch_u64(&spill_shared->disk_bytes, (uint64) unused);
+}
+
+/*
+ * Finishes the active segment if it ends exactly at (seg, off), so that a
+ * flush that took every block of it can have it removed.  Returns true if
+ * it did; the flushed position is then the start of the next segment.
+ */
+bool
+segment_finish_if_at(SpillTable *tab, uint32 seg, int64 off)
+{
+	bool		done = false;
+
+	LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
+	if (tab->seg_active == seg && tab->seg_active_exists &&
+		tab->seg_active_size == off && off > 0)
+	{
+		segment_rotate(tab, 0);
+		done = true;
+	}
+	LWLockRelease(&tab->write_lock);
+	return done;
 }
 
 /*
@@ -553,6 +577,8 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 		tab->seg_active_size += len;
 		tab->seg_rows += rows;
 		tab->seg_raw_bytes += raw;
+		if (tab->unflushed_since == 0)
+			tab->unflushed_since = GetCurrentTimestamp();
 		LWLockRelease(&tab->lock);
 		if (flags & SEGMENT_APPEND_CHECK_QUOTA)
 			segment_release_quota(tab, (int64) len);	/* now on disk */
@@ -751,6 +777,8 @@ segment_adopt_file(SpillTable *tab, const char *private_path, int64 file_size,
 	tab->seg_bytes += file_size;
 	tab->seg_rows += nrows;
 	tab->seg_raw_bytes += raw_bytes;
+	if (tab->unflushed_since == 0)
+		tab->unflushed_since = GetCurrentTimestamp();
 	segment_begin_next_locked(tab, segno + 1);
 	LWLockRelease(&tab->lock);
 	/* the caller then returns the file's reservation, counted until now */
@@ -915,6 +943,7 @@ segment_load(SpillTable *tab)
 	uint64		max_seq = 0;
 	int64		last_size = 0;
 	int64		last_alloc = 0;
+	Manifest	m;
 
 	LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
 	if (tab->loaded)
@@ -929,6 +958,11 @@ segment_load(SpillTable *tab)
 	 * than fail at the first commit.
 	 */
 	storage_create_table_dir(tab->key.dbid, tab->key.relfilenode);
+
+	/* what earlier flushes committed; undo what an interrupted one left */
+	(void) manifest_read(tab->key.dbid, tab->key.relfilenode, &m);
+	manifest_remove_leftovers(tab->key.dbid, tab->key.relfilenode, &m);
+
 	segment_dir_path(dir, tab->key.dbid, tab->key.relfilenode);
 	segnos = palloc(sizeof(uint32) * cap);
 	d = AllocateDir(dir);
@@ -949,6 +983,16 @@ segment_load(SpillTable *tab)
 		}
 		if (sscanf(de->d_name, "%u.se%c", &segno, &tail) != 2 || tail != 'g')
 			continue;
+		if (segno < m.flush_seg)
+		{
+			/* flushed, and a crash came before its removal */
+			snprintf(path, MAXPGPATH, "%s/%s", dir, de->d_name);
+			if (unlink(path) != 0)
+				ereport(WARNING,
+						(errcode_for_file_access(),
+						 errmsg("could not remove flushed segment file \"%s\": %m", path)));
+			continue;
+		}
 		if (nsegs == cap)
 		{
 			cap *= 2;
@@ -991,6 +1035,8 @@ segment_load(SpillTable *tab)
 			}
 			if (!ok)
 				break;
+			if (segnos[i] == m.flush_seg && block_off < m.flush_off)
+				continue;		/* in a shard already */
 			rows += hdr.nrows;
 			raw += hdr.raw_len;
 			if (hdr.seq > max_seq)
@@ -1019,6 +1065,23 @@ segment_load(SpillTable *tab)
 		tab->seg_active_size = last_size;
 		tab->seg_active_alloc = last_alloc;
 	}
+	if (nsegs > 0 && m.flush_off > 0 && tab->seg_active == m.flush_seg &&
+		tab->seg_active_size <= m.flush_off)
+	{
+		/* everything in the last file is flushed: append to a new one */
+		tab->seg_active = m.flush_seg + 1;
+		tab->seg_active_exists = false;
+		tab->seg_active_size = tab->seg_active_alloc = 0;
+	}
+	else if (nsegs == 0)
+	{
+		/* new segments never go where flushed ones were */
+		tab->seg_first = tab->seg_active =
+			Max(tab->seg_active, m.flush_seg + (m.flush_off > 0 ? 1 : 0));
+		tab->seg_active_exists = false;
+	}
+	flush_load_state(tab, &m);
+	tab->unflushed_since = rows > 0 ? GetCurrentTimestamp() : 0;
 	tab->synced_seg = tab->seg_active;
 	tab->synced_off = tab->seg_active_size;
 	tab->load_seg = tab->seg_active;

@@ -157,6 +157,25 @@ spillpool_define_settings(void)
 							 NULL, &spillpool_default_durability, SPILL_DURABILITY_COMMIT,
 							 spill_durability_options, PGC_SIGHUP, 0, NULL, NULL, NULL);
 
+	DefineCustomIntVariable("spillpool.max_shard_size",
+							"Size at which a flush starts another Parquet shard.",
+							"Checked after each row group, so a shard may exceed it by up to one row group.",
+							&spillpool_max_shard_size_mb, 256, 1, INT_MAX / 2,
+							PGC_SUSET, GUC_UNIT_MB, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.shard_row_group_rows",
+							"Rows per row group of the Parquet shards.",
+							NULL, &spillpool_shard_row_group_rows, 122880, 100, 64 * 1024 * 1024,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("spillpool.enable_custom_scan",
+							 "Reads spillpool tables through the custom scan (column projection, row-group skipping).",
+							 NULL, &spillpool_enable_custom_scan, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("spillpool.debug_crash_at",
+							   "Crashes the server at this step of a flush (testing only).",
+							   "Steps: shards-written, manifest-temp, manifest-renamed, segments-removed.",
+							   &spillpool_debug_crash_at, NULL,
+							   PGC_SUSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved("spillpool");
 }
 
@@ -181,6 +200,7 @@ _PG_init(void)
 	xact_init();
 	storage_init();
 	tableam_init();
+	customscan_init();
 	bgworker_register();
 
 	spillpool_loaded = true;

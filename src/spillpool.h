@@ -18,6 +18,7 @@
 #define SPILLPOOL_H
 
 #include "access/htup_details.h"
+#include "access/relscan.h"
 #include "access/transam.h"
 #include "executor/tuptable.h"
 #include "port/atomics.h"
@@ -25,7 +26,10 @@
 #include "storage/fd.h"
 #include "storage/lwlock.h"
 #include "storage/relfilenode.h"
+#include "nodes/bitmapset.h"
+#include "nodes/pg_list.h"
 #include "utils/dsa.h"
+#include "utils/timestamp.h"
 #include "utils/guc.h"
 #include "utils/rel.h"
 #include "utils/snapshot.h"
@@ -44,6 +48,9 @@ extern bool spillpool_loaded;
 
 /* Fails with a hint when the library was not preloaded. */
 extern void spillpool_require_preload(void);
+
+/* Opens a spillpool table after checking SELECT (or ownership) (functions.c). */
+extern Relation spillpool_open_checked(Oid relid, bool need_owner);
 
 /* ---------------------------------------------------------------------
  * Compression (compress.c)
@@ -148,6 +155,8 @@ typedef struct MemBatch
 	bool		aborted;		/* xid aborted after PRE_COMMIT */
 	bool		on_disk;		/* a copy is in a segment file */
 	bool		writing;		/* being written out by some backend */
+	bool		flushing;		/* memory-only rows a flush is taking */
+	bool		flushed;		/* its rows are in a shard: skip, free */
 	uint32		nrows;
 	uint32		data_len;		/* bytes of row records that follow */
 	/* row records follow, MAXALIGNed */
@@ -195,6 +204,25 @@ typedef struct SpillTable
 	uint32		synced_seg;		/* everything before (synced_seg, synced_off) */
 	int64		synced_off;		/* is known to be fsynced */
 
+	/* flushing, protected by lock */
+	int64		flush_rows;		/* thresholds (options), for the launcher */
+	int64		flush_bytes;
+	int64		flush_interval_ms;
+	bool		flush_requested;	/* a writer hit a disk limit: flush soon */
+	bool		flushing;		/* a flush of this table is running */
+	uint64		snapshot_id;	/* current snapshot, 0 before the first flush */
+	uint32		flush_seg;		/* segment blocks before (flush_seg, */
+	int64		flush_off;		/* flush_off) are in shards */
+	TimestampTz unflushed_since;	/* first row not yet flushed, 0 if none */
+	TimestampTz last_flush;		/* 0 if never */
+	int64		flushes;
+	int64		shards;
+	int64		shard_rows;
+	int64		shard_bytes;
+	uint32		delete_below;	/* flushed segment files still to remove */
+	int			readers_cur;	/* scans that started after the last flush */
+	int			readers_old;	/* scans that may still read flushed files */
+
 	LWLock		lock;			/* the fields above */
 	LWLock		write_lock;		/* appends to segment files, like WALWriteLock */
 	LWLock		sync_lock;		/* group fsync of segment files */
@@ -223,6 +251,8 @@ extern void memtable_shmem_init(void);
 extern dsa_area *memtable_area(void);
 extern SpillTable *spilltable_lookup(Oid dbid, Oid relfilenode, bool create);
 extern SpillTable *spilltable_for_rel(Relation rel);
+extern SpillTable *spilltable_lookup_locked(Oid dbid, Oid relfilenode);
+extern int	spilltable_collect_keys(Oid dbid, SpillTableKey *keys);
 extern void spilltable_refresh_options(SpillTable *tab, Relation rel, const SpillOptions *opts);
 extern void spilltable_forget(Oid dbid, Oid relfilenode);
 extern void spilltable_forget_database(Oid dbid);
@@ -232,6 +262,7 @@ extern MemBatch *memtable_append(SpillTable *tab, FullTransactionId fxid,
 extern void memtable_mark_batch(SpillTable *tab, MemBatch *b, bool committed,
 								bool aborted, bool on_disk, bool release);
 extern void memtable_spill_all(SpillTable *tab);
+extern void memtable_free_flushed_locked(SpillTable *tab);
 extern int	memtable_claim_committed(SpillTable *tab, MemBatch ***out);
 extern void memtable_shutdown_dump(void);
 extern void memtable_sync_all(void);
@@ -249,9 +280,18 @@ typedef struct MemtableCopy
 	uint32	   *nrows;
 } MemtableCopy;
 
-extern void memtable_copy(SpillTable *tab, MemtableCopy *copy,
-						  uint32 *seg_first, uint32 *seg_end,
-						  int64 *seg_end_off);
+/* What a scan captures together with the memtable copy. */
+typedef struct ScanStart
+{
+	uint32		seg_first;		/* first segment with unflushed blocks */
+	int64		seg_first_off;	/* its first unflushed block */
+	uint32		seg_end;		/* active segment at the time */
+	int64		seg_end_off;	/* its size then */
+	uint64		snapshot_id;	/* shards of snapshots up to this one */
+	int64		pin_gen;		/* flush count when pinned: see scan_unpin */
+} ScanStart;
+
+extern void memtable_copy(SpillTable *tab, MemtableCopy *copy, ScanStart *start);
 extern int	memtable_copy_find(MemtableCopy *copy, uint64 seq);
 
 /* ---------------------------------------------------------------------
@@ -300,6 +340,8 @@ extern void segment_load(SpillTable *tab);
 extern void segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 								  int flags, uint32 *end_seg, int64 *end_off);
 extern void segment_forget_files(Oid dbid, Oid relfilenode);
+extern void segment_close_cached(Oid dbid, Oid relfilenode, uint32 segno);
+extern bool segment_finish_if_at(SpillTable *tab, uint32 seg, int64 off);
 extern bool segment_write_at_shutdown(SpillTable *tab, SegmentBlock *blocks, int nblocks);
 extern void segment_private_path(char *path, Oid dbid, Oid relfilenode);
 extern void segment_sync_to(SpillTable *tab, uint32 seg, int64 off, bool panic_on_error);
@@ -333,6 +375,138 @@ extern bool segment_reader_next(SegmentReader *rd, SegmentBlockHeader *hdr,
 								bool want_payload);
 extern void segment_reader_payload(SegmentReader *rd, const SegmentBlockHeader *hdr);
 extern void segment_reader_close(SegmentReader *rd);
+
+/* ---------------------------------------------------------------------
+ * Manifest, snapshots and shards (manifest.c)
+ * ---------------------------------------------------------------------
+ */
+typedef struct ManifestSnapshot
+{
+	uint64		id;
+	TimestampTz commit_time;
+	int64		rows;
+	int			nshards;
+} ManifestSnapshot;
+
+typedef struct ManifestShard
+{
+	uint64		snapshot;
+	int			n;				/* file <snapshot>-<n>.parquet */
+	int64		rows;
+	int64		bytes;
+	SpillCodec	codec;
+	int			row_groups;
+} ManifestShard;
+
+typedef struct Manifest
+{
+	uint32		flush_seg;		/* segment blocks before (flush_seg, */
+	int64		flush_off;		/* flush_off) are in shards */
+	int			nsnapshots;
+	ManifestSnapshot *snapshots;	/* ascending ids */
+	int			nshards;
+	ManifestShard *shards;		/* by snapshot, then n */
+} Manifest;
+
+extern void manifest_path(char *path, Oid dbid, Oid relfilenode, bool temp);
+extern void shard_dir_path(char *path, Oid dbid, Oid relfilenode);
+extern void shard_file_path(char *path, Oid dbid, Oid relfilenode, uint64 snapshot, int n);
+extern void manifest_init(Manifest *m);
+extern bool manifest_read(Oid dbid, Oid relfilenode, Manifest *m);
+extern void manifest_write(Oid dbid, Oid relfilenode, const Manifest *m);
+extern uint64 manifest_latest_snapshot(const Manifest *m);
+extern const Manifest *manifest_get(Oid dbid, Oid relfilenode, uint64 snapshot_id);
+extern void manifest_forget(Oid dbid, Oid relfilenode);
+extern void manifest_remove_leftovers(Oid dbid, Oid relfilenode, const Manifest *m);
+
+/* ---------------------------------------------------------------------
+ * Writing shards (shard_write.c)
+ * ---------------------------------------------------------------------
+ */
+/*
+ * How a column is stored in a shard; recorded per column in the shard's
+ * key-value metadata ("spillpool.columns") so that reads map it back.
+ */
+typedef enum ShardKind
+{
+	SK_BOOL = 1,
+	SK_INT2,
+	SK_INT4,
+	SK_INT8,
+	SK_FLOAT4,
+	SK_FLOAT8,
+	SK_TEXT,					/* text, varchar, bpchar: STRING */
+	SK_BYTEA,
+	SK_DATE,
+	SK_TIMESTAMP,
+	SK_TIMESTAMPTZ,
+	SK_UUID,
+	SK_JSON,
+	SK_JSONB,
+	SK_NUMERIC,					/* numeric(p <= 38, s): DECIMAL */
+	SK_TEXTFORM					/* any other type: its text form */
+} ShardKind;
+
+typedef struct ShardWriter ShardWriter;
+
+extern int	spillpool_max_shard_size_mb;
+extern int	spillpool_shard_row_group_rows;
+
+extern ShardWriter *shard_writer_begin(Relation rel, Oid dbid, Oid relfilenode,
+									   uint64 snapshot, SpillCodec codec, int level);
+extern void shard_writer_add(ShardWriter *sw, MinimalTuple tup);
+extern int	shard_writer_finish(ShardWriter *sw, ManifestShard **shards);
+extern void shard_writer_abort(ShardWriter *sw);
+
+/* ---------------------------------------------------------------------
+ * Reading shards (shard_read.c)
+ * ---------------------------------------------------------------------
+ */
+
+/* A qual a row group's min/max can rule out: column op constant. */
+typedef struct ShardFilter
+{
+	AttrNumber	attnum;
+	int			strategy;		/* BTLessStrategyNumber ... BTGreaterStrategyNumber */
+	Datum		value;
+	Oid			value_type;
+	Oid			collation;
+	Oid			cmp_proc;		/* btree comparison (column type, value type) */
+} ShardFilter;
+
+/* What a shard scan did, for EXPLAIN ANALYZE. */
+typedef struct ShardScanCounters
+{
+	int64		shards;
+	int64		row_groups;
+	int64		row_groups_skipped;
+	int64		rows;
+} ShardScanCounters;
+
+typedef struct ShardScan ShardScan;
+
+extern ShardScan *shard_scan_begin(Relation rel, Oid dbid, Oid relfilenode,
+								   uint64 snapshot_id, Bitmapset *attrs,
+								   List *filters, ShardScanCounters *counters);
+extern bool shard_scan_next(ShardScan *ss, TupleTableSlot *slot);
+extern void shard_scan_end(ShardScan *ss);
+extern char *shard_column_minmax(const char *path, TupleDesc desc);
+
+/* Decimal helpers shared with read_parquet.c */
+extern Datum parquet_decimal_to_numeric(int128 unscaled, int scale);
+extern int128 parquet_be_bytes_to_int128(const uint8 *p, uint32 len, const char *colname);
+
+/* ---------------------------------------------------------------------
+ * Flushing (flush.c)
+ * ---------------------------------------------------------------------
+ */
+extern char *spillpool_debug_crash_at;
+
+extern int64 flush_table(Relation rel, bool only_if_due, bool *done);
+extern bool flush_is_due(SpillTable *tab, TimestampTz now);
+extern void flush_remove_segments(SpillTable *tab);
+extern void flush_fault_point(const char *step);
+extern void flush_load_state(SpillTable *tab, const Manifest *m);
 
 /* ---------------------------------------------------------------------
  * Pending batches of the current transaction (pending.c)
@@ -402,6 +576,20 @@ extern void tableam_init(void);
 
 /* Row visibility shared by the scan and the time-travel functions. */
 extern bool spill_xid_visible(TransactionId xid, bool committed_hint, Snapshot snapshot);
+
+/* Scans with projection and row-group filters (the custom scan). */
+extern void spillpool_scan_set_projection(TableScanDesc scan, Bitmapset *attrs,
+										  List *filters, ShardScanCounters *counters);
+extern void spillpool_scan_set_snapshot_id(TableScanDesc scan, uint64 snapshot_id,
+										   bool shards_only);
+extern void scan_unpin(SpillTable *tab, int64 gen);
+extern void customscan_init(void);
+struct PlannerInfo;
+struct RelOptInfo;
+struct RangeTblEntry;
+extern void customscan_add_path(struct PlannerInfo *root, struct RelOptInfo *rel,
+								struct RangeTblEntry *rte);
+extern bool spillpool_enable_custom_scan;
 
 /* ---------------------------------------------------------------------
  * Background worker (bgworker.c)

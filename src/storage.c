@@ -75,6 +75,9 @@ storage_create_table_dir(Oid dbid, Oid relfilenode)
 	segment_dir_path(path, dbid, relfilenode);
 	storage_mkdir(path);
 	fsync_fname(path, true);
+	shard_dir_path(path, dbid, relfilenode);
+	storage_mkdir(path);
+	fsync_fname(path, true);
 	segment_table_dir_path(path, dbid, relfilenode);
 	fsync_fname(path, true);
 	snprintf(path, MAXPGPATH, "spillpool/%u", dbid);
@@ -92,6 +95,7 @@ storage_remove_table_dir(Oid dbid, Oid relfilenode)
 	char		path[MAXPGPATH];
 
 	segment_forget_files(dbid, relfilenode);
+	manifest_forget(dbid, relfilenode);
 	if (spill_shared != NULL)
 		spilltable_forget(dbid, relfilenode);
 	segment_table_dir_path(path, dbid, relfilenode);

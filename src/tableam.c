@@ -40,6 +40,8 @@
 #include "storage/smgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -52,6 +54,7 @@ PG_FUNCTION_INFO_V1(spillpool_tableam_handler);
 
 typedef enum ScanPhase
 {
+	SCAN_SHARDS,
 	SCAN_SEGMENTS,
 	SCAN_MEMTABLE,
 	SCAN_OWN_ROWS,
@@ -68,10 +71,17 @@ typedef struct SpillScanDescData
 
 	MemtableCopy mem;
 	int			mem_idx;
-	uint32		seg_first;
-	uint32		seg_end;
-	int64		seg_end_off;
+	ScanStart	start;			/* what the scan sees, fixed at its start */
+	bool		pinned;			/* counted in the table's readers */
 	uint32		cur_seg;
+
+	/* shards: projection and filters set by the custom scan */
+	ShardScan  *shards;
+	Bitmapset  *attrs;			/* NULL: every column */
+	List	   *filters;
+	ShardScanCounters *counters;
+	bool		time_travel;	/* shards of snapshots up to travel_id only */
+	uint64		travel_id;
 	SegmentReader rd;
 	bool		rd_open;
 	uint32		load_seg;		/* blocks before this were written before */
@@ -222,28 +232,176 @@ spillpool_scan_begin(Relation rel, Snapshot snapshot, int nkeys, ScanKey key,
 	return (TableScanDesc) scan;
 }
 
-/* Copies the memtable and fixes the segment range, at the first row. */
+/*
+ * Scans this backend has open, so that their segment pins and shard
+ * readers are released when an error ends them (the executor then never
+ * calls scan_end): a resource-owner callback releases those of the owner
+ * being released.
+ */
+typedef struct OpenScan
+{
+	SpillScanDesc scan;
+	ResourceOwner owner;
+	struct OpenScan *next;
+} OpenScan;
+
+static OpenScan *open_scans = NULL;
+static bool open_scans_callback_registered = false;
+
+/*
+ * Releases a scan's pin on the table's segment files: the count it was
+ * taken under (the flush count then) tells which counter it is in.
+ */
+void
+scan_unpin(SpillTable *tab, int64 gen)
+{
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	if (gen == tab->flushes && tab->readers_cur > 0)
+		tab->readers_cur--;
+	else if (tab->readers_old > 0)
+		tab->readers_old--;
+	LWLockRelease(&tab->lock);
+}
+
+/* Releases what a started scan holds outside its memory context. */
+static void
+spillpool_scan_release(SpillScanDesc scan)
+{
+	if (scan->shards != NULL)
+	{
+		shard_scan_end(scan->shards);
+		scan->shards = NULL;
+	}
+	if (scan->pinned)
+	{
+		SpillTable *tab = spilltable_lookup(scan->tab->key.dbid,
+											scan->tab->key.relfilenode, false);
+
+		if (tab != NULL)
+			scan_unpin(tab, scan->start.pin_gen);
+		scan->pinned = false;
+	}
+}
+
+/* Forgets a scan in the list of open scans. */
+static void
+spillpool_scan_unregister(SpillScanDesc scan)
+{
+	OpenScan  **pp;
+
+	for (pp = &open_scans; *pp != NULL; pp = &(*pp)->next)
+	{
+		if ((*pp)->scan == scan)
+		{
+			OpenScan   *os = *pp;
+
+			*pp = os->next;
+			pfree(os);
+			return;
+		}
+	}
+}
+
+/* Resource-owner callback: releases the scans an aborting owner leaves. */
+static void
+spillpool_release_scans(ResourceReleasePhase phase, bool isCommit, bool isTopLevel,
+						void *arg)
+{
+	OpenScan  **pp = &open_scans;
+
+	if (phase != RESOURCE_RELEASE_BEFORE_LOCKS)
+		return;
+	while (*pp != NULL)
+	{
+		OpenScan   *os = *pp;
+
+		if (os->owner == CurrentResourceOwner)
+		{
+			spillpool_scan_release(os->scan);
+			*pp = os->next;
+			pfree(os);
+		}
+		else
+			pp = &os->next;
+	}
+}
+
+/* Copies the memtable and fixes the tiers' extent, at the first row. */
 static void
 spillpool_scan_start(SpillScanDesc scan)
 {
 	Relation	rel = scan->base.rs_rd;
+	OpenScan   *os;
+	MemoryContext old = MemoryContextSwitchTo(scan->cxt);
 
 	scan->started = true;
 	/* SERIALIZABLE: a scan reads the whole relation; lock it as such */
 	if (scan->base.rs_snapshot && IsMVCCSnapshot(scan->base.rs_snapshot))
 		PredicateLockRelation(rel, scan->base.rs_snapshot);
 	scan->tab = spilltable_for_rel(rel);
-	memtable_copy(scan->tab, &scan->mem, &scan->seg_first, &scan->seg_end,
-				  &scan->seg_end_off);
+
+	if (!open_scans_callback_registered)
+	{
+		RegisterResourceReleaseCallback(spillpool_release_scans, NULL);
+		open_scans_callback_registered = true;
+	}
+	os = MemoryContextAlloc(TopMemoryContext, sizeof(OpenScan));
+	os->scan = scan;
+	os->owner = CurrentResourceOwner;
+	os->next = open_scans;
+	open_scans = os;
+
+	memtable_copy(scan->tab, &scan->mem, &scan->start);
+	scan->pinned = true;
 	scan->load_seg = scan->tab->load_seg;
 	scan->load_off = scan->tab->load_off;
-	scan->cur_seg = scan->seg_first;
-	scan->phase = SCAN_SEGMENTS;
+	scan->cur_seg = scan->start.seg_first;
+	scan->phase = SCAN_SHARDS;
+	if (scan->time_travel)
+	{
+		if (scan->travel_id > scan->start.snapshot_id)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("snapshot " UINT64_FORMAT " of spillpool table \"%s\" does not exist",
+							scan->travel_id, RelationGetRelationName(rel)),
+					 errdetail("The current snapshot is " UINT64_FORMAT ".", scan->start.snapshot_id)));
+		scan->start.snapshot_id = scan->travel_id;
+	}
 
 	/* in a parallel scan one participant, the leader, reads everything */
 	if (scan->base.rs_parallel != NULL && IsParallelWorker())
 		scan->phase = SCAN_DONE;
 	pending_reader_begin(&scan->own, rel);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Called by the custom scan before the first row: decode only these
+ * columns of the shards, and skip row groups the filters rule out.
+ */
+void
+spillpool_scan_set_projection(TableScanDesc sscan, Bitmapset *attrs, List *filters,
+							  ShardScanCounters *counters)
+{
+	SpillScanDesc scan = (SpillScanDesc) sscan;
+
+	scan->attrs = attrs;
+	scan->filters = filters;
+	scan->counters = counters;
+}
+
+/*
+ * Time travel: the scan returns the rows of the shards of snapshots up to
+ * snapshot_id and nothing else.
+ */
+void
+spillpool_scan_set_snapshot_id(TableScanDesc sscan, uint64 snapshot_id, bool shards_only)
+{
+	SpillScanDesc scan = (SpillScanDesc) sscan;
+
+	Assert(shards_only);
+	scan->time_travel = true;
+	scan->travel_id = snapshot_id;
 }
 
 static void
@@ -261,7 +419,11 @@ spillpool_scan_end(TableScanDesc sscan)
 
 	spillpool_scan_close_reader(scan);
 	if (scan->started)
+	{
 		pending_reader_end(&scan->own);
+		spillpool_scan_release(scan);
+		spillpool_scan_unregister(scan);
+	}
 	if (scan->base.rs_flags & SO_TEMP_SNAPSHOT)
 		UnregisterSnapshot(scan->base.rs_snapshot);
 	MemoryContextDelete(scan->cxt);
@@ -276,12 +438,44 @@ spillpool_scan_rescan(TableScanDesc sscan, ScanKey key, bool set_params,
 
 	spillpool_scan_close_reader(scan);
 	if (scan->started)
+	{
 		pending_reader_end(&scan->own);
+		spillpool_scan_release(scan);
+		spillpool_scan_unregister(scan);
+	}
 	MemoryContextReset(scan->cxt);
 	scan->started = false;
 	scan->pos = scan->end = NULL;
 	scan->mem_idx = 0;
 	scan->rows_seen = 0;
+}
+
+/*
+ * The next shard row into slot, or false when the shards are exhausted
+ * (the scan then moves on to the segments, or ends for time travel).
+ */
+static bool
+spillpool_scan_next_shard_row(SpillScanDesc scan, TupleTableSlot *slot)
+{
+	if (scan->start.snapshot_id > 0)
+	{
+		if (scan->shards == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(scan->cxt);
+
+			scan->shards = shard_scan_begin(scan->base.rs_rd, scan->tab->key.dbid,
+											scan->tab->key.relfilenode,
+											scan->start.snapshot_id, scan->attrs,
+											scan->filters, scan->counters);
+			MemoryContextSwitchTo(old);
+		}
+		if (shard_scan_next(scan->shards, slot))
+			return true;
+		shard_scan_end(scan->shards);
+		scan->shards = NULL;
+	}
+	scan->phase = scan->time_travel ? SCAN_DONE : SCAN_SEGMENTS;
+	return false;
 }
 
 /*
@@ -300,8 +494,8 @@ spillpool_scan_next_block(SpillScanDesc scan)
 		{
 			char		path[MAXPGPATH];
 
-			if (scan->cur_seg > scan->seg_end ||
-				(scan->cur_seg == scan->seg_end && scan->seg_end_off == 0))
+			if (scan->cur_seg > scan->start.seg_end ||
+				(scan->cur_seg == scan->start.seg_end && scan->start.seg_end_off == 0))
 			{
 				scan->phase = SCAN_MEMTABLE;
 				break;
@@ -309,13 +503,17 @@ spillpool_scan_next_block(SpillScanDesc scan)
 			segment_file_path(path, scan->tab->key.dbid, scan->tab->key.relfilenode,
 							  scan->cur_seg);
 			scan->rd_open = segment_reader_open(&scan->rd, path,
-												scan->cur_seg == scan->seg_end ? scan->seg_end_off : -1,
+												scan->cur_seg == scan->start.seg_end ?
+												scan->start.seg_end_off : -1,
 												true);
 			if (!scan->rd_open)
 			{
 				scan->cur_seg++;
 				continue;
 			}
+			/* blocks before the flushed position are in the shards */
+			if (scan->cur_seg == scan->start.seg_first)
+				scan->rd.off = Max(scan->rd.off, scan->start.seg_first_off);
 		}
 		if (!segment_reader_next(&scan->rd, &hdr, false))
 		{
@@ -416,16 +614,23 @@ spillpool_scan_next_row(SpillScanDesc scan)
 	return h;
 }
 
-/* Stores a row record into a minimal tuple slot. */
+/* Sets the table oid and a made-up row position of a returned row. */
 static void
-spillpool_store_row(SpillScanDesc scan, SpillRowHeader *h, TupleTableSlot *slot)
+spillpool_count_row(SpillScanDesc scan, TupleTableSlot *slot)
 {
-	ExecStoreMinimalTuple(ROW_RECORD_TUPLE(h), slot, false);
 	slot->tts_tableOid = RelationGetRelid(scan->base.rs_rd);
 	scan->rows_seen++;
 	ItemPointerSet(&slot->tts_tid,
 				   (BlockNumber) (scan->rows_seen / MaxOffsetNumber),
 				   (OffsetNumber) (scan->rows_seen % MaxOffsetNumber + 1));
+}
+
+/* Stores a row record into a minimal tuple slot. */
+static void
+spillpool_store_row(SpillScanDesc scan, SpillRowHeader *h, TupleTableSlot *slot)
+{
+	ExecStoreMinimalTuple(ROW_RECORD_TUPLE(h), slot, false);
+	spillpool_count_row(scan, slot);
 }
 
 static bool
@@ -440,6 +645,13 @@ spillpool_scan_getnextslot(TableScanDesc sscan, ScanDirection direction,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("spillpool tables do not support backward scans")));
 	CHECK_FOR_INTERRUPTS();
+	if (!scan->started)
+		spillpool_scan_start(scan);
+	if (scan->phase == SCAN_SHARDS && spillpool_scan_next_shard_row(scan, slot))
+	{
+		spillpool_count_row(scan, slot);
+		return true;
+	}
 	h = spillpool_scan_next_row(scan);
 	if (h == NULL)
 	{
@@ -707,10 +919,17 @@ spillpool_scan_analyze_next_tuple(TableScanDesc sscan, TransactionId OldestXmin,
 	{
 		if (scan->rows_seen >= first + ANALYZE_ROWS_PER_BLOCK)
 			return false;
-		h = spillpool_scan_next_row(scan);
-		if (h == NULL)
-			return false;
-		spillpool_store_row(scan, h, slot);
+		if (!scan->started)
+			spillpool_scan_start(scan);
+		if (scan->phase == SCAN_SHARDS && spillpool_scan_next_shard_row(scan, slot))
+			spillpool_count_row(scan, slot);
+		else
+		{
+			h = spillpool_scan_next_row(scan);
+			if (h == NULL)
+				return false;
+			spillpool_store_row(scan, h, slot);
+		}
 		if (scan->rows_seen > first)
 		{
 			*liverows += 1;
@@ -747,8 +966,8 @@ spillpool_estimate_rows(Relation rel, double *bytes)
 	double		rows;
 
 	LWLockAcquire(&tab->lock, LW_SHARED);
-	rows = (double) tab->seg_rows;
-	*bytes = (double) tab->seg_raw_bytes;
+	rows = (double) tab->seg_rows + (double) tab->shard_rows;
+	*bytes = (double) tab->seg_raw_bytes + (double) tab->shard_bytes;
 	if (tab->durability == SPILL_DURABILITY_NONE || rows == 0)
 	{
 		rows += (double) tab->mem_rows;
@@ -979,6 +1198,7 @@ spillpool_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti,
 	rel->partial_pathlist = NIL;
 	foreach(lc, rel->pathlist)
 		((Path *) lfirst(lc))->parallel_safe = false;
+	customscan_add_path(root, rel, rte);
 }
 
 /* Installs the executor and planner hooks; called from _PG_init. */

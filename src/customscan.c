@@ -1,0 +1,469 @@
+/*-------------------------------------------------------------------------
+ *
+ * customscan.c
+ *	  The SpillpoolScan custom scan: the plan node that reads a spillpool
+ *	  table with column projection and row-group skipping in its shards.
+ *
+ * A plain sequential scan through the table access method cannot tell the
+ * access method which columns the query needs, so for every spillpool base
+ * relation the planner hook replaces the sequential scan path with a
+ * CustomPath (as Citus columnar does).  Its plan records
+ *	- the attributes the query reads (target list and quals), so that only
+ *	  those Parquet columns are decoded;
+ *	- the quals of the form "column op constant" with op one of <, <=, =,
+ *	  >=, > (BETWEEN becomes two of them) on integer, float, date,
+ *	  timestamp and text columns: a shard row group whose min/max rule the
+ *	  qual out is not read at all.  Text ranges are used only under the C
+ *	  collation (Parquet orders strings by bytes); text equality under any
+ *	  deterministic collation.
+ * Every qual is still evaluated on every row returned.  EXPLAIN shows the
+ * columns and the filters, and EXPLAIN ANALYZE how many row groups were
+ * skipped.  spillpool.enable_custom_scan = off falls back to the plain scan.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/nbtree.h"
+#include "access/stratnum.h"
+#include "access/sysattr.h"
+#include "access/tableam.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "nodes/extensible.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
+#include "optimizer/restrictinfo.h"
+#include "parser/parsetree.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/pg_locale.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
+
+#include "spillpool.h"
+
+bool		spillpool_enable_custom_scan = true;
+
+/* Execution state of one SpillpoolScan. */
+typedef struct SpillpoolScanState
+{
+	CustomScanState css;
+	Bitmapset  *attrs;			/* needed attributes, NULL = all */
+	List	   *filters;		/* ShardFilter */
+	List	   *filter_exprs;	/* the quals they came from, for EXPLAIN */
+	ShardScanCounters counters;
+	TupleTableSlot *fetch_slot; /* the access method's slot type */
+	int			max_attr;		/* highest attribute the query reads */
+} SpillpoolScanState;
+
+static Plan *spillpool_plan_path(PlannerInfo *root, RelOptInfo *rel,
+								 CustomPath *best_path, List *tlist,
+								 List *clauses, List *custom_plans);
+static Node *spillpool_create_scan_state(CustomScan *cscan);
+static void spillpool_begin_scan(CustomScanState *node, EState *estate, int eflags);
+static TupleTableSlot *spillpool_exec_scan(CustomScanState *node);
+static void spillpool_end_scan(CustomScanState *node);
+static void spillpool_rescan(CustomScanState *node);
+static void spillpool_explain_scan(CustomScanState *node, List *ancestors,
+								   ExplainState *es);
+
+static const CustomPathMethods spillpool_path_methods = {
+	.CustomName = "SpillpoolScan",
+	.PlanCustomPath = spillpool_plan_path,
+};
+
+static const CustomScanMethods spillpool_scan_methods = {
+	.CustomName = "SpillpoolScan",
+	.CreateCustomScanState = spillpool_create_scan_state,
+};
+
+static const CustomExecMethods spillpool_exec_methods = {
+	.CustomName = "SpillpoolScan",
+	.BeginCustomScan = spillpool_begin_scan,
+	.ExecCustomScan = spillpool_exec_scan,
+	.EndCustomScan = spillpool_end_scan,
+	.ReScanCustomScan = spillpool_rescan,
+	.ExplainCustomScan = spillpool_explain_scan,
+};
+
+/* Registers the scan methods, so plans can be copied and read back. */
+void
+customscan_init(void)
+{
+	RegisterCustomScanMethods(&spillpool_scan_methods);
+}
+
+/*
+ * Replaces the sequential scan paths of a spillpool base relation with a
+ * SpillpoolScan path of slightly lower cost.  Called from the planner hook
+ * in tableam.c, after the paths were made parallel-unsafe.
+ */
+void
+customscan_add_path(PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte)
+{
+	List	   *paths = NIL;
+	ListCell   *lc;
+
+	if (!spillpool_enable_custom_scan || rel->reloptkind != RELOPT_BASEREL)
+		return;
+	foreach(lc, rel->pathlist)
+	{
+		Path	   *path = lfirst(lc);
+
+		if (path->pathtype == T_SeqScan)
+		{
+			CustomPath *cpath = makeNode(CustomPath);
+
+			cpath->path.pathtype = T_CustomScan;
+			cpath->path.parent = rel;
+			cpath->path.pathtarget = rel->reltarget;
+			cpath->path.param_info = path->param_info;
+			cpath->path.parallel_aware = false;
+			cpath->path.parallel_safe = false;
+			cpath->path.parallel_workers = 0;
+			cpath->path.rows = path->rows;
+			cpath->path.startup_cost = path->startup_cost;
+			/* reading fewer columns costs less; stay just below seqscan */
+			cpath->path.total_cost = path->total_cost * 0.99;
+			cpath->path.pathkeys = NIL;
+			cpath->flags = 0;
+			cpath->methods = &spillpool_path_methods;
+			paths = lappend(paths, cpath);
+		}
+		else
+			paths = lappend(paths, path);
+	}
+	rel->pathlist = NIL;
+	foreach(lc, paths)
+		add_path(rel, (Path *) lfirst(lc));
+	set_cheapest(rel);
+}
+
+/*
+ * The ShardFilter of a qual "column op constant" (either way round), or
+ * NULL if the qual is not one row-group statistics can decide.
+ */
+static List *
+spillpool_filter_for_clause(Expr *clause, Index relid)
+{
+	OpExpr	   *op;
+	Node	   *left,
+			   *right;
+	Var		   *var;
+	Const	   *cst;
+	bool		var_left;
+	Oid			opclass,
+				opfamily,
+				vartype,
+				cmp;
+	int			strategy;
+
+	if (!IsA(clause, OpExpr))
+		return NIL;
+	op = (OpExpr *) clause;
+	if (list_length(op->args) != 2)
+		return NIL;
+	left = strip_implicit_coercions(linitial(op->args));
+	right = strip_implicit_coercions(lsecond(op->args));
+	if (IsA(left, Var) && IsA(right, Const))
+	{
+		var = (Var *) left;
+		cst = (Const *) right;
+		var_left = true;
+	}
+	else if (IsA(right, Var) && IsA(left, Const))
+	{
+		var = (Var *) right;
+		cst = (Const *) left;
+		var_left = false;
+	}
+	else
+		return NIL;
+	if (var->varno != relid || var->varlevelsup != 0 || var->varattno <= 0 ||
+		cst->constisnull)
+		return NIL;
+
+	vartype = var->vartype;
+	switch (vartype)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case FLOAT4OID:
+		case FLOAT8OID:
+		case DATEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			break;
+		case TEXTOID:
+		case VARCHAROID:
+			vartype = TEXTOID;
+			break;
+		default:
+			return NIL;
+	}
+	opclass = GetDefaultOpClass(vartype, BTREE_AM_OID);
+	if (!OidIsValid(opclass))
+		return NIL;
+	opfamily = get_opclass_family(opclass);
+	strategy = get_op_opfamily_strategy(op->opno, opfamily);
+	if (strategy == 0)
+		return NIL;
+	if (!var_left)
+		strategy = BTCommuteStrategyNumber(strategy);
+	if (vartype == TEXTOID)
+	{
+		if (cst->consttype != TEXTOID && cst->consttype != VARCHAROID)
+			return NIL;
+		if (!OidIsValid(op->inputcollid) ||
+			(strategy == BTEqualStrategyNumber ?
+			 !get_collation_isdeterministic(op->inputcollid) :
+			 !lc_collate_is_c(op->inputcollid)))
+			return NIL;
+	}
+	cmp = get_opfamily_proc(opfamily, vartype,
+							vartype == TEXTOID ? TEXTOID : cst->consttype, BTORDER_PROC);
+	if (!OidIsValid(cmp))
+		return NIL;
+	return list_make5(makeInteger(var->varattno), makeInteger(strategy),
+					  copyObject(cst), makeInteger((int) cmp),
+					  makeInteger((int) op->inputcollid));
+}
+
+/*
+ * Builds the CustomScan plan: the quals as usual, and in custom_private
+ * the attributes to decode (an integer list, empty for all) and the
+ * row-group filters (a list of five-element lists) with, for EXPLAIN, the
+ * quals they came from.
+ */
+static Plan *
+spillpool_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
+					List *tlist, List *clauses, List *custom_plans)
+{
+	CustomScan *cscan = makeNode(CustomScan);
+	Bitmapset  *attrs = NULL;
+	List	   *attr_list = NIL;
+	List	   *filters = NIL;
+	List	   *filter_exprs = NIL;
+	List	   *actual = extract_actual_clauses(clauses, false);
+	ListCell   *lc;
+	int			x;
+	bool		all = false;
+
+	pull_varattnos((Node *) rel->reltarget->exprs, rel->relid, &attrs);
+	pull_varattnos((Node *) actual, rel->relid, &attrs);
+	x = -1;
+	while ((x = bms_next_member(attrs, x)) >= 0)
+	{
+		AttrNumber	attnum = x + FirstLowInvalidHeapAttributeNumber;
+
+		if (attnum == 0)
+			all = true;			/* a whole-row reference */
+		else if (attnum > 0)
+			attr_list = lappend_int(attr_list, attnum);
+	}
+	if (all)
+		attr_list = list_make1_int(0);
+
+	foreach(lc, actual)
+	{
+		List	   *f = spillpool_filter_for_clause(lfirst(lc), rel->relid);
+
+		if (f != NIL)
+		{
+			filters = lappend(filters, f);
+			filter_exprs = lappend(filter_exprs, lfirst(lc));
+		}
+	}
+
+	cscan->scan.plan.targetlist = tlist;
+	cscan->scan.plan.qual = actual;
+	cscan->scan.scanrelid = rel->relid;
+	cscan->flags = best_path->flags;
+	cscan->methods = &spillpool_scan_methods;
+	cscan->custom_private = list_make3(attr_list, filters, filter_exprs);
+	return &cscan->scan.plan;
+}
+
+/* Creates the execution state; BeginCustomScan fills it. */
+static Node *
+spillpool_create_scan_state(CustomScan *cscan)
+{
+	SpillpoolScanState *state = palloc0(sizeof(SpillpoolScanState));
+
+	NodeSetTag(state, T_CustomScanState);
+	state->css.methods = &spillpool_exec_methods;
+	return (Node *) state;
+}
+
+/* Decodes custom_private into the attribute set and ShardFilters. */
+static void
+spillpool_begin_scan(CustomScanState *node, EState *estate, int eflags)
+{
+	SpillpoolScanState *state = (SpillpoolScanState *) node;
+	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
+	Relation	rel = node->ss.ss_currentRelation;
+	List	   *attr_list = linitial(cscan->custom_private);
+	List	   *filters = lsecond(cscan->custom_private);
+	ListCell   *lc;
+
+	state->max_attr = 0;
+	foreach(lc, attr_list)
+	{
+		int			attnum = lfirst_int(lc);
+
+		if (attnum == 0)
+		{
+			state->attrs = NULL;
+			state->max_attr = RelationGetDescr(rel)->natts;
+			break;
+		}
+		state->attrs = bms_add_member(state->attrs,
+									  attnum - FirstLowInvalidHeapAttributeNumber);
+		state->max_attr = Max(state->max_attr, attnum);
+	}
+	if (attr_list == NIL)
+	{
+		/* no user column at all (count(*)): a system column decodes none */
+		state->attrs = bms_make_singleton(SelfItemPointerAttributeNumber -
+										  FirstLowInvalidHeapAttributeNumber);
+	}
+	foreach(lc, filters)
+	{
+		List	   *f = lfirst(lc);
+		ShardFilter *sf = palloc0(sizeof(ShardFilter));
+		Const	   *cst = lthird(f);
+
+		sf->attnum = intVal(linitial(f));
+		sf->strategy = intVal(lsecond(f));
+		sf->value = cst->constvalue;
+		sf->value_type = cst->consttype;
+		sf->cmp_proc = (Oid) intVal(lfourth(f));
+		sf->collation = (Oid) intVal(list_nth(f, 4));
+		state->filters = lappend(state->filters, sf);
+	}
+	state->filter_exprs = lthird(cscan->custom_private);
+	state->fetch_slot = table_slot_create(rel, &estate->es_tupleTable);
+}
+
+/* Fetches the next row from the access method into the scan slot. */
+static TupleTableSlot *
+spillpool_scan_next(ScanState *ss)
+{
+	SpillpoolScanState *state = (SpillpoolScanState *) ss;
+	TupleTableSlot *scan_slot = ss->ss_ScanTupleSlot;
+	TupleTableSlot *fetch = state->fetch_slot;
+	int			natts = scan_slot->tts_tupleDescriptor->natts;
+	int			n = Min(state->max_attr, natts);
+
+	if (ss->ss_currentScanDesc == NULL)
+	{
+		EState	   *estate = ss->ps.state;
+
+		ss->ss_currentScanDesc = table_beginscan(ss->ss_currentRelation,
+												 estate->es_snapshot, 0, NULL);
+		spillpool_scan_set_projection(ss->ss_currentScanDesc, state->attrs,
+									  state->filters, &state->counters);
+	}
+	ExecClearTuple(scan_slot);
+	if (!table_scan_getnextslot(ss->ss_currentScanDesc, ForwardScanDirection, fetch))
+		return scan_slot;
+	if (n > 0)
+		slot_getsomeattrs(fetch, n);
+	memcpy(scan_slot->tts_values, fetch->tts_values, sizeof(Datum) * n);
+	memcpy(scan_slot->tts_isnull, fetch->tts_isnull, sizeof(bool) * n);
+	if (n < natts)
+	{
+		memset(scan_slot->tts_values + n, 0, sizeof(Datum) * (natts - n));
+		memset(scan_slot->tts_isnull + n, true, sizeof(bool) * (natts - n));
+	}
+	scan_slot->tts_tableOid = fetch->tts_tableOid;
+	scan_slot->tts_tid = fetch->tts_tid;
+	return ExecStoreVirtualTuple(scan_slot);
+}
+
+/* Quals are evaluated by ExecScan; nothing to recheck. */
+static bool
+spillpool_scan_recheck(ScanState *ss, TupleTableSlot *slot)
+{
+	return true;
+}
+
+static TupleTableSlot *
+spillpool_exec_scan(CustomScanState *node)
+{
+	return ExecScan(&node->ss, spillpool_scan_next, spillpool_scan_recheck);
+}
+
+static void
+spillpool_end_scan(CustomScanState *node)
+{
+	if (node->ss.ss_currentScanDesc != NULL)
+		table_endscan(node->ss.ss_currentScanDesc);
+	node->ss.ss_currentScanDesc = NULL;
+}
+
+static void
+spillpool_rescan(CustomScanState *node)
+{
+	if (node->ss.ss_currentScanDesc != NULL)
+		table_rescan(node->ss.ss_currentScanDesc, NULL);
+}
+
+/*
+ * EXPLAIN: the columns decoded from shards and the row-group filters;
+ * with ANALYZE, the shards and row groups read and skipped.
+ */
+static void
+spillpool_explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
+{
+	SpillpoolScanState *state = (SpillpoolScanState *) node;
+	Relation	rel = node->ss.ss_currentRelation;
+	TupleDesc	desc = RelationGetDescr(rel);
+	StringInfoData cols;
+
+	initStringInfo(&cols);
+	if (state->attrs == NULL)
+		appendStringInfoString(&cols, "all");
+	else
+	{
+		int			x = -1;
+
+		while ((x = bms_next_member(state->attrs, x)) >= 0)
+		{
+			AttrNumber	attnum = x + FirstLowInvalidHeapAttributeNumber;
+
+			if (attnum <= 0 || attnum > desc->natts)
+				continue;
+			appendStringInfo(&cols, "%s%s", cols.len > 0 ? ", " : "",
+							 quote_identifier(NameStr(TupleDescAttr(desc, attnum - 1)->attname)));
+		}
+		if (cols.len == 0)
+			appendStringInfoString(&cols, "none");
+	}
+	ExplainPropertyText("Shard Columns", cols.data, es);
+	if (state->filter_exprs != NIL)
+	{
+		List	   *context = set_deparse_context_plan(es->deparse_cxt,
+													   node->ss.ps.plan, ancestors);
+		Node	   *expr = (Node *) make_ands_explicit(state->filter_exprs);
+
+		ExplainPropertyText("Row Group Filter",
+							deparse_expression(expr, context, true, false), es);
+	}
+	if (es->analyze)
+	{
+		ExplainPropertyInteger("Shards Read", NULL, state->counters.shards, es);
+		ExplainPropertyInteger("Row Groups Read", NULL,
+							   state->counters.row_groups - state->counters.row_groups_skipped, es);
+		ExplainPropertyInteger("Row Groups Skipped", NULL,
+							   state->counters.row_groups_skipped, es);
+	}
+}

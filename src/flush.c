@@ -1,0 +1,769 @@
+/*-------------------------------------------------------------------------
+ *
+ * flush.c
+ *	  Flushing a table's committed rows into Parquet shards: one snapshot
+ *	  per flush, committed by replacing the manifest; removal of the segment
+ *	  files a flush emptied; spillpool.flush() and spillpool.flush_if_due().
+ *
+ * A flush takes the oldest rows of the table, in scan order (segment files,
+ * then memtable batches that are in memory only), up to the first rows that
+ * some running snapshot might not see yet: rows of a transaction that is
+ * still running, or that committed after the oldest snapshot's xmin (the
+ * same horizon VACUUM uses).  Rows of aborted transactions are dropped.  So
+ * moving rows into a shard never changes what any snapshot sees: shards are
+ * read first, and every row in them is visible to everyone.
+ *
+ * Steps, each a fault-injection point (spillpool.debug_crash_at):
+ *	 1. write the shard files and fsync them and their directory
+ *		(shards-written);
+ *	 2. write manifest.tmp and fsync it (manifest-temp), then durable_rename
+ *		it over the manifest: the commit point (manifest-renamed);
+ *	 3. move the flushed position in shared memory, so scans skip the
+ *		flushed blocks and memtable batches;
+ *	 4. remove segment files that lie wholly before the flushed position, as
+ *		soon as no scan that started before step 3 may still read them
+ *		(segments-removed).
+ * A crash before step 2's rename leaves the old snapshot (loading removes
+ * the unlisted shard files); after it, the new one (loading skips, and
+ * removes, what the manifest says was flushed).
+ *
+ * Only one flush of a table runs at a time (SpillTable.flushing).  A flush
+ * is not part of the caller's transaction: it only moves rows that are
+ * already visible to everyone, so there is nothing to roll back.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "access/transam.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/procarray.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+#include "utils/wait_event.h"
+
+#include "access/table.h"
+#include "spillpool.h"
+
+PG_FUNCTION_INFO_V1(spillpool_flush);
+PG_FUNCTION_INFO_V1(spillpool_flush_if_due);
+
+char	   *spillpool_debug_crash_at = NULL;
+
+/* The table whose flushing flag this backend holds, for cleanup. */
+static SpillTable *flush_held = NULL;
+static bool flush_exit_registered = false;
+
+/* What becomes of a block or batch when a flush reaches it. */
+typedef enum BlockFate
+{
+	FATE_FLUSH,					/* visible to every snapshot: into the shard */
+	FATE_DROP,					/* aborted: nobody will ever see it */
+	FATE_WAIT					/* not yet visible to all: stop here */
+} BlockFate;
+
+/* A memory-only batch a flush is taking. */
+typedef struct FlushBatch
+{
+	MemBatch   *b;
+	uint32		nrows;
+} FlushBatch;
+
+/*
+ * Crashes the server at a named step of a flush, for the fault-injection
+ * test.  SIGKILL makes the postmaster treat it as a crash of the whole
+ * server: every process is killed and shared memory reinitialized.
+ */
+void
+flush_fault_point(const char *step)
+{
+	if (spillpool_debug_crash_at == NULL || strcmp(spillpool_debug_crash_at, step) != 0)
+		return;
+	ereport(LOG,
+			(errmsg("spillpool: crashing at flush step \"%s\" as spillpool.debug_crash_at asks", step)));
+	(void) kill(MyProcPid, SIGKILL);
+	pg_usleep(10 * 1000000L);
+	elog(PANIC, "spillpool: SIGKILL at flush step \"%s\" did not stop the process", step);
+}
+
+/* Fills the flush state of a just-loaded table from its manifest. */
+void
+flush_load_state(SpillTable *tab, const Manifest *m)
+{
+	int			i;
+
+	tab->snapshot_id = manifest_latest_snapshot(m);
+	tab->flush_seg = m->flush_seg;
+	tab->flush_off = m->flush_off;
+	tab->flushes = m->nsnapshots;
+	tab->shards = m->nshards;
+	tab->shard_rows = 0;
+	tab->shard_bytes = 0;
+	for (i = 0; i < m->nshards; i++)
+	{
+		tab->shard_rows += m->shards[i].rows;
+		tab->shard_bytes += m->shards[i].bytes;
+	}
+	tab->last_flush = m->nsnapshots > 0 ? m->snapshots[m->nsnapshots - 1].commit_time : 0;
+	tab->delete_below = m->flush_seg;
+}
+
+/*
+ * Rows and raw bytes not yet flushed: segment rows past the flushed
+ * position plus batches that are in memory only.  Caller holds tab->lock.
+ */
+static void
+flush_unflushed_locked(SpillTable *tab, int64 *rows, int64 *bytes)
+{
+	dsa_area   *area = memtable_area();
+	dsa_pointer dp;
+
+	*rows = tab->seg_rows;
+	*bytes = tab->seg_raw_bytes;
+	for (dp = tab->mem_head; DsaPointerIsValid(dp); dp = ((MemBatch *) dsa_get_address(area, dp))->next)
+	{
+		MemBatch   *b = dsa_get_address(area, dp);
+
+		if (b->on_disk || b->aborted || b->flushed)
+			continue;
+		*rows += b->nrows;
+		*bytes += b->data_len;
+	}
+}
+
+/*
+ * Is a flush of this table due: flush_rows or flush_bytes reached, or
+ * flush_interval passed since the first unflushed row, or a writer hit a
+ * disk limit?  Reads shared memory only, so the launcher can ask.
+ */
+bool
+flush_is_due(SpillTable *tab, TimestampTz now)
+{
+	int64		rows,
+				bytes;
+	bool		due;
+
+	LWLockAcquire(&tab->lock, LW_SHARED);
+	flush_unflushed_locked(tab, &rows, &bytes);
+	due = rows > 0 &&
+		(tab->flush_requested ||
+		 (tab->flush_rows > 0 && rows >= tab->flush_rows) ||
+		 (tab->flush_bytes > 0 && bytes >= tab->flush_bytes) ||
+		 (tab->unflushed_since != 0 &&
+		  now - tab->unflushed_since >= tab->flush_interval_ms * 1000));
+	LWLockRelease(&tab->lock);
+	return due;
+}
+
+/*
+ * What a flush does with a block of transaction fxid: committed says the
+ * block was written after its commit; before_load that it was on disk
+ * before this server started (then its xid may have been reused: see
+ * spillpool_block_visible).  horizon is the oldest xmin any snapshot of
+ * this database may have.
+ */
+static BlockFate
+flush_block_fate(FullTransactionId fxid, bool committed, bool before_load,
+				 TransactionId horizon)
+{
+	TransactionId xid = XidFromFullTransactionId(fxid);
+	FullTransactionId next = ReadNextFullTransactionId();
+
+	if (!TransactionIdIsNormal(xid))
+		return FATE_FLUSH;
+	if (committed && before_load)
+		return FATE_FLUSH;
+	if (FullTransactionIdPrecedes(fxid, next) &&
+		U64FromFullTransactionId(next) - U64FromFullTransactionId(fxid) > (UINT64CONST(1) << 31))
+		return FATE_FLUSH;		/* frozen long ago, as scans treat it */
+	if (!committed)
+	{
+		if (TransactionIdIsCurrentTransactionId(xid) || TransactionIdIsInProgress(xid))
+			return FATE_WAIT;
+		if (!TransactionIdPrecedes(xid, ShmemVariableCache->oldestClogXid) &&
+			!TransactionIdDidCommit(xid))
+			return FATE_DROP;
+	}
+	return TransactionIdPrecedes(xid, horizon) ? FATE_FLUSH : FATE_WAIT;
+}
+
+/* Adds the row records of one batch to the shard. */
+static int64
+flush_add_rows(ShardWriter *sw, const char *pos, const char *end)
+{
+	int64		n = 0;
+
+	while (pos < end)
+	{
+		SpillRowHeader *h = (SpillRowHeader *) pos;
+
+		shard_writer_add(sw, ROW_RECORD_TUPLE(h));
+		pos += ROW_RECORD_SIZE(h->len);
+		n++;
+	}
+	return n;
+}
+
+/* qsort/bsearch comparator for batch seqs. */
+static int
+seq_cmp(const void *a, const void *b)
+{
+	uint64		x = *(const uint64 *) a;
+	uint64		y = *(const uint64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Removes segment files that lie wholly before the flushed position, once
+ * no scan that started before the flush that emptied them is running.
+ * Claims the range under the lock (by moving seg_first), so a flush and
+ * the background worker never remove the same file twice.
+ */
+void
+flush_remove_segments(SpillTable *tab)
+{
+	uint32		first,
+				below,
+				segno;
+	int64		bytes = 0;
+	int64		files = 0;
+
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	first = tab->seg_first;
+	below = Min(tab->delete_below, tab->seg_active);
+	if (tab->readers_old > 0 || first >= below || tab->dropped)
+	{
+		LWLockRelease(&tab->lock);
+		return;
+	}
+	tab->seg_first = below;
+	LWLockRelease(&tab->lock);
+
+	for (segno = first; segno < below; segno++)
+	{
+		char		path[MAXPGPATH];
+		struct stat st;
+
+		segment_file_path(path, tab->key.dbid, tab->key.relfilenode, segno);
+		segment_close_cached(tab->key.dbid, tab->key.relfilenode, segno);
+		if (stat(path, &st) != 0)
+			continue;
+		if (unlink(path) != 0)
+		{
+			ereport(WARNING,
+					(errcode_for_file_access(),
+					 errmsg("could not remove flushed segment file \"%s\": %m", path)));
+			continue;
+		}
+		bytes += st.st_size;
+		files++;
+	}
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	tab->seg_bytes -= bytes;
+	tab->seg_files -= files;
+	LWLockRelease(&tab->lock);
+	pg_atomic_sub_fetch_u64(&spill_shared->disk_bytes, (uint64) bytes);
+	flush_fault_point("segments-removed");
+}
+
+/* Clears this backend's flushing flag; on errors and at exit too. */
+static void
+flush_release(void)
+{
+	SpillTable *tab = flush_held;
+
+	if (tab == NULL)
+		return;
+	flush_held = NULL;
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	tab->flushing = false;
+	LWLockRelease(&tab->lock);
+	ConditionVariableBroadcast(&tab->batch_cv);
+}
+
+static void
+flush_exit_callback(int code, Datum arg)
+{
+	flush_release();
+}
+
+/* Undoes the "flushing" marks of memory batches a failed flush had taken. */
+static void
+flush_unmark_batches(SpillTable *tab, FlushBatch *batches, int n)
+{
+	int			i;
+
+	if (n == 0)
+		return;
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	for (i = 0; i < n; i++)
+		batches[i].b->flushing = false;
+	LWLockRelease(&tab->lock);
+}
+
+/*
+ * Text forms in shards must read back the same whatever the session's
+ * settings: flushes format with fixed ones.
+ */
+static int
+flush_fix_output_settings(void)
+{
+	int			level = NewGUCNestLevel();
+
+	(void) set_config_option("datestyle", "ISO, YMD", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("intervalstyle", "postgres", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("extra_float_digits", "1", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("bytea_output", "hex", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
+/* Everything one flush works with; on the heap, so PG_TRY leaves it intact. */
+typedef struct FlushState
+{
+	Relation	rel;
+	SpillTable *tab;
+	const SpillOptions *opts;
+	TransactionId horizon;
+	uint32		start_seg,
+				end_seg,
+				load_seg,
+				new_seg;
+	int64		start_off,
+				end_off,
+				load_off,
+				new_off;
+	uint64		snapshot;		/* the id this flush commits */
+	FlushBatch *batches;		/* memory-only batches flagged flushing */
+	int			nbatches;
+	uint64	   *seqs;			/* seqs of flushed segment blocks */
+	int			nseqs;
+	int			seqs_cap;
+	ShardWriter *sw;			/* NULL until the first row */
+	int64		rows;
+	int64		seg_rows;		/* segment rows and raw bytes left behind */
+	int64		seg_raw;
+	bool		stopped;		/* reached rows not yet visible to all */
+} FlushState;
+
+/* Adds one batch's rows to the shard, opening it at the first row. */
+static void
+flush_take_rows(FlushState *fs, const char *pos, const char *end)
+{
+	if (fs->sw == NULL)
+		fs->sw = shard_writer_begin(fs->rel, fs->tab->key.dbid, fs->tab->key.relfilenode,
+									fs->snapshot, fs->opts->shard_codec,
+									fs->opts->compression_level);
+	fs->rows += flush_add_rows(fs->sw, pos, end);
+}
+
+/*
+ * Step 0: what there is.  Fixes the segment range (up to the active
+ * segment's current end) and flags the memory-only batches at the head of
+ * the memtable, which come after every segment block in scan order.
+ */
+static void
+flush_capture(FlushState *fs)
+{
+	SpillTable *tab = fs->tab;
+	dsa_area   *area = memtable_area();
+	dsa_pointer dp;
+	int			cap;
+
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	fs->start_seg = tab->flush_seg;
+	fs->start_off = tab->flush_off;
+	fs->end_seg = tab->seg_active;
+	fs->end_off = tab->seg_active_exists ? tab->seg_active_size : 0;
+	fs->load_seg = tab->load_seg;
+	fs->load_off = tab->load_off;
+	fs->snapshot = tab->snapshot_id + 1;
+	cap = (int) tab->mem_batches + 1;
+	fs->batches = palloc(sizeof(FlushBatch) * cap);
+	for (dp = tab->mem_head; DsaPointerIsValid(dp); dp = ((MemBatch *) dsa_get_address(area, dp))->next)
+	{
+		MemBatch   *b = dsa_get_address(area, dp);
+
+		if (b->on_disk || b->aborted || b->flushed)
+			continue;
+		/* a batch waiting for its commit-time write, and all after it, wait */
+		if (b->needs_write || b->owner_active || b->writing || fs->nbatches == cap)
+			break;
+		b->flushing = true;
+		fs->batches[fs->nbatches].b = b;
+		fs->batches[fs->nbatches].nrows = b->nrows;
+		fs->nbatches++;
+	}
+	LWLockRelease(&tab->lock);
+}
+
+/* Step 1a: the segment blocks, oldest first, up to the first that waits. */
+static void
+flush_read_segments(FlushState *fs)
+{
+	SpillTable *tab = fs->tab;
+	uint32		seg;
+
+	for (seg = fs->start_seg; seg <= fs->end_seg && !fs->stopped; seg++)
+	{
+		char		path[MAXPGPATH];
+		SegmentReader rd;
+		SegmentBlockHeader hdr;
+
+		if (seg == fs->end_seg && fs->end_off == 0)
+			break;
+		segment_file_path(path, tab->key.dbid, tab->key.relfilenode, seg);
+		if (!segment_reader_open(&rd, path, seg == fs->end_seg ? fs->end_off : -1, true))
+			continue;
+		if (seg == fs->start_seg)
+			rd.off = fs->start_off;
+		while (segment_reader_next(&rd, &hdr, false))
+		{
+			bool		committed = (hdr.flags & SEGMENT_BLOCK_COMMITTED) != 0;
+			bool		before_load = seg < fs->load_seg ||
+				(seg == fs->load_seg && rd.block_off < fs->load_off);
+			BlockFate	fate = flush_block_fate(FullTransactionIdFromU64(hdr.fxid),
+												committed, before_load, fs->horizon);
+
+			if (fate == FATE_WAIT)
+			{
+				fs->stopped = true;
+				fs->new_seg = seg;
+				fs->new_off = rd.block_off;
+				break;
+			}
+			if (fate == FATE_FLUSH)
+			{
+				segment_reader_payload(&rd, &hdr);
+				flush_take_rows(fs, rd.raw, rd.raw + rd.raw_len);
+			}
+			fs->seg_rows += hdr.nrows;
+			fs->seg_raw += hdr.raw_len;
+			if (hdr.seq != 0)
+			{
+				if (fs->nseqs == fs->seqs_cap)
+				{
+					fs->seqs_cap *= 2;
+					fs->seqs = repalloc(fs->seqs, sizeof(uint64) * fs->seqs_cap);
+				}
+				fs->seqs[fs->nseqs++] = hdr.seq;
+			}
+		}
+		segment_reader_close(&rd);
+	}
+	if (!fs->stopped)
+	{
+		fs->new_seg = fs->end_seg;
+		fs->new_off = fs->end_off;
+	}
+}
+
+/* Step 1b: the memory-only batches, if every segment block was taken. */
+static void
+flush_read_batches(FlushState *fs)
+{
+	int			i;
+
+	for (i = 0; i < fs->nbatches; i++)
+	{
+		MemBatch   *b = fs->batches[i].b;
+		BlockFate	fate = FATE_WAIT;
+
+		if (!fs->stopped)
+			fate = flush_block_fate(b->fxid, b->committed, false, fs->horizon);
+		if (fate == FATE_WAIT)
+		{
+			/* this one and the rest stay */
+			flush_unmark_batches(fs->tab, fs->batches + i, fs->nbatches - i);
+			fs->nbatches = i;
+			fs->stopped = true;
+			break;
+		}
+		/* the batch is not freed while flagged flushing */
+		if (fate == FATE_FLUSH)
+			flush_take_rows(fs, MEMBATCH_DATA(b), MEMBATCH_DATA(b) + b->data_len);
+	}
+}
+
+/*
+ * Step 3: shared memory follows the manifest.  Scans that start from now
+ * on skip the flushed blocks and batches and read the new shards.
+ */
+static void
+flush_publish(FlushState *fs, ManifestShard *shards, int nshards, TimestampTz now)
+{
+	SpillTable *tab = fs->tab;
+	dsa_area   *area = memtable_area();
+	dsa_pointer dp;
+	int64		left_rows,
+				left_bytes;
+	int			i;
+
+	qsort(fs->seqs, fs->nseqs, sizeof(uint64), seq_cmp);
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	if (fs->rows > 0)
+	{
+		tab->snapshot_id = fs->snapshot;
+		tab->flushes++;
+		tab->shards += nshards;
+		for (i = 0; i < nshards; i++)
+		{
+			tab->shard_rows += shards[i].rows;
+			tab->shard_bytes += shards[i].bytes;
+		}
+		tab->last_flush = now;
+	}
+	tab->flush_seg = fs->new_seg;
+	tab->flush_off = fs->new_off;
+	tab->seg_rows -= fs->seg_rows;
+	tab->seg_raw_bytes -= fs->seg_raw;
+	for (i = 0; i < fs->nbatches; i++)
+	{
+		fs->batches[i].b->flushing = false;
+		fs->batches[i].b->flushed = true;
+		tab->mem_rows -= fs->batches[i].nrows;
+	}
+	/* memtable copies of flushed blocks must not be read again either */
+	for (dp = tab->mem_head; fs->nseqs > 0 && DsaPointerIsValid(dp);
+		 dp = ((MemBatch *) dsa_get_address(area, dp))->next)
+	{
+		MemBatch   *b = dsa_get_address(area, dp);
+
+		if (b->flushed || b->aborted || !b->on_disk)
+			continue;
+		if (bsearch(&b->seq, fs->seqs, fs->nseqs, sizeof(uint64), seq_cmp) != NULL)
+		{
+			b->flushed = true;
+			tab->mem_rows -= b->nrows;
+		}
+	}
+	memtable_free_flushed_locked(tab);
+	/* scans running now may still read the files this flush emptied */
+	tab->readers_old += tab->readers_cur;
+	tab->readers_cur = 0;
+	tab->delete_below = fs->new_seg;
+	tab->flush_requested = false;
+	flush_unflushed_locked(tab, &left_rows, &left_bytes);
+	tab->unflushed_since = left_rows > 0 ? now : 0;
+	LWLockRelease(&tab->lock);
+	fs->nbatches = 0;
+}
+
+/* Step 2: shards durable, then the manifest that lists them. */
+static void
+flush_commit(FlushState *fs)
+{
+	Manifest	m;
+	ManifestShard *shards = NULL;
+	int			nshards = 0;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (fs->sw != NULL)
+		nshards = shard_writer_finish(fs->sw, &shards);
+	flush_fault_point("shards-written");
+
+	/* a wholly flushed active segment is finished, so that it can go */
+	if (!fs->stopped && segment_finish_if_at(fs->tab, fs->new_seg, fs->new_off))
+	{
+		fs->new_seg++;
+		fs->new_off = 0;
+	}
+
+	(void) manifest_read(fs->tab->key.dbid, fs->tab->key.relfilenode, &m);
+	m.flush_seg = fs->new_seg;
+	m.flush_off = fs->new_off;
+	if (fs->rows > 0)
+	{
+		ManifestSnapshot *s;
+
+		m.snapshots = m.nsnapshots > 0 ?
+			repalloc(m.snapshots, sizeof(ManifestSnapshot) * (m.nsnapshots + 1)) :
+			palloc(sizeof(ManifestSnapshot));
+		s = &m.snapshots[m.nsnapshots++];
+		s->id = fs->snapshot;
+		s->commit_time = now;
+		s->rows = fs->rows;
+		s->nshards = nshards;
+		m.shards = m.nshards > 0 ?
+			repalloc(m.shards, sizeof(ManifestShard) * (m.nshards + nshards)) :
+			palloc(sizeof(ManifestShard) * Max(nshards, 1));
+		memcpy(m.shards + m.nshards, shards, sizeof(ManifestShard) * nshards);
+		m.nshards += nshards;
+	}
+	manifest_write(fs->tab->key.dbid, fs->tab->key.relfilenode, &m);
+	fs->sw = NULL;				/* the files are committed */
+	flush_fault_point("manifest-renamed");
+
+	flush_publish(fs, shards, nshards, now);
+}
+
+/* The steps of a flush, run under PG_TRY by flush_table_locked. */
+static void
+flush_run(FlushState *fs)
+{
+	flush_read_segments(fs);
+	flush_read_batches(fs);
+	if (fs->rows == 0 && fs->nbatches == 0 &&
+		fs->new_seg == fs->start_seg && fs->new_off == fs->start_off)
+	{
+		/* nothing to flush */
+		return;
+	}
+	flush_commit(fs);
+	flush_remove_segments(fs->tab);
+}
+
+/*
+ * The body of a flush; the caller holds the table's flushing flag.
+ * Returns the snapshot id after the flush.
+ */
+static int64
+flush_table_locked(Relation rel, SpillTable *tab, const SpillOptions *opts)
+{
+	FlushState *fs = palloc0(sizeof(FlushState));
+	uint64		snapshot;
+
+	fs->rel = rel;
+	fs->tab = tab;
+	fs->opts = opts;
+	fs->horizon = GetOldestNonRemovableTransactionId(rel);
+	fs->seqs_cap = 64;
+	fs->seqs = palloc(sizeof(uint64) * fs->seqs_cap);
+	flush_capture(fs);
+	PG_TRY();
+	{
+		flush_run(fs);
+	}
+	PG_CATCH();
+	{
+		if (fs->sw != NULL)
+			shard_writer_abort(fs->sw);
+		flush_unmark_batches(tab, fs->batches, fs->nbatches);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	if (fs->sw != NULL)
+		shard_writer_abort(fs->sw);
+	flush_unmark_batches(tab, fs->batches, fs->nbatches);
+
+	LWLockAcquire(&tab->lock, LW_SHARED);
+	snapshot = tab->snapshot_id;
+	LWLockRelease(&tab->lock);
+	return (int64) snapshot;
+}
+
+/*
+ * Flushes a table (only_if_due: only when a threshold is reached) and
+ * returns the snapshot id after it; *done says whether a flush ran.  The
+ * caller holds a lock on the relation.  Waits for a running flush of the
+ * same table, unless only_if_due (then it leaves the work to that one).
+ */
+int64
+flush_table(Relation rel, bool only_if_due, bool *done)
+{
+	SpillTable *tab = spilltable_for_rel(rel);
+	SpillOptions opts;
+	volatile int64 result = -1;
+	int			guc_level;
+
+	*done = false;
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot flush spillpool tables during recovery")));
+	options_get(rel, &opts);
+	spilltable_refresh_options(tab, rel, &opts);
+	if (only_if_due && !flush_is_due(tab, GetCurrentTimestamp()))
+		return -1;
+
+	if (!flush_exit_registered)
+	{
+		before_shmem_exit(flush_exit_callback, (Datum) 0);
+		flush_exit_registered = true;
+	}
+	for (;;)
+	{
+		bool		mine = false;
+
+		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+		if (!tab->flushing)
+		{
+			tab->flushing = true;
+			mine = true;
+		}
+		LWLockRelease(&tab->lock);
+		if (mine)
+			break;
+		if (only_if_due)
+		{
+			ConditionVariableCancelSleep();
+			return -1;
+		}
+		ConditionVariableSleep(&tab->batch_cv, PG_WAIT_EXTENSION);
+	}
+	ConditionVariableCancelSleep();
+	flush_held = tab;
+
+	guc_level = flush_fix_output_settings();
+	PG_TRY();
+	{
+		result = flush_table_locked(rel, tab, &opts);
+	}
+	PG_CATCH();
+	{
+		flush_release();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	AtEOXact_GUC(true, guc_level);
+	flush_release();
+	*done = true;
+	return result;
+}
+
+/*
+ * spillpool.flush(rel): flush now, whatever the thresholds; returns the
+ * snapshot id after it (the current one when there was nothing to flush).
+ */
+Datum
+spillpool_flush(PG_FUNCTION_ARGS)
+{
+	Relation	rel = spillpool_open_checked(PG_GETARG_OID(0), true);
+	bool		done;
+	int64		snapshot = flush_table(rel, false, &done);
+
+	table_close(rel, AccessShareLock);
+	PG_RETURN_INT64(snapshot);
+}
+
+/*
+ * spillpool.flush_if_due(rel): flush only when a threshold is reached;
+ * returns the new snapshot id, or NULL when nothing was due.
+ */
+Datum
+spillpool_flush_if_due(PG_FUNCTION_ARGS)
+{
+	Relation	rel = spillpool_open_checked(PG_GETARG_OID(0), true);
+	bool		done;
+	int64		snapshot = flush_table(rel, true, &done);
+
+	table_close(rel, AccessShareLock);
+	if (!done)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(snapshot);
+}

@@ -1,0 +1,437 @@
+/*-------------------------------------------------------------------------
+ *
+ * manifest.c
+ *	  The manifest of a table: which snapshots and Parquet shards exist, and
+ *	  up to which segment position the rows have been flushed.
+ *
+ * The manifest is the commit point of a flush.  It lives at
+ * $PGDATA/spillpool/<db>/<relfilenode>/manifest as a small text file:
+ *
+ *		spillpool manifest 1
+ *		flush <segment number> <offset>
+ *		snapshot <id> <commit time, us since 2000> <rows> <shards>
+ *		shard <snapshot> <n> <rows> <bytes> <codec> <row groups>
+ *		...
+ *		crc <CRC32C of every byte before this line, hex>
+ *
+ * It is replaced whole: written to manifest.tmp, fsynced, and renamed over
+ * the old one with durable_rename.  A crash leaves either the old or the
+ * new manifest; shard files it does not list are leftovers of an
+ * interrupted flush and are removed when the table is loaded.
+ *
+ * Scans read the manifest through a small per-backend cache keyed by the
+ * table and its current snapshot id.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "miscadmin.h"
+#include "port/pg_crc32c.h"
+#include "storage/fd.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+
+#include "spillpool.h"
+
+#define MANIFEST_HEADER "spillpool manifest 1\n"
+
+/* One cached manifest per table this backend has scanned. */
+typedef struct ManifestCacheEntry
+{
+	SpillTableKey key;
+	Manifest   *manifest;		/* in CacheMemoryContext */
+	ino_t		ino;			/* the file it was read from */
+	off_t		size;
+} ManifestCacheEntry;
+
+static HTAB *manifest_cache = NULL;
+
+/* $PGDATA-relative path of a table's manifest (or of its temporary copy). */
+void
+manifest_path(char *path, Oid dbid, Oid relfilenode, bool temp)
+{
+	snprintf(path, MAXPGPATH, "spillpool/%u/%u/manifest%s", dbid, relfilenode,
+			 temp ? ".tmp" : "");
+}
+
+/* $PGDATA-relative path of a table's shard directory. */
+void
+shard_dir_path(char *path, Oid dbid, Oid relfilenode)
+{
+	snprintf(path, MAXPGPATH, "spillpool/%u/%u/shards", dbid, relfilenode);
+}
+
+/* $PGDATA-relative path of shard n of a snapshot. */
+void
+shard_file_path(char *path, Oid dbid, Oid relfilenode, uint64 snapshot, int n)
+{
+	snprintf(path, MAXPGPATH, "spillpool/%u/%u/shards/" UINT64_FORMAT "-%d.parquet",
+			 dbid, relfilenode, snapshot, n);
+}
+
+/* An empty manifest: no snapshot, nothing flushed. */
+void
+manifest_init(Manifest *m)
+{
+	memset(m, 0, sizeof(Manifest));
+}
+
+/* The error for a manifest that does not parse. */
+static void
+manifest_corrupt(const char *path, int line, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("spillpool manifest \"%s\" is corrupt", path),
+			 errdetail("Line %d: %s.", line, what)));
+}
+
+/*
+ * Reads a table's manifest into m (allocated in the current context).
+ * Returns false, with m empty, when the table has none (never flushed).
+ */
+bool
+manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
+{
+	char		path[MAXPGPATH];
+	int			fd;
+	struct stat st;
+	char	   *buf;
+	char	   *line;
+	char	   *next;
+	int			lineno = 0;
+	int			snap_cap = 8,
+				shard_cap = 8;
+
+	manifest_init(m);
+	manifest_path(path, dbid, relfilenode, false);
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	if (fd < 0)
+	{
+		if (errno == ENOENT)
+			return false;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open file \"%s\": %m", path)));
+	}
+	if (fstat(fd, &st) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not stat file \"%s\": %m", path)));
+	buf = palloc(st.st_size + 1);
+	if (read(fd, buf, st.st_size) != st.st_size)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not read file \"%s\": %m", path)));
+	CloseTransientFile(fd);
+	buf[st.st_size] = '\0';
+
+	if (strncmp(buf, MANIFEST_HEADER, strlen(MANIFEST_HEADER)) != 0)
+		manifest_corrupt(path, 1, "the header is missing");
+
+	/* the last line holds the CRC of everything before it */
+	{
+		char	   *crc_line = NULL;
+		char	   *p;
+		unsigned int crc;
+		pg_crc32c	want;
+
+		for (p = strstr(buf, "\ncrc "); p != NULL; p = strstr(p + 1, "\ncrc "))
+			crc_line = p + 1;
+		if (crc_line == NULL)
+			manifest_corrupt(path, 0, "the checksum line is missing");
+		if (sscanf(crc_line, "crc %x", &crc) != 1 ||
+			strchr(crc_line, '\n') != buf + st.st_size - 1)
+			manifest_corrupt(path, 0, "the checksum line is malformed or not last");
+		INIT_CRC32C(want);
+		COMP_CRC32C(want, buf, crc_line - buf);
+		FIN_CRC32C(want);
+		if (crc != (unsigned int) want)
+			manifest_corrupt(path, 0, "the checksum does not match");
+		*crc_line = '\0';
+	}
+
+	m->snapshots = palloc(sizeof(ManifestSnapshot) * snap_cap);
+	m->shards = palloc(sizeof(ManifestShard) * shard_cap);
+	for (line = buf; *line != '\0'; line = next)
+	{
+		char	   *nl = strchr(line, '\n');
+
+		lineno++;
+		if (nl == NULL)
+			manifest_corrupt(path, lineno, "the file ends inside a line");
+		*nl = '\0';
+		next = nl + 1;
+		if (lineno == 1)
+			continue;
+		if (strncmp(line, "flush ", 6) == 0)
+		{
+			if (sscanf(line, "flush %u " INT64_FORMAT, &m->flush_seg, &m->flush_off) != 2)
+				manifest_corrupt(path, lineno, "a bad flush line");
+		}
+		else if (strncmp(line, "snapshot ", 9) == 0)
+		{
+			ManifestSnapshot *s;
+
+			if (m->nsnapshots == snap_cap)
+			{
+				snap_cap *= 2;
+				m->snapshots = repalloc(m->snapshots, sizeof(ManifestSnapshot) * snap_cap);
+			}
+			s = &m->snapshots[m->nsnapshots++];
+			if (sscanf(line, "snapshot " UINT64_FORMAT " " INT64_FORMAT " " INT64_FORMAT " %d",
+					   &s->id, &s->commit_time, &s->rows, &s->nshards) != 4)
+				manifest_corrupt(path, lineno, "a bad snapshot line");
+		}
+		else if (strncmp(line, "shard ", 6) == 0)
+		{
+			ManifestShard *s;
+			int			codec;
+
+			if (m->nshards == shard_cap)
+			{
+				shard_cap *= 2;
+				m->shards = repalloc(m->shards, sizeof(ManifestShard) * shard_cap);
+			}
+			s = &m->shards[m->nshards++];
+			if (sscanf(line, "shard " UINT64_FORMAT " %d " INT64_FORMAT " " INT64_FORMAT " %d %d",
+					   &s->snapshot, &s->n, &s->rows, &s->bytes, &codec,
+					   &s->row_groups) != 6)
+				manifest_corrupt(path, lineno, "a bad shard line");
+			s->codec = (SpillCodec) codec;
+		}
+		else
+			manifest_corrupt(path, lineno, "an unknown line");
+	}
+	return true;
+}
+
+/*
+ * Replaces a table's manifest atomically: write the temporary file, fsync
+ * it, durable_rename it over the manifest (which fsyncs the directory).
+ * Errors are ERRORs; the old manifest stays in place until the rename.
+ */
+void
+manifest_write(Oid dbid, Oid relfilenode, const Manifest *m)
+{
+	StringInfoData buf;
+	char		path[MAXPGPATH];
+	char		tmp[MAXPGPATH];
+	pg_crc32c	crc;
+	int			fd;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, MANIFEST_HEADER);
+	appendStringInfo(&buf, "flush %u " INT64_FORMAT "\n", m->flush_seg, m->flush_off);
+	for (i = 0; i < m->nsnapshots; i++)
+		appendStringInfo(&buf, "snapshot " UINT64_FORMAT " " INT64_FORMAT " " INT64_FORMAT " %d\n",
+						 m->snapshots[i].id, m->snapshots[i].commit_time,
+						 m->snapshots[i].rows, m->snapshots[i].nshards);
+	for (i = 0; i < m->nshards; i++)
+		appendStringInfo(&buf, "shard " UINT64_FORMAT " %d " INT64_FORMAT " " INT64_FORMAT " %d %d\n",
+						 m->shards[i].snapshot, m->shards[i].n, m->shards[i].rows,
+						 m->shards[i].bytes, (int) m->shards[i].codec,
+						 m->shards[i].row_groups);
+	INIT_CRC32C(crc);
+	COMP_CRC32C(crc, buf.data, buf.len);
+	FIN_CRC32C(crc);
+	appendStringInfo(&buf, "crc %08x\n", (unsigned int) crc);
+
+	manifest_path(path, dbid, relfilenode, false);
+	manifest_path(tmp, dbid, relfilenode, true);
+	fd = OpenTransientFile(tmp, O_RDWR | O_CREAT | O_TRUNC | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create file \"%s\": %m", tmp)));
+	errno = 0;
+	if (write(fd, buf.data, buf.len) != buf.len)
+	{
+		int			save_errno = errno ? errno : ENOSPC;
+
+		CloseTransientFile(fd);
+		(void) unlink(tmp);
+		errno = save_errno;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not write file \"%s\": %m", tmp)));
+	}
+	if (pg_fsync(fd) != 0)
+		ereport(data_sync_elevel(ERROR),
+				(errcode_for_file_access(),
+				 errmsg("could not fsync file \"%s\": %m", tmp)));
+	CloseTransientFile(fd);
+	pfree(buf.data);
+
+	flush_fault_point("manifest-temp");
+	if (durable_rename(tmp, path, ERROR) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not rename \"%s\" to \"%s\": %m", tmp, path)));
+}
+
+/* Copies a manifest into another memory context. */
+static Manifest *
+manifest_copy(const Manifest *m, MemoryContext cxt)
+{
+	Manifest   *c = MemoryContextAllocZero(cxt, sizeof(Manifest));
+
+	*c = *m;
+	c->snapshots = MemoryContextAlloc(cxt, sizeof(ManifestSnapshot) * Max(m->nsnapshots, 1));
+	memcpy(c->snapshots, m->snapshots, sizeof(ManifestSnapshot) * m->nsnapshots);
+	c->shards = MemoryContextAlloc(cxt, sizeof(ManifestShard) * Max(m->nshards, 1));
+	memcpy(c->shards, m->shards, sizeof(ManifestShard) * m->nshards);
+	return c;
+}
+
+/* The id of the newest snapshot a manifest lists, 0 if none. */
+uint64
+manifest_latest_snapshot(const Manifest *m)
+{
+	return m->nsnapshots > 0 ? m->snapshots[m->nsnapshots - 1].id : 0;
+}
+
+/*
+ * The manifest of a table as of at least snapshot "snapshot_id", from the
+ * backend's cache when the file has not been replaced since (every
+ * replacement is a new inode).  The manifest may list newer snapshots (a
+ * flush committed meanwhile); callers look at shards up to their snapshot
+ * only.  The result stays valid until the next call.
+ */
+const Manifest *
+manifest_get(Oid dbid, Oid relfilenode, uint64 snapshot_id)
+{
+	ManifestCacheEntry *e;
+	SpillTableKey key;
+	bool		found;
+	Manifest	m;
+	char		path[MAXPGPATH];
+	struct stat st;
+
+	if (manifest_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(SpillTableKey);
+		ctl.entrysize = sizeof(ManifestCacheEntry);
+		ctl.hcxt = CacheMemoryContext;
+		manifest_cache = hash_create("spillpool manifests", 16, &ctl,
+									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.relfilenode = relfilenode;
+	e = hash_search(manifest_cache, &key, HASH_ENTER, &found);
+	if (!found)
+		e->manifest = NULL;
+
+	manifest_path(path, dbid, relfilenode, false);
+	if (stat(path, &st) != 0)
+	{
+		if (errno != ENOENT)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not stat file \"%s\": %m", path)));
+		st.st_ino = 0;
+		st.st_size = 0;
+	}
+	if (e->manifest != NULL && e->ino == st.st_ino && e->size == st.st_size &&
+		manifest_latest_snapshot(e->manifest) >= snapshot_id)
+		return e->manifest;
+
+	(void) manifest_read(dbid, relfilenode, &m);
+	if (manifest_latest_snapshot(&m) < snapshot_id)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("spillpool manifest \"%s\" lacks snapshot " UINT64_FORMAT, path, snapshot_id)));
+	if (e->manifest != NULL)
+	{
+		pfree(e->manifest->snapshots);
+		pfree(e->manifest->shards);
+		pfree(e->manifest);
+		e->manifest = NULL;
+	}
+	e->manifest = manifest_copy(&m, CacheMemoryContext);
+	e->ino = st.st_ino;
+	e->size = st.st_size;
+	return e->manifest;
+}
+
+/* Drops a table's cached manifest (its files are gone). */
+void
+manifest_forget(Oid dbid, Oid relfilenode)
+{
+	SpillTableKey key;
+	ManifestCacheEntry *e;
+
+	if (manifest_cache == NULL)
+		return;
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.relfilenode = relfilenode;
+	e = hash_search(manifest_cache, &key, HASH_FIND, NULL);
+	if (e == NULL)
+		return;
+	if (e->manifest != NULL)
+	{
+		pfree(e->manifest->snapshots);
+		pfree(e->manifest->shards);
+		pfree(e->manifest);
+	}
+	hash_search(manifest_cache, &key, HASH_REMOVE, NULL);
+}
+
+/*
+ * At load: removes manifest.tmp and every shard file the manifest does not
+ * list (left by a flush that did not reach its commit point).
+ */
+void
+manifest_remove_leftovers(Oid dbid, Oid relfilenode, const Manifest *m)
+{
+	char		dir[MAXPGPATH];
+	char		path[MAXPGPATH];
+	DIR		   *d;
+	struct dirent *de;
+
+	manifest_path(path, dbid, relfilenode, true);
+	if (unlink(path) != 0 && errno != ENOENT)
+		ereport(WARNING,
+				(errcode_for_file_access(),
+				 errmsg("could not remove file \"%s\": %m", path)));
+
+	shard_dir_path(dir, dbid, relfilenode);
+	d = AllocateDir(dir);
+	while (d && (de = ReadDirExtended(d, dir, LOG)) != NULL)
+	{
+		uint64		snap;
+		int			n;
+		char		tail[16];
+		bool		listed = false;
+		int			i;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (sscanf(de->d_name, UINT64_FORMAT "-%d.%15s", &snap, &n, tail) == 3 &&
+			strcmp(tail, "parquet") == 0)
+		{
+			for (i = 0; i < m->nshards && !listed; i++)
+				listed = (m->shards[i].snapshot == snap && m->shards[i].n == n);
+		}
+		if (listed)
+			continue;
+		snprintf(path, MAXPGPATH, "%s/%s", dir, de->d_name);
+		ereport(LOG,
+				(errmsg("removing spillpool shard file \"%s\" of an interrupted flush", path)));
+		if (unlink(path) != 0)
+			ereport(WARNING,
+					(errcode_for_file_access(),
+					 errmsg("could not remove file \"%s\": %m", path)));
+	}
+	if (d)
+		FreeDir(d);
+}

@@ -1,0 +1,815 @@
+/*-------------------------------------------------------------------------
+ *
+ * shard_read.c
+ *	  Reading a table's Parquet shards in a scan: only the columns the query
+ *	  needs, skipping row groups whose min/max rule out a simple qual.
+ *
+ * Shards of snapshots up to the scan's one are read in manifest order
+ * (snapshot, then shard number), which is commit order.  Columns are
+ * matched by attribute number, recorded in each shard's "spillpool.columns"
+ * metadata (see shard_write.c), so renamed columns still match; a column
+ * added after a shard was written reads as its default (attmissingval), as
+ * heap does for old rows.
+ *
+ * Row-group skipping compares a ShardFilter's constant with the column
+ * chunk's min_value/max_value using the btree comparison function the
+ * custom scan looked up.  A column chunk without statistics, or whose shard
+ * holds values its min/max leave out (float NaN, the exceptions stored as
+ * NULL), is never skipped.  Quals are still evaluated on every row that is
+ * returned: skipping only saves work.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/tupdesc_details.h"
+#include "catalog/pg_type.h"
+#include "datatype/timestamp.h"
+#include "executor/tuptable.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/json.h"
+#include "utils/typcache.h"
+#include "catalog/pg_collation.h"
+#include "utils/uuid.h"
+
+#include "parquet_read.h"
+#include "spillpool.h"
+
+/* A value a shard stores as NULL because Parquet's type cannot hold it. */
+typedef struct ShardException
+{
+	int64		row;
+	char	   *text;
+} ShardException;
+
+/* How one Parquet column of the current shard maps to the table. */
+typedef struct ShardReadColumn
+{
+	AttrNumber	attnum;
+	ShardKind	kind;
+	int			scale;			/* SK_NUMERIC */
+	ParquetType physical;
+	bool		no_skip;		/* min/max leave some values out */
+	int			nexceptions;
+	ShardException *exceptions; /* ascending rows */
+} ShardReadColumn;
+
+struct ShardScan
+{
+	Relation	rel;
+	TupleDesc	desc;
+	Oid			dbid;
+	Oid			relfilenode;
+	ManifestShard *shards;
+	int			nshards;
+	int			cur_shard;
+	bool	   *needed;			/* per attribute */
+	int			nfilters;
+	ShardFilter *filters;
+	FmgrInfo   *filter_cmp;
+	ShardScanCounters *counters;
+	ShardScanCounters own_counters;
+	bool		utf8;
+
+	/* input functions, per attribute, for text forms and exceptions */
+	FmgrInfo   *in;
+	Oid		   *ioparam;
+	bool	   *in_ready;
+
+	/* the shard being read */
+	ParquetReader *reader;
+	const ParquetFileMeta *meta;
+	char		path[MAXPGPATH];
+	ShardReadColumn *cols;		/* per Parquet column */
+	int		   *att_col;		/* per attribute: Parquet column or -1 */
+	int		   *att_batch;		/* per attribute: index in the batch or -1 */
+	int		   *batch_cols;		/* Parquet columns decoded */
+	int			nbatch_cols;
+	int			rg;				/* next row group */
+	int64		rg_first_row;	/* shard row number of the batch's row 0 */
+	ParquetRowGroupBatch batch;
+	bool		batch_valid;
+	int64		row;			/* next row of the batch */
+
+	MemoryContext shard_cxt;	/* the current shard's mapping */
+	MemoryContext row_cxt;		/* values of the current row */
+};
+
+/* Raises a reader failure as an error naming the shard. */
+static void
+shard_read_error(ShardScan *ss, ParquetStatus st, const char *msg)
+{
+	ereport(ERROR,
+			(errcode(st == PARQUET_ERROR_IO ? ERRCODE_IO_ERROR :
+					 st == PARQUET_ERROR_NOMEM ? ERRCODE_OUT_OF_MEMORY :
+					 ERRCODE_DATA_CORRUPTED),
+			 errmsg("could not read spillpool shard \"%s\": %s", ss->path, msg)));
+}
+
+/*
+ * Starts a scan of the shards of snapshots up to snapshot_id.  attrs lists
+ * the attribute numbers the caller needs (offset by
+ * FirstLowInvalidHeapAttributeNumber, as pull_varattnos makes them); NULL
+ * means all.  filters is a List of ShardFilter.
+ */
+ShardScan *
+shard_scan_begin(Relation rel, Oid dbid, Oid relfilenode, uint64 snapshot_id,
+				 Bitmapset *attrs, List *filters, ShardScanCounters *counters)
+{
+	ShardScan  *ss = palloc0(sizeof(ShardScan));
+	const Manifest *m = manifest_get(dbid, relfilenode, snapshot_id);
+	TupleDesc	desc = RelationGetDescr(rel);
+	ListCell   *lc;
+	int			i;
+
+	ss->rel = rel;
+	ss->desc = desc;
+	ss->dbid = dbid;
+	ss->relfilenode = relfilenode;
+	ss->shards = palloc(sizeof(ManifestShard) * Max(m->nshards, 1));
+	for (i = 0; i < m->nshards; i++)
+		if (m->shards[i].snapshot <= snapshot_id)
+			ss->shards[ss->nshards++] = m->shards[i];
+	ss->needed = palloc0(sizeof(bool) * Max(desc->natts, 1));
+	for (i = 0; i < desc->natts; i++)
+		ss->needed[i] = !TupleDescAttr(desc, i)->attisdropped &&
+			(attrs == NULL ||
+			 bms_is_member(i + 1 - FirstLowInvalidHeapAttributeNumber, attrs) ||
+			 bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs));
+	ss->nfilters = list_length(filters);
+	ss->filters = palloc(sizeof(ShardFilter) * Max(ss->nfilters, 1));
+	ss->filter_cmp = palloc(sizeof(FmgrInfo) * Max(ss->nfilters, 1));
+	i = 0;
+	foreach(lc, filters)
+	{
+		ss->filters[i] = *(ShardFilter *) lfirst(lc);
+		fmgr_info(ss->filters[i].cmp_proc, &ss->filter_cmp[i]);
+		i++;
+	}
+	ss->counters = counters ? counters : &ss->own_counters;
+	ss->utf8 = (GetDatabaseEncoding() == PG_UTF8 || GetDatabaseEncoding() == PG_SQL_ASCII);
+	ss->in = palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1));
+	ss->ioparam = palloc0(sizeof(Oid) * Max(desc->natts, 1));
+	ss->in_ready = palloc0(sizeof(bool) * Max(desc->natts, 1));
+	ss->shard_cxt = AllocSetContextCreate(CurrentMemoryContext, "spillpool shard",
+										  ALLOCSET_DEFAULT_SIZES);
+	ss->row_cxt = AllocSetContextCreate(CurrentMemoryContext, "spillpool shard row",
+										ALLOCSET_DEFAULT_SIZES);
+	return ss;
+}
+
+/* The input function of an attribute, looked up once. */
+static Datum
+shard_input(ShardScan *ss, int a, char *text)
+{
+	Form_pg_attribute att = TupleDescAttr(ss->desc, a);
+
+	if (!ss->in_ready[a])
+	{
+		Oid			fn;
+
+		getTypeInputInfo(att->atttypid, &fn, &ss->ioparam[a]);
+		fmgr_info_cxt(fn, &ss->in[a], GetMemoryChunkContext(ss));
+		ss->in_ready[a] = true;
+	}
+	return InputFunctionCall(&ss->in[a], text, ss->ioparam[a], att->atttypmod);
+}
+
+/* Parses "row:text" lines of a spillpool.exceptions entry. */
+static void
+shard_parse_exceptions(ShardReadColumn *c, const char *value)
+{
+	const char *p = value;
+	int			cap = 8;
+
+	c->exceptions = palloc(sizeof(ShardException) * cap);
+	while (*p)
+	{
+		const char *nl = strchr(p, '\n');
+		const char *colon = strchr(p, ':');
+		ShardException *e;
+
+		if (nl == NULL)
+			nl = p + strlen(p);
+		if (colon == NULL || colon > nl)
+			break;
+		if (c->nexceptions == cap)
+		{
+			cap *= 2;
+			c->exceptions = repalloc(c->exceptions, sizeof(ShardException) * cap);
+		}
+		e = &c->exceptions[c->nexceptions++];
+		e->row = strtoi64(p, NULL, 10);
+		e->text = pnstrdup(colon + 1, nl - colon - 1);
+		p = *nl ? nl + 1 : nl;
+	}
+}
+
+/* Reads the shard's metadata and maps its columns to the table's. */
+static void
+shard_map_columns(ShardScan *ss)
+{
+	const ParquetFileMeta *meta = ss->meta;
+	const char *columns = NULL;
+	const char *p;
+	int			i;
+	int			natts = ss->desc->natts;
+
+	ss->cols = palloc0(sizeof(ShardReadColumn) * Max(meta->num_columns, 1));
+	ss->att_col = palloc(sizeof(int) * Max(natts, 1));
+	ss->att_batch = palloc(sizeof(int) * Max(natts, 1));
+	ss->batch_cols = palloc(sizeof(int) * Max(natts, 1));
+	for (i = 0; i < natts; i++)
+		ss->att_col[i] = ss->att_batch[i] = -1;
+	for (i = 0; i < meta->num_key_values; i++)
+		if (strcmp(meta->key_values[i].key, "spillpool.columns") == 0)
+			columns = meta->key_values[i].value;
+	if (columns == NULL)
+		shard_read_error(ss, PARQUET_ERROR_CORRUPT, "the spillpool.columns metadata is missing");
+
+	p = columns;
+	for (i = 0; i < meta->num_columns; i++)
+	{
+		int			attnum,
+					kind,
+					typmod;
+		unsigned int typid;
+		int			n;
+		ShardReadColumn *c = &ss->cols[i];
+
+		if (sscanf(p, "%d:%d:%u:%d%n", &attnum, &kind, &typid, &typmod, &n) != 4 ||
+			attnum < 1 || kind < SK_BOOL || kind > SK_TEXTFORM)
+			shard_read_error(ss, PARQUET_ERROR_CORRUPT, "the spillpool.columns metadata is malformed");
+		p += n;
+		if (*p == ',')
+			p++;
+		c->attnum = attnum;
+		c->kind = (ShardKind) kind;
+		c->scale = meta->columns[i].decimal_scale;
+		c->physical = meta->columns[i].physical_type;
+		if (attnum <= natts && !TupleDescAttr(ss->desc, attnum - 1)->attisdropped)
+		{
+			if (TupleDescAttr(ss->desc, attnum - 1)->atttypid != typid)
+				shard_read_error(ss, PARQUET_ERROR_CORRUPT,
+								 psprintf("column %d has type %u in the shard but %u in the table",
+										  attnum, typid, TupleDescAttr(ss->desc, attnum - 1)->atttypid));
+			ss->att_col[attnum - 1] = i;
+		}
+	}
+	for (i = 0; i < meta->num_key_values; i++)
+	{
+		const ParquetKeyValue *kv = &meta->key_values[i];
+		int			col;
+
+		if (kv->value == NULL)
+			continue;
+		if (sscanf(kv->key, "spillpool.exceptions.%d", &col) == 1 &&
+			col >= 0 && col < meta->num_columns)
+		{
+			shard_parse_exceptions(&ss->cols[col], kv->value);
+			ss->cols[col].no_skip = true;
+		}
+		else if (strcmp(kv->key, "spillpool.float_nan") == 0)
+		{
+			const char *q = kv->value;
+
+			while (*q)
+			{
+				col = atoi(q);
+				if (col >= 0 && col < meta->num_columns)
+					ss->cols[col].no_skip = true;
+				while (*q && *q != ',')
+					q++;
+				if (*q == ',')
+					q++;
+			}
+		}
+	}
+	ss->nbatch_cols = 0;
+	for (i = 0; i < natts; i++)
+		if (ss->needed[i] && ss->att_col[i] >= 0)
+		{
+			ss->att_batch[i] = ss->nbatch_cols;
+			ss->batch_cols[ss->nbatch_cols++] = ss->att_col[i];
+		}
+}
+
+/* Opens the next shard; false when there is none. */
+static bool
+shard_open_next(ShardScan *ss)
+{
+	char		err[256];
+	ParquetStatus st;
+	MemoryContext old;
+
+	if (ss->reader != NULL)
+	{
+		parquet_reader_close(ss->reader);
+		ss->reader = NULL;
+	}
+	MemoryContextReset(ss->shard_cxt);
+	if (ss->cur_shard >= ss->nshards)
+		return false;
+	shard_file_path(ss->path, ss->dbid, ss->relfilenode,
+					ss->shards[ss->cur_shard].snapshot, ss->shards[ss->cur_shard].n);
+	ss->cur_shard++;
+	st = parquet_reader_open_file(ss->path, NULL, &ss->reader, err, sizeof(err));
+	if (st != PARQUET_OK)
+	{
+		ss->reader = NULL;
+		shard_read_error(ss, st, err);
+	}
+	ss->meta = parquet_reader_metadata(ss->reader);
+	old = MemoryContextSwitchTo(ss->shard_cxt);
+	shard_map_columns(ss);
+	MemoryContextSwitchTo(old);
+	ss->rg = 0;
+	ss->rg_first_row = 0;
+	ss->counters->shards++;
+	return true;
+}
+
+/*
+ * A statistics value (PLAIN bytes) as a datum of the column's type, or
+ * false when the column kind is not one filters use.
+ */
+static bool
+shard_stat_datum(ShardScan *ss, const ShardReadColumn *c, ParquetBytes b, Datum *d)
+{
+	switch (c->kind)
+	{
+		case SK_INT2:
+		case SK_INT4:
+		case SK_DATE:
+			{
+				int32		v;
+
+				if (b.len != 4)
+					return false;
+				memcpy(&v, b.ptr, 4);
+				if (c->kind == SK_INT2)
+					*d = Int16GetDatum((int16) v);
+				else if (c->kind == SK_INT4)
+					*d = Int32GetDatum(v);
+				else
+					*d = DateADTGetDatum(v == PG_INT32_MAX ? DATEVAL_NOEND :
+										 v == PG_INT32_MIN ? DATEVAL_NOBEGIN :
+										 v - PARQUET_PG_EPOCH_DAYS);
+				return true;
+			}
+		case SK_INT8:
+		case SK_TIMESTAMP:
+		case SK_TIMESTAMPTZ:
+			{
+				int64		v;
+
+				if (b.len != 8)
+					return false;
+				memcpy(&v, b.ptr, 8);
+				if (c->kind == SK_INT8)
+					*d = Int64GetDatum(v);
+				else
+					*d = TimestampGetDatum(v == PG_INT64_MAX ? DT_NOEND :
+										   v == PG_INT64_MIN ? DT_NOBEGIN :
+										   v - PARQUET_PG_EPOCH_USECS);
+				return true;
+			}
+		case SK_FLOAT4:
+			{
+				float		v;
+
+				if (b.len != 4)
+					return false;
+				memcpy(&v, b.ptr, 4);
+				*d = Float4GetDatum(v);
+				return true;
+			}
+		case SK_FLOAT8:
+			{
+				double		v;
+
+				if (b.len != 8)
+					return false;
+				memcpy(&v, b.ptr, 8);
+				*d = Float8GetDatum(v);
+				return true;
+			}
+		case SK_TEXT:
+			{
+				const char *s = (const char *) b.ptr;
+				int			len = b.len;
+
+				if (!ss->utf8)
+				{
+					s = pg_any_to_server(s, len, PG_UTF8);
+					if (s != (const char *) b.ptr)
+						len = strlen(s);
+				}
+				*d = PointerGetDatum(cstring_to_text_with_len(s, len));
+				return true;
+			}
+		default:
+			return false;
+	}
+}
+
+/* True if a filter rules out every row of the current row group. */
+static bool
+shard_row_group_excluded(ShardScan *ss, const ParquetRowGroup *rg)
+{
+	int			f;
+
+	for (f = 0; f < ss->nfilters; f++)
+	{
+		ShardFilter *flt = &ss->filters[f];
+		int			col = ss->att_col[flt->attnum - 1];
+		const ParquetColumnChunk *chunk;
+		const ParquetStatistics *st;
+		Datum		min,
+					max;
+		int32		cmin,
+					cmax;
+		bool		skip = false;
+
+		if (col < 0 || ss->cols[col].no_skip)
+			continue;
+		chunk = &rg->columns[col];
+		if (!chunk->has_statistics)
+			continue;
+		st = &chunk->statistics;
+		/* only NULLs: no strict operator is true */
+		if (st->has_null_count && st->null_count == rg->num_rows)
+			return true;
+		if (!st->has_min_value || !st->has_max_value ||
+			!shard_stat_datum(ss, &ss->cols[col], st->min_value, &min) ||
+			!shard_stat_datum(ss, &ss->cols[col], st->max_value, &max))
+			continue;
+		cmin = DatumGetInt32(FunctionCall2Coll(&ss->filter_cmp[f], flt->collation,
+											   min, flt->value));
+		cmax = DatumGetInt32(FunctionCall2Coll(&ss->filter_cmp[f], flt->collation,
+											   max, flt->value));
+		switch (flt->strategy)
+		{
+			case BTLessStrategyNumber:
+				skip = cmin >= 0;
+				break;
+			case BTLessEqualStrategyNumber:
+				skip = cmin > 0;
+				break;
+			case BTEqualStrategyNumber:
+				skip = cmin > 0 || cmax < 0;
+				break;
+			case BTGreaterEqualStrategyNumber:
+				skip = cmax < 0;
+				break;
+			case BTGreaterStrategyNumber:
+				skip = cmax <= 0;
+				break;
+		}
+		if (skip)
+			return true;
+	}
+	return false;
+}
+
+/* Decodes the next row group that the filters do not rule out. */
+static bool
+shard_next_batch(ShardScan *ss)
+{
+	char		err[256];
+	ParquetStatus st;
+
+	if (ss->batch_valid)
+	{
+		parquet_row_group_batch_free(&ss->batch);
+		ss->batch_valid = false;
+	}
+	for (;;)
+	{
+		const ParquetRowGroup *rg;
+
+		if (ss->reader == NULL || ss->rg >= ss->meta->num_row_groups)
+		{
+			if (!shard_open_next(ss))
+				return false;
+			continue;
+		}
+		rg = &ss->meta->row_groups[ss->rg];
+		if (ss->rg > 0)
+			ss->rg_first_row += ss->meta->row_groups[ss->rg - 1].num_rows;
+		ss->rg++;
+		ss->counters->row_groups++;
+		if (ss->nfilters > 0 && shard_row_group_excluded(ss, rg))
+		{
+			ss->counters->row_groups_skipped++;
+			continue;
+		}
+		CHECK_FOR_INTERRUPTS();
+		memset(&ss->batch, 0, sizeof(ss->batch));
+		if (ss->nbatch_cols == 0)
+		{
+			/* no column needed (count(*)): rows only */
+			ss->batch.num_rows = rg->num_rows;
+		}
+		else
+		{
+			st = parquet_read_row_group(ss->reader, ss->rg - 1, ss->batch_cols,
+										ss->nbatch_cols, &ss->batch, err, sizeof(err));
+			if (st != PARQUET_OK)
+			{
+				parquet_row_group_batch_free(&ss->batch);
+				shard_read_error(ss, st, err);
+			}
+		}
+		ss->batch_valid = true;
+		ss->row = 0;
+		if (ss->batch.num_rows > 0)
+			return true;
+	}
+}
+
+/* The text form of an exception value of this row, or NULL. */
+static char *
+shard_exception_text(ShardReadColumn *c, int64 row)
+{
+	int			lo = 0,
+				hi = c->nexceptions - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (c->exceptions[mid].row == row)
+			return c->exceptions[mid].text;
+		if (c->exceptions[mid].row < row)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+/* One decoded Parquet value as a datum of attribute a. */
+static Datum
+shard_value_datum(ShardScan *ss, ShardReadColumn *c, int a, const ParquetValue *v)
+{
+	switch (c->kind)
+	{
+		case SK_BOOL:
+			return BoolGetDatum(v->boolean);
+		case SK_INT2:
+			return Int16GetDatum((int16) v->int32);
+		case SK_INT4:
+			return Int32GetDatum(v->int32);
+		case SK_INT8:
+			return Int64GetDatum(v->int64);
+		case SK_FLOAT4:
+			return Float4GetDatum(v->float4);
+		case SK_FLOAT8:
+			return Float8GetDatum(v->float8);
+		case SK_DATE:
+			return DateADTGetDatum(v->int32 == PG_INT32_MAX ? DATEVAL_NOEND :
+								   v->int32 == PG_INT32_MIN ? DATEVAL_NOBEGIN :
+								   v->int32 - PARQUET_PG_EPOCH_DAYS);
+		case SK_TIMESTAMP:
+		case SK_TIMESTAMPTZ:
+			return TimestampGetDatum(v->int64 == PG_INT64_MAX ? DT_NOEND :
+									 v->int64 == PG_INT64_MIN ? DT_NOBEGIN :
+									 v->int64 - PARQUET_PG_EPOCH_USECS);
+		case SK_UUID:
+			{
+				pg_uuid_t  *u = palloc(sizeof(pg_uuid_t));
+
+				if (v->bytes.len != UUID_LEN)
+					shard_read_error(ss, PARQUET_ERROR_CORRUPT, "a uuid value is not 16 bytes");
+				memcpy(u->data, v->bytes.ptr, UUID_LEN);
+				return UUIDPGetDatum(u);
+			}
+		case SK_BYTEA:
+			{
+				bytea	   *b = palloc(VARHDRSZ + v->bytes.len);
+
+				SET_VARSIZE(b, VARHDRSZ + v->bytes.len);
+				memcpy(VARDATA(b), v->bytes.ptr, v->bytes.len);
+				return PointerGetDatum(b);
+			}
+		case SK_TEXT:
+		case SK_JSON:
+		case SK_JSONB:
+		case SK_TEXTFORM:
+			{
+				const char *s = (const char *) v->bytes.ptr;
+				int			len = v->bytes.len;
+
+				if (!ss->utf8)
+				{
+					s = pg_any_to_server(s, len, PG_UTF8);
+					if (s != (const char *) v->bytes.ptr)
+						len = strlen(s);
+				}
+				if (c->kind == SK_TEXT || c->kind == SK_JSON)
+					return PointerGetDatum(cstring_to_text_with_len(s, len));
+				return shard_input(ss, a, pnstrdup(s, len));
+			}
+		case SK_NUMERIC:
+			{
+				int128		u;
+
+				if (c->physical == PQ_INT32)
+					u = v->int32;
+				else if (c->physical == PQ_INT64)
+					u = v->int64;
+				else
+					u = parquet_be_bytes_to_int128(v->bytes.ptr, v->bytes.len, ss->path);
+				return parquet_decimal_to_numeric(u, c->scale);
+			}
+	}
+	elog(ERROR, "unexpected spillpool shard column kind %d", (int) c->kind);
+	return (Datum) 0;
+}
+
+/*
+ * Stores the next shard row into slot as a virtual tuple (columns the scan
+ * does not need are NULL).  Returns false after the last shard.
+ */
+bool
+shard_scan_next(ShardScan *ss, TupleTableSlot *slot)
+{
+	int			natts = ss->desc->natts;
+	MemoryContext old;
+	int			a;
+
+	if (!ss->batch_valid || ss->row >= ss->batch.num_rows)
+	{
+		if (!shard_next_batch(ss))
+			return false;
+	}
+	MemoryContextReset(ss->row_cxt);
+	old = MemoryContextSwitchTo(ss->row_cxt);
+	ExecClearTuple(slot);
+	for (a = 0; a < natts; a++)
+	{
+		int			bi = ss->att_batch[a];
+
+		slot->tts_values[a] = (Datum) 0;
+		slot->tts_isnull[a] = true;
+		if (!ss->needed[a])
+			continue;
+		if (bi >= 0)
+		{
+			ParquetColumnValues *cv = &ss->batch.columns[bi];
+			ShardReadColumn *c = &ss->cols[ss->att_col[a]];
+
+			if (!cv->is_null[ss->row])
+			{
+				slot->tts_values[a] = shard_value_datum(ss, c, a, &cv->values[ss->row]);
+				slot->tts_isnull[a] = false;
+			}
+			else if (c->nexceptions > 0)
+			{
+				char	   *text = shard_exception_text(c, ss->rg_first_row + ss->row);
+
+				if (text != NULL)
+				{
+					slot->tts_values[a] = shard_input(ss, a, pstrdup(text));
+					slot->tts_isnull[a] = false;
+				}
+			}
+		}
+		else if (ss->att_col[a] < 0)
+		{
+			/* added after this shard was written: the column's default */
+			slot->tts_values[a] = getmissingattr(ss->desc, a + 1, &slot->tts_isnull[a]);
+		}
+	}
+	MemoryContextSwitchTo(old);
+	ss->row++;
+	ss->counters->rows++;
+	ExecStoreVirtualTuple(slot);
+	return true;
+}
+
+/* Releases the reader and the decoded row group. */
+void
+shard_scan_end(ShardScan *ss)
+{
+	if (ss == NULL)
+		return;
+	if (ss->batch_valid)
+		parquet_row_group_batch_free(&ss->batch);
+	ss->batch_valid = false;
+	if (ss->reader != NULL)
+		parquet_reader_close(ss->reader);
+	ss->reader = NULL;
+}
+
+/*
+ * Per-column min, max and null count of a shard, aggregated over its row
+ * groups from the footer statistics, as a JSON object text:
+ * {"col": {"min": "...", "max": "...", "nulls": n}, ...}.  Columns whose
+ * kind has no usable statistics (text forms, decimals, ...) are left out;
+ * so are the bounds of a column whose statistics leave values out.
+ */
+char *
+shard_column_minmax(const char *path, TupleDesc desc)
+{
+	ShardScan  *ss = palloc0(sizeof(ShardScan));
+	StringInfoData out;
+	char		err[256];
+	ParquetStatus st;
+	int			i;
+
+	ss->desc = desc;
+	ss->needed = palloc0(sizeof(bool) * Max(desc->natts, 1));
+	ss->utf8 = (GetDatabaseEncoding() == PG_UTF8 || GetDatabaseEncoding() == PG_SQL_ASCII);
+	strlcpy(ss->path, path, MAXPGPATH);
+	st = parquet_reader_open_file(path, NULL, &ss->reader, err, sizeof(err));
+	if (st != PARQUET_OK)
+		shard_read_error(ss, st, err);
+	initStringInfo(&out);
+	appendStringInfoChar(&out, '{');
+	PG_TRY();
+	{
+		ss->meta = parquet_reader_metadata(ss->reader);
+		shard_map_columns(ss);
+		for (i = 0; i < ss->meta->num_columns; i++)
+		{
+			ShardReadColumn *c = &ss->cols[i];
+			Form_pg_attribute att;
+			TypeCacheEntry *tce;
+			bool		have = false;
+			Datum		min = 0,
+						max = 0;
+			int64		nulls = 0;
+			bool		nulls_known = true;
+			int			rg;
+
+			if (c->attnum > desc->natts || ss->att_col[c->attnum - 1] != i)
+				continue;
+			att = TupleDescAttr(desc, c->attnum - 1);
+			tce = lookup_type_cache(att->atttypid, TYPECACHE_CMP_PROC_FINFO);
+			for (rg = 0; rg < ss->meta->num_row_groups; rg++)
+			{
+				const ParquetColumnChunk *chunk = &ss->meta->row_groups[rg].columns[i];
+				const ParquetStatistics *stats = &chunk->statistics;
+				Datum		lo,
+							hi;
+
+				if (!chunk->has_statistics || !stats->has_null_count)
+					nulls_known = false;
+				else
+					nulls += stats->null_count;
+				if (!chunk->has_statistics || !stats->has_min_value || !stats->has_max_value ||
+					c->no_skip || !OidIsValid(tce->cmp_proc) ||
+					!shard_stat_datum(ss, c, stats->min_value, &lo) ||
+					!shard_stat_datum(ss, c, stats->max_value, &hi))
+					continue;
+				if (!have ||
+					DatumGetInt32(FunctionCall2Coll(&tce->cmp_proc_finfo, C_COLLATION_OID, lo, min)) < 0)
+					min = lo;
+				if (!have ||
+					DatumGetInt32(FunctionCall2Coll(&tce->cmp_proc_finfo, C_COLLATION_OID, hi, max)) > 0)
+					max = hi;
+				have = true;
+			}
+			if (!have && !nulls_known)
+				continue;
+			if (out.len > 1)
+				appendStringInfoString(&out, ", ");
+			escape_json(&out, NameStr(att->attname));
+			appendStringInfoString(&out, ": {");
+			if (have)
+			{
+				Oid			outfn;
+				bool		isvarlena;
+
+				getTypeOutputInfo(att->atttypid, &outfn, &isvarlena);
+				appendStringInfoString(&out, "\"min\": ");
+				escape_json(&out, OidOutputFunctionCall(outfn, min));
+				appendStringInfoString(&out, ", \"max\": ");
+				escape_json(&out, OidOutputFunctionCall(outfn, max));
+				if (nulls_known)
+					appendStringInfoString(&out, ", ");
+			}
+			if (nulls_known)
+				appendStringInfo(&out, "\"nulls\": " INT64_FORMAT, nulls);
+			appendStringInfoChar(&out, '}');
+		}
+	}
+	PG_CATCH();
+	{
+		parquet_reader_close(ss->reader);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	parquet_reader_close(ss->reader);
+	appendStringInfoChar(&out, '}');
+	return out.data;
+}

@@ -1,0 +1,676 @@
+/*-------------------------------------------------------------------------
+ *
+ * shard_write.c
+ *	  Writing a flush's rows into Parquet shards: the mapping from a
+ *	  table's columns to Parquet columns, and from datums to Parquet values.
+ *
+ * The mapping follows pg_parquet's (DESIGN section 5): int2/int4 -> INT32,
+ * int8 -> INT64, float4/8 -> FLOAT/DOUBLE, bool, text/varchar/bpchar ->
+ * STRING, bytea -> BYTE_ARRAY, date -> DATE, timestamp/timestamptz ->
+ * TIMESTAMP(MICROS, isAdjustedToUTC false/true), uuid -> UUID, json/jsonb ->
+ * JSON, numeric with a declared precision of at most 38 -> DECIMAL; every
+ * other type (arrays, composites, enums, intervals, ...) is stored as its
+ * text form.  Domains are stored as their base type.
+ *
+ * Key-value metadata of every shard:
+ *	 spillpool.version				the extension version
+ *	 spillpool.columns				per Parquet column "attnum:kind:type oid:typmod"
+ *	 spillpool.type.<column>		the PostgreSQL type, as format_type prints it
+ *	 spillpool.exceptions.<i>		rows of column i whose value Parquet's type
+ *									cannot hold, as "row:text form" lines; the
+ *									Parquet value is NULL (numeric NaN, and
+ *									timestamps past 294276-12-31 that do not
+ *									fit INT64 microseconds since 1970)
+ *	 spillpool.float_nan			Parquet columns holding a float NaN (their
+ *									min/max leave NaN out)
+ * Infinite dates and timestamps are written as the largest and smallest
+ * INT32/INT64 (what DuckDB uses for infinity), and read back as infinity.
+ * Text is converted to UTF-8 when the database encoding is not UTF-8.
+ *
+ * A flush writes one shard, or several when a shard reaches
+ * spillpool.max_shard_size (checked after each row group).  Files are
+ * written under their final names, <snapshot>-<n>.parquet; until the
+ * manifest lists them they do not exist as far as readers are concerned.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <unistd.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "datatype/timestamp.h"
+#include "executor/tuptable.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "storage/fd.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/uuid.h"
+
+#include "parquet_write.h"
+#include "spillpool.h"
+
+int			spillpool_max_shard_size_mb = 256;
+int			spillpool_shard_row_group_rows = 122880;
+
+/* One Parquet column: which attribute, how it is converted. */
+typedef struct ShardColumn
+{
+	AttrNumber	attnum;
+	ShardKind	kind;
+	Oid			typid;			/* as declared (may be a domain) */
+	int32		typmod;
+	int			scale;			/* SK_NUMERIC */
+	int			flba_len;		/* SK_NUMERIC stored as FIXED_LEN_BYTE_ARRAY */
+	ParquetType physical;
+	FmgrInfo	out;			/* SK_JSONB, SK_TEXTFORM, exceptions */
+	bool		has_nan;		/* float NaN seen in the current shard */
+	StringInfoData exceptions;	/* "row:text" lines of the current shard */
+} ShardColumn;
+
+struct ShardWriter
+{
+	Relation	rel;
+	Oid			dbid;
+	Oid			relfilenode;
+	uint64		snapshot;
+	ParquetCodec codec;
+	int			level;
+	int			ncols;
+	ShardColumn *cols;
+	ParquetColumnSpec *specs;
+	ParquetValue *values;
+	char	  **names;
+	char	   *columns_meta;	/* spillpool.columns */
+	TupleTableSlot *slot;
+	MemoryContext row_cxt;
+
+	/* the shard being written */
+	ParquetWriter *w;
+	int			fd;
+	char		path[MAXPGPATH];
+	int64		rows;			/* in the current shard */
+
+	/* finished shards */
+	int			nshards;
+	int			shards_cap;
+	ManifestShard *shards;
+	bool		utf8;			/* database encoding needs no conversion */
+};
+
+/* Maps a column's (base) type to its storage kind. */
+static ShardKind
+shard_kind_for_type(Oid base, int32 typmod, int *precision, int *scale)
+{
+	switch (base)
+	{
+		case BOOLOID:
+			return SK_BOOL;
+		case INT2OID:
+			return SK_INT2;
+		case INT4OID:
+			return SK_INT4;
+		case INT8OID:
+			return SK_INT8;
+		case FLOAT4OID:
+			return SK_FLOAT4;
+		case FLOAT8OID:
+			return SK_FLOAT8;
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+			return SK_TEXT;
+		case BYTEAOID:
+			return SK_BYTEA;
+		case DATEOID:
+			return SK_DATE;
+		case TIMESTAMPOID:
+			return SK_TIMESTAMP;
+		case TIMESTAMPTZOID:
+			return SK_TIMESTAMPTZ;
+		case UUIDOID:
+			return SK_UUID;
+		case JSONOID:
+			return SK_JSON;
+		case JSONBOID:
+			return SK_JSONB;
+		case NUMERICOID:
+			if (typmod >= (int32) VARHDRSZ)
+			{
+				*precision = ((typmod - VARHDRSZ) >> 16) & 0xffff;
+				*scale = (((typmod - VARHDRSZ) & 0x7ff) ^ 1024) - 1024;
+				if (*precision >= 1 && *precision <= PARQUET_MAX_DECIMAL_PRECISION &&
+					*scale >= 0 && *scale <= *precision)
+					return SK_NUMERIC;
+			}
+			return SK_TEXTFORM;
+		default:
+			return SK_TEXTFORM;
+	}
+}
+
+/* Fills the Parquet column spec of one column. */
+static void
+shard_column_spec(ShardColumn *c, ParquetColumnSpec *spec, const char *name,
+				  bool nullable, int precision, int scale)
+{
+	switch (c->kind)
+	{
+		case SK_BOOL:
+			parquet_column_init(spec, name, PQ_BOOLEAN, nullable);
+			break;
+		case SK_INT2:
+			parquet_column_init(spec, name, PQ_INT32, nullable);
+			spec->logical = PQ_LT_INTEGER;
+			spec->bit_width = 16;
+			spec->is_signed = true;
+			break;
+		case SK_INT4:
+			parquet_column_init(spec, name, PQ_INT32, nullable);
+			break;
+		case SK_INT8:
+			parquet_column_init(spec, name, PQ_INT64, nullable);
+			break;
+		case SK_FLOAT4:
+			parquet_column_init(spec, name, PQ_FLOAT, nullable);
+			break;
+		case SK_FLOAT8:
+			parquet_column_init(spec, name, PQ_DOUBLE, nullable);
+			break;
+		case SK_TEXT:
+		case SK_TEXTFORM:
+			parquet_column_init(spec, name, PQ_BYTE_ARRAY, nullable);
+			spec->logical = PQ_LT_STRING;
+			break;
+		case SK_BYTEA:
+			parquet_column_init(spec, name, PQ_BYTE_ARRAY, nullable);
+			break;
+		case SK_DATE:
+			parquet_column_init(spec, name, PQ_INT32, nullable);
+			spec->logical = PQ_LT_DATE;
+			break;
+		case SK_TIMESTAMP:
+		case SK_TIMESTAMPTZ:
+			/* exceptions are stored as NULL: always OPTIONAL */
+			parquet_column_init(spec, name, PQ_INT64, true);
+			spec->logical = PQ_LT_TIMESTAMP;
+			spec->unit = PQ_UNIT_MICROS;
+			spec->adjusted_to_utc = (c->kind == SK_TIMESTAMPTZ);
+			break;
+		case SK_UUID:
+			parquet_column_init(spec, name, PQ_FIXED_LEN_BYTE_ARRAY, nullable);
+			spec->type_length = UUID_LEN;
+			spec->logical = PQ_LT_UUID;
+			break;
+		case SK_JSON:
+		case SK_JSONB:
+			parquet_column_init(spec, name, PQ_BYTE_ARRAY, nullable);
+			spec->logical = PQ_LT_JSON;
+			break;
+		case SK_NUMERIC:
+			/* NaN is an exception, stored as NULL: always OPTIONAL */
+			if (precision <= 9)
+				parquet_column_init(spec, name, PQ_INT32, true);
+			else if (precision <= 18)
+				parquet_column_init(spec, name, PQ_INT64, true);
+			else
+			{
+				parquet_column_init(spec, name, PQ_FIXED_LEN_BYTE_ARRAY, true);
+				c->flba_len = parquet_decimal_flba_length(precision);
+				spec->type_length = c->flba_len;
+			}
+			spec->logical = PQ_LT_DECIMAL;
+			spec->precision = precision;
+			spec->scale = scale;
+			break;
+	}
+	c->physical = spec->type;
+}
+
+/* Raises a writer failure as an error naming the shard file. */
+static void
+shard_writer_error(ShardWriter *sw, const char *msg, int rc)
+{
+	int			save_errno = errno;
+
+	if (rc == PARQUET_ERR_IO)
+	{
+		errno = save_errno ? save_errno : ENOSPC;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not write shard file \"%s\": %m", sw->path)));
+	}
+	ereport(ERROR,
+			(errcode(rc == PARQUET_ERR_NOMEM ? ERRCODE_OUT_OF_MEMORY : ERRCODE_INTERNAL_ERROR),
+			 errmsg("could not write shard file \"%s\": %s", sw->path, msg)));
+}
+
+/* Opens the next shard file of the flush and starts a Parquet writer on it. */
+static void
+shard_writer_open_next(ShardWriter *sw)
+{
+	ParquetWriterOptions opts;
+	char		created_by[64];
+	char		err[256];
+
+	shard_file_path(sw->path, sw->dbid, sw->relfilenode, sw->snapshot, sw->nshards);
+	sw->fd = OpenTransientFile(sw->path, O_RDWR | O_CREAT | O_TRUNC | PG_BINARY);
+	if (sw->fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create shard file \"%s\": %m", sw->path)));
+	parquet_writer_options_init(&opts);
+	opts.codec = sw->codec;
+	opts.compression_level = sw->level;
+	opts.row_group_rows = spillpool_shard_row_group_rows;
+	snprintf(created_by, sizeof(created_by), "spillpool version %s", SPILLPOOL_VERSION_STR);
+	opts.created_by = created_by;
+	errno = 0;
+	sw->w = parquet_writer_create(sw->fd, sw->specs, sw->ncols, &opts, err, sizeof(err));
+	if (sw->w == NULL)
+		shard_writer_error(sw, err, errno ? PARQUET_ERR_IO : PARQUET_ERR_INVALID);
+	sw->rows = 0;
+}
+
+/*
+ * Plans the shard columns of a table and opens the first shard file.  The
+ * caller owns the result until shard_writer_finish or shard_writer_abort.
+ */
+ShardWriter *
+shard_writer_begin(Relation rel, Oid dbid, Oid relfilenode, uint64 snapshot,
+				   SpillCodec codec, int level)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	ShardWriter *sw = palloc0(sizeof(ShardWriter));
+	StringInfoData meta;
+	int			i;
+
+	sw->rel = rel;
+	sw->dbid = dbid;
+	sw->relfilenode = relfilenode;
+	sw->snapshot = snapshot;
+	sw->codec = codec == SPILL_CODEC_ZSTD ? PQ_CODEC_ZSTD :
+		codec == SPILL_CODEC_LZ4 ? PQ_CODEC_LZ4_RAW : PQ_CODEC_UNCOMPRESSED;
+	sw->level = level;
+	sw->fd = -1;
+	sw->utf8 = (GetDatabaseEncoding() == PG_UTF8 || GetDatabaseEncoding() == PG_SQL_ASCII);
+	sw->cols = palloc0(sizeof(ShardColumn) * Max(desc->natts, 1));
+	sw->specs = palloc0(sizeof(ParquetColumnSpec) * Max(desc->natts, 1));
+	sw->values = palloc0(sizeof(ParquetValue) * Max(desc->natts, 1));
+	sw->names = palloc0(sizeof(char *) * Max(desc->natts, 1));
+	initStringInfo(&meta);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		ShardColumn *c = &sw->cols[sw->ncols];
+		int32		base_typmod = att->atttypmod;
+		Oid			base = getBaseTypeAndTypmod(att->atttypid, &base_typmod);
+		int			precision = 0,
+					scale = 0;
+		Oid			outfn;
+		bool		isvarlena;
+
+		if (att->attisdropped)
+			continue;
+		c->attnum = att->attnum;
+		c->typid = att->atttypid;
+		c->typmod = att->atttypmod;
+		c->kind = shard_kind_for_type(base, base_typmod, &precision, &scale);
+		c->scale = scale;
+		getTypeOutputInfo(att->atttypid, &outfn, &isvarlena);
+		fmgr_info(outfn, &c->out);
+		initStringInfo(&c->exceptions);
+		sw->names[sw->ncols] = pstrdup(NameStr(att->attname));
+		shard_column_spec(c, &sw->specs[sw->ncols], sw->names[sw->ncols],
+						  !att->attnotnull, precision, scale);
+		appendStringInfo(&meta, "%s%d:%d:%u:%d", sw->ncols > 0 ? "," : "",
+						 c->attnum, (int) c->kind, c->typid, c->typmod);
+		sw->ncols++;
+	}
+	if (sw->ncols == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot flush spillpool table \"%s\" without columns",
+						RelationGetRelationName(rel))));
+	sw->columns_meta = meta.data;
+	sw->slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	sw->row_cxt = AllocSetContextCreate(CurrentMemoryContext, "spillpool shard row",
+										ALLOCSET_DEFAULT_SIZES);
+	shard_writer_open_next(sw);
+	return sw;
+}
+
+/* Records a value Parquet cannot hold; the Parquet value is NULL. */
+static void
+shard_add_exception(ShardWriter *sw, ShardColumn *c, ParquetValue *pv, Datum d)
+{
+	appendStringInfo(&c->exceptions, INT64_FORMAT ":%s\n", sw->rows,
+					 OutputFunctionCall(&c->out, d));
+	pv->isnull = true;
+}
+
+/* A numeric of the column's scale as its unscaled integer; false for NaN. */
+static bool
+shard_numeric_unscaled(ShardColumn *c, Datum d, int128 *out)
+{
+	char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out, d));
+	char	   *p = s;
+	bool		neg = false;
+	int128		v = 0;
+	int			frac = -1;
+
+	if (*p == '-')
+	{
+		neg = true;
+		p++;
+	}
+	if (!isdigit((unsigned char) *p))
+		return false;			/* NaN (infinity cannot have a typmod) */
+	for (; *p; p++)
+	{
+		if (*p == '.')
+		{
+			frac = 0;
+			continue;
+		}
+		v = v * 10 + (*p - '0');
+		if (frac >= 0)
+			frac++;
+	}
+	for (frac = Max(frac, 0); frac < c->scale; frac++)
+		v *= 10;
+	*out = neg ? -v : v;
+	return true;
+}
+
+/* Converts one datum into the Parquet value of its column. */
+static void
+shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetValue *pv)
+{
+	pv->isnull = false;
+	switch (c->kind)
+	{
+		case SK_BOOL:
+			pv->v.b = DatumGetBool(d);
+			break;
+		case SK_INT2:
+			pv->v.i32 = DatumGetInt16(d);
+			break;
+		case SK_INT4:
+			pv->v.i32 = DatumGetInt32(d);
+			break;
+		case SK_INT8:
+			pv->v.i64 = DatumGetInt64(d);
+			break;
+		case SK_FLOAT4:
+			pv->v.f = DatumGetFloat4(d);
+			if (isnan(pv->v.f))
+				c->has_nan = true;
+			break;
+		case SK_FLOAT8:
+			pv->v.d = DatumGetFloat8(d);
+			if (isnan(pv->v.d))
+				c->has_nan = true;
+			break;
+		case SK_TEXT:
+		case SK_BYTEA:
+		case SK_JSON:
+			{
+				struct varlena *v = (struct varlena *) DatumGetPointer(d);
+				const char *ptr = VARDATA_ANY(v);
+				int			len = VARSIZE_ANY_EXHDR(v);
+
+				if (c->kind != SK_BYTEA && !sw->utf8)
+				{
+					ptr = pg_server_to_any(ptr, len, PG_UTF8);
+					if (ptr != VARDATA_ANY(v))
+						len = strlen(ptr);
+				}
+				pv->v.bytes.ptr = ptr;
+				pv->v.bytes.len = len;
+				break;
+			}
+		case SK_JSONB:
+		case SK_TEXTFORM:
+			{
+				char	   *s = OutputFunctionCall(&c->out, d);
+				int			len = strlen(s);
+
+				if (!sw->utf8)
+				{
+					s = pg_server_to_any(s, len, PG_UTF8);
+					len = strlen(s);
+				}
+				pv->v.bytes.ptr = s;
+				pv->v.bytes.len = len;
+				break;
+			}
+		case SK_DATE:
+			{
+				DateADT		v = DatumGetDateADT(d);
+
+				if (DATE_IS_NOEND(v))
+					pv->v.i32 = PG_INT32_MAX;
+				else if (DATE_IS_NOBEGIN(v))
+					pv->v.i32 = PG_INT32_MIN;
+				else
+					pv->v.i32 = v + PARQUET_PG_EPOCH_DAYS;
+				break;
+			}
+		case SK_TIMESTAMP:
+		case SK_TIMESTAMPTZ:
+			{
+				int64		v = DatumGetInt64(d);
+
+				if (v == DT_NOEND)
+					pv->v.i64 = PG_INT64_MAX;
+				else if (v == DT_NOBEGIN)
+					pv->v.i64 = PG_INT64_MIN;
+				else if (v > PG_INT64_MAX - PARQUET_PG_EPOCH_USECS - 1)
+					shard_add_exception(sw, c, pv, d);
+				else
+					pv->v.i64 = v + PARQUET_PG_EPOCH_USECS;
+				break;
+			}
+		case SK_UUID:
+			pv->v.bytes.ptr = DatumGetUUIDP(d)->data;
+			pv->v.bytes.len = UUID_LEN;
+			break;
+		case SK_NUMERIC:
+			{
+				int128		u;
+
+				if (!shard_numeric_unscaled(c, d, &u))
+				{
+					shard_add_exception(sw, c, pv, d);
+					break;
+				}
+				if (c->physical == PQ_INT32)
+					pv->v.i32 = (int32) u;
+				else if (c->physical == PQ_INT64)
+					pv->v.i64 = (int64) u;
+				else
+				{
+					uint8	   *scratch = palloc(c->flba_len);
+					int			i;
+
+					for (i = c->flba_len - 1; i >= 0; i--)
+					{
+						scratch[i] = (uint8) (u & 0xff);
+						u >>= 8;
+					}
+					pv->v.bytes.ptr = scratch;
+					pv->v.bytes.len = c->flba_len;
+				}
+				break;
+			}
+	}
+}
+
+/* Writes the per-shard metadata and finishes the current shard file. */
+static void
+shard_writer_close_current(ShardWriter *sw)
+{
+	ParquetWriteResult res;
+	StringInfoData nan;
+	char		err[256];
+	char		key[NAMEDATALEN + 32];
+	int			rc;
+	int			i;
+	ManifestShard *ms;
+
+	initStringInfo(&nan);
+	rc = parquet_writer_add_metadata(sw->w, "spillpool.version", SPILLPOOL_VERSION_STR);
+	if (rc == PARQUET_OK)
+		rc = parquet_writer_add_metadata(sw->w, "spillpool.columns", sw->columns_meta);
+	for (i = 0; i < sw->ncols && rc == PARQUET_OK; i++)
+	{
+		ShardColumn *c = &sw->cols[i];
+
+		snprintf(key, sizeof(key), "spillpool.type.%s", sw->names[i]);
+		rc = parquet_writer_add_metadata(sw->w, key, format_type_with_typemod(c->typid, c->typmod));
+		if (rc == PARQUET_OK && c->exceptions.len > 0)
+		{
+			snprintf(key, sizeof(key), "spillpool.exceptions.%d", i);
+			rc = parquet_writer_add_metadata(sw->w, key, c->exceptions.data);
+		}
+		if (c->has_nan)
+			appendStringInfo(&nan, "%s%d", nan.len > 0 ? "," : "", i);
+		resetStringInfo(&c->exceptions);
+		c->has_nan = false;
+	}
+	if (rc == PARQUET_OK && nan.len > 0)
+		rc = parquet_writer_add_metadata(sw->w, "spillpool.float_nan", nan.data);
+	if (rc != PARQUET_OK)
+		shard_writer_error(sw, parquet_writer_error(sw->w), rc);
+	errno = 0;
+	rc = parquet_writer_finish(sw->w, &res, err, sizeof(err));
+	if (rc != PARQUET_OK)
+		shard_writer_error(sw, err, rc);
+	parquet_writer_free(sw->w);
+	sw->w = NULL;
+	if (pg_fsync(sw->fd) != 0)
+		ereport(data_sync_elevel(ERROR),
+				(errcode_for_file_access(),
+				 errmsg("could not fsync shard file \"%s\": %m", sw->path)));
+	CloseTransientFile(sw->fd);
+	sw->fd = -1;
+
+	if (sw->nshards == sw->shards_cap)
+	{
+		sw->shards_cap = Max(4, sw->shards_cap * 2);
+		sw->shards = sw->shards ? repalloc(sw->shards, sizeof(ManifestShard) * sw->shards_cap) :
+			palloc(sizeof(ManifestShard) * sw->shards_cap);
+	}
+	ms = &sw->shards[sw->nshards++];
+	ms->snapshot = sw->snapshot;
+	ms->n = sw->nshards - 1;
+	ms->rows = res.rows;
+	ms->bytes = (int64) res.bytes_written;
+	ms->codec = sw->codec == PQ_CODEC_ZSTD ? SPILL_CODEC_ZSTD :
+		sw->codec == PQ_CODEC_LZ4_RAW ? SPILL_CODEC_LZ4 : SPILL_CODEC_NONE;
+	ms->row_groups = res.row_groups;
+	pfree(nan.data);
+}
+
+/* Adds one row (a stored row record's tuple) to the current shard. */
+void
+shard_writer_add(ShardWriter *sw, MinimalTuple tup)
+{
+	MemoryContext old;
+	int			i;
+	int			rc;
+
+	CHECK_FOR_INTERRUPTS();
+	/* a full shard is closed at a row group boundary */
+	if (sw->rows > 0 && sw->rows % spillpool_shard_row_group_rows == 0 &&
+		lseek(sw->fd, 0, SEEK_CUR) >= (off_t) spillpool_max_shard_size_mb * 1024 * 1024)
+	{
+		shard_writer_close_current(sw);
+		shard_writer_open_next(sw);
+	}
+	old = MemoryContextSwitchTo(sw->row_cxt);
+	ExecStoreMinimalTuple(tup, sw->slot, false);
+	slot_getallattrs(sw->slot);
+	for (i = 0; i < sw->ncols; i++)
+	{
+		ShardColumn *c = &sw->cols[i];
+		int			a = c->attnum - 1;
+
+		if (sw->slot->tts_isnull[a])
+		{
+			sw->values[i].isnull = true;
+			continue;
+		}
+		shard_convert_value(sw, c, sw->slot->tts_values[a], &sw->values[i]);
+	}
+	errno = 0;
+	rc = parquet_writer_add_row(sw->w, sw->values);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(sw->row_cxt);
+	ExecClearTuple(sw->slot);
+	if (rc != PARQUET_OK)
+		shard_writer_error(sw, parquet_writer_error(sw->w), rc);
+	sw->rows++;
+}
+
+/*
+ * Finishes the last shard and makes the files and their names durable.
+ * Returns the number of shards, their manifest entries in *shards.  A
+ * flush that added no row writes no shard.
+ */
+int
+shard_writer_finish(ShardWriter *sw, ManifestShard **shards)
+{
+	char		dir[MAXPGPATH];
+
+	if (sw->rows > 0 || sw->nshards == 0)
+		shard_writer_close_current(sw);
+	else
+	{
+		/* an empty file opened after a full one: drop it */
+		parquet_writer_free(sw->w);
+		sw->w = NULL;
+		CloseTransientFile(sw->fd);
+		sw->fd = -1;
+		(void) unlink(sw->path);
+	}
+	shard_dir_path(dir, sw->dbid, sw->relfilenode);
+	fsync_fname(dir, true);
+	ExecDropSingleTupleTableSlot(sw->slot);
+	sw->slot = NULL;
+	*shards = sw->shards;
+	return sw->nshards;
+}
+
+/*
+ * After an error: frees the writer and removes every file this flush
+ * wrote, so that the next flush starts clean.
+ */
+void
+shard_writer_abort(ShardWriter *sw)
+{
+	int			n;
+
+	if (sw == NULL)
+		return;
+	if (sw->w != NULL)
+		parquet_writer_free(sw->w);
+	sw->w = NULL;
+	if (sw->fd >= 0)
+		CloseTransientFile(sw->fd);
+	sw->fd = -1;
+	for (n = 0; n <= sw->nshards; n++)
+	{
+		char		path[MAXPGPATH];
+
+		shard_file_path(path, sw->dbid, sw->relfilenode, sw->snapshot, n);
+		(void) unlink(path);
+	}
+}
