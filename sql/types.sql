@@ -413,7 +413,8 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 
--- TABLESAMPLE and backward scans are refused, the rest of the table is intact
+-- TABLESAMPLE is refused; a SCROLL cursor reads backward through a Material
+-- node above the custom scan; the rest of the table is intact
 \set VERBOSITY terse
 SELECT count(*) FROM an TABLESAMPLE SYSTEM (10);
 \set VERBOSITY default

@@ -373,7 +373,8 @@ spillpool_scan_next(ScanState *ss)
 									  state->filters, &state->counters);
 	}
 	ExecClearTuple(scan_slot);
-	if (!table_scan_getnextslot(ss->ss_currentScanDesc, ForwardScanDirection, fetch))
+	/* the access method refuses backward scans with a clear error */
+	if (!table_scan_getnextslot(ss->ss_currentScanDesc, ss->ps.state->es_direction, fetch))
 		return scan_slot;
 	if (n > 0)
 		slot_getsomeattrs(fetch, n);
