@@ -123,8 +123,9 @@ ShardScan *
 shard_scan_begin(Relation rel, Oid dbid, Oid relfilenode, uint64 snapshot_id,
 				 Bitmapset *attrs, List *filters, ShardScanCounters *counters)
 {
-	ShardScan  *ss = palloc0(sizeof(ShardScan));
 	const Manifest *m = manifest_get(dbid, relfilenode, snapshot_id);
+	/* the struct outlives the scan's memory: see OpenScan in tableam.c */
+	ShardScan  *ss = MemoryContextAllocZero(TopMemoryContext, sizeof(ShardScan));
 	TupleDesc	desc = RelationGetDescr(rel);
 	ListCell   *lc;
 	int			i;
@@ -696,7 +697,11 @@ shard_scan_next(ShardScan *ss, TupleTableSlot *slot)
 	return true;
 }
 
-/* Releases the reader and the decoded row group. */
+/*
+ * Releases the reader and the decoded row group (malloc'd) and the scan
+ * struct.  Touches nothing in the scan's memory contexts, which may be gone
+ * already when an error ended the scan.
+ */
 void
 shard_scan_end(ShardScan *ss)
 {
@@ -708,6 +713,7 @@ shard_scan_end(ShardScan *ss)
 	if (ss->reader != NULL)
 		parquet_reader_close(ss->reader);
 	ss->reader = NULL;
+	pfree(ss);
 }
 
 /*

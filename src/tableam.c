@@ -72,11 +72,10 @@ typedef struct SpillScanDescData
 	MemtableCopy mem;
 	int			mem_idx;
 	ScanStart	start;			/* what the scan sees, fixed at its start */
-	bool		pinned;			/* counted in the table's readers */
+	struct OpenScan *open;		/* its pin and shard reader */
 	uint32		cur_seg;
 
 	/* shards: projection and filters set by the custom scan */
-	ShardScan  *shards;
 	Bitmapset  *attrs;			/* NULL: every column */
 	List	   *filters;
 	ShardScanCounters *counters;
@@ -233,14 +232,20 @@ spillpool_scan_begin(Relation rel, Snapshot snapshot, int nkeys, ScanKey key,
 }
 
 /*
- * Scans this backend has open, so that their segment pins and shard
- * readers are released when an error ends them (the executor then never
- * calls scan_end): a resource-owner callback releases those of the owner
- * being released.
+ * What a started scan holds outside its memory context: its pin on the
+ * table's segment files and the malloc'd buffers of its shard reader.  The
+ * entries live in TopMemoryContext so that they can be released when an
+ * error ends the scan: the executor then never calls scan_end, and the
+ * scan descriptor itself may already be freed with the portal's memory.
+ * A resource-owner callback releases the entries of the owner being
+ * released.
  */
 typedef struct OpenScan
 {
-	SpillScanDesc scan;
+	SpillTableKey key;
+	int64		pin_gen;		/* flush count when the pin was taken */
+	bool		pinned;
+	ShardScan  *shards;			/* NULL when not reading shards */
 	ResourceOwner owner;
 	struct OpenScan *next;
 } OpenScan;
@@ -263,66 +268,52 @@ scan_unpin(SpillTable *tab, int64 gen)
 	LWLockRelease(&tab->lock);
 }
 
-/* Releases what a started scan holds outside its memory context. */
+/* Releases what an open scan holds and forgets it. */
 static void
-spillpool_scan_release(SpillScanDesc scan)
-{
-	if (scan->shards != NULL)
-	{
-		shard_scan_end(scan->shards);
-		scan->shards = NULL;
-	}
-	if (scan->pinned)
-	{
-		SpillTable *tab = spilltable_lookup(scan->tab->key.dbid,
-											scan->tab->key.relfilenode, false);
-
-		if (tab != NULL)
-			scan_unpin(tab, scan->start.pin_gen);
-		scan->pinned = false;
-	}
-}
-
-/* Forgets a scan in the list of open scans. */
-static void
-spillpool_scan_unregister(SpillScanDesc scan)
+open_scan_release(OpenScan *os)
 {
 	OpenScan  **pp;
 
+	if (os->shards != NULL)
+	{
+		shard_scan_end(os->shards);
+		os->shards = NULL;
+	}
+	if (os->pinned)
+	{
+		SpillTable *tab = spilltable_lookup(os->key.dbid, os->key.relfilenode, false);
+
+		if (tab != NULL)
+			scan_unpin(tab, os->pin_gen);
+		os->pinned = false;
+	}
 	for (pp = &open_scans; *pp != NULL; pp = &(*pp)->next)
 	{
-		if ((*pp)->scan == scan)
+		if (*pp == os)
 		{
-			OpenScan   *os = *pp;
-
 			*pp = os->next;
-			pfree(os);
-			return;
+			break;
 		}
 	}
+	pfree(os);
 }
 
-/* Resource-owner callback: releases the scans an aborting owner leaves. */
+/* Resource-owner callback: releases the scans an ending owner leaves. */
 static void
 spillpool_release_scans(ResourceReleasePhase phase, bool isCommit, bool isTopLevel,
 						void *arg)
 {
-	OpenScan  **pp = &open_scans;
+	OpenScan   *os = open_scans;
 
 	if (phase != RESOURCE_RELEASE_BEFORE_LOCKS)
 		return;
-	while (*pp != NULL)
+	while (os != NULL)
 	{
-		OpenScan   *os = *pp;
+		OpenScan   *next = os->next;
 
 		if (os->owner == CurrentResourceOwner)
-		{
-			spillpool_scan_release(os->scan);
-			*pp = os->next;
-			pfree(os);
-		}
-		else
-			pp = &os->next;
+			open_scan_release(os);
+		os = next;
 	}
 }
 
@@ -345,14 +336,16 @@ spillpool_scan_start(SpillScanDesc scan)
 		RegisterResourceReleaseCallback(spillpool_release_scans, NULL);
 		open_scans_callback_registered = true;
 	}
-	os = MemoryContextAlloc(TopMemoryContext, sizeof(OpenScan));
-	os->scan = scan;
+	os = MemoryContextAllocZero(TopMemoryContext, sizeof(OpenScan));
+	os->key = scan->tab->key;
 	os->owner = CurrentResourceOwner;
 	os->next = open_scans;
 	open_scans = os;
+	scan->open = os;
 
 	memtable_copy(scan->tab, &scan->mem, &scan->start);
-	scan->pinned = true;
+	os->pin_gen = scan->start.pin_gen;
+	os->pinned = true;
 	scan->load_seg = scan->tab->load_seg;
 	scan->load_off = scan->tab->load_off;
 	scan->cur_seg = scan->start.seg_first;
@@ -421,8 +414,9 @@ spillpool_scan_end(TableScanDesc sscan)
 	if (scan->started)
 	{
 		pending_reader_end(&scan->own);
-		spillpool_scan_release(scan);
-		spillpool_scan_unregister(scan);
+		if (scan->open != NULL)
+			open_scan_release(scan->open);
+		scan->open = NULL;
 	}
 	if (scan->base.rs_flags & SO_TEMP_SNAPSHOT)
 		UnregisterSnapshot(scan->base.rs_snapshot);
@@ -440,8 +434,9 @@ spillpool_scan_rescan(TableScanDesc sscan, ScanKey key, bool set_params,
 	if (scan->started)
 	{
 		pending_reader_end(&scan->own);
-		spillpool_scan_release(scan);
-		spillpool_scan_unregister(scan);
+		if (scan->open != NULL)
+			open_scan_release(scan->open);
+		scan->open = NULL;
 	}
 	MemoryContextReset(scan->cxt);
 	scan->started = false;
@@ -459,20 +454,22 @@ spillpool_scan_next_shard_row(SpillScanDesc scan, TupleTableSlot *slot)
 {
 	if (scan->start.snapshot_id > 0)
 	{
-		if (scan->shards == NULL)
+		OpenScan   *os = scan->open;
+
+		if (os->shards == NULL)
 		{
 			MemoryContext old = MemoryContextSwitchTo(scan->cxt);
 
-			scan->shards = shard_scan_begin(scan->base.rs_rd, scan->tab->key.dbid,
-											scan->tab->key.relfilenode,
-											scan->start.snapshot_id, scan->attrs,
-											scan->filters, scan->counters);
+			os->shards = shard_scan_begin(scan->base.rs_rd, scan->tab->key.dbid,
+										  scan->tab->key.relfilenode,
+										  scan->start.snapshot_id, scan->attrs,
+										  scan->filters, scan->counters);
 			MemoryContextSwitchTo(old);
 		}
-		if (shard_scan_next(scan->shards, slot))
+		if (shard_scan_next(os->shards, slot))
 			return true;
-		shard_scan_end(scan->shards);
-		scan->shards = NULL;
+		shard_scan_end(os->shards);
+		os->shards = NULL;
 	}
 	scan->phase = scan->time_travel ? SCAN_DONE : SCAN_SEGMENTS;
 	return false;
