@@ -56,6 +56,7 @@ typedef struct ShardReadColumn
 	ShardKind	kind;
 	int			scale;			/* SK_NUMERIC */
 	ParquetType physical;
+	bool		by_ref;			/* its datums are allocated */
 	bool		no_skip;		/* min/max leave some values out */
 	int			nexceptions;
 	ShardException *exceptions; /* ascending rows */
@@ -100,6 +101,7 @@ struct ShardScan
 
 	MemoryContext shard_cxt;	/* the current shard's mapping */
 	MemoryContext row_cxt;		/* values of the current row */
+	bool		row_cxt_used;	/* row_cxt holds something */
 };
 
 /* Raises a reader failure as an error naming the shard. */
@@ -254,6 +256,10 @@ shard_map_columns(ShardScan *ss)
 		c->attnum = attnum;
 		c->kind = (ShardKind) kind;
 		c->scale = meta->columns[i].decimal_scale;
+		c->by_ref = !(c->kind == SK_BOOL || c->kind == SK_INT2 || c->kind == SK_INT4 ||
+					  c->kind == SK_INT8 || c->kind == SK_FLOAT4 || c->kind == SK_FLOAT8 ||
+					  c->kind == SK_DATE || c->kind == SK_TIMESTAMP ||
+					  c->kind == SK_TIMESTAMPTZ);
 		c->physical = meta->columns[i].physical_type;
 		if (attnum <= natts && !TupleDescAttr(ss->desc, attnum - 1)->attisdropped)
 		{
@@ -652,7 +658,12 @@ shard_scan_next(ShardScan *ss, TupleTableSlot *slot)
 		if (!shard_next_batch(ss))
 			return false;
 	}
-	MemoryContextReset(ss->row_cxt);
+	/* only rows with by-reference values allocate anything */
+	if (ss->row_cxt_used)
+	{
+		MemoryContextReset(ss->row_cxt);
+		ss->row_cxt_used = false;
+	}
 	old = MemoryContextSwitchTo(ss->row_cxt);
 	ExecClearTuple(slot);
 	for (a = 0; a < natts; a++)
@@ -672,11 +683,14 @@ shard_scan_next(ShardScan *ss, TupleTableSlot *slot)
 			{
 				slot->tts_values[a] = shard_value_datum(ss, c, a, &cv->values[ss->row]);
 				slot->tts_isnull[a] = false;
+				if (c->by_ref)
+					ss->row_cxt_used = true;
 			}
 			else if (c->nexceptions > 0)
 			{
 				char	   *text = shard_exception_text(c, ss->rg_first_row + ss->row);
 
+				ss->row_cxt_used = true;
 				if (text != NULL)
 				{
 					slot->tts_values[a] = shard_input(ss, a, pstrdup(text));
@@ -688,6 +702,7 @@ shard_scan_next(ShardScan *ss, TupleTableSlot *slot)
 		{
 			/* added after this shard was written: the column's default */
 			slot->tts_values[a] = getmissingattr(ss->desc, a + 1, &slot->tts_isnull[a]);
+			ss->row_cxt_used = true;
 		}
 	}
 	MemoryContextSwitchTo(old);
