@@ -5,6 +5,9 @@
 # Usage (as root, from the checkout root):
 #
 #     bash test/bench.sh
+#     BENCH_ONLY=flush bash test/bench.sh          # only section e
+#     BENCH_ROWS=200000 BENCH_REPS=1 BENCH_SECONDS=2 BENCH_SKIP_RSS=1 \
+#         bash test/bench.sh                       # quick smoke test
 #
 # What it does:
 #   * makes sure PostgreSQL 15 (+ pgbench) is installed and that spillpool.so
@@ -14,8 +17,9 @@
 #     with shared_preload_libraries='spillpool', spillpool.memory='1GB',
 #     shared_buffers='1GB', max_wal_size='4GB', checkpoint_timeout='30min',
 #     autovacuum=off (so background vacuums do not disturb timings);
-#   * generates a deterministic 2,000,000-row CSV (id, ts, device, temp, msg)
-#     and, for the memory test, streams a 10,000,000-row version through a FIFO;
+#   * generates a deterministic CSV of BENCH_ROWS (default 2,000,000) rows
+#     (id, ts, device, temp, msg) and, for the memory test, streams a
+#     10,000,000-row version through a FIFO;
 #   * measures (median of BENCH_REPS repetitions, fresh table each time):
 #       a. server-side COPY of the 2M-row CSV into heap, unlogged heap, the
 #          parse floor (COPY ... WHERE false), spillpool durability 'commit'
@@ -27,6 +31,20 @@
 #          warm-up): heap vs spillpool with memory_limit 64MB;
 #       d. peak memory of the backend doing a single COPY of 10M rows into a
 #          spillpool table with memory_limit 64MB (heap COPY as reference);
+#       e. flush to Parquet: the 2M CSV rows loaded into a spillpool table
+#          (memory_limit 64MB, durability 'commit', automatic flushes held
+#          off), then `SELECT spillpool.flush(...)` timed; baseline DuckDB
+#          (test/duckdb/flush_bench.mjs, @duckdb/node-api, threads=1) reading
+#          the same CSV into memory (not timed) and timing
+#          `COPY t TO 'x.parquet' (FORMAT parquet, COMPRESSION zstd)`.
+#          Also the shard's bytes vs DuckDB's file (heap pg_table_size for
+#          reference), and on the flushed table (median of 5 runs after a
+#          warm-up, every row in the shard) `SELECT device, avg(temp) ...
+#          GROUP BY device` and `SELECT count(*), avg(temp) ... WHERE id
+#          BETWEEN N/2 AND N/2 + N/200` against a VACUUM ANALYZEd heap table
+#          (parallel defaults; max_parallel_workers_per_gather=0 as a second
+#          reference), with the Row Groups Read/Skipped of EXPLAIN ANALYZE.
+#          Installs test/duckdb's npm dependencies (npm ci) if missing;
 #   * prints a Markdown summary table (also written to $BENCH_OUT if set).
 #
 # Each spillpool measurement is isolated: if it fails, its row reports
@@ -35,6 +53,10 @@
 #
 # Environment:
 #   BENCH_REPS=3        repetitions per measurement (median is reported)
+#   BENCH_ROWS=2000000  rows of the CSV data set (a, c, e); smaller for smoke tests
+#   BENCH_ONLY=         run only these sections (comma/space separated: copy,
+#                       insert, select, memory, flush); default all
+#   BENCH_SKIP_FLUSH=0  1 = skip the flush/Parquet section (e)
 #   BENCH_SECONDS=10    pgbench duration (-T) per run
 #   BENCH_SKIP_RSS=0    1 = skip the 10M-row peak-memory test (d)
 #   BENCH_OUT=          also write the Markdown summary to this file
@@ -56,13 +78,17 @@ readonly PGBIN=/usr/lib/postgresql/$PG_MAJOR/bin
 readonly PG_CONFIG_BIN=$PGBIN/pg_config
 
 BENCH_REPS=${BENCH_REPS:-3}
+BENCH_ROWS=${BENCH_ROWS:-2000000}
+BENCH_ONLY=${BENCH_ONLY:-}
+BENCH_SKIP_FLUSH=${BENCH_SKIP_FLUSH:-0}
 BENCH_SECONDS=${BENCH_SECONDS:-10}
 BENCH_SKIP_RSS=${BENCH_SKIP_RSS:-0}
 BENCH_OUT=${BENCH_OUT:-}
 BENCH_NO_BUILD=${BENCH_NO_BUILD:-0}
 BENCH_PORT=${BENCH_PORT:-54329}
 
-readonly DATA_ROWS=2000000
+readonly ALL_SECTIONS=(copy insert select memory flush)
+readonly DATA_ROWS=$BENCH_ROWS
 readonly RSS_ROWS=10000000
 readonly SELECT_RUNS=5
 readonly MEMORY_LIMIT=64MB
@@ -81,6 +107,10 @@ SPILLPOOL_OK=0
 SPILLPOOL_REASON=
 LAST_VALUE=
 LAST_ERROR=
+SHARD_BYTES=
+RANGE_LO=
+RANGE_HI=
+RANGE_ROWS=
 BG_PIDS=()
 declare -A RESULT=()   # key -> median value (numeric) or empty
 declare -A FAILURE=()  # key -> error message if the measurement failed
@@ -114,6 +144,7 @@ median() {
 
 fmt1() { awk -v x="$1" 'BEGIN { printf "%.1f", x }'; }
 fmt0() { awk -v x="$1" 'BEGIN { printf "%.0f", x }'; }
+fmt_mb() { awk -v x="$1" 'BEGIN { printf "%.2f MB", x / 1048576 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) exit 1; printf "%.2f", a / b }'; }
 is_number() { [[ ${1:-} =~ ^[0-9]+([.][0-9]+)?$ ]]; }
 
@@ -190,6 +221,46 @@ check_root() {
     [[ $BENCH_REPS =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPS must be a positive integer"
     [[ $BENCH_SECONDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS must be a positive integer"
     [[ $BENCH_PORT =~ ^[1-9][0-9]*$ ]] || die "BENCH_PORT must be a port number"
+    if [[ ! $BENCH_ROWS =~ ^[1-9][0-9]*$ ]] || ((BENCH_ROWS < 1000)); then
+        die "BENCH_ROWS must be an integer >= 1000"
+    fi
+    # Selective query of the flush section: 1000000..1010000 for 2M rows.
+    RANGE_LO=$((DATA_ROWS / 2))
+    RANGE_HI=$((DATA_ROWS / 2 + DATA_ROWS / 200))
+    RANGE_ROWS=$((RANGE_HI - RANGE_LO + 1))
+    local word known
+    for word in ${BENCH_ONLY//,/ }; do
+        for known in "${ALL_SECTIONS[@]}"; do
+            [[ $word == "$known" ]] && continue 2
+        done
+        die "BENCH_ONLY: unknown section '$word' (use ${ALL_SECTIONS[*]})"
+    done
+}
+
+# Is section $1 (copy insert select memory flush) to run?
+section_selected() {
+    [[ $1 == flush && $BENCH_SKIP_FLUSH == 1 ]] && return 1
+    [[ -z ${BENCH_ONLY//[, ]/} ]] && return 0
+    [[ " ${BENCH_ONLY//,/ } " == *" $1 "* ]]
+}
+
+# Marks measurements $2... as skipped for reason $1 (shown in the summary).
+skip_keys() {
+    local reason=$1 key
+    shift
+    for key in "$@"; do FAILURE[$key]="skipped ($reason)"; done
+}
+
+# "2M" for 2000000, "500k" for 500000, else the number.
+rows_label() {
+    local n=$1
+    if ((n % 1000000 == 0)); then
+        echo "$((n / 1000000))M"
+    elif ((n % 1000 == 0)); then
+        echo "$((n / 1000))k"
+    else
+        echo "$n"
+    fi
 }
 
 install_packages_if_missing() {
@@ -299,6 +370,11 @@ write_server_config() {
         if [[ $with_spillpool == 1 ]]; then
             echo "shared_preload_libraries = 'spillpool'"
             echo "spillpool.memory = '1GB'"
+            # no background flush during the measurements: the flush
+            # section flushes explicitly (and sets its own thresholds)
+            echo "spillpool.default_flush_rows = 2147483647"
+            echo "spillpool.default_flush_bytes = '1TB'"
+            echo "spillpool.default_flush_interval = '24h'"
         fi
         echo "shared_buffers = '1GB'"
         echo "max_wal_size = '4GB'"
@@ -597,9 +673,10 @@ print_select_plan() {
 }
 
 print_spillpool_stats() {
-    log "  spillpool.stats('bench_sel_sp'):"
+    local name=${1:-bench_sel_sp}
+    log "  spillpool.stats('$name'):"
     if as_user "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK_DIR" -p "$BENCH_PORT" -d postgres \
-        -x -c "SELECT * FROM spillpool.stats('bench_sel_sp')" >"$WORK_DIR/stats.out" 2>"$WORK_DIR/stats.err"; then
+        -x -c "SELECT * FROM spillpool.stats('$name')" >"$WORK_DIR/stats.out" 2>"$WORK_DIR/stats.err"; then
         sed 's/^/    /' "$WORK_DIR/stats.out"
     else
         log "    FAILED ($(error_from_file "$WORK_DIR/stats.err"))"
@@ -830,6 +907,399 @@ bench_memory() {
     fi
 }
 
+# ------------------------------------------- e. flush to Parquet + shard scans
+
+readonly FLUSH_TABLE=bench_flush_sp
+readonly FLUSH_HEAP=bench_flush_heap
+readonly FLUSH_KEYS=(spillpool_flush flush_duckdb spillpool_shard_bytes duckdb_bytes flush_heap_bytes
+    spillpool_groupby groupby_heap groupby_heap_serial spillpool_range range_heap range_heap_serial)
+readonly FLUSH_SP_KEYS=(spillpool_flush spillpool_shard_bytes spillpool_groupby spillpool_range)
+readonly FLUSH_HEAP_KEYS=(flush_heap_bytes groupby_heap groupby_heap_serial range_heap range_heap_serial)
+readonly SERIAL_SET='SET max_parallel_workers_per_gather = 0'
+readonly DUCKDB_DIR=$SCRIPT_DIR/duckdb
+# Groups of the GROUP BY query (device = id % 1000; BENCH_ROWS >= 1000).
+readonly GROUPBY_GROUPS=1000
+
+DUCKDB_REASON=
+DUCKDB_VERSION=
+DUCKDB_FILE_INFO=
+FLUSH_REF_FP=        # fingerprint of the data set, from data_query
+FLUSH_REF_GROUPBY=   # digest of the GROUP BY result, from data_query
+SHARD_INFO=
+SHARD_PATH=
+RG_READ=
+RG_SKIPPED=
+
+# SELECT of one text line summing every column of relation/subquery $1; equal
+# lines mean (beyond reasonable doubt) equal rows.  flush_bench.mjs computes
+# the same in DuckDB.
+fingerprint_sql() {
+    echo "SELECT concat_ws('|', count(*), sum(id), sum(device), sum(round(temp * 100)::bigint)," \
+        "sum(extract(epoch FROM ts)::bigint), sum(length(msg))) FROM $1"
+}
+
+# SELECT of one text line: number of groups and md5 of the GROUP BY result of $1.
+groupby_check_sql() {
+    echo "SELECT count(*) || '|' || md5(string_agg(device || ':' || round(a::numeric, 6), ',' ORDER BY device))" \
+        "FROM (SELECT device, avg(temp) AS a FROM $1 GROUP BY device) AS s"
+}
+
+# The timed query $1 (groupby | range) on table $2.
+query_sql() {
+    case $1 in
+        groupby) echo "SELECT device, avg(temp) FROM $2 GROUP BY device" ;;
+        range) echo "SELECT count(*), avg(temp) FROM $2 WHERE id BETWEEN $RANGE_LO AND $RANGE_HI" ;;
+    esac
+}
+
+# Warm-up + SELECT_RUNS timed runs of query $1, after statement $2 if given;
+# all results go to $WORK_DIR/query.out.  Sets LAST_VALUE (median ms).
+time_query() {
+    local sql=$1 pre=${2:-} i out=$WORK_DIR/query.out
+    {
+        if [[ -n $pre ]]; then echo "$pre;"; fi
+        echo "$sql;"
+        printf '%s\n' '\timing on'
+        for ((i = 0; i < SELECT_RUNS; i++)); do
+            echo "$sql;"
+        done
+        printf '%s\n' '\timing off'
+    } >"$WORK_DIR/query.sql"
+    run_sql_file "$WORK_DIR/query.sql" "$out" || return 1
+    # shellcheck disable=SC2046
+    LAST_VALUE=$(median $(timings_from_output "$out")) || true
+    is_number "$LAST_VALUE" || { LAST_ERROR="no timing in psql output"; return 1; }
+}
+
+# Checks the results of query kind $1 in $WORK_DIR/query.out (all runs).
+check_query_output() {
+    local kind=$1 out=$WORK_DIR/query.out got
+    case $kind in
+        groupby)
+            got=$(grep -vc '^Time:' "$out") || true
+            if ((got != (SELECT_RUNS + 1) * GROUPBY_GROUPS)); then
+                LAST_ERROR="GROUP BY returned $((got / (SELECT_RUNS + 1))) groups, expected $GROUPBY_GROUPS"
+                return 1
+            fi
+            ;;
+        range)
+            got=$(grep -v '^Time:' "$out" | cut -d'|' -f1 | sort -u | tr '\n' ' ')
+            if [[ $got != "$RANGE_ROWS " ]]; then
+                LAST_ERROR="wrong count(*) for id BETWEEN $RANGE_LO AND $RANGE_HI: $got(expected $RANGE_ROWS)"
+                return 1
+            fi
+            ;;
+    esac
+}
+
+# Times query kind $3 on table $4 (after statement $5 if given) as
+# repetition $1 of measurement $2.
+measure_query() {
+    local rep=$1 key=$2 kind=$3 table=$4 pre=${5:-}
+    [[ -n ${FAILURE[$key]:-} ]] && return 0
+    if time_query "$(query_sql "$kind" "$table")" "$pre" && check_query_output "$kind"; then
+        record_sample "$key" "$LAST_VALUE"
+        log "  rep $rep  $key: $(fmt1 "$LAST_VALUE") ms"
+    else
+        record_failure "$key" "$LAST_ERROR"
+        ensure_server_up
+    fi
+}
+
+# One-line EXPLAIN (COSTS OFF) of query kind $2 on table $3 (after statement $4).
+print_query_plan() {
+    local label=$1 kind=$2 table=$3 pre=${4:-} plan
+    plan=$(psql_bench -c "${pre:+$pre; }EXPLAIN (COSTS OFF) $(query_sql "$kind" "$table")" 2>/dev/null |
+           sed -E 's/^ *(-> *)?//' | paste -sd';' | sed 's/;/ ; /g') || plan='(EXPLAIN failed)'
+    log "  plan, $label: $plan"
+}
+
+# Makes sure node and test/duckdb's node_modules are there (npm ci as in
+# test/run-tests.sh); sets DUCKDB_REASON and fails otherwise.
+ensure_duckdb() {
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        log "  node/npm missing: installing nodejs and npm (as test/setup.sh does)"
+        if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; } \
+            >"$WORK_DIR/apt-node.log" 2>&1; then
+            DUCKDB_REASON="node/npm not installed and apt-get install nodejs npm failed"
+            return 1
+        fi
+    fi
+    [[ -f $DUCKDB_DIR/flush_bench.mjs ]] ||
+        { DUCKDB_REASON="$DUCKDB_DIR/flush_bench.mjs missing"; return 1; }
+    if [[ ! -f $DUCKDB_DIR/node_modules/@duckdb/node-api/package.json ]]; then
+        local cmd=ci
+        [[ -f $DUCKDB_DIR/package-lock.json ]] || cmd=install
+        log "  installing test/duckdb's npm dependencies: npm $cmd --prefix $DUCKDB_DIR"
+        if ! env npm_config_update_notifier=false \
+            npm "$cmd" --no-audit --no-fund --prefix "$DUCKDB_DIR" >"$WORK_DIR/npm.log" 2>&1; then
+            DUCKDB_REASON="npm $cmd in test/duckdb failed: $(grep -m1 -i 'err' "$WORK_DIR/npm.log" || tail -n 1 "$WORK_DIR/npm.log")"
+            DUCKDB_REASON=${DUCKDB_REASON:0:160}
+            return 1
+        fi
+    fi
+}
+
+# DuckDB baseline: flush_bench.mjs reads the CSV (not timed) and times
+# BENCH_REPS COPY ... TO parquet (zstd).  Records flush_duckdb and duckdb_bytes.
+bench_duckdb_flush() {
+    local out=$WORK_DIR/duckdb.out err=$WORK_DIR/duckdb.err fp line ms bytes
+    if ! ensure_duckdb; then
+        record_failure flush_duckdb "$DUCKDB_REASON"
+        record_failure duckdb_bytes "$DUCKDB_REASON"
+        return 0
+    fi
+    log "  DuckDB: node test/duckdb/flush_bench.mjs (reads the CSV into memory, then COPY TO parquet x $BENCH_REPS)"
+    if ! node "$DUCKDB_DIR/flush_bench.mjs" "$CSV_2M" "$WORK_DIR/duckdb.parquet" "$BENCH_REPS" \
+        >"$out" 2>"$err"; then
+        LAST_ERROR=$( { grep -m1 -E 'Error' "$err" || tail -n 1 "$err"; } 2>/dev/null)
+        LAST_ERROR="flush_bench.mjs failed: ${LAST_ERROR:-no output}"
+        record_failure flush_duckdb "${LAST_ERROR:0:160}"
+        record_failure duckdb_bytes "${LAST_ERROR:0:160}"
+        return 0
+    fi
+    sed 's/^/    /' "$out"
+    DUCKDB_VERSION=$(sed -nE 's/^duckdb_flush version: ([^ ]+).*/\1/p' "$out")
+    DUCKDB_FILE_INFO=$(sed -n 's/^duckdb_flush file: //p' "$out")
+    fp=$(sed -n 's/^duckdb_flush fingerprint: //p' "$out")
+    if [[ -n $FLUSH_REF_FP && $fp != "$FLUSH_REF_FP" ]]; then
+        record_failure flush_duckdb "DuckDB's table differs from the data set: fingerprint $fp, expected $FLUSH_REF_FP"
+        record_failure duckdb_bytes "${FAILURE[flush_duckdb]}"
+        return 0
+    fi
+    while read -r line; do
+        ms=$(sed -nE 's/.* ms=([0-9.]+) .*/\1/p' <<<"$line")
+        bytes=$(sed -nE 's/.* bytes=([0-9]+).*/\1/p' <<<"$line")
+        is_number "$ms" && record_sample flush_duckdb "$ms"
+        is_number "$bytes" && record_sample duckdb_bytes "$bytes"
+    done < <(grep '^duckdb_flush run ' "$out")
+    [[ -n ${SAMPLES[flush_duckdb]:-} ]] || record_failure flush_duckdb "no timings in flush_bench.mjs output"
+    [[ -n ${SAMPLES[duckdb_bytes]:-} ]] || record_failure duckdb_bytes "no sizes in flush_bench.mjs output"
+}
+
+# Heap reference table for sizes and queries (loaded once, VACUUM ANALYZEd).
+load_flush_heap() {
+    local fp size
+    if ! load_select_table "$FLUSH_HEAP" heap; then
+        local key
+        for key in "${FLUSH_HEAP_KEYS[@]}"; do record_failure "$key" "$LAST_ERROR"; done
+        ensure_server_up
+        return 1
+    fi
+    fp=$(psql_bench -c "$(fingerprint_sql "$FLUSH_HEAP")" 2>&1) || true
+    if [[ -n $FLUSH_REF_FP && $fp != "$FLUSH_REF_FP" ]]; then
+        local key
+        for key in "${FLUSH_HEAP_KEYS[@]}"; do
+            record_failure "$key" "heap table differs from the data set: fingerprint $fp, expected $FLUSH_REF_FP"
+        done
+        return 1
+    fi
+    size=$(psql_bench -c "SELECT pg_table_size('$FLUSH_HEAP')" 2>&1) || true
+    if [[ $size =~ ^[0-9]+$ ]]; then
+        RESULT[flush_heap_bytes]=$size
+        log "  heap table $FLUSH_HEAP: pg_table_size $size bytes ($(fmt_mb "$size"))"
+    else
+        record_failure flush_heap_bytes "pg_table_size failed: $size"
+    fi
+}
+
+# Fails the spillpool measurements that have not failed yet with message $1.
+fail_flush_sp_keys() {
+    local key
+    for key in "${FLUSH_SP_KEYS[@]}"; do
+        [[ -n ${FAILURE[$key]:-} ]] || record_failure "$key" "$1"
+    done
+}
+
+# One line of spillpool.stats for table $1: memtable_rows|spilled_rows|shards|shard_rows|shard_bytes|flushes
+flush_stats_line() {
+    psql_bench -c "SELECT concat_ws('|', memtable_rows, spilled_rows, shards, shard_rows, shard_bytes, flushes)
+        FROM spillpool.stats('$1')" 2>&1
+}
+
+# Loads a fresh spillpool table with the CSV (automatic flushes held off) and
+# times spillpool.flush() on it; checks the counters and the shards.
+# Sets LAST_VALUE (ms) and SHARD_BYTES.
+time_flush_once() {
+    local first=$1 sql=$WORK_DIR/flush.sql out=$WORK_DIR/flush.out st
+    {
+        echo "DROP TABLE IF EXISTS $FLUSH_TABLE;"
+        echo "CREATE TABLE $FLUSH_TABLE ($TABLE_COLUMNS) USING spillpool;"
+        # Large flush thresholds: the background worker must not flush first.
+        echo "SELECT spillpool.alter_table('$FLUSH_TABLE', memory_limit => '$MEMORY_LIMIT', durability => 'commit'," \
+            "flush_rows => 1000000000000, flush_bytes => '1TB', flush_interval => '100 years');"
+        echo "COPY $FLUSH_TABLE FROM '$CSV_2M' WITH (FORMAT csv);"
+        echo "CHECKPOINT;"
+    } >"$WORK_DIR/flush_load.sql"
+    run_sql_file "$WORK_DIR/flush_load.sql" /dev/null || return 1
+
+    # memtable_rows|spilled_rows|shards|shard_rows|shard_bytes|flushes
+    st=$(flush_stats_line "$FLUSH_TABLE")
+    ((first)) && log "  before flush: memtable_rows|spilled_rows|shards|shard_rows|shard_bytes|flushes = $st"
+    if [[ ! $st =~ ^[0-9]+\|$DATA_ROWS\|0\|0\|0\|0$ ]]; then
+        LAST_ERROR="before the flush expected spilled_rows=$DATA_ROWS and no shards/flushes, stats: $st"
+        return 1
+    fi
+
+    {
+        printf '%s\n' '\timing on'
+        echo "SELECT spillpool.flush('$FLUSH_TABLE');"
+        printf '%s\n' '\timing off'
+    } >"$sql"
+    run_sql_file "$sql" "$out" || return 1
+    LAST_VALUE=$(timings_from_output "$out" | tail -n 1)
+    is_number "$LAST_VALUE" || { LAST_ERROR="no timing in psql output"; return 1; }
+
+    st=$(flush_stats_line "$FLUSH_TABLE")
+    ((first)) && log "  after flush:  memtable_rows|spilled_rows|shards|shard_rows|shard_bytes|flushes = $st" \
+        "(flush returned snapshot $(grep -v '^Time:' "$out" | head -n 1))"
+    local f
+    IFS='|' read -r -a f <<<"$st"
+    if [[ ${f[3]:-} != "$DATA_ROWS" || ${f[1]:-} != 0 ]]; then
+        LAST_ERROR="after the flush spillpool.stats shows shard_rows=${f[3]:-?} spilled_rows=${f[1]:-?}, expected $DATA_ROWS and 0"
+        return 1
+    fi
+
+    # shards|bytes|rows|codecs|row_groups
+    SHARD_INFO=$(psql_bench -c "SELECT concat_ws('|', count(*), sum(bytes), sum(rows),
+        string_agg(DISTINCT codec, ','), sum(row_groups)) FROM spillpool.shards('$FLUSH_TABLE')" 2>&1) || true
+    IFS='|' read -r -a f <<<"$SHARD_INFO"
+    if [[ ! ${f[1]:-} =~ ^[0-9]+$ || ${f[2]:-} != "$DATA_ROWS" ]]; then
+        LAST_ERROR="spillpool.shards: shards|bytes|rows|codecs|row_groups = $SHARD_INFO (expected $DATA_ROWS rows)"
+        return 1
+    fi
+    SHARD_BYTES=${f[1]}
+    if ((first)); then
+        log "  spillpool.shards: ${f[0]} shard(s), ${f[1]} bytes, ${f[2]} rows, codec ${f[3]}, ${f[4]} row groups"
+        SHARD_PATH=$(psql_bench -c "SELECT path FROM spillpool.shards('$FLUSH_TABLE') ORDER BY path LIMIT 1" 2>/dev/null) || true
+        [[ -z $SHARD_PATH || $SHARD_PATH == /* ]] || SHARD_PATH=$DATA_DIR/$SHARD_PATH
+        if ((f[0] == 1)) && [[ -f $SHARD_PATH ]]; then
+            local disk
+            disk=$(stat -c %s "$SHARD_PATH")
+            [[ $disk == "${f[1]}" ]] ||
+                log "  WARNING: shard file $SHARD_PATH has $disk bytes on disk, spillpool.shards says ${f[1]}"
+        fi
+    fi
+}
+
+bench_flush() {
+    section "e. flush $DATA_ROWS rows to Parquet (zstd) vs DuckDB; queries on the flushed table vs heap (ms, median of $BENCH_REPS)"
+    log "  (spillpool: memory_limit $MEMORY_LIMIT, durability commit; queries: median of $SELECT_RUNS runs after a warm-up;"
+    log "   selective query: id BETWEEN $RANGE_LO AND $RANGE_HI, $RANGE_ROWS rows)"
+
+    FLUSH_REF_FP=$(psql_bench -c "$(fingerprint_sql "($(data_query "$DATA_ROWS")) AS d")" 2>&1) || FLUSH_REF_FP=
+    FLUSH_REF_GROUPBY=$(psql_bench -c "$(groupby_check_sql "($(data_query "$DATA_ROWS")) AS d")" 2>&1) ||
+        FLUSH_REF_GROUPBY=
+    log "  data set fingerprint (rows|sum id|sum device|sum temp*100|sum epoch(ts)|sum length(msg)): ${FLUSH_REF_FP:-(failed)}"
+
+    bench_duckdb_flush
+    local heap_ok=0
+    load_flush_heap && heap_ok=1
+    if ((heap_ok)); then
+        print_query_plan "heap GROUP BY" groupby "$FLUSH_HEAP"
+        print_query_plan "heap GROUP BY, serial" groupby "$FLUSH_HEAP" "$SERIAL_SET"
+        print_query_plan "heap id range" range "$FLUSH_HEAP"
+    fi
+
+    local rep first got
+    for ((rep = 1; rep <= BENCH_REPS; rep++)); do
+        first=0
+        ((rep == 1)) && first=1
+        if [[ -n ${FAILURE[spillpool_flush]:-} ]]; then
+            :
+        elif [[ $SPILLPOOL_OK != 1 ]]; then
+            fail_flush_sp_keys "$SPILLPOOL_REASON"
+        elif time_flush_once "$first"; then
+            record_sample spillpool_flush "$LAST_VALUE"
+            [[ -n ${FAILURE[spillpool_shard_bytes]:-} ]] || record_sample spillpool_shard_bytes "$SHARD_BYTES"
+            log "  rep $rep  spillpool_flush: $(fmt1 "$LAST_VALUE") ms, shard bytes $SHARD_BYTES"
+            if ((first)); then
+                print_spillpool_stats "$FLUSH_TABLE"
+                got=$(psql_bench -c "$(fingerprint_sql "$FLUSH_TABLE")" 2>&1) || true
+                if [[ -n $FLUSH_REF_FP && $got != "$FLUSH_REF_FP" ]]; then
+                    fail_flush_sp_keys "flushed table differs from the data set: fingerprint $got, expected $FLUSH_REF_FP"
+                fi
+                got=$(psql_bench -c "$(groupby_check_sql "$FLUSH_TABLE")" 2>&1) || true
+                if [[ -n $FLUSH_REF_GROUPBY && $got != "$FLUSH_REF_GROUPBY" && -z ${FAILURE[spillpool_groupby]:-} ]]; then
+                    record_failure spillpool_groupby "wrong GROUP BY result (groups|md5 $got, expected $FLUSH_REF_GROUPBY)"
+                fi
+                print_query_plan "spillpool GROUP BY" groupby "$FLUSH_TABLE"
+                print_range_explain
+            fi
+            measure_query "$rep" spillpool_groupby groupby "$FLUSH_TABLE"
+            measure_query "$rep" spillpool_range range "$FLUSH_TABLE"
+        else
+            fail_flush_sp_keys "$LAST_ERROR"
+            ensure_server_up
+        fi
+        if ((first)) && [[ -n $SHARD_PATH && -f $SHARD_PATH && -f $WORK_DIR/duckdb.parquet ]]; then
+            log "  per-column sizes (DuckDB's parquet_metadata):"
+            node "$DUCKDB_DIR/flush_bench.mjs" --metadata "$SHARD_PATH" "$WORK_DIR/duckdb.parquet" 2>&1 |
+                sed 's/^/    /' || true
+        fi
+        psql_bench -c "DROP TABLE IF EXISTS $FLUSH_TABLE" >/dev/null 2>&1 || true
+        if ((heap_ok)); then
+            measure_query "$rep" groupby_heap groupby "$FLUSH_HEAP"
+            measure_query "$rep" groupby_heap_serial groupby "$FLUSH_HEAP" "$SERIAL_SET"
+            measure_query "$rep" range_heap range "$FLUSH_HEAP"
+            measure_query "$rep" range_heap_serial range "$FLUSH_HEAP" "$SERIAL_SET"
+        fi
+    done
+    psql_bench -c "DROP TABLE IF EXISTS $FLUSH_HEAP" >/dev/null 2>&1 || true
+    local key
+    for key in "${FLUSH_KEYS[@]}"; do
+        [[ -n ${RESULT[$key]:-} ]] || finish_result "$key"
+    done
+
+    log ""
+    for key in "${FLUSH_KEYS[@]}"; do
+        if [[ -n ${RESULT[$key]:-} ]]; then
+            if [[ $key == *bytes ]]; then
+                log "  $(printf '%-24s %12s bytes (%s)' "$key" "$(fmt0 "${RESULT[$key]}")" "$(fmt_mb "${RESULT[$key]}")")"
+            else
+                log "  $(printf '%-24s %12s ms' "$key" "$(fmt1 "${RESULT[$key]}")")"
+            fi
+        else
+            log "  $(printf '%-24s' "$key") FAILED (${FAILURE[$key]:-no result})"
+        fi
+    done
+    [[ -n $RG_READ ]] && log "  spillpool id range query: Row Groups Read $RG_READ, Row Groups Skipped $RG_SKIPPED"
+    print_target "spillpool flush/DuckDB COPY TO parquet" spillpool_flush flush_duckdb '<=' 1.5
+    print_target "shard bytes/DuckDB file bytes" spillpool_shard_bytes duckdb_bytes '<=' 1.05
+    print_target "spillpool GROUP BY/heap" spillpool_groupby groupby_heap '<=' 1.0
+    print_target "spillpool id range/heap" spillpool_range range_heap '<=' 1.0
+}
+
+# EXPLAIN ANALYZE of the selective query on the flushed table; prints it and
+# sets RG_READ / RG_SKIPPED.
+print_range_explain() {
+    local plan
+    if plan=$(psql_bench -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) $(query_sql range "$FLUSH_TABLE")" 2>&1); then
+        log "  EXPLAIN ANALYZE, spillpool id range:"
+        printf '%s\n' "$plan" | sed 's/^/    /'
+        RG_READ=$(sed -nE 's/.*Row Groups Read: *([0-9]+).*/\1/p' <<<"$plan" | head -n 1)
+        RG_SKIPPED=$(sed -nE 's/.*Row Groups Skipped: *([0-9]+).*/\1/p' <<<"$plan" | head -n 1)
+        if [[ -z $RG_READ ]]; then
+            RG_READ='?' RG_SKIPPED='?'
+            log "  WARNING: no \"Row Groups Read\" line in the plan (custom scan not used?)"
+        fi
+    else
+        log "  EXPLAIN ANALYZE, spillpool id range: FAILED ($plan)"
+    fi
+}
+
+# "target: LABEL OP T -> ratio PASS/MISS" for measurement $2 over $3.
+print_target() {
+    local label=$1 num=$2 den=$3 op=$4 target=$5
+    if [[ -n ${RESULT[$num]:-} && -n ${RESULT[$den]:-} ]]; then
+        local r
+        r=$(ratio "${RESULT[$num]}" "${RESULT[$den]}")
+        log "  target: $label $op $target -> $r $(verdict "$r" "$op" "$target")"
+    else
+        log "  target: $label $op $target -> n/a"
+    fi
+}
+
 # ---------------------------------------------------------------- summary
 
 # value cell for key $1 formatted with formatter $2
@@ -873,7 +1343,8 @@ summary_row() {
 }
 
 print_summary() {
-    local commit
+    local commit rl
+    rl=$(rows_label "$DATA_ROWS")
     commit=$(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)
     {
         echo "### spillpool benchmark"
@@ -885,20 +1356,45 @@ print_summary() {
         echo
         echo "| Measurement | Value | Baseline | Ratio | Target | Result |"
         echo "|---|---|---|---|---|---|"
-        summary_row "COPY 2M rows, heap (ms)" copy_heap fmt1 "parse floor" copy_floor
-        summary_row "COPY 2M rows, unlogged heap (ms)" copy_unlogged fmt1 "parse floor" copy_floor
-        summary_row "COPY 2M rows, spillpool durability=commit (ms)" spillpool_copy_commit fmt1 "parse floor" copy_floor '<=' 1.25
-        summary_row "COPY 2M rows, spillpool durability=none (ms)" spillpool_copy_none fmt1 "parse floor" copy_floor
+        summary_row "COPY $rl rows, heap (ms)" copy_heap fmt1 "parse floor" copy_floor
+        summary_row "COPY $rl rows, unlogged heap (ms)" copy_unlogged fmt1 "parse floor" copy_floor
+        summary_row "COPY $rl rows, spillpool durability=commit (ms)" spillpool_copy_commit fmt1 "parse floor" copy_floor '<=' 1.25
+        summary_row "COPY $rl rows, spillpool durability=none (ms)" spillpool_copy_none fmt1 "parse floor" copy_floor
         summary_row "INSERT tps, spillpool commit, sync on" spillpool_ins_commit_sync fmt0 "heap, sync on" ins_heap_sync '>=' 1.0
         summary_row "INSERT tps, spillpool none, sync off" spillpool_ins_none_async fmt0 "unlogged heap, sync off" ins_unlogged_async '>=' 0.95
-        summary_row "SELECT count(*), avg(temp), 2M rows (ms)" spillpool_select fmt1 "heap" select_heap '<=' 1.5
+        summary_row "SELECT count(*), avg(temp), $rl rows (ms)" spillpool_select fmt1 "heap" select_heap '<=' 1.5
         summary_row "COPY 10M rows, spillpool backend RssAnon+RssShmem peak (MB)" spillpool_mem fmt1 "budget: $RSS_TARGET_MB MB" "$RSS_TARGET_MB" '<=' 1.0
         summary_row "  of which RssAnon peak (MB)" spillpool_mem_anon fmt1 "heap COPY" mem_heap_anon
         summary_row "  of which RssShmem peak (MB)" spillpool_mem_shmem fmt1 "heap COPY" mem_heap_shmem
         summary_row "  VmHWM, total peak RSS incl. binaries (MB)" spillpool_mem_hwm fmt1 "heap COPY" mem_heap_hwm
+        summary_row "spillpool.flush(), $rl rows to one Parquet shard, zstd (ms)" spillpool_flush fmt1 \
+            "DuckDB COPY TO parquet zstd, 1 thread" flush_duckdb '<=' 1.5
+        summary_row "Parquet shard size, $rl rows, zstd" spillpool_shard_bytes fmt_mb "DuckDB file" duckdb_bytes '<=' 1.05
+        summary_row "  shard size vs heap table (pg_table_size)" spillpool_shard_bytes fmt_mb "heap" flush_heap_bytes
+        summary_row "GROUP BY device, avg(temp), $rl flushed rows (ms)" spillpool_groupby fmt1 "heap" groupby_heap '<=' 1.0
+        summary_row "  same, vs serial heap" spillpool_groupby fmt1 "heap, max_parallel_workers_per_gather=0" groupby_heap_serial
+        summary_row "count(*), avg(temp) WHERE id BETWEEN $RANGE_LO AND $RANGE_HI, flushed (ms)" spillpool_range fmt1 \
+            "heap seq scan" range_heap '<=' 1.0
+        summary_row "  same, vs serial heap" spillpool_range fmt1 "heap, max_parallel_workers_per_gather=0" range_heap_serial
+        local rg='n/a'
+        if [[ -n $RG_READ ]]; then
+            rg="$RG_READ read / $RG_SKIPPED skipped"
+        elif [[ ${FAILURE[spillpool_range]:-} == skipped* ]]; then
+            rg=${FAILURE[spillpool_range]}
+        fi
+        printf '| %s | %s | %s | %s | %s | %s |\n' "  row groups of that query (EXPLAIN ANALYZE)" "$rg" '–' '–' '–' '–'
         echo
         echo "Parse floor = \`COPY heap FROM file WITH (FORMAT csv) WHERE false\` (reads and parses, stores nothing)." \
             "The memory target applies to RssAnon+RssShmem (private memory plus the shared memtable pages the backend touched)."
+        if section_selected flush; then
+            echo
+            echo "Flush: \`SELECT spillpool.flush(t)\` after COPY of the CSV into a spillpool table (memory_limit=$MEMORY_LIMIT," \
+                "durability=commit, automatic flushes held off), shard_compression default${SHARD_INFO:+ (shards|bytes|rows|codec|row groups: $SHARD_INFO)}." \
+                "Baseline: DuckDB ${DUCKDB_VERSION:-?} (@duckdb/node-api, threads=1) with the same rows in an in-memory table," \
+                "timing \`COPY t TO 'x.parquet' (FORMAT parquet, COMPRESSION zstd)\`${DUCKDB_FILE_INFO:+ ($DUCKDB_FILE_INFO)}." \
+                "Queries on the flushed table (every row in the shard) vs a VACUUM ANALYZEd heap table without index," \
+                "parallel query at defaults unless noted; median of $SELECT_RUNS runs after a warm-up."
+        fi
     } >"$WORK_DIR/summary.md"
     section "summary"
     cat "$WORK_DIR/summary.md"
@@ -923,10 +1419,23 @@ main() {
     ensure_spillpool_installed
     start_cluster
     generate_csv
-    bench_copy
-    bench_insert
-    bench_select
-    bench_memory
+    local only="BENCH_ONLY=${BENCH_ONLY}"
+    if section_selected copy; then bench_copy; else skip_keys "$only" "${COPY_KEYS[@]}"; fi
+    if section_selected insert; then bench_insert; else skip_keys "$only" "${INSERT_KEYS[@]}"; fi
+    if section_selected select; then bench_select; else skip_keys "$only" select_heap spillpool_select; fi
+    if section_selected memory; then
+        bench_memory
+    else
+        skip_keys "$only" spillpool_mem spillpool_mem_anon spillpool_mem_shmem spillpool_mem_hwm \
+            mem_heap_anon mem_heap_shmem mem_heap_hwm
+    fi
+    if section_selected flush; then
+        bench_flush
+    elif [[ $BENCH_SKIP_FLUSH == 1 ]]; then
+        skip_keys "BENCH_SKIP_FLUSH=1" "${FLUSH_KEYS[@]}"
+    else
+        skip_keys "$only" "${FLUSH_KEYS[@]}"
+    fi
     print_summary
 }
 
