@@ -2414,6 +2414,13 @@ parquet_writer_add_row(ParquetWriter *w, const ParquetValue *values)
 	return PARQUET_OK;
 }
 
+/* The file's size so far, buffered bytes included (for size caps) */
+uint64_t
+parquet_writer_bytes(const ParquetWriter *w)
+{
+	return w->offset;
+}
+
 /* Record a key_value_metadata entry for the footer */
 int
 parquet_writer_add_metadata(ParquetWriter *w, const char *key, const char *value)

@@ -241,4 +241,7 @@ extern const char *parquet_writer_error(const ParquetWriter *w);
 /* Release all memory; does not close the fd.  Accepts NULL. */
 extern void parquet_writer_free(ParquetWriter *w);
 
+/* Bytes of the file so far, including what is still buffered */
+extern uint64_t parquet_writer_bytes(const ParquetWriter *w);
+
 #endif							/* PARQUET_WRITE_H */

@@ -12,8 +12,10 @@
  * name, so a definition list may name any subset of the file's columns.
  *
  * Timestamps: Parquet counts from 1970-01-01, PostgreSQL from 2000-01-01.
- * The largest and smallest INT64 timestamps (and INT32 dates) are read as
- * infinity and -infinity, which is how spillpool writes them.
+ * The largest INT64 timestamp (INT32 date) is read as infinity; its
+ * negation and the smallest value as -infinity (DuckDB, and spillpool,
+ * write -infinity as the negated largest value).  Other values outside
+ * PostgreSQL's range are an error.
  *
  *-------------------------------------------------------------------------
  */
@@ -110,23 +112,41 @@ parquet_natural_type(const ParquetColumnSchema *col)
 	return TEXTOID;
 }
 
+/* The error for a Parquet date or timestamp PostgreSQL cannot hold. */
+static pg_noinline void
+parquet_timestamp_out_of_range(const ParquetColumnSchema *col)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+			 errmsg("Parquet column \"%s\" holds a date or timestamp out of PostgreSQL's range",
+					col->name)));
+}
+
 /* A timestamp in the column's unit since 1970, as PostgreSQL microseconds. */
 static int64
 parquet_timestamp_to_pg(const ParquetColumnSchema *col, int64 v)
 {
+	/* DuckDB writes -infinity as -INT64_MAX, others INT64_MIN */
 	if (v == PG_INT64_MAX)
 		return DT_NOEND;
-	if (v == PG_INT64_MIN)
+	if (v <= -PG_INT64_MAX)
 		return DT_NOBEGIN;
 	if (col->physical_type != PQ_INT96)
 	{
 		if (col->time_unit == PQ_UNIT_MILLIS ||
 			(col->logical_type != PQ_LT_TIMESTAMP &&
 			 col->converted_type == PQ_CT_TIMESTAMP_MILLIS))
+		{
+			if (v > PG_INT64_MAX / 1000 || v < -(PG_INT64_MAX / 1000))
+				parquet_timestamp_out_of_range(col);
 			v *= 1000;
+		}
 		else if (col->time_unit == PQ_UNIT_NANOS)
 			v /= 1000;
 	}
+	if (v < PG_INT64_MIN + PARQUET_PG_EPOCH_USECS ||
+		!IS_VALID_TIMESTAMP(v - PARQUET_PG_EPOCH_USECS))
+		parquet_timestamp_out_of_range(col);
 	return v - PARQUET_PG_EPOCH_USECS;
 }
 
@@ -208,8 +228,10 @@ parquet_value_to_natural(const ReadColumn *rc, const ParquetValue *v)
 		case DATEOID:
 			if (v->int32 == PG_INT32_MAX)
 				return DateADTGetDatum(DATEVAL_NOEND);
-			if (v->int32 == PG_INT32_MIN)
+			if (v->int32 <= -PG_INT32_MAX)
 				return DateADTGetDatum(DATEVAL_NOBEGIN);
+			if (!IS_VALID_DATE((int64) v->int32 - PARQUET_PG_EPOCH_DAYS))
+				parquet_timestamp_out_of_range(col);
 			return DateADTGetDatum(v->int32 - PARQUET_PG_EPOCH_DAYS);
 		case TIMEOID:
 			if (col->physical_type == PQ_INT32)

@@ -367,7 +367,7 @@ shard_stat_datum(ShardScan *ss, const ShardReadColumn *c, ParquetBytes b, Datum 
 					*d = Int32GetDatum(v);
 				else
 					*d = DateADTGetDatum(v == PG_INT32_MAX ? DATEVAL_NOEND :
-										 v == PG_INT32_MIN ? DATEVAL_NOBEGIN :
+										 v <= -PG_INT32_MAX ? DATEVAL_NOBEGIN :
 										 v - PARQUET_PG_EPOCH_DAYS);
 				return true;
 			}
@@ -384,7 +384,7 @@ shard_stat_datum(ShardScan *ss, const ShardReadColumn *c, ParquetBytes b, Datum 
 					*d = Int64GetDatum(v);
 				else
 					*d = TimestampGetDatum(v == PG_INT64_MAX ? DT_NOEND :
-										   v == PG_INT64_MIN ? DT_NOBEGIN :
+										   v <= -PG_INT64_MAX ? DT_NOBEGIN :
 										   v - PARQUET_PG_EPOCH_USECS);
 				return true;
 			}
@@ -583,12 +583,12 @@ shard_value_datum(ShardScan *ss, ShardReadColumn *c, int a, const ParquetValue *
 			return Float8GetDatum(v->float8);
 		case SK_DATE:
 			return DateADTGetDatum(v->int32 == PG_INT32_MAX ? DATEVAL_NOEND :
-								   v->int32 == PG_INT32_MIN ? DATEVAL_NOBEGIN :
+								   v->int32 <= -PG_INT32_MAX ? DATEVAL_NOBEGIN :
 								   v->int32 - PARQUET_PG_EPOCH_DAYS);
 		case SK_TIMESTAMP:
 		case SK_TIMESTAMPTZ:
 			return TimestampGetDatum(v->int64 == PG_INT64_MAX ? DT_NOEND :
-									 v->int64 == PG_INT64_MIN ? DT_NOBEGIN :
+									 v->int64 <= -PG_INT64_MAX ? DT_NOBEGIN :
 									 v->int64 - PARQUET_PG_EPOCH_USECS);
 		case SK_UUID:
 			{

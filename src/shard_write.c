@@ -23,12 +23,14 @@
  *									fit INT64 microseconds since 1970)
  *	 spillpool.float_nan			Parquet columns holding a float NaN (their
  *									min/max leave NaN out)
- * Infinite dates and timestamps are written as the largest and smallest
- * INT32/INT64 (what DuckDB uses for infinity), and read back as infinity.
+ * Infinite dates and timestamps are written as the largest INT32/INT64 and
+ * its negation (what DuckDB uses for infinity and -infinity; the smallest
+ * INT64 is not -infinity to DuckDB), and read back as infinity.
  * Text is converted to UTF-8 when the database encoding is not UTF-8.
  *
  * A flush writes one shard, or several when a shard reaches
- * spillpool.max_shard_size (checked after each row group).  Files are
+ * spillpool.max_shard_size (checked after each row group, on the bytes
+ * written and buffered).  Files are
  * written under their final names, <snapshot>-<n>.parquet; until the
  * manifest lists them they do not exist as far as readers are concerned.
  *
@@ -309,8 +311,8 @@ shard_writer_begin(Relation rel, Oid dbid, Oid relfilenode, uint64 snapshot,
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 		ShardColumn *c = &sw->cols[sw->ncols];
-		int32		base_typmod = att->atttypmod;
-		Oid			base = getBaseTypeAndTypmod(att->atttypid, &base_typmod);
+		int32		base_typmod;
+		Oid			base;
 		int			precision = 0,
 					scale = 0;
 		Oid			outfn;
@@ -318,6 +320,8 @@ shard_writer_begin(Relation rel, Oid dbid, Oid relfilenode, uint64 snapshot,
 
 		if (att->attisdropped)
 			continue;
+		base_typmod = att->atttypmod;
+		base = getBaseTypeAndTypmod(att->atttypid, &base_typmod);
 		c->attnum = att->attnum;
 		c->typid = att->atttypid;
 		c->typmod = att->atttypmod;
@@ -326,7 +330,8 @@ shard_writer_begin(Relation rel, Oid dbid, Oid relfilenode, uint64 snapshot,
 		getTypeOutputInfo(att->atttypid, &outfn, &isvarlena);
 		fmgr_info(outfn, &c->out);
 		initStringInfo(&c->exceptions);
-		sw->names[sw->ncols] = pstrdup(NameStr(att->attname));
+		sw->names[sw->ncols] = sw->utf8 ? pstrdup(NameStr(att->attname)) :
+			pg_server_to_any(NameStr(att->attname), strlen(NameStr(att->attname)), PG_UTF8);
 		shard_column_spec(c, &sw->specs[sw->ncols], sw->names[sw->ncols],
 						  !att->attnotnull, precision, scale);
 		appendStringInfo(&meta, "%s%d:%d:%u:%d", sw->ncols > 0 ? "," : "",
@@ -458,7 +463,7 @@ shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetValue *pv)
 				if (DATE_IS_NOEND(v))
 					pv->v.i32 = PG_INT32_MAX;
 				else if (DATE_IS_NOBEGIN(v))
-					pv->v.i32 = PG_INT32_MIN;
+					pv->v.i32 = -PG_INT32_MAX;
 				else
 					pv->v.i32 = v + PARQUET_PG_EPOCH_DAYS;
 				break;
@@ -471,7 +476,7 @@ shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetValue *pv)
 				if (v == DT_NOEND)
 					pv->v.i64 = PG_INT64_MAX;
 				else if (v == DT_NOBEGIN)
-					pv->v.i64 = PG_INT64_MIN;
+					pv->v.i64 = -PG_INT64_MAX;
 				else if (v > PG_INT64_MAX - PARQUET_PG_EPOCH_USECS - 1)
 					shard_add_exception(sw, c, pv, d);
 				else
@@ -534,7 +539,13 @@ shard_writer_close_current(ShardWriter *sw)
 		ShardColumn *c = &sw->cols[i];
 
 		snprintf(key, sizeof(key), "spillpool.type.%s", sw->names[i]);
-		rc = parquet_writer_add_metadata(sw->w, key, format_type_with_typemod(c->typid, c->typmod));
+		{
+			char	   *tn = format_type_with_typemod(c->typid, c->typmod);
+
+			if (!sw->utf8)
+				tn = pg_server_to_any(tn, strlen(tn), PG_UTF8);
+			rc = parquet_writer_add_metadata(sw->w, key, tn);
+		}
 		if (rc == PARQUET_OK && c->exceptions.len > 0)
 		{
 			snprintf(key, sizeof(key), "spillpool.exceptions.%d", i);
@@ -590,7 +601,7 @@ shard_writer_add(ShardWriter *sw, MinimalTuple tup)
 	CHECK_FOR_INTERRUPTS();
 	/* a full shard is closed at a row group boundary */
 	if (sw->rows > 0 && sw->rows % spillpool_shard_row_group_rows == 0 &&
-		lseek(sw->fd, 0, SEEK_CUR) >= (off_t) spillpool_max_shard_size_mb * 1024 * 1024)
+		parquet_writer_bytes(sw->w) >= (uint64) spillpool_max_shard_size_mb * 1024 * 1024)
 	{
 		shard_writer_close_current(sw);
 		shard_writer_open_next(sw);
