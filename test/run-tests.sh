@@ -18,7 +18,9 @@
 #      earlier one fails;
 #   5. runs the standalone C unit tests of the Parquet writer and reader
 #      (`make -C test/parquet check`, `make -C test/parquet -f reader.mk check`);
-#   6. if test/duckdb/package.json exists, installs its npm dependencies and
+#   6. installs test/duckdb's npm dependencies (before the TAP suite, whose
+#      test 009 has DuckDB read every shard it writes, with
+#      SPILLPOOL_REQUIRE_DUCKDB=1 so it fails rather than skips without them) and
 #      runs `node test/duckdb/check.mjs` as that user: DuckDB reads the
 #      Parquet files the writer test produces (skipped otherwise);
 #   7. on failure prints the tails of regression.diffs, server logs and TAP
@@ -281,8 +283,13 @@ run_make_suite() {  # run_make_suite SUITE
         SUITE_RESULTS+=("$(printf '%-10s skipped (no test files)' tap)")
         return 0
     fi
+    if [[ "$suite" == tap ]]; then
+        # TAP test 009 reads every shard it writes with DuckDB: it must run
+        install_duckdb_modules || true
+        vars+=("SPILLPOOL_REQUIRE_DUCKDB=1")
+    fi
     say "$suite: make installcheck ${vars[*]}"
-    run_as_user "$WORKDIR" make PG_CONFIG="$PG_CONFIG" "${vars[@]}" installcheck 2>&1 \
+    run_as_user "$WORKDIR" env "${vars[@]}" make PG_CONFIG="$PG_CONFIG" "${vars[@]}" installcheck 2>&1 \
         | tee "$log" || status=${PIPESTATUS[0]}
     if [[ "$suite" == tap ]]; then
         count_prove "$suite" "$log" "$status"
@@ -336,6 +343,23 @@ run_unit_tests() {
     record unit "$pass" "$fail" ""
 }
 
+# Installs DuckDB's npm package into the work copy once (the duckdb suite
+# and TAP test 009, which reads the shards the tests write, need it).
+DUCKDB_MODULES=""
+install_duckdb_modules() {
+    local dir="$WORKDIR/test/duckdb"
+    [[ -z "$DUCKDB_MODULES" ]] || { [[ "$DUCKDB_MODULES" == ok ]]; return; }
+    DUCKDB_MODULES=failed
+    [[ -f "$dir/package.json" ]] || return 1
+    say "npm install in test/duckdb (@duckdb/node-api)"
+    if run_as_user "$dir" env npm_config_update_notifier=false bash -c \
+            'if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund && exit 0; fi
+             npm install --no-audit --no-fund' 2>&1; then
+        DUCKDB_MODULES=ok
+    fi
+    [[ "$DUCKDB_MODULES" == ok ]]
+}
+
 run_duckdb_check() {
     local dir="$WORKDIR/test/duckdb" status=0
     if [[ ! -f "$dir/package.json" ]]; then
@@ -343,10 +367,8 @@ run_duckdb_check() {
         SUITE_RESULTS+=("$(printf '%-10s skipped (no test/duckdb/package.json)' duckdb)")
         return 0
     fi
-    say "duckdb: npm install + node test/duckdb/check.mjs"
-    if ! run_as_user "$dir" env npm_config_update_notifier=false bash -c \
-            'if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund && exit 0; fi
-             npm install --no-audit --no-fund' 2>&1; then
+    say "duckdb: node test/duckdb/check.mjs"
+    if ! install_duckdb_modules; then
         record duckdb 0 1 "npm install failed"
         return 0
     fi
