@@ -25,9 +25,9 @@ OBJS = \
 	src/flush.o \
 	src/customscan.o
 
-REGRESS = setup types append_only functions limits privileges cleanup read_parquet
+REGRESS = setup types append_only functions limits privileges cleanup read_parquet flush
 REGRESS_OPTS = --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check
-ISOLATION = visibility savepoint repeatable_read commit_order serializable
+ISOLATION = visibility savepoint repeatable_read commit_order serializable flush
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check_iso
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl

@@ -61,6 +61,9 @@ PG_FUNCTION_INFO_V1(spillpool_flush_if_due);
 
 char	   *spillpool_debug_crash_at = NULL;
 
+/* After a failed flush a table is not due again for this long. */
+#define FLUSH_RETRY_DELAY_MS (60 * 1000)
+
 /* The table whose flushing flag this backend holds, for cleanup. */
 static SpillTable *flush_held = NULL;
 static bool flush_exit_registered = false;
@@ -156,7 +159,7 @@ flush_is_due(SpillTable *tab, TimestampTz now)
 
 	LWLockAcquire(&tab->lock, LW_SHARED);
 	flush_unflushed_locked(tab, &rows, &bytes);
-	due = rows > 0 &&
+	due = rows > 0 && now >= tab->flush_retry_after &&
 		(tab->flush_requested ||
 		 (tab->flush_rows > 0 && rows >= tab->flush_rows) ||
 		 (tab->flush_bytes > 0 && bytes >= tab->flush_bytes) ||
@@ -726,6 +729,11 @@ flush_table(Relation rel, bool only_if_due, bool *done)
 	}
 	PG_CATCH();
 	{
+		/* the background worker tries again in a minute, not every round */
+		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+		tab->flush_retry_after = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+															 FLUSH_RETRY_DELAY_MS);
+		LWLockRelease(&tab->lock);
 		flush_release();
 		PG_RE_THROW();
 	}

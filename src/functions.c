@@ -27,6 +27,8 @@
 #include "access/htup_details.h"
 #include "utils/timestamp.h"
 #include "utils/snapmgr.h"
+#include "utils/rls.h"
+#include "access/xact.h"
 #include "utils/jsonb.h"
 #include "parser/parse_type.h"
 #include "executor/tuptable.h"
@@ -296,6 +298,23 @@ spillpool_alter_table(PG_FUNCTION_ARGS)
 
 	CacheInvalidateRelcacheByRelid(relid);
 	options_invalidate(relid);
+
+	/*
+	 * The background worker judges thresholds from shared memory: give it
+	 * the new ones now rather than at the next insert.  (Should this
+	 * transaction roll back, the next insert or flush restores them.)
+	 */
+	{
+		SpillOptions opts;
+
+		/* a snapshot that sees the row written above */
+		CommandCounterIncrement();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		options_invalidate(relid);
+		options_get(rel, &opts);
+		PopActiveSnapshot();
+		spilltable_refresh_options(spilltable_for_rel(rel), rel, &opts);
+	}
 	table_close(rel, AccessShareLock);
 	PG_RETURN_VOID();
 }
@@ -446,6 +465,7 @@ spillpool_shards(PG_FUNCTION_ARGS)
 	const Manifest *m;
 	Manifest	copy;
 	int			i;
+	bool		hide_values = (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED);
 
 	InitMaterializedSRF(fcinfo, 0);
 	m = manifest_get(tab->key.dbid, tab->key.relfilenode, 0);
@@ -468,8 +488,12 @@ spillpool_shards(PG_FUNCTION_ARGS)
 		values[4] = CStringGetTextDatum(sh->codec == SPILL_CODEC_ZSTD ? "zstd" :
 										sh->codec == SPILL_CODEC_LZ4 ? "lz4_raw" : "uncompressed");
 		values[5] = Int32GetDatum(sh->row_groups);
-		values[6] = DirectFunctionCall1(jsonb_in,
-										CStringGetDatum(shard_column_minmax(path, RelationGetDescr(rel))));
+		/* min/max would show values row-level security hides */
+		if (hide_values)
+			nulls[6] = true;
+		else
+			values[6] = DirectFunctionCall1(jsonb_in,
+											CStringGetDatum(shard_column_minmax(path, RelationGetDescr(rel))));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	table_close(rel, AccessShareLock);
@@ -497,6 +521,13 @@ spillpool_scan(PG_FUNCTION_ARGS)
 				 errmsg("spillpool.scan needs the row type of a spillpool table"),
 				 errhint("Call it as spillpool.scan(NULL::table_name, snapshot).")));
 	rel = spillpool_open_checked(relid, false);
+	if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("spillpool.scan cannot read table \"%s\" under row-level security",
+						RelationGetRelationName(rel)),
+				 errdetail("Its row-level security policies apply to the current user."),
+				 errhint("Query the table with SELECT, which applies the policies.")));
 	if (!PG_ARGISNULL(1) && PG_GETARG_INT64(1) < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

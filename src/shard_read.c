@@ -26,6 +26,7 @@
 #include "access/stratnum.h"
 #include "access/tupdesc_details.h"
 #include "catalog/pg_type.h"
+#include "parser/parse_coerce.h"
 #include "datatype/timestamp.h"
 #include "executor/tuptable.h"
 #include "mb/pg_wchar.h"
@@ -116,19 +117,21 @@ shard_read_error(ShardScan *ss, ParquetStatus st, const char *msg)
 }
 
 /*
- * Starts a scan of the shards of snapshots up to snapshot_id.  attrs lists
+ * Starts a scan of the shards of snapshots up to snapshot_id, returning
+ * rows of the tuple descriptor desc: the slot's, which during an ALTER
+ * TABLE rewrite is the table's old layout.  attrs lists
  * the attribute numbers the caller needs (offset by
  * FirstLowInvalidHeapAttributeNumber, as pull_varattnos makes them); NULL
  * means all.  filters is a List of ShardFilter.
  */
 ShardScan *
-shard_scan_begin(Relation rel, Oid dbid, Oid relfilenode, uint64 snapshot_id,
-				 Bitmapset *attrs, List *filters, ShardScanCounters *counters)
+shard_scan_begin(Relation rel, TupleDesc desc, Oid dbid, Oid relfilenode,
+				 uint64 snapshot_id, Bitmapset *attrs, List *filters,
+				 ShardScanCounters *counters)
 {
 	const Manifest *m = manifest_get(dbid, relfilenode, snapshot_id);
 	/* the struct outlives the scan's memory: see OpenScan in tableam.c */
 	ShardScan  *ss = MemoryContextAllocZero(TopMemoryContext, sizeof(ShardScan));
-	TupleDesc	desc = RelationGetDescr(rel);
 	ListCell   *lc;
 	int			i;
 
@@ -263,7 +266,9 @@ shard_map_columns(ShardScan *ss)
 		c->physical = meta->columns[i].physical_type;
 		if (attnum <= natts && !TupleDescAttr(ss->desc, attnum - 1)->attisdropped)
 		{
-			if (TupleDescAttr(ss->desc, attnum - 1)->atttypid != typid)
+			/* a binary-coercible change (text to varchar) keeps the files */
+			if (TupleDescAttr(ss->desc, attnum - 1)->atttypid != typid &&
+				!IsBinaryCoercible(typid, TupleDescAttr(ss->desc, attnum - 1)->atttypid))
 				shard_read_error(ss, PARQUET_ERROR_CORRUPT,
 								 psprintf("column %d has type %u in the shard but %u in the table",
 										  attnum, typid, TupleDescAttr(ss->desc, attnum - 1)->atttypid));

@@ -209,6 +209,7 @@ typedef struct SpillTable
 	int64		flush_bytes;
 	int64		flush_interval_ms;
 	bool		flush_requested;	/* a writer hit a disk limit: flush soon */
+	TimestampTz flush_retry_after;	/* a flush failed: not due before this */
 	bool		flushing;		/* a flush of this table is running */
 	uint64		snapshot_id;	/* current snapshot, 0 before the first flush */
 	uint32		flush_seg;		/* segment blocks before (flush_seg, */
@@ -485,9 +486,10 @@ typedef struct ShardScanCounters
 
 typedef struct ShardScan ShardScan;
 
-extern ShardScan *shard_scan_begin(Relation rel, Oid dbid, Oid relfilenode,
-								   uint64 snapshot_id, Bitmapset *attrs,
-								   List *filters, ShardScanCounters *counters);
+extern ShardScan *shard_scan_begin(Relation rel, TupleDesc desc, Oid dbid,
+								   Oid relfilenode, uint64 snapshot_id,
+								   Bitmapset *attrs, List *filters,
+								   ShardScanCounters *counters);
 extern bool shard_scan_next(ShardScan *ss, TupleTableSlot *slot);
 extern void shard_scan_end(ShardScan *ss);
 extern char *shard_column_minmax(const char *path, TupleDesc desc);

@@ -460,7 +460,8 @@ spillpool_scan_next_shard_row(SpillScanDesc scan, TupleTableSlot *slot)
 		{
 			MemoryContext old = MemoryContextSwitchTo(scan->cxt);
 
-			os->shards = shard_scan_begin(scan->base.rs_rd, scan->tab->key.dbid,
+			os->shards = shard_scan_begin(scan->base.rs_rd, slot->tts_tupleDescriptor,
+										  scan->tab->key.dbid,
 										  scan->tab->key.relfilenode,
 										  scan->start.snapshot_id, scan->attrs,
 										  scan->filters, scan->counters);
