@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "access/transam.h"
+#include "access/xlog.h"
 #include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "funcapi.h"
@@ -586,6 +587,15 @@ flush_commit(FlushState *fs)
 		fs->new_seg++;
 		fs->new_off = 0;
 	}
+
+	/*
+	 * A transaction whose rows are decided by the commit log may have
+	 * committed asynchronously: its commit record can still be in memory
+	 * only.  Make every commit record written so far durable before its
+	 * rows become durable in a shard, or a crash could keep that half of
+	 * a transaction whose heap half is lost.
+	 */
+	XLogFlush(GetXLogInsertRecPtr());
 
 	(void) manifest_read(fs->tab->key.dbid, fs->tab->key.relfilenode, &m);
 	m.flush_seg = fs->new_seg;
