@@ -6,9 +6,13 @@
 #                               /tmp/spillpool-demo if the server user cannot
 #                               reach the checkout), start it on port 5499 and
 #                               a unix socket in the demo directory, load
-#                               350k rows into a spillpool table (large batches and a stream of small transactions) so they
-#                               spill from the memtable to segment files, and
-#                               print stats, segments and the segment files.
+#                               350k rows into a spillpool table (large batches,
+#                               flushed to a Parquet shard, then a COPY and a
+#                               stream of small transactions that spill from the
+#                               memtable to segment files), and print stats,
+#                               snapshots, shards, segments, a time-travel
+#                               query, an EXPLAIN with skipped row groups and
+#                               the files.
 #   bash test/demo.sh stop      stop the demo server and delete its directory.
 #
 # Starting again replaces any previous demo.
@@ -197,6 +201,8 @@ SELECT spillpool.alter_table('events', memory_limit => '4MB', max_file_size => '
 $(insert_batch_sql 1 80000)
 $(insert_batch_sql 80001 160000)
 $(insert_batch_sql 160001 240000)
+\echo 'SELECT spillpool.flush(''events'');   -- the first 240,000 rows into a Parquet shard (snapshot 1)'
+SELECT spillpool.flush('events');
 EOF
     say "COPY events FROM STDIN (60000 generated rows piped from psql)"
     local copy_out
@@ -233,6 +239,8 @@ show_segment_files() {
     segdir="$(data_dir)/spillpool/$dboid/$filenode/seg"
     say "ls -l $segdir"
     ls -l "$segdir" || warn "segment directory not found"
+    say "ls -l $(dirname "$segdir")/shards"
+    ls -l "$(dirname "$segdir")/shards" || warn "shard directory not found"
 }
 
 # Errors here are reported but do not stop the demo.
@@ -240,8 +248,12 @@ show_report() {
     local query
     for query in \
             "SELECT * FROM spillpool.stats('events');" \
+            "SELECT * FROM spillpool.snapshots('events');" \
+            "SELECT snapshot_id, path, rows, bytes, codec, row_groups FROM spillpool.shards('events');" \
             "SELECT * FROM spillpool.segments('events');" \
             "SELECT count(*), min(id), max(id) FROM events;" \
+            "SELECT count(*), max(id) FROM spillpool.scan(NULL::events, 1);" \
+            "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT device, avg(temp) FROM events WHERE id BETWEEN 1000 AND 2000 GROUP BY device;" \
             "SELECT * FROM spillpool.options;"; do
         say "$query"
         demo_psql -c "$query" </dev/null || warn "query failed: $query"
