@@ -941,6 +941,34 @@ SELECT id, c, k, a, bb FROM alt WHERE id IN (1, 302, 303) ORDER BY id;
 DROP TABLE alt;
 
 --
+-- found in review: text equality under a linguistic collation compares the
+-- byte-ordered min/max in byte order; timestamp -> timestamptz without a
+-- rewrite keeps the shards readable; money is stored as its integer amount
+--
+CREATE TABLE rv_icu (id int, t text COLLATE "und-x-icu") USING spillpool;
+INSERT INTO rv_icu VALUES (1, 'B'), (2, 'a'), (3, 'b');
+SELECT spillpool.flush('rv_icu') AS snapshot;
+SELECT id FROM rv_icu WHERE t = 'a';
+SELECT id FROM rv_icu WHERE t = 'B';
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id FROM rv_icu WHERE t = 'zz';
+DROP TABLE rv_icu;
+CREATE TABLE rv_ts (id int, ts timestamp) USING spillpool;
+INSERT INTO rv_ts VALUES (1, '2026-01-02 03:04:05'), (2, 'infinity');
+SELECT spillpool.flush('rv_ts') AS snapshot;
+SET TimeZone = 'UTC';
+ALTER TABLE rv_ts ALTER COLUMN ts TYPE timestamptz;
+SELECT current_snapshot AS still_snapshot_1_no_rewrite FROM spillpool.stats('rv_ts');
+SELECT id, ts FROM rv_ts ORDER BY id;
+RESET TimeZone;
+DROP TABLE rv_ts;
+CREATE TABLE rv_money (id int, m money, ma money[]) USING spillpool;
+INSERT INTO rv_money VALUES (1, 12.34, '{1.50,2}'), (2, -0.01, NULL), (3, NULL, '{}');
+SELECT spillpool.flush('rv_money') AS snapshot;
+SELECT id, m::numeric, ma FROM rv_money ORDER BY id;
+SELECT column_stats->'m' AS money_stats FROM spillpool.shards('rv_money');
+DROP TABLE rv_money;
+
+--
 -- clean up: no directory of a dropped table is left behind
 --
 \set VERBOSITY default

@@ -29,6 +29,8 @@
 #include "access/sysattr.h"
 #include "access/tableam.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_collation.h"
+#include "mb/pg_wchar.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/explain.h"
@@ -220,6 +222,9 @@ spillpool_filter_for_clause(Expr *clause, Index relid)
 		strategy = BTCommuteStrategyNumber(strategy);
 	if (vartype == TEXTOID)
 	{
+		/* shards order strings by UTF-8 bytes: other encodings differ */
+		if (GetDatabaseEncoding() != PG_UTF8 && GetDatabaseEncoding() != PG_SQL_ASCII)
+			return NIL;
 		if (cst->consttype != TEXTOID && cst->consttype != VARCHAROID)
 			return NIL;
 		if (!OidIsValid(op->inputcollid) ||
@@ -232,9 +237,15 @@ spillpool_filter_for_clause(Expr *clause, Index relid)
 							vartype == TEXTOID ? TEXTOID : cst->consttype, BTORDER_PROC);
 	if (!OidIsValid(cmp))
 		return NIL;
+	/*
+	 * Text min/max are in byte order, so they are compared under "C": for
+	 * ranges the qual's collation is "C" anyway, and under a deterministic
+	 * collation equal strings are equal bytes.
+	 */
 	return list_make5(makeInteger(var->varattno), makeInteger(strategy),
 					  copyObject(cst), makeInteger((int) cmp),
-					  makeInteger((int) op->inputcollid));
+					  makeInteger((int) (vartype == TEXTOID ? C_COLLATION_OID :
+										 op->inputcollid)));
 }
 
 /*

@@ -334,6 +334,8 @@ flush_fix_output_settings(void)
 							 GUC_ACTION_SAVE, true, 0, false);
 	(void) set_config_option("bytea_output", "hex", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("lc_monetary", "C", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	return level;
 }
 
@@ -363,6 +365,8 @@ typedef struct FlushState
 	int64		seg_rows;		/* segment rows and raw bytes left behind */
 	int64		seg_raw;
 	bool		stopped;		/* reached rows not yet visible to all */
+	SegmentReader rd;			/* the segment file being read */
+	bool		rd_open;		/* closed on errors too */
 } FlushState;
 
 /* Adds one batch's rows to the shard, opening it at the first row. */
@@ -389,6 +393,12 @@ flush_capture(FlushState *fs)
 	dsa_pointer dp;
 	int			cap;
 
+	/* allocate first: nothing that can fail while the lock is held */
+	LWLockAcquire(&tab->lock, LW_SHARED);
+	cap = (int) tab->mem_batches + 64;
+	LWLockRelease(&tab->lock);
+	fs->batches = palloc(sizeof(FlushBatch) * cap);
+
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 	fs->start_seg = tab->flush_seg;
 	fs->start_off = tab->flush_off;
@@ -397,8 +407,6 @@ flush_capture(FlushState *fs)
 	fs->load_seg = tab->load_seg;
 	fs->load_off = tab->load_off;
 	fs->snapshot = tab->snapshot_id + 1;
-	cap = (int) tab->mem_batches + 1;
-	fs->batches = palloc(sizeof(FlushBatch) * cap);
 	for (dp = tab->mem_head; DsaPointerIsValid(dp); dp = ((MemBatch *) dsa_get_address(area, dp))->next)
 	{
 		MemBatch   *b = dsa_get_address(area, dp);
@@ -426,21 +434,22 @@ flush_read_segments(FlushState *fs)
 	for (seg = fs->start_seg; seg <= fs->end_seg && !fs->stopped; seg++)
 	{
 		char		path[MAXPGPATH];
-		SegmentReader rd;
+		SegmentReader *rdp = &fs->rd;
 		SegmentBlockHeader hdr;
 
 		if (seg == fs->end_seg && fs->end_off == 0)
 			break;
 		segment_file_path(path, tab->key.dbid, tab->key.relfilenode, seg);
-		if (!segment_reader_open(&rd, path, seg == fs->end_seg ? fs->end_off : -1, true))
+		if (!segment_reader_open(rdp, path, seg == fs->end_seg ? fs->end_off : -1, true))
 			continue;
+		fs->rd_open = true;
 		if (seg == fs->start_seg)
-			rd.off = fs->start_off;
-		while (segment_reader_next(&rd, &hdr, false))
+			rdp->off = fs->start_off;
+		while (segment_reader_next(rdp, &hdr, false))
 		{
 			bool		committed = (hdr.flags & SEGMENT_BLOCK_COMMITTED) != 0;
 			bool		before_load = seg < fs->load_seg ||
-				(seg == fs->load_seg && rd.block_off < fs->load_off);
+				(seg == fs->load_seg && rdp->block_off < fs->load_off);
 			BlockFate	fate = flush_block_fate(FullTransactionIdFromU64(hdr.fxid),
 												committed, before_load, fs->horizon);
 
@@ -448,13 +457,13 @@ flush_read_segments(FlushState *fs)
 			{
 				fs->stopped = true;
 				fs->new_seg = seg;
-				fs->new_off = rd.block_off;
+				fs->new_off = rdp->block_off;
 				break;
 			}
 			if (fate == FATE_FLUSH)
 			{
-				segment_reader_payload(&rd, &hdr);
-				flush_take_rows(fs, rd.raw, rd.raw + rd.raw_len);
+				segment_reader_payload(rdp, &hdr);
+				flush_take_rows(fs, rdp->raw, rdp->raw + rdp->raw_len);
 			}
 			fs->seg_rows += hdr.nrows;
 			fs->seg_raw += hdr.raw_len;
@@ -468,7 +477,8 @@ flush_read_segments(FlushState *fs)
 				fs->seqs[fs->nseqs++] = hdr.seq;
 			}
 		}
-		segment_reader_close(&rd);
+		segment_reader_close(rdp);
+		fs->rd_open = false;
 	}
 	if (!fs->stopped)
 	{
@@ -548,18 +558,23 @@ flush_publish(FlushState *fs, ManifestShard *shards, int nshards, TimestampTz no
 	{
 		MemBatch   *b = dsa_get_address(area, dp);
 
-		if (b->flushed || b->aborted || !b->on_disk)
+		/*
+		 * Whatever its state: a group writer may have appended the block
+		 * and still be syncing it (on_disk not yet set), and the segment
+		 * phase of later scans starts past the block.
+		 */
+		if (b->flushed)
 			continue;
 		if (bsearch(&b->seq, fs->seqs, fs->nseqs, sizeof(uint64), seq_cmp) != NULL)
 		{
 			b->flushed = true;
-			tab->mem_rows -= b->nrows;
+			if (!b->aborted)
+				tab->mem_rows -= b->nrows;
 		}
 	}
 	memtable_free_flushed_locked(tab);
 	/* scans running now may still read the files this flush emptied */
-	tab->readers_old += tab->readers_cur;
-	tab->readers_cur = 0;
+	tab->readers_old += (int) pg_atomic_exchange_u32(&tab->readers_cur, 0);
 	tab->delete_below = fs->new_seg;
 	tab->flush_requested = false;
 	flush_unflushed_locked(tab, &left_rows, &left_bytes);
@@ -664,6 +679,8 @@ flush_table_locked(Relation rel, SpillTable *tab, const SpillOptions *opts)
 	}
 	PG_CATCH();
 	{
+		if (fs->rd_open)
+			segment_reader_close(&fs->rd);
 		if (fs->sw != NULL)
 			shard_writer_abort(fs->sw);
 		flush_unmark_batches(tab, fs->batches, fs->nbatches);

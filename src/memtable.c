@@ -173,6 +173,7 @@ spilltable_lookup(Oid dbid, Oid relfilenode, bool create)
 		tab->spill_codec = spillpool_default_spill_codec;
 		tab->compression_level = spillpool_default_compression_level;
 		tab->durability = spillpool_default_durability;
+		pg_atomic_init_u32(&tab->readers_cur, 0);
 		LWLockInitialize(&tab->lock, spill_shared->table_tranche);
 		LWLockInitialize(&tab->write_lock, spill_shared->table_tranche);
 		LWLockInitialize(&tab->sync_lock, spill_shared->table_tranche);
@@ -622,7 +623,9 @@ memtable_mark_batch(SpillTable *tab, MemBatch *b, bool committed, bool aborted,
 	if (aborted && !b->aborted)
 	{
 		b->aborted = true;
-		tab->mem_rows -= b->nrows; /* counted rows are those that may be seen */
+		/* counted rows are those that may be seen; a flush may have dropped them */
+		if (!b->flushed)
+			tab->mem_rows -= b->nrows;
 	}
 	if (on_disk)
 		b->on_disk = true;
@@ -705,8 +708,7 @@ memtable_copy(SpillTable *tab, MemtableCopy *copy, ScanStart *start)
 	char	   *buf;
 	int			i = 0;
 
-	/* exclusive: the reader counts below change */
-	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	LWLockAcquire(&tab->lock, LW_SHARED);
 	copy->nbatches = (int) tab->mem_batches;
 	copy->seqs = palloc(sizeof(uint64) * (copy->nbatches + 1));
 	copy->fxids = palloc(sizeof(FullTransactionId) * (copy->nbatches + 1));
@@ -743,7 +745,7 @@ memtable_copy(SpillTable *tab, MemtableCopy *copy, ScanStart *start)
 	start->snapshot_id = tab->snapshot_id;
 	/* the segment files this scan may read stay until it ends */
 	start->pin_gen = tab->flushes;
-	tab->readers_cur++;
+	pg_atomic_fetch_add_u32(&tab->readers_cur, 1);
 	LWLockRelease(&tab->lock);
 }
 

@@ -266,12 +266,20 @@ shard_map_columns(ShardScan *ss)
 		c->physical = meta->columns[i].physical_type;
 		if (attnum <= natts && !TupleDescAttr(ss->desc, attnum - 1)->attisdropped)
 		{
-			/* a binary-coercible change (text to varchar) keeps the files */
-			if (TupleDescAttr(ss->desc, attnum - 1)->atttypid != typid &&
-				!IsBinaryCoercible(typid, TupleDescAttr(ss->desc, attnum - 1)->atttypid))
-				shard_read_error(ss, PARQUET_ERROR_CORRUPT,
-								 psprintf("column %d has type %u in the shard but %u in the table",
-										  attnum, typid, TupleDescAttr(ss->desc, attnum - 1)->atttypid));
+			Oid			atttypid = TupleDescAttr(ss->desc, attnum - 1)->atttypid;
+
+			/*
+			 * Changes ALTER TABLE makes without a rewrite keep the files: a
+			 * binary-coercible one (text to varchar), and timestamp to
+			 * timestamptz and back under TimeZone UTC (same microseconds).
+			 */
+			if (atttypid != typid && !IsBinaryCoercible(typid, atttypid) &&
+				!((typid == TIMESTAMPOID || typid == TIMESTAMPTZOID) &&
+				  (atttypid == TIMESTAMPOID || atttypid == TIMESTAMPTZOID)))
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("spillpool shard \"%s\" stores column %d as type %s, but the table's column has type %s",
+								ss->path, attnum, format_type_be(typid), format_type_be(atttypid))));
 			ss->att_col[attnum - 1] = i;
 		}
 	}

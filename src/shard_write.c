@@ -8,7 +8,8 @@
  * int8 -> INT64, float4/8 -> FLOAT/DOUBLE, bool, text/varchar/bpchar ->
  * STRING, bytea -> BYTE_ARRAY, date -> DATE, timestamp/timestamptz ->
  * TIMESTAMP(MICROS, isAdjustedToUTC false/true), uuid -> UUID, json/jsonb ->
- * JSON, numeric with a declared precision of at most 38 -> DECIMAL; every
+ * JSON, numeric with a declared precision of at most 38 -> DECIMAL, money ->
+ * INT64 (its integer amount in the smallest unit); every
  * other type (arrays, composites, enums, intervals, ...) is stored as its
  * text form.  Domains are stored as their base type.
  *
@@ -119,6 +120,7 @@ shard_kind_for_type(Oid base, int32 typmod, int *precision, int *scale)
 		case INT4OID:
 			return SK_INT4;
 		case INT8OID:
+		case CASHOID:			/* cents, whatever lc_monetary says */
 			return SK_INT8;
 		case FLOAT4OID:
 			return SK_FLOAT4;

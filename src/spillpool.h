@@ -221,7 +221,8 @@ typedef struct SpillTable
 	int64		shard_rows;
 	int64		shard_bytes;
 	uint32		delete_below;	/* flushed segment files still to remove */
-	int			readers_cur;	/* scans that started after the last flush */
+	pg_atomic_uint32 readers_cur;	/* scans that started after the last
+									 * flush (added under the shared lock) */
 	int			readers_old;	/* scans that may still read flushed files */
 
 	LWLock		lock;			/* the fields above */

@@ -246,6 +246,7 @@ typedef struct OpenScan
 	int64		pin_gen;		/* flush count when the pin was taken */
 	bool		pinned;
 	ShardScan  *shards;			/* NULL when not reading shards */
+	File		seg_file;		/* the segment file open for reading, or -1 */
 	ResourceOwner owner;
 	struct OpenScan *next;
 } OpenScan;
@@ -261,8 +262,8 @@ void
 scan_unpin(SpillTable *tab, int64 gen)
 {
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-	if (gen == tab->flushes && tab->readers_cur > 0)
-		tab->readers_cur--;
+	if (gen == tab->flushes && pg_atomic_read_u32(&tab->readers_cur) > 0)
+		pg_atomic_fetch_sub_u32(&tab->readers_cur, 1);
 	else if (tab->readers_old > 0)
 		tab->readers_old--;
 	LWLockRelease(&tab->lock);
@@ -279,6 +280,9 @@ open_scan_release(OpenScan *os)
 		shard_scan_end(os->shards);
 		os->shards = NULL;
 	}
+	if (os->seg_file >= 0)
+		FileClose(os->seg_file);
+	os->seg_file = -1;
 	if (os->pinned)
 	{
 		SpillTable *tab = spilltable_lookup(os->key.dbid, os->key.relfilenode, false);
@@ -338,6 +342,7 @@ spillpool_scan_start(SpillScanDesc scan)
 	}
 	os = MemoryContextAllocZero(TopMemoryContext, sizeof(OpenScan));
 	os->key = scan->tab->key;
+	os->seg_file = -1;
 	os->owner = CurrentResourceOwner;
 	os->next = open_scans;
 	open_scans = os;
@@ -403,6 +408,8 @@ spillpool_scan_close_reader(SpillScanDesc scan)
 	if (scan->rd_open)
 		segment_reader_close(&scan->rd);
 	scan->rd_open = false;
+	if (scan->open != NULL)
+		scan->open->seg_file = -1;
 }
 
 static void
@@ -509,6 +516,7 @@ spillpool_scan_next_block(SpillScanDesc scan)
 				scan->cur_seg++;
 				continue;
 			}
+			scan->open->seg_file = scan->rd.file;
 			/* blocks before the flushed position are in the shards */
 			if (scan->cur_seg == scan->start.seg_first)
 				scan->rd.off = Max(scan->rd.off, scan->start.seg_first_off);
