@@ -139,7 +139,7 @@ flush_unflushed_locked(SpillTable *tab, int64 *rows, int64 *bytes)
 	{
 		MemBatch   *b = dsa_get_address(area, dp);
 
-		if (b->on_disk || b->aborted || b->flushed)
+		if (!MEMBATCH_MEMORY_ONLY(b))
 			continue;
 		*rows += b->nrows;
 		*bytes += b->data_len;
@@ -182,15 +182,13 @@ flush_block_fate(FullTransactionId fxid, bool committed, bool before_load,
 				 TransactionId horizon)
 {
 	TransactionId xid = XidFromFullTransactionId(fxid);
-	FullTransactionId next = ReadNextFullTransactionId();
 
 	if (!TransactionIdIsNormal(xid))
 		return FATE_FLUSH;
 	if (committed && before_load)
 		return FATE_FLUSH;
-	if (FullTransactionIdPrecedes(fxid, next) &&
-		U64FromFullTransactionId(next) - U64FromFullTransactionId(fxid) > (UINT64CONST(1) << 31))
-		return FATE_FLUSH;		/* frozen long ago, as scans treat it */
+	if (spill_fxid_frozen(fxid))
+		return FATE_FLUSH;
 	if (!committed)
 	{
 		if (TransactionIdIsCurrentTransactionId(xid) || TransactionIdIsInProgress(xid))
@@ -411,7 +409,7 @@ flush_capture(FlushState *fs)
 	{
 		MemBatch   *b = dsa_get_address(area, dp);
 
-		if (b->on_disk || b->aborted || b->flushed)
+		if (!MEMBATCH_MEMORY_ONLY(b))
 			continue;
 		/* a batch waiting for its commit-time write, and all after it, wait */
 		if (b->needs_write || b->owner_active || b->writing || fs->nbatches == cap)

@@ -349,7 +349,7 @@ memtable_write_out_oldest(SpillTable *tab)
 	for (dp = tab->mem_head; DsaPointerIsValid(dp); dp = b->next)
 	{
 		b = dsa_get_address(area, dp);
-		if (b->on_disk || b->aborted || b->writing || b->flushing || b->flushed)
+		if (!MEMBATCH_MEMORY_ONLY(b) || b->writing || b->flushing)
 			continue;
 		if (b->owner_active)
 		{
@@ -411,7 +411,7 @@ memtable_free_head_locked(SpillTable *tab, int64 want)
 		dsa_pointer dp = tab->mem_head;
 		int64		sz = MAXALIGN(sizeof(MemBatch)) + b->data_len;
 
-		if (!(b->on_disk || b->aborted || b->flushed) || b->writing ||
+		if (MEMBATCH_MEMORY_ONLY(b) || b->writing ||
 			b->owner_active || b->flushing)
 			break;
 		tab->mem_head = b->next;
@@ -802,7 +802,7 @@ memtable_shutdown_dump(void)
 		{
 			MemBatch   *b = dsa_get_address(area, dp);
 
-			if (b->on_disk || b->aborted || b->flushed || n >= tab->mem_batches)
+			if (!MEMBATCH_MEMORY_ONLY(b) || n >= tab->mem_batches)
 				continue;
 			segment_build_block(&blocks[n++], tab->spill_codec, tab->compression_level,
 								MEMBATCH_DATA(b), b->data_len, b->nrows, b->fxid,

@@ -357,6 +357,32 @@ shard_open_next(ShardScan *ss)
 }
 
 /*
+ * A shard's DATE (days since 1970) as a date: the largest value is
+ * infinity, its negation (and anything below) -infinity, as shard_write.c
+ * writes them.  Values and statistics are both read through this.
+ */
+static Datum
+shard_date_datum(int32 v)
+{
+	if (v == PG_INT32_MAX)
+		return DateADTGetDatum(DATEVAL_NOEND);
+	if (v <= -PG_INT32_MAX)
+		return DateADTGetDatum(DATEVAL_NOBEGIN);
+	return DateADTGetDatum(v - PARQUET_PG_EPOCH_DAYS);
+}
+
+/* A shard's TIMESTAMP (microseconds since 1970), infinities as for dates. */
+static Datum
+shard_timestamp_datum(int64 v)
+{
+	if (v == PG_INT64_MAX)
+		return TimestampGetDatum(DT_NOEND);
+	if (v <= -PG_INT64_MAX)
+		return TimestampGetDatum(DT_NOBEGIN);
+	return TimestampGetDatum(v - PARQUET_PG_EPOCH_USECS);
+}
+
+/*
  * A statistics value (PLAIN bytes) as a datum of the column's type, or
  * false when the column kind is not one filters use.
  */
@@ -379,9 +405,7 @@ shard_stat_datum(ShardScan *ss, const ShardReadColumn *c, ParquetBytes b, Datum 
 				else if (c->kind == SK_INT4)
 					*d = Int32GetDatum(v);
 				else
-					*d = DateADTGetDatum(v == PG_INT32_MAX ? DATEVAL_NOEND :
-										 v <= -PG_INT32_MAX ? DATEVAL_NOBEGIN :
-										 v - PARQUET_PG_EPOCH_DAYS);
+					*d = shard_date_datum(v);
 				return true;
 			}
 		case SK_INT8:
@@ -396,9 +420,7 @@ shard_stat_datum(ShardScan *ss, const ShardReadColumn *c, ParquetBytes b, Datum 
 				if (c->kind == SK_INT8)
 					*d = Int64GetDatum(v);
 				else
-					*d = TimestampGetDatum(v == PG_INT64_MAX ? DT_NOEND :
-										   v <= -PG_INT64_MAX ? DT_NOBEGIN :
-										   v - PARQUET_PG_EPOCH_USECS);
+					*d = shard_timestamp_datum(v);
 				return true;
 			}
 		case SK_FLOAT4:
@@ -595,14 +617,10 @@ shard_value_datum(ShardScan *ss, ShardReadColumn *c, int a, const ParquetValue *
 		case SK_FLOAT8:
 			return Float8GetDatum(v->float8);
 		case SK_DATE:
-			return DateADTGetDatum(v->int32 == PG_INT32_MAX ? DATEVAL_NOEND :
-								   v->int32 <= -PG_INT32_MAX ? DATEVAL_NOBEGIN :
-								   v->int32 - PARQUET_PG_EPOCH_DAYS);
+			return shard_date_datum(v->int32);
 		case SK_TIMESTAMP:
 		case SK_TIMESTAMPTZ:
-			return TimestampGetDatum(v->int64 == PG_INT64_MAX ? DT_NOEND :
-									 v->int64 <= -PG_INT64_MAX ? DT_NOBEGIN :
-									 v->int64 - PARQUET_PG_EPOCH_USECS);
+			return shard_timestamp_datum(v->int64);
 		case SK_UUID:
 			{
 				pg_uuid_t  *u = palloc(sizeof(pg_uuid_t));

@@ -164,6 +164,9 @@ typedef struct MemBatch
 
 #define MEMBATCH_DATA(b) ((char *) (b) + MAXALIGN(sizeof(MemBatch)))
 
+/* Rows that exist in this batch only: not on disk, in a shard or aborted. */
+#define MEMBATCH_MEMORY_ONLY(b) (!(b)->on_disk && !(b)->aborted && !(b)->flushed)
+
 typedef struct SpillTable
 {
 	SpillTableKey key;			/* hash key: must be first */
@@ -579,6 +582,7 @@ extern void tableam_init(void);
 
 /* Row visibility shared by the scan and the time-travel functions. */
 extern bool spill_xid_visible(TransactionId xid, bool committed_hint, Snapshot snapshot);
+extern bool spill_fxid_frozen(FullTransactionId fxid);
 
 /* Scans with projection and row-group filters (the custom scan). */
 extern void spillpool_scan_set_projection(TableScanDesc scan, Bitmapset *attrs,

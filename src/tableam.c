@@ -168,16 +168,27 @@ spill_xid_visible(TransactionId xid, bool committed, Snapshot snapshot)
 	return TransactionIdDidCommit(xid);
 }
 
+/*
+ * True if rows of fxid are older than the wraparound horizon: their xid
+ * may name a newer transaction now, so they count as frozen (committed and
+ * visible to everyone).  Scans and flushes both judge rows by this.
+ */
+bool
+spill_fxid_frozen(FullTransactionId fxid)
+{
+	FullTransactionId next = ReadNextFullTransactionId();
+
+	return FullTransactionIdPrecedes(fxid, next) &&
+		U64FromFullTransactionId(next) - U64FromFullTransactionId(fxid) > (UINT64CONST(1) << 31);
+}
+
 /* Visibility with a one-entry cache, since rows come in long runs. */
 static bool
 scan_xid_visible(SpillScanDesc scan, FullTransactionId fxid, bool committed)
 {
 	TransactionId xid = XidFromFullTransactionId(fxid);
-	FullTransactionId next = ReadNextFullTransactionId();
 
-	/* older than the wraparound horizon: frozen long ago */
-	if (FullTransactionIdPrecedes(fxid, next) &&
-		U64FromFullTransactionId(next) - U64FromFullTransactionId(fxid) > (UINT64CONST(1) << 31))
+	if (spill_fxid_frozen(fxid))
 		return true;
 	if (xid == scan->last_xid && !committed)
 		return scan->last_visible;
@@ -412,11 +423,13 @@ spillpool_scan_close_reader(SpillScanDesc scan)
 		scan->open->seg_file = -1;
 }
 
+/*
+ * Ends what a started scan has open (segment file, own-rows reader, pin and
+ * shard reader), for scan_end and rescan.
+ */
 static void
-spillpool_scan_end(TableScanDesc sscan)
+spillpool_scan_stop(SpillScanDesc scan)
 {
-	SpillScanDesc scan = (SpillScanDesc) sscan;
-
 	spillpool_scan_close_reader(scan);
 	if (scan->started)
 	{
@@ -425,6 +438,14 @@ spillpool_scan_end(TableScanDesc sscan)
 			open_scan_release(scan->open);
 		scan->open = NULL;
 	}
+}
+
+static void
+spillpool_scan_end(TableScanDesc sscan)
+{
+	SpillScanDesc scan = (SpillScanDesc) sscan;
+
+	spillpool_scan_stop(scan);
 	if (scan->base.rs_flags & SO_TEMP_SNAPSHOT)
 		UnregisterSnapshot(scan->base.rs_snapshot);
 	MemoryContextDelete(scan->cxt);
@@ -437,14 +458,7 @@ spillpool_scan_rescan(TableScanDesc sscan, ScanKey key, bool set_params,
 {
 	SpillScanDesc scan = (SpillScanDesc) sscan;
 
-	spillpool_scan_close_reader(scan);
-	if (scan->started)
-	{
-		pending_reader_end(&scan->own);
-		if (scan->open != NULL)
-			open_scan_release(scan->open);
-		scan->open = NULL;
-	}
+	spillpool_scan_stop(scan);
 	MemoryContextReset(scan->cxt);
 	scan->started = false;
 	scan->pos = scan->end = NULL;
