@@ -1,7 +1,7 @@
 # spillpool: PGXS build
 EXTENSION = spillpool
 MODULE_big = spillpool
-DATA = sql/spillpool--0.1.sql
+DATA = sql/spillpool--0.1.sql sql/spillpool--0.1--0.2.sql
 PGFILEDESC = "spillpool - spill-backed append-only tables"
 
 OBJS = \
@@ -23,9 +23,10 @@ OBJS = \
 	src/shard_write.o \
 	src/shard_read.o \
 	src/flush.o \
-	src/customscan.o
+	src/customscan.o \
+	src/repair.o
 
-REGRESS = setup types append_only functions limits privileges cleanup read_parquet flush
+REGRESS = setup types append_only functions limits privileges cleanup read_parquet flush compressed_values
 REGRESS_OPTS = --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check
 ISOLATION = visibility savepoint repeatable_read commit_order serializable flush
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check_iso

@@ -352,9 +352,31 @@ pending_set_tid(PendingTable *pt, Relation rel, TupleTableSlot *slot)
 }
 
 /*
- * Stores one row of the slot as a row record: external TOAST values are
- * fetched, so the row is whole and needs no catalog access to read back.
- * The MinimalTuple is formed straight into the buffer.
+ * True if a stored varlena must be turned into its plain form before it is
+ * kept: an external TOAST pointer (it points into a table that may be gone
+ * when the row is read) or a value compressed inline (pglz or lz4; heap
+ * compresses values when it stores them, so INSERT ... SELECT from a heap
+ * table hands them over compressed).  Expanded objects are flattened by
+ * heap_fill_tuple, and short (1-byte) headers are plain data.
+ */
+static inline bool
+pending_value_needs_detoast(Datum value)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(value);
+
+	if (VARATT_IS_EXTERNAL(v))
+		return !VARATT_IS_EXTERNAL_EXPANDED(v);
+	return VARATT_IS_COMPRESSED(v);
+}
+
+/*
+ * Stores one row of the slot as a row record, with every value in its plain
+ * form: external TOAST values are fetched and compressed values are
+ * decompressed, so the row needs no catalog access to be read back, and
+ * whatever reads a stored row (scans, the shard writer) sees the values'
+ * bytes themselves.  Segment blocks are compressed as a whole, so nothing is
+ * lost by keeping the values uncompressed.  The MinimalTuple is formed
+ * straight into the buffer.
  */
 void
 pending_append_slot(PendingTable *pt, Relation rel, TupleTableSlot *slot, CommandId cid)
@@ -362,7 +384,7 @@ pending_append_slot(PendingTable *pt, Relation rel, TupleTableSlot *slot, Comman
 	TupleDesc	desc = RelationGetDescr(rel);
 	int			natts = desc->natts;
 	Datum	   *values;
-	bool	   *isnull = slot->tts_isnull;
+	bool	   *isnull;
 	bool		hasnull = false;
 	bool		detoasted = false;
 	Size		hoff,
@@ -373,24 +395,9 @@ pending_append_slot(PendingTable *pt, Relation rel, TupleTableSlot *slot, Comman
 
 	pending_push_mark(pt);
 
-	/*
-	 * COPY hands over slots whose minimal tuple is already formed: when it
-	 * holds no TOAST pointer it is stored as it is.
-	 */
-	if (TTS_IS_MINIMALTUPLE(slot) && !TTS_EMPTY(slot) &&
-		((MinimalTupleTableSlot *) slot)->mintuple != NULL &&
-		!(((MinimalTupleTableSlot *) slot)->mintuple->t_infomask & HEAP_HASEXTERNAL))
-	{
-		MinimalTuple src = ((MinimalTupleTableSlot *) slot)->mintuple;
-
-		tup = pending_reserve_row(pt, src->t_len, cid);
-		memcpy(tup, src, src->t_len);
-		pending_set_tid(pt, rel, slot);
-		return;
-	}
-
 	slot_getallattrs(slot);
 	values = slot->tts_values;
+	isnull = slot->tts_isnull;
 
 	for (i = 0; i < natts; i++)
 	{
@@ -402,9 +409,10 @@ pending_append_slot(PendingTable *pt, Relation rel, TupleTableSlot *slot, Comman
 			continue;
 		}
 		if (att->attlen == -1 && !att->attisdropped &&
-			VARATT_IS_EXTERNAL(DatumGetPointer(values[i])) &&
-			!VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(values[i])))
+			pending_value_needs_detoast(values[i]))
 		{
+			MemoryContext old;
+
 			if (!detoasted)
 			{
 				if (row_cxt == NULL)
@@ -415,9 +423,29 @@ pending_append_slot(PendingTable *pt, Relation rel, TupleTableSlot *slot, Comman
 				memcpy(values, slot->tts_values, sizeof(Datum) * natts);
 				detoasted = true;
 			}
-			values[i] = PointerGetDatum(detoast_external_attr((struct varlena *)
-															  DatumGetPointer(values[i])));
+			old = MemoryContextSwitchTo(row_cxt);
+			values[i] = PointerGetDatum(detoast_attr((struct varlena *)
+													 DatumGetPointer(values[i])));
+			MemoryContextSwitchTo(old);
 		}
+	}
+
+	/*
+	 * COPY hands over slots whose minimal tuple is already formed: when all
+	 * its values are plain it is stored as it is.  A minimal tuple from a
+	 * Sort or Material node of INSERT ... SELECT can hold compressed values
+	 * without HEAP_HASEXTERNAL, hence the check of every value above.
+	 */
+	if (!detoasted && TTS_IS_MINIMALTUPLE(slot) &&
+		((MinimalTupleTableSlot *) slot)->mintuple != NULL &&
+		!(((MinimalTupleTableSlot *) slot)->mintuple->t_infomask & HEAP_HASEXTERNAL))
+	{
+		MinimalTuple src = ((MinimalTupleTableSlot *) slot)->mintuple;
+
+		tup = pending_reserve_row(pt, src->t_len, cid);
+		memcpy(tup, src, src->t_len);
+		pending_set_tid(pt, rel, slot);
+		return;
 	}
 
 	len = SizeofMinimalTupleHeader;

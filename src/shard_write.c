@@ -429,7 +429,13 @@ shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetValue *pv)
 		case SK_BYTEA:
 		case SK_JSON:
 			{
-				struct varlena *v = (struct varlena *) DatumGetPointer(d);
+				/*
+				 * Rows stored since the fix hold plain values only, but a
+				 * segment written before it may still hold a value
+				 * compressed inline: decompress it (in the row context),
+				 * so that the shard and its statistics get the value.
+				 */
+				struct varlena *v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(d));
 				const char *ptr = VARDATA_ANY(v);
 				int			len = VARSIZE_ANY_EXHDR(v);
 

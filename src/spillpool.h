@@ -34,7 +34,7 @@
 #include "utils/rel.h"
 #include "utils/snapshot.h"
 
-#define SPILLPOOL_VERSION_STR "0.1"
+#define SPILLPOOL_VERSION_STR "0.2"
 
 /* ---------------------------------------------------------------------
  * Settings (spillpool.c)
