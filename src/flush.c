@@ -95,10 +95,12 @@ flush_fault_point(const char *step)
 	if (spillpool_debug_crash_at == NULL || strcmp(spillpool_debug_crash_at, step) != 0)
 		return;
 	ereport(LOG,
-			(errmsg("spillpool: crashing at flush step \"%s\" as spillpool.debug_crash_at asks", step)));
+			(errmsg("crashing at flush step \"%s\" as spillpool.debug_crash_at asks", step)));
 	(void) kill(MyProcPid, SIGKILL);
 	pg_usleep(10 * 1000000L);
-	elog(PANIC, "spillpool: SIGKILL at flush step \"%s\" did not stop the process", step);
+	ereport(PANIC,
+			(errcode(ERRCODE_INTERNAL_ERROR),
+			 errmsg("SIGKILL at flush step \"%s\" did not stop the process", step)));
 }
 
 /* Fills the flush state of a just-loaded table from its manifest. */

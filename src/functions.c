@@ -536,7 +536,7 @@ spillpool_scan(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
 	if (!PG_ARGISNULL(1))
-		spillpool_scan_set_snapshot_id(scan, (uint64) PG_GETARG_INT64(1), true);
+		spillpool_scan_set_snapshot_id(scan, (uint64) PG_GETARG_INT64(1));
 	slot = table_slot_create(rel, NULL);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 		tuplestore_puttupleslot(rsinfo->setResult, slot);

@@ -503,9 +503,10 @@ memtable_make_room(SpillTable *tab, int64 need, bool force)
 		if (owner_busy || !memtable_write_out_oldest(tab))
 		{
 			/* someone else is writing the head out; wait for it, a little */
-			if (waits++ >= 50)
+			if (waits++ >= MEMTABLE_EVICT_MAX_WAITS)
 				return;			/* overshoot rather than stall ingest */
-			ConditionVariableTimedSleep(&tab->batch_cv, 10, PG_WAIT_EXTENSION);
+			ConditionVariableTimedSleep(&tab->batch_cv, MEMTABLE_BATCH_WAIT_MS,
+										PG_WAIT_EXTENSION);
 			ConditionVariableCancelSleep();
 		}
 		CHECK_FOR_INTERRUPTS();

@@ -161,6 +161,9 @@ typedef enum ThriftCompactType
 
 /* Defaults of spillpool's writer */
 #define PARQUET_DEFAULT_ROW_GROUP_ROWS	122880
+
+/* Size of the buffers the reader and the writer put their error texts in. */
+#define PARQUET_ERROR_MESSAGE_SIZE	256
 #define PARQUET_DEFAULT_PAGE_BYTES		(1024 * 1024)
 
 /* Days between 1970-01-01 (Parquet DATE) and 2000-01-01 (PostgreSQL) */

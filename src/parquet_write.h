@@ -17,7 +17,7 @@
  *		ParquetColumnSpec cols[2];
  *		ParquetValue row[2];
  *		ParquetWriteResult res;
- *		char err[256];
+ *		char err[PARQUET_ERROR_MESSAGE_SIZE];
  *
  *		parquet_writer_options_init(&opts);
  *		opts.codec = PQ_CODEC_ZSTD;

@@ -141,22 +141,13 @@ pending_for_rel(Relation rel, bool create)
 	pt->tab = spilltable_for_rel(rel);
 	spilltable_refresh_options(pt->tab, rel, &pt->opts);
 	pt->fxid = GetTopFullTransactionId();
-	pt->buf_limit = Min(pt->opts.memory_limit, 16 * 1024 * 1024);
+	pt->buf_limit = Min(pt->opts.memory_limit, PENDING_BUFFER_MAX);
 	pt->buf_cap = 8192;			/* grows by doubling; most commits are small */
 	pt->buf = MemoryContextAllocHuge(pending_cxt, pt->buf_cap);
 	pt->file = -1;
 	pending_tables = lappend(pending_tables, pt);
 	MemoryContextSwitchTo(old);
 	return pt;
-}
-
-/* True if this transaction has uncommitted rows in the relation. */
-bool
-pending_has_rows(Relation rel)
-{
-	PendingTable *pt = pending_for_rel(rel, false);
-
-	return pt != NULL && (pt->buf_rows > 0 || pt->file_rows > 0);
 }
 
 /*

@@ -393,7 +393,7 @@ read_parquet_rows(ParquetReader *reader, ReadColumn *cols, TupleDesc desc,
 	MemoryContext row_cxt = AllocSetContextCreate(CurrentMemoryContext,
 												  "read_parquet row",
 												  ALLOCSET_DEFAULT_SIZES);
-	char		err[256];
+	char		err[PARQUET_ERROR_MESSAGE_SIZE];
 	int			rg;
 	int			i;
 
@@ -462,7 +462,7 @@ spillpool_read_parquet(PG_FUNCTION_ARGS)
 	char	   *path;
 	ParquetReader *reader = NULL;
 	ParquetStatus st;
-	char		err[256];
+	char		err[PARQUET_ERROR_MESSAGE_SIZE];
 	TupleDesc	desc;
 
 	spillpool_require_preload();

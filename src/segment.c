@@ -637,7 +637,8 @@ segment_commit_flush(SpillTable *tab, MemBatch *mine)
 			if (!mine)
 				return;
 			/* mine is not claimable yet (being evicted?): wait, do not spin */
-			ConditionVariableTimedSleep(&tab->batch_cv, 10, PG_WAIT_EXTENSION);
+			ConditionVariableTimedSleep(&tab->batch_cv, MEMTABLE_BATCH_WAIT_MS,
+										PG_WAIT_EXTENSION);
 			ConditionVariableCancelSleep();
 			continue;
 		}

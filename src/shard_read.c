@@ -325,7 +325,7 @@ shard_map_columns(ShardScan *ss)
 static bool
 shard_open_next(ShardScan *ss)
 {
-	char		err[256];
+	char		err[PARQUET_ERROR_MESSAGE_SIZE];
 	ParquetStatus st;
 	MemoryContext old;
 
@@ -525,7 +525,7 @@ shard_row_group_excluded(ShardScan *ss, const ParquetRowGroup *rg)
 static bool
 shard_next_batch(ShardScan *ss)
 {
-	char		err[256];
+	char		err[PARQUET_ERROR_MESSAGE_SIZE];
 	ParquetStatus st;
 
 	if (ss->batch_valid)
@@ -774,7 +774,7 @@ shard_column_minmax(const char *path, TupleDesc desc)
 {
 	ShardScan  *ss = palloc0(sizeof(ShardScan));
 	StringInfoData out;
-	char		err[256];
+	char		err[PARQUET_ERROR_MESSAGE_SIZE];
 	ParquetStatus st;
 	int			i;
 

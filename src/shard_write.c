@@ -4,7 +4,7 @@
  *	  Writing a flush's rows into Parquet shards: the mapping from a
  *	  table's columns to Parquet columns, and from datums to Parquet values.
  *
- * The mapping follows pg_parquet's (DESIGN section 5): int2/int4 -> INT32,
+ * The mapping follows pg_parquet's: int2/int4 -> INT32,
  * int8 -> INT64, float4/8 -> FLOAT/DOUBLE, bool, text/varchar/bpchar ->
  * STRING, bytea -> BYTE_ARRAY, date -> DATE, timestamp/timestamptz ->
  * TIMESTAMP(MICROS, isAdjustedToUTC false/true), uuid -> UUID, json/jsonb ->
@@ -60,7 +60,7 @@
 #include "spillpool.h"
 
 int			spillpool_max_shard_size_mb = 256;
-int			spillpool_shard_row_group_rows = 122880;
+int			spillpool_shard_row_group_rows = PARQUET_DEFAULT_ROW_GROUP_ROWS;
 
 /* One Parquet column: which attribute, how it is converted. */
 typedef struct ShardColumn
@@ -261,7 +261,7 @@ shard_writer_open_next(ShardWriter *sw)
 {
 	ParquetWriterOptions opts;
 	char		created_by[64];
-	char		err[256];
+	char		err[PARQUET_ERROR_MESSAGE_SIZE];
 
 	shard_file_path(sw->path, sw->dbid, sw->relfilenode, sw->snapshot, sw->nshards);
 	sw->fd = OpenTransientFile(sw->path, O_RDWR | O_CREAT | O_TRUNC | PG_BINARY);
@@ -532,7 +532,7 @@ shard_writer_close_current(ShardWriter *sw)
 {
 	ParquetWriteResult res;
 	StringInfoData nan;
-	char		err[256];
+	char		err[PARQUET_ERROR_MESSAGE_SIZE];
 	char		key[NAMEDATALEN + 32];
 	int			rc;
 	int			i;

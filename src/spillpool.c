@@ -20,6 +20,7 @@
 #include "storage/shmem.h"
 #include "utils/guc.h"
 
+#include "parquet_format.h"
 #include "spillpool.h"
 
 PG_MODULE_MAGIC;
@@ -164,7 +165,7 @@ spillpool_define_settings(void)
 							PGC_SUSET, GUC_UNIT_MB, NULL, NULL, NULL);
 	DefineCustomIntVariable("spillpool.shard_row_group_rows",
 							"Rows per row group of the Parquet shards.",
-							NULL, &spillpool_shard_row_group_rows, 122880, 100, 64 * 1024 * 1024,
+							NULL, &spillpool_shard_row_group_rows, PARQUET_DEFAULT_ROW_GROUP_ROWS, 100, 64 * 1024 * 1024,
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("spillpool.enable_custom_scan",
 							 "Reads spillpool tables through the custom scan (column projection, row-group skipping).",

@@ -134,6 +134,15 @@ typedef struct SpillRowHeader
  * Shared state of one table (memtable.c)
  * ---------------------------------------------------------------------
  */
+/*
+ * Waits for a batch that another backend is writing out: each is one sleep
+ * on the table's batch condition variable of this many milliseconds, and an
+ * eviction gives up after this many (the memtable overshoots its limit a
+ * little rather than stall ingest).
+ */
+#define MEMTABLE_BATCH_WAIT_MS	10
+#define MEMTABLE_EVICT_MAX_WAITS 50
+
 typedef struct SpillTableKey
 {
 	Oid			dbid;
@@ -518,16 +527,20 @@ extern void flush_load_state(SpillTable *tab, const Manifest *m);
  * Pending batches of the current transaction (pending.c)
  * ---------------------------------------------------------------------
  */
+/*
+ * A transaction keeps at most min(memory_limit, this) of its rows in
+ * memory; the rest goes to its private file.
+ */
+#define PENDING_BUFFER_MAX		(16 * 1024 * 1024)
+
 typedef struct PendingTable PendingTable;
 
 extern PendingTable *pending_for_rel(Relation rel, bool create);
 extern void pending_append_slot(PendingTable *pt, Relation rel, TupleTableSlot *slot,
 								CommandId cid);
-extern bool pending_has_rows(Relation rel);
 extern void pending_pre_commit(void);
 extern void pending_commit(void);
 extern void pending_abort(void);
-extern void pending_subxact_start(SubTransactionId subid);
 extern void pending_subxact_commit(SubTransactionId subid, SubTransactionId parent);
 extern void pending_subxact_abort(SubTransactionId subid);
 extern bool pending_any(void);
@@ -587,8 +600,7 @@ extern bool spill_fxid_frozen(FullTransactionId fxid);
 /* Scans with projection and row-group filters (the custom scan). */
 extern void spillpool_scan_set_projection(TableScanDesc scan, Bitmapset *attrs,
 										  List *filters, ShardScanCounters *counters);
-extern void spillpool_scan_set_snapshot_id(TableScanDesc scan, uint64 snapshot_id,
-										   bool shards_only);
+extern void spillpool_scan_set_snapshot_id(TableScanDesc scan, uint64 snapshot_id);
 extern void scan_unpin(SpillTable *tab, int64 gen);
 extern void customscan_init(void);
 struct PlannerInfo;

@@ -101,7 +101,8 @@ storage_remove_table_dir(Oid dbid, Oid relfilenode)
 	segment_table_dir_path(path, dbid, relfilenode);
 	if (!rmtree(path, true))
 		ereport(WARNING,
-				(errmsg("could not remove spillpool directory \"%s\"", path)));
+				(errcode(ERRCODE_IO_ERROR),
+				 errmsg("could not remove spillpool directory \"%s\"", path)));
 }
 
 /* True if this transaction has directory removals queued (PREPARE refuses). */

@@ -404,11 +404,10 @@ spillpool_scan_set_projection(TableScanDesc sscan, Bitmapset *attrs, List *filte
  * snapshot_id and nothing else.
  */
 void
-spillpool_scan_set_snapshot_id(TableScanDesc sscan, uint64 snapshot_id, bool shards_only)
+spillpool_scan_set_snapshot_id(TableScanDesc sscan, uint64 snapshot_id)
 {
 	SpillScanDesc scan = (SpillScanDesc) sscan;
 
-	Assert(shards_only);
 	scan->time_travel = true;
 	scan->travel_id = snapshot_id;
 }

@@ -2,8 +2,8 @@
 # Copyright: spillpool project
 #
 # DuckDB reads every Parquet shard that spillpool.flush() writes, and agrees
-# with PostgreSQL.  Tables cover every type of the shard mapping (DESIGN
-# section 5), each column with NULLs and edge values, in several row groups
+# with PostgreSQL.  Tables cover every type of the shard mapping (the
+# README's Shards section), each column with NULLs and edge values, in several row groups
 # (spillpool.shard_row_group_rows = 100) and with each shard codec (zstd,
 # lz4 = LZ4_RAW, none = UNCOMPRESSED); one table is flushed twice, one is
 # split into several shards by spillpool.max_shard_size, one lives in a
