@@ -6,25 +6,30 @@ PGFILEDESC = "spillpool - spill-backed append-only tables"
 
 OBJS = \
 	src/spillpool.o \
-	src/options.o \
-	src/compress.o \
-	src/memtable.o \
-	src/segment.o \
-	src/pending.o \
-	src/xact.o \
-	src/tableam.o \
-	src/storage.o \
-	src/bgworker.o \
-	src/functions.o \
-	src/parquet_read.o \
-	src/read_parquet.o \
-	src/parquet_write.o \
-	src/manifest.o \
-	src/shard_write.o \
-	src/shard_read.o \
-	src/flush.o \
-	src/customscan.o \
-	src/repair.o
+	src/parquet/parquet_read.o \
+	src/parquet/parquet_write.o \
+	src/tier/compress.o \
+	src/tier/fault.o \
+	src/tier/manifest.o \
+	src/tier/memtable.o \
+	src/tier/options.o \
+	src/tier/pending.o \
+	src/tier/segment.o \
+	src/tier/storage.o \
+	src/tier/visibility.o \
+	src/shard/convert.o \
+	src/shard/flush.o \
+	src/shard/shard_read.o \
+	src/shard/shard_write.o \
+	src/am/customscan.o \
+	src/am/functions.o \
+	src/am/hooks.o \
+	src/am/read_parquet.o \
+	src/am/repair.o \
+	src/am/scan.o \
+	src/am/tableam.o \
+	src/am/xact.o \
+	src/worker/bgworker.o
 
 REGRESS = setup types append_only functions limits privileges cleanup read_parquet flush compressed_values
 REGRESS_OPTS = --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check
@@ -33,6 +38,7 @@ ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --temp-config=$(srcdir)/tes
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 
+PG_CPPFLAGS += -I$(srcdir)/src
 SHLIB_LINK += -llz4 -lzstd
 PG_CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Wno-cast-function-type
 
@@ -42,5 +48,5 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# every object depends on the shared header
-$(OBJS): src/spillpool.h
+# every object depends on the headers (a few dozen lines each)
+$(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/*/*.h)

@@ -20,8 +20,19 @@
 #include "storage/shmem.h"
 #include "utils/guc.h"
 
-#include "parquet_format.h"
+#include "parquet/parquet_format.h"
 #include "spillpool.h"
+#include "am/customscan.h"
+#include "am/hooks.h"
+#include "am/tableam.h"
+#include "am/xact.h"
+#include "shard/shard_write.h"
+#include "tier/compress.h"
+#include "tier/fault.h"
+#include "tier/memtable.h"
+#include "tier/options.h"
+#include "tier/storage.h"
+#include "worker/bgworker.h"
 
 PG_MODULE_MAGIC;
 
@@ -200,7 +211,7 @@ _PG_init(void)
 	options_init();
 	xact_init();
 	storage_init();
-	tableam_init();
+	hooks_init();
 	customscan_init();
 	bgworker_register();
 

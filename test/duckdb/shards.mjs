@@ -137,7 +137,7 @@ const isFloat = (kind) => kind === 'float4' || kind === 'float8';
 
 // Parquet min/max statistics of byte arrays longer than this are left out
 // by spillpool's writer (PARQUET_MAX_STATISTICS_BYTES in
-// src/parquet_write.h, as parquet-mr and parquet-cpp do by default)
+// src/parquet/parquet_write.h, as parquet-mr and parquet-cpp do by default)
 const MAX_STATISTICS_BYTES = 4096;
 
 async function rawRows(con, sql) {

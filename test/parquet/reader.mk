@@ -1,5 +1,5 @@
 # reader.mk
-#	Standalone build and tests of the Parquet reader (src/parquet_read.c),
+#	Standalone build and tests of the Parquet reader (src/parquet/parquet_read.c),
 #	without PostgreSQL.  Works from the repository root or test/parquet:
 #
 #	make -f test/parquet/reader.mk            # build and run reader_test
@@ -11,7 +11,7 @@
 # Binaries go to test/parquet/reader_build/, which ignores itself in git.
 
 HERE := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
-SRC := $(abspath $(HERE)/../../src)
+SRC := $(abspath $(HERE)/../../src/parquet)
 BUILD := $(HERE)/reader_build
 CORPUS := $(HERE)/reader_corpus
 

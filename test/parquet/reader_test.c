@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * reader_test.c
- *	  Unit tests of the standalone Parquet reader (src/parquet_read.c).
+ *	  Unit tests of the standalone Parquet reader (src/parquet/parquet_read.c).
  *
  *	  usage: reader_test CORPUS_DIR
  *

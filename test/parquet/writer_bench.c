@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/parquet_write.h"
+#include "../../src/parquet/parquet_write.h"
 
 #define NMSG 5000
 

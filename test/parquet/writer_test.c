@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * writer_test.c
- *	  Standalone test of spillpool's Parquet writer (src/parquet_write.c).
+ *	  Standalone test of spillpool's Parquet writer (src/parquet/parquet_write.c).
  *
  * This file owns the writer's C-level test: it writes a set of Parquet
  * files into the directory named on the command line, covering every
@@ -50,7 +50,7 @@
 #include <lz4.h>
 #include <zstd.h>
 
-#include "../../src/parquet_write.h"
+#include "../../src/parquet/parquet_write.h"
 
 typedef __int128 int128;
 typedef unsigned __int128 uint128;

@@ -28,6 +28,8 @@
 #include "access/htup_details.h"
 
 #include "spillpool.h"
+#include "tier/options.h"
+#include "tier/compress.h"
 
 typedef struct OptionsCacheEntry
 {

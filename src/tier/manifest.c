@@ -36,6 +36,10 @@
 #include "utils/memutils.h"
 
 #include "spillpool.h"
+#include "tier/manifest.h"
+#include "tier/compress.h"
+#include "tier/fault.h"
+#include "tier/memtable.h"
 
 #define MANIFEST_HEADER "spillpool manifest 1\n"
 
@@ -268,7 +272,7 @@ manifest_write(Oid dbid, Oid relfilenode, const Manifest *m)
 	CloseTransientFile(fd);
 	pfree(buf.data);
 
-	flush_fault_point("manifest-temp");
+	spillpool_fault_point("manifest-temp");
 	if (durable_rename(tmp, path, ERROR) != 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),
@@ -434,4 +438,29 @@ manifest_remove_leftovers(Oid dbid, Oid relfilenode, const Manifest *m)
 	}
 	if (d)
 		FreeDir(d);
+}
+
+/*
+ * Fills the flush state of a just-loaded table from its manifest: the
+ * current snapshot, what is already in shards, and the shard counters.
+ */
+void
+manifest_load_table_state(SpillTable *tab, const Manifest *m)
+{
+	int			i;
+
+	tab->snapshot_id = manifest_latest_snapshot(m);
+	tab->flush_seg = m->flush_seg;
+	tab->flush_off = m->flush_off;
+	tab->flushes = m->nsnapshots;
+	tab->shards = m->nshards;
+	tab->shard_rows = 0;
+	tab->shard_bytes = 0;
+	for (i = 0; i < m->nshards; i++)
+	{
+		tab->shard_rows += m->shards[i].rows;
+		tab->shard_bytes += m->shards[i].bytes;
+	}
+	tab->last_flush = m->nsnapshots > 0 ? m->snapshots[m->nsnapshots - 1].commit_time : 0;
+	tab->delete_below = m->flush_seg;
 }

@@ -44,6 +44,11 @@
 #include "utils/snapmgr.h"
 
 #include "spillpool.h"
+#include "worker/bgworker.h"
+#include "am/tableam.h"
+#include "shard/flush.h"
+#include "tier/memtable.h"
+#include "tier/storage.h"
 
 /* Flush workers running at once, across databases. */
 #define FLUSH_WORKERS_MAX 2

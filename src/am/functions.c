@@ -35,6 +35,15 @@
 #include "access/tableam.h"
 
 #include "spillpool.h"
+#include "am/scan.h"
+#include "shard/flush.h"
+#include "am/tableam.h"
+#include "shard/shard_read.h"
+#include "tier/compress.h"
+#include "tier/manifest.h"
+#include "tier/memtable.h"
+#include "tier/options.h"
+#include "tier/segment.h"
 
 PG_FUNCTION_INFO_V1(spillpool_require_preload_sql);
 PG_FUNCTION_INFO_V1(spillpool_alter_table);
@@ -43,6 +52,8 @@ PG_FUNCTION_INFO_V1(spillpool_segments);
 PG_FUNCTION_INFO_V1(spillpool_snapshots);
 PG_FUNCTION_INFO_V1(spillpool_shards);
 PG_FUNCTION_INFO_V1(spillpool_scan);
+PG_FUNCTION_INFO_V1(spillpool_flush);
+PG_FUNCTION_INFO_V1(spillpool_flush_if_due);
 
 /* Called first by the install script, so CREATE EXTENSION fails clearly. */
 Datum
@@ -56,7 +67,7 @@ spillpool_require_preload_sql(PG_FUNCTION_ARGS)
  * Opens a spillpool table for a function, after checking the privilege the
  * function needs (ACL_SELECT, or ownership when need_owner).
  */
-Relation
+static Relation
 spillpool_open_checked(Oid relid, bool need_owner)
 {
 	Relation	rel;
@@ -544,4 +555,36 @@ spillpool_scan(PG_FUNCTION_ARGS)
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return (Datum) 0;
+}
+
+/*
+ * spillpool.flush(rel): flush now, whatever the thresholds; returns the
+ * snapshot id after it (the current one when there was nothing to flush).
+ */
+Datum
+spillpool_flush(PG_FUNCTION_ARGS)
+{
+	Relation	rel = spillpool_open_checked(PG_GETARG_OID(0), true);
+	bool		done;
+	int64		snapshot = flush_table(rel, false, &done);
+
+	table_close(rel, AccessShareLock);
+	PG_RETURN_INT64(snapshot);
+}
+
+/*
+ * spillpool.flush_if_due(rel): flush only when a threshold is reached;
+ * returns the new snapshot id, or NULL when nothing was due.
+ */
+Datum
+spillpool_flush_if_due(PG_FUNCTION_ARGS)
+{
+	Relation	rel = spillpool_open_checked(PG_GETARG_OID(0), true);
+	bool		done;
+	int64		snapshot = flush_table(rel, true, &done);
+
+	table_close(rel, AccessShareLock);
+	if (!done)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(snapshot);
 }

@@ -26,6 +26,9 @@
 #include "utils/wait_event.h"
 
 #include "spillpool.h"
+#include "tier/memtable.h"
+#include "tier/options.h"
+#include "tier/segment.h"
 
 SpillShared *spill_shared = NULL;
 static HTAB *spill_table_hash = NULL;

@@ -50,6 +50,9 @@
 #include "utils/ruleutils.h"
 
 #include "spillpool.h"
+#include "am/customscan.h"
+#include "am/scan.h"
+#include "shard/shard_read.h"
 
 bool		spillpool_enable_custom_scan = true;
 

@@ -11,6 +11,9 @@
 #include "access/xact.h"
 
 #include "spillpool.h"
+#include "am/xact.h"
+#include "tier/pending.h"
+#include "tier/storage.h"
 
 /*
  * Fallible work happens at PRE_COMMIT; COMMIT only writes what PRE_COMMIT

@@ -15,6 +15,7 @@
 #include <zstd.h>
 
 #include "spillpool.h"
+#include "tier/compress.h"
 
 /*
  * Maps an option value to a codec; false for an unknown name.  Used by the

@@ -35,6 +35,11 @@
 #include "utils/rel.h"
 
 #include "spillpool.h"
+#include "tier/storage.h"
+#include "tier/manifest.h"
+#include "tier/memtable.h"
+#include "tier/options.h"
+#include "tier/segment.h"
 
 typedef struct PendingUnlink
 {

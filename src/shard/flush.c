@@ -56,11 +56,15 @@
 
 #include "access/table.h"
 #include "spillpool.h"
-
-PG_FUNCTION_INFO_V1(spillpool_flush);
-PG_FUNCTION_INFO_V1(spillpool_flush_if_due);
-
-char	   *spillpool_debug_crash_at = NULL;
+#include "shard/flush.h"
+#include "shard/shard_write.h"
+#include "tier/fault.h"
+#include "tier/manifest.h"
+#include "tier/memtable.h"
+#include "tier/options.h"
+#include "tier/rowrecord.h"
+#include "tier/segment.h"
+#include "tier/visibility.h"
 
 /* After a failed flush a table is not due again for this long. */
 #define FLUSH_RETRY_DELAY_MS (60 * 1000)
@@ -83,47 +87,6 @@ typedef struct FlushBatch
 	MemBatch   *b;
 	uint32		nrows;
 } FlushBatch;
-
-/*
- * Crashes the server at a named step of a flush, for the fault-injection
- * test.  SIGKILL makes the postmaster treat it as a crash of the whole
- * server: every process is killed and shared memory reinitialized.
- */
-void
-flush_fault_point(const char *step)
-{
-	if (spillpool_debug_crash_at == NULL || strcmp(spillpool_debug_crash_at, step) != 0)
-		return;
-	ereport(LOG,
-			(errmsg("crashing at flush step \"%s\" as spillpool.debug_crash_at asks", step)));
-	(void) kill(MyProcPid, SIGKILL);
-	pg_usleep(10 * 1000000L);
-	ereport(PANIC,
-			(errcode(ERRCODE_INTERNAL_ERROR),
-			 errmsg("SIGKILL at flush step \"%s\" did not stop the process", step)));
-}
-
-/* Fills the flush state of a just-loaded table from its manifest. */
-void
-flush_load_state(SpillTable *tab, const Manifest *m)
-{
-	int			i;
-
-	tab->snapshot_id = manifest_latest_snapshot(m);
-	tab->flush_seg = m->flush_seg;
-	tab->flush_off = m->flush_off;
-	tab->flushes = m->nsnapshots;
-	tab->shards = m->nshards;
-	tab->shard_rows = 0;
-	tab->shard_bytes = 0;
-	for (i = 0; i < m->nshards; i++)
-	{
-		tab->shard_rows += m->shards[i].rows;
-		tab->shard_bytes += m->shards[i].bytes;
-	}
-	tab->last_flush = m->nsnapshots > 0 ? m->snapshots[m->nsnapshots - 1].commit_time : 0;
-	tab->delete_below = m->flush_seg;
-}
 
 /*
  * Rows and raw bytes not yet flushed: segment rows past the flushed
@@ -279,7 +242,7 @@ flush_remove_segments(SpillTable *tab)
 	tab->seg_files -= files;
 	LWLockRelease(&tab->lock);
 	pg_atomic_sub_fetch_u64(&spill_shared->disk_bytes, (uint64) bytes);
-	flush_fault_point("segments-removed");
+	spillpool_fault_point("segments-removed");
 }
 
 /* Clears this backend's flushing flag; on errors and at exit too. */
@@ -594,7 +557,7 @@ flush_commit(FlushState *fs)
 
 	if (fs->sw != NULL)
 		nshards = shard_writer_finish(fs->sw, &shards);
-	flush_fault_point("shards-written");
+	spillpool_fault_point("shards-written");
 
 	/* a wholly flushed active segment is finished, so that it can go */
 	if (!fs->stopped && segment_finish_if_at(fs->tab, fs->new_seg, fs->new_off))
@@ -635,7 +598,7 @@ flush_commit(FlushState *fs)
 	}
 	manifest_write(fs->tab->key.dbid, fs->tab->key.relfilenode, &m);
 	fs->sw = NULL;				/* the files are committed */
-	flush_fault_point("manifest-renamed");
+	spillpool_fault_point("manifest-renamed");
 
 	flush_publish(fs, shards, nshards, now);
 }
@@ -769,36 +732,4 @@ flush_table(Relation rel, bool only_if_due, bool *done)
 	flush_release();
 	*done = true;
 	return result;
-}
-
-/*
- * spillpool.flush(rel): flush now, whatever the thresholds; returns the
- * snapshot id after it (the current one when there was nothing to flush).
- */
-Datum
-spillpool_flush(PG_FUNCTION_ARGS)
-{
-	Relation	rel = spillpool_open_checked(PG_GETARG_OID(0), true);
-	bool		done;
-	int64		snapshot = flush_table(rel, false, &done);
-
-	table_close(rel, AccessShareLock);
-	PG_RETURN_INT64(snapshot);
-}
-
-/*
- * spillpool.flush_if_due(rel): flush only when a threshold is reached;
- * returns the new snapshot id, or NULL when nothing was due.
- */
-Datum
-spillpool_flush_if_due(PG_FUNCTION_ARGS)
-{
-	Relation	rel = spillpool_open_checked(PG_GETARG_OID(0), true);
-	bool		done;
-	int64		snapshot = flush_table(rel, true, &done);
-
-	table_close(rel, AccessShareLock);
-	if (!done)
-		PG_RETURN_NULL();
-	PG_RETURN_INT64(snapshot);
 }

@@ -36,6 +36,11 @@
 #include "pgstat.h"
 
 #include "spillpool.h"
+#include "tier/segment.h"
+#include "tier/compress.h"
+#include "tier/manifest.h"
+#include "tier/memtable.h"
+#include "tier/storage.h"
 
 /* Backend-local cache of open segment files, for appending and fsync. */
 typedef struct SegmentFileKey
@@ -1081,7 +1086,7 @@ segment_load(SpillTable *tab)
 			Max(tab->seg_active, m.flush_seg + (m.flush_off > 0 ? 1 : 0));
 		tab->seg_active_exists = false;
 	}
-	flush_load_state(tab, &m);
+	manifest_load_table_state(tab, &m);
 	tab->unflushed_since = rows > 0 ? GetCurrentTimestamp() : 0;
 	tab->synced_seg = tab->seg_active;
 	tab->synced_off = tab->seg_active_size;

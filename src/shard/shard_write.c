@@ -56,8 +56,12 @@
 #include "utils/numeric.h"
 #include "utils/uuid.h"
 
-#include "parquet_write.h"
+#include "parquet/parquet_write.h"
 #include "spillpool.h"
+#include "shard/shard_write.h"
+#include "shard/convert.h"
+#include "tier/compress.h"
+#include "tier/manifest.h"
 
 int			spillpool_max_shard_size_mb = 256;
 int			spillpool_shard_row_group_rows = PARQUET_DEFAULT_ROW_GROUP_ROWS;

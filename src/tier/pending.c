@@ -36,6 +36,12 @@
 #include "utils/wait_event.h"
 
 #include "spillpool.h"
+#include "tier/pending.h"
+#include "tier/compress.h"
+#include "tier/memtable.h"
+#include "tier/options.h"
+#include "tier/rowrecord.h"
+#include "tier/segment.h"
 
 /* Where a savepoint found a table's pending rows. */
 typedef struct PendingMark

@@ -40,8 +40,11 @@
 #include "catalog/pg_collation.h"
 #include "utils/uuid.h"
 
-#include "parquet_read.h"
+#include "parquet/parquet_read.h"
 #include "spillpool.h"
+#include "shard/shard_read.h"
+#include "shard/convert.h"
+#include "tier/manifest.h"
 
 /* A value a shard stores as NULL because Parquet's type cannot hold it. */
 typedef struct ShardException

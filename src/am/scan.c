@@ -1,0 +1,634 @@
+/*-------------------------------------------------------------------------
+ *
+ * scan.c
+ *	  The scan of a spillpool table: every tier as one table, in commit
+ *	  order, for SELECT, the custom scan, ANALYZE and time travel.
+ *
+ * A scan returns, in order: the rows of the shards (oldest snapshot first),
+ * the segment files (oldest first; a block whose batch is still in the
+ * memtable is served from memory instead of being decompressed), then
+ * memtable batches not yet written to any segment, then this transaction's
+ * own pending rows.  The memtable is copied at the start of the scan
+ * together with the segment range and the snapshot that existed at that
+ * moment, so rows moving between tiers during the scan are seen exactly
+ * once.  Visibility is decided per batch from its transaction id, as heap
+ * does for xmin; own rows by command id.
+ *
+ * A started scan pins the table's segment files (a flush does not delete
+ * what a running scan may still read) and may hold a shard reader; both
+ * are released by a resource-owner callback when an error ends the scan.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/parallel.h"
+#include "access/skey.h"
+#include "access/tableam.h"
+#include "access/transam.h"
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "storage/predicate.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
+
+#include "spillpool.h"
+#include "am/scan.h"
+#include "shard/shard_read.h"
+#include "tier/memtable.h"
+#include "tier/pending.h"
+#include "tier/rowrecord.h"
+#include "tier/segment.h"
+#include "tier/visibility.h"
+
+
+typedef enum ScanPhase
+{
+	SCAN_SHARDS,
+	SCAN_SEGMENTS,
+	SCAN_MEMTABLE,
+	SCAN_OWN_ROWS,
+	SCAN_DONE
+} ScanPhase;
+
+typedef struct SpillScanDescData
+{
+	TableScanDescData base;
+	MemoryContext cxt;			/* everything the scan allocates */
+	bool		started;
+	ScanPhase	phase;
+	SpillTable *tab;
+
+	MemtableCopy mem;
+	int			mem_idx;
+	ScanStart	start;			/* what the scan sees, fixed at its start */
+	struct OpenScan *open;		/* its pin and shard reader */
+	uint32		cur_seg;
+
+	/* shards: projection and filters set by the custom scan */
+	Bitmapset  *attrs;			/* NULL: every column */
+	List	   *filters;
+	ShardScanCounters *counters;
+	bool		time_travel;	/* shards of snapshots up to travel_id only */
+	uint64		travel_id;
+	SegmentReader rd;
+	bool		rd_open;
+	uint32		load_seg;		/* blocks before this were written before */
+	int64		load_off;		/* the server started */
+
+	char	   *pos;			/* row records of the current block */
+	char	   *end;
+
+	PendingReader own;
+
+	/* visibility cache: the last transaction looked at */
+	TransactionId last_xid;
+	bool		last_visible;
+
+	/* ANALYZE */
+	int64		rows_seen;
+	BlockNumber analyze_block;
+} SpillScanDescData;
+
+typedef SpillScanDescData *SpillScanDesc;
+
+/* Visibility with a one-entry cache, since rows come in long runs. */
+static bool
+scan_xid_visible(SpillScanDesc scan, FullTransactionId fxid, bool committed)
+{
+	TransactionId xid = XidFromFullTransactionId(fxid);
+
+	if (spill_fxid_frozen(fxid))
+		return true;
+	if (xid == scan->last_xid && !committed)
+		return scan->last_visible;
+	scan->last_xid = xid;
+	scan->last_visible = spill_xid_visible(xid, committed, scan->base.rs_snapshot);
+	return scan->last_visible;
+}
+
+/*
+ * Visibility of a segment block.  A block flagged committed that was on
+ * disk before this server started is visible to every snapshot: its
+ * transaction wrote no WAL, so after a crash its xid may even have been
+ * handed out again.  Blocks decided by the commit log had their xid made
+ * durable in WAL first (pending_log_xid), so the xid cannot be reused.
+ */
+static bool
+spillpool_block_visible(SpillScanDesc scan, const SegmentBlockHeader *hdr)
+{
+	bool		committed = (hdr->flags & SEGMENT_BLOCK_COMMITTED) != 0;
+
+	if (committed &&
+		(scan->cur_seg < scan->load_seg ||
+		 (scan->cur_seg == scan->load_seg && scan->rd.block_off < scan->load_off)))
+		return true;
+	return scan_xid_visible(scan, FullTransactionIdFromU64(hdr->fxid), committed);
+}
+
+TableScanDesc
+spillpool_scan_begin(Relation rel, Snapshot snapshot, int nkeys, ScanKey key,
+					 ParallelTableScanDesc pscan, uint32 flags)
+{
+	SpillScanDesc scan = palloc0(sizeof(SpillScanDescData));
+
+	spillpool_require_preload();
+	/* rows are returned in per-tuple contexts that callers reset */
+	scan->cxt = AllocSetContextCreate(CurrentMemoryContext, "spillpool scan",
+									  ALLOCSET_DEFAULT_SIZES);
+	scan->base.rs_rd = rel;
+	scan->base.rs_snapshot = snapshot;
+	scan->base.rs_nkeys = nkeys;
+	scan->base.rs_flags = flags;
+	scan->base.rs_parallel = pscan;
+	scan->last_xid = InvalidTransactionId;
+	scan->rd.file = -1;
+	return (TableScanDesc) scan;
+}
+
+/*
+ * What a started scan holds outside its memory context: its pin on the
+ * table's segment files and the malloc'd buffers of its shard reader.  The
+ * entries live in TopMemoryContext so that they can be released when an
+ * error ends the scan: the executor then never calls scan_end, and the
+ * scan descriptor itself may already be freed with the portal's memory.
+ * A resource-owner callback releases the entries of the owner being
+ * released.
+ */
+typedef struct OpenScan
+{
+	SpillTableKey key;
+	int64		pin_gen;		/* flush count when the pin was taken */
+	bool		pinned;
+	ShardScan  *shards;			/* NULL when not reading shards */
+	File		seg_file;		/* the segment file open for reading, or -1 */
+	ResourceOwner owner;
+	struct OpenScan *next;
+} OpenScan;
+
+static OpenScan *open_scans = NULL;
+static bool open_scans_callback_registered = false;
+
+/*
+ * Releases a scan's pin on the table's segment files: the count it was
+ * taken under (the flush count then) tells which counter it is in.
+ */
+static void
+scan_unpin(SpillTable *tab, int64 gen)
+{
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	if (gen == tab->flushes && pg_atomic_read_u32(&tab->readers_cur) > 0)
+		pg_atomic_fetch_sub_u32(&tab->readers_cur, 1);
+	else if (tab->readers_old > 0)
+		tab->readers_old--;
+	LWLockRelease(&tab->lock);
+}
+
+/* Releases what an open scan holds and forgets it. */
+static void
+open_scan_release(OpenScan *os)
+{
+	OpenScan  **pp;
+
+	if (os->shards != NULL)
+	{
+		shard_scan_end(os->shards);
+		os->shards = NULL;
+	}
+	if (os->seg_file >= 0)
+		FileClose(os->seg_file);
+	os->seg_file = -1;
+	if (os->pinned)
+	{
+		SpillTable *tab = spilltable_lookup(os->key.dbid, os->key.relfilenode, false);
+
+		if (tab != NULL)
+			scan_unpin(tab, os->pin_gen);
+		os->pinned = false;
+	}
+	for (pp = &open_scans; *pp != NULL; pp = &(*pp)->next)
+	{
+		if (*pp == os)
+		{
+			*pp = os->next;
+			break;
+		}
+	}
+	pfree(os);
+}
+
+/* Resource-owner callback: releases the scans an ending owner leaves. */
+static void
+spillpool_release_scans(ResourceReleasePhase phase, bool isCommit, bool isTopLevel,
+						void *arg)
+{
+	OpenScan   *os = open_scans;
+
+	if (phase != RESOURCE_RELEASE_BEFORE_LOCKS)
+		return;
+	while (os != NULL)
+	{
+		OpenScan   *next = os->next;
+
+		if (os->owner == CurrentResourceOwner)
+			open_scan_release(os);
+		os = next;
+	}
+}
+
+/* Copies the memtable and fixes the tiers' extent, at the first row. */
+static void
+spillpool_scan_start(SpillScanDesc scan)
+{
+	Relation	rel = scan->base.rs_rd;
+	OpenScan   *os;
+	MemoryContext old = MemoryContextSwitchTo(scan->cxt);
+
+	scan->started = true;
+	/* SERIALIZABLE: a scan reads the whole relation; lock it as such */
+	if (scan->base.rs_snapshot && IsMVCCSnapshot(scan->base.rs_snapshot))
+		PredicateLockRelation(rel, scan->base.rs_snapshot);
+	scan->tab = spilltable_for_rel(rel);
+
+	if (!open_scans_callback_registered)
+	{
+		RegisterResourceReleaseCallback(spillpool_release_scans, NULL);
+		open_scans_callback_registered = true;
+	}
+	os = MemoryContextAllocZero(TopMemoryContext, sizeof(OpenScan));
+	os->key = scan->tab->key;
+	os->seg_file = -1;
+	os->owner = CurrentResourceOwner;
+	os->next = open_scans;
+	open_scans = os;
+	scan->open = os;
+
+	memtable_copy(scan->tab, &scan->mem, &scan->start);
+	os->pin_gen = scan->start.pin_gen;
+	os->pinned = true;
+	scan->load_seg = scan->tab->load_seg;
+	scan->load_off = scan->tab->load_off;
+	scan->cur_seg = scan->start.seg_first;
+	scan->phase = SCAN_SHARDS;
+	if (scan->time_travel)
+	{
+		if (scan->travel_id > scan->start.snapshot_id)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("snapshot " UINT64_FORMAT " of spillpool table \"%s\" does not exist",
+							scan->travel_id, RelationGetRelationName(rel)),
+					 errdetail("The current snapshot is " UINT64_FORMAT ".", scan->start.snapshot_id)));
+		scan->start.snapshot_id = scan->travel_id;
+	}
+
+	/* in a parallel scan one participant, the leader, reads everything */
+	if (scan->base.rs_parallel != NULL && IsParallelWorker())
+		scan->phase = SCAN_DONE;
+	pending_reader_begin(&scan->own, rel);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Called by the custom scan before the first row: decode only these
+ * columns of the shards, and skip row groups the filters rule out.
+ */
+void
+spillpool_scan_set_projection(TableScanDesc sscan, Bitmapset *attrs, List *filters,
+							  ShardScanCounters *counters)
+{
+	SpillScanDesc scan = (SpillScanDesc) sscan;
+
+	scan->attrs = attrs;
+	scan->filters = filters;
+	scan->counters = counters;
+}
+
+/*
+ * Time travel: the scan returns the rows of the shards of snapshots up to
+ * snapshot_id and nothing else.
+ */
+void
+spillpool_scan_set_snapshot_id(TableScanDesc sscan, uint64 snapshot_id)
+{
+	SpillScanDesc scan = (SpillScanDesc) sscan;
+
+	scan->time_travel = true;
+	scan->travel_id = snapshot_id;
+}
+
+static void
+spillpool_scan_close_reader(SpillScanDesc scan)
+{
+	if (scan->rd_open)
+		segment_reader_close(&scan->rd);
+	scan->rd_open = false;
+	if (scan->open != NULL)
+		scan->open->seg_file = -1;
+}
+
+/*
+ * Ends what a started scan has open (segment file, own-rows reader, pin and
+ * shard reader), for scan_end and rescan.
+ */
+static void
+spillpool_scan_stop(SpillScanDesc scan)
+{
+	spillpool_scan_close_reader(scan);
+	if (scan->started)
+	{
+		pending_reader_end(&scan->own);
+		if (scan->open != NULL)
+			open_scan_release(scan->open);
+		scan->open = NULL;
+	}
+}
+
+void
+spillpool_scan_end(TableScanDesc sscan)
+{
+	SpillScanDesc scan = (SpillScanDesc) sscan;
+
+	spillpool_scan_stop(scan);
+	if (scan->base.rs_flags & SO_TEMP_SNAPSHOT)
+		UnregisterSnapshot(scan->base.rs_snapshot);
+	MemoryContextDelete(scan->cxt);
+	pfree(scan);
+}
+
+void
+spillpool_scan_rescan(TableScanDesc sscan, ScanKey key, bool set_params,
+					  bool allow_strat, bool allow_sync, bool allow_pagemode)
+{
+	SpillScanDesc scan = (SpillScanDesc) sscan;
+
+	spillpool_scan_stop(scan);
+	MemoryContextReset(scan->cxt);
+	scan->started = false;
+	scan->pos = scan->end = NULL;
+	scan->mem_idx = 0;
+	scan->rows_seen = 0;
+}
+
+/*
+ * The next shard row into slot, or false when the shards are exhausted
+ * (the scan then moves on to the segments, or ends for time travel).
+ */
+static bool
+spillpool_scan_next_shard_row(SpillScanDesc scan, TupleTableSlot *slot)
+{
+	if (scan->start.snapshot_id > 0)
+	{
+		OpenScan   *os = scan->open;
+
+		if (os->shards == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(scan->cxt);
+
+			os->shards = shard_scan_begin(scan->base.rs_rd, slot->tts_tupleDescriptor,
+										  scan->tab->key.dbid,
+										  scan->tab->key.relfilenode,
+										  scan->start.snapshot_id, scan->attrs,
+										  scan->filters, scan->counters);
+			MemoryContextSwitchTo(old);
+		}
+		if (shard_scan_next(os->shards, slot))
+			return true;
+		shard_scan_end(os->shards);
+		os->shards = NULL;
+	}
+	scan->phase = scan->time_travel ? SCAN_DONE : SCAN_SEGMENTS;
+	return false;
+}
+
+/*
+ * Positions the scan on the next block of visible rows.  Returns false when
+ * every tier is exhausted.
+ */
+static bool
+spillpool_scan_next_block(SpillScanDesc scan)
+{
+	while (scan->phase == SCAN_SEGMENTS)
+	{
+		SegmentBlockHeader hdr;
+		int			idx;
+
+		if (!scan->rd_open)
+		{
+			char		path[MAXPGPATH];
+
+			if (scan->cur_seg > scan->start.seg_end ||
+				(scan->cur_seg == scan->start.seg_end && scan->start.seg_end_off == 0))
+			{
+				scan->phase = SCAN_MEMTABLE;
+				break;
+			}
+			segment_file_path(path, scan->tab->key.dbid, scan->tab->key.relfilenode,
+							  scan->cur_seg);
+			scan->rd_open = segment_reader_open(&scan->rd, path,
+												scan->cur_seg == scan->start.seg_end ?
+												scan->start.seg_end_off : -1,
+												true);
+			if (!scan->rd_open)
+			{
+				scan->cur_seg++;
+				continue;
+			}
+			scan->open->seg_file = scan->rd.file;
+			/* blocks before the flushed position are in the shards */
+			if (scan->cur_seg == scan->start.seg_first)
+				scan->rd.off = Max(scan->rd.off, scan->start.seg_first_off);
+		}
+		if (!segment_reader_next(&scan->rd, &hdr, false))
+		{
+			spillpool_scan_close_reader(scan);
+			scan->cur_seg++;
+			continue;
+		}
+		idx = memtable_copy_find(&scan->mem, hdr.seq);
+		if (idx >= 0)
+		{
+			/* still in memory: no need to decompress */
+			scan->mem.consumed[idx] = true;
+			if (!scan_xid_visible(scan, scan->mem.fxids[idx], scan->mem.committed[idx]))
+				continue;
+			scan->pos = scan->mem.data[idx];
+			scan->end = scan->pos + scan->mem.data_len[idx];
+			return true;
+		}
+		if (!spillpool_block_visible(scan, &hdr))
+			continue;
+		segment_reader_payload(&scan->rd, &hdr);
+		scan->pos = scan->rd.raw;
+		scan->end = scan->rd.raw + scan->rd.raw_len;
+		return true;
+	}
+	while (scan->phase == SCAN_MEMTABLE)
+	{
+		int			i = scan->mem_idx++;
+
+		if (i >= scan->mem.nbatches)
+		{
+			scan->phase = SCAN_OWN_ROWS;
+			break;
+		}
+		if (scan->mem.consumed[i] ||
+			!scan_xid_visible(scan, scan->mem.fxids[i], scan->mem.committed[i]))
+			continue;
+		scan->pos = scan->mem.data[i];
+		scan->end = scan->pos + scan->mem.data_len[i];
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The next visible row record, or NULL: the body of spillpool_scan_next_row,
+ * run in the scan's memory context.  Own rows are checked against the
+ * snapshot's command id (a command does not see its own inserts).
+ */
+static SpillRowHeader *
+spillpool_scan_next_row_internal(SpillScanDesc scan)
+{
+	SpillRowHeader *h;
+
+	if (!scan->started)
+		spillpool_scan_start(scan);
+	for (;;)
+	{
+		if (scan->pos != NULL && scan->pos < scan->end)
+		{
+			h = (SpillRowHeader *) scan->pos;
+			scan->pos += ROW_RECORD_SIZE(h->len);
+			return h;
+		}
+		scan->pos = scan->end = NULL;
+		if (scan->phase == SCAN_DONE)
+			return NULL;
+		if (scan->phase != SCAN_OWN_ROWS && spillpool_scan_next_block(scan))
+			continue;
+		if (scan->phase == SCAN_OWN_ROWS)
+		{
+			Snapshot	snap = scan->base.rs_snapshot;
+
+			while ((h = pending_reader_next(&scan->own)) != NULL)
+			{
+				if (snap == NULL || !IsMVCCSnapshot(snap) || h->cid < snap->curcid)
+					return h;
+			}
+			scan->phase = SCAN_DONE;
+			return NULL;
+		}
+	}
+}
+
+/*
+ * Returns the next visible row record, or NULL.  Everything a scan allocates
+ * lives in its own context: callers such as ALTER TABLE's rewrite reset the
+ * current context after every row.
+ */
+static SpillRowHeader *
+spillpool_scan_next_row(SpillScanDesc scan)
+{
+	SpillRowHeader *h;
+	MemoryContext old = MemoryContextSwitchTo(scan->cxt);
+
+	h = spillpool_scan_next_row_internal(scan);
+	MemoryContextSwitchTo(old);
+	return h;
+}
+
+/* Sets the table oid and a made-up row position of a returned row. */
+static void
+spillpool_count_row(SpillScanDesc scan, TupleTableSlot *slot)
+{
+	slot->tts_tableOid = RelationGetRelid(scan->base.rs_rd);
+	scan->rows_seen++;
+	ItemPointerSet(&slot->tts_tid,
+				   (BlockNumber) (scan->rows_seen / MaxOffsetNumber),
+				   (OffsetNumber) (scan->rows_seen % MaxOffsetNumber + 1));
+}
+
+/* Stores a row record into a minimal tuple slot. */
+static void
+spillpool_store_row(SpillScanDesc scan, SpillRowHeader *h, TupleTableSlot *slot)
+{
+	ExecStoreMinimalTuple(ROW_RECORD_TUPLE(h), slot, false);
+	spillpool_count_row(scan, slot);
+}
+
+bool
+spillpool_scan_getnextslot(TableScanDesc sscan, ScanDirection direction,
+						   TupleTableSlot *slot)
+{
+	SpillScanDesc scan = (SpillScanDesc) sscan;
+	SpillRowHeader *h;
+
+	if (direction == BackwardScanDirection)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("spillpool tables do not support backward scans")));
+	CHECK_FOR_INTERRUPTS();
+	if (!scan->started)
+		spillpool_scan_start(scan);
+	if (scan->phase == SCAN_SHARDS && spillpool_scan_next_shard_row(scan, slot))
+	{
+		spillpool_count_row(scan, slot);
+		return true;
+	}
+	h = spillpool_scan_next_row(scan);
+	if (h == NULL)
+	{
+		ExecClearTuple(slot);
+		return false;
+	}
+	spillpool_store_row(scan, h, slot);
+	return true;
+}
+
+/*
+ * ANALYZE samples pseudo-blocks of ANALYZE_ROWS_PER_BLOCK rows, in scan
+ * order; the block sampler asks for them in ascending order, so one forward
+ * scan serves them all.
+ */
+bool
+spillpool_scan_analyze_next_block(TableScanDesc sscan, BlockNumber blockno,
+								  BufferAccessStrategy bstrategy)
+{
+	SpillScanDesc scan = (SpillScanDesc) sscan;
+
+	scan->analyze_block = blockno;
+	return true;
+}
+
+bool
+spillpool_scan_analyze_next_tuple(TableScanDesc sscan, TransactionId OldestXmin,
+								  double *liverows, double *deadrows,
+								  TupleTableSlot *slot)
+{
+	SpillScanDesc scan = (SpillScanDesc) sscan;
+	int64		first = (int64) scan->analyze_block * ANALYZE_ROWS_PER_BLOCK;
+	SpillRowHeader *h;
+
+	for (;;)
+	{
+		if (scan->rows_seen >= first + ANALYZE_ROWS_PER_BLOCK)
+			return false;
+		if (!scan->started)
+			spillpool_scan_start(scan);
+		if (scan->phase == SCAN_SHARDS && spillpool_scan_next_shard_row(scan, slot))
+			spillpool_count_row(scan, slot);
+		else
+		{
+			h = spillpool_scan_next_row(scan);
+			if (h == NULL)
+				return false;
+			spillpool_store_row(scan, h, slot);
+		}
+		if (scan->rows_seen > first)
+		{
+			*liverows += 1;
+			return true;
+		}
+	}
+}

@@ -1,0 +1,17 @@
+/*-------------------------------------------------------------------------
+ *
+ * tableam.h
+ *	  The table access method of spillpool tables.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SPILLPOOL_TABLEAM_H
+#define SPILLPOOL_TABLEAM_H
+
+#include "utils/rel.h"
+
+extern bool rel_is_spillpool(Relation rel);
+extern bool relid_is_spillpool(Oid relid);
+extern void spillpool_append_only_error(const char *what) pg_attribute_noreturn();
+
+#endif							/* SPILLPOOL_TABLEAM_H */

@@ -1,0 +1,54 @@
+/*-------------------------------------------------------------------------
+ *
+ * manifest.h
+ *	  The manifest of a table: snapshots, shards and the flushed position.
+ *
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SPILLPOOL_MANIFEST_H
+#define SPILLPOOL_MANIFEST_H
+
+#include "tier/memtable.h"
+
+typedef struct ManifestSnapshot
+{
+	uint64		id;
+	TimestampTz commit_time;
+	int64		rows;
+	int			nshards;
+} ManifestSnapshot;
+
+typedef struct ManifestShard
+{
+	uint64		snapshot;
+	int			n;				/* file <snapshot>-<n>.parquet */
+	int64		rows;
+	int64		bytes;
+	SpillCodec	codec;
+	int			row_groups;
+} ManifestShard;
+
+typedef struct Manifest
+{
+	uint32		flush_seg;		/* segment blocks before (flush_seg, */
+	int64		flush_off;		/* flush_off) are in shards */
+	int			nsnapshots;
+	ManifestSnapshot *snapshots;	/* ascending ids */
+	int			nshards;
+	ManifestShard *shards;		/* by snapshot, then n */
+} Manifest;
+
+extern void manifest_path(char *path, Oid dbid, Oid relfilenode, bool temp);
+extern void shard_dir_path(char *path, Oid dbid, Oid relfilenode);
+extern void shard_file_path(char *path, Oid dbid, Oid relfilenode, uint64 snapshot, int n);
+extern void manifest_init(Manifest *m);
+extern bool manifest_read(Oid dbid, Oid relfilenode, Manifest *m);
+extern void manifest_write(Oid dbid, Oid relfilenode, const Manifest *m);
+extern uint64 manifest_latest_snapshot(const Manifest *m);
+extern const Manifest *manifest_get(Oid dbid, Oid relfilenode, uint64 snapshot_id);
+extern void manifest_forget(Oid dbid, Oid relfilenode);
+extern void manifest_remove_leftovers(Oid dbid, Oid relfilenode, const Manifest *m);
+extern void manifest_load_table_state(SpillTable *tab, const Manifest *m);
+
+#endif							/* SPILLPOOL_MANIFEST_H */

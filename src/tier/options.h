@@ -1,0 +1,55 @@
+/*-------------------------------------------------------------------------
+ *
+ * options.h
+ *	  Per-table options, their defaults and their cache.
+ *
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SPILLPOOL_OPTIONS_H
+#define SPILLPOOL_OPTIONS_H
+
+#include "tier/compress.h"
+#include "utils/rel.h"
+
+typedef enum SpillDurability
+{
+	SPILL_DURABILITY_COMMIT = 0,
+	SPILL_DURABILITY_NONE = 1
+} SpillDurability;
+
+typedef struct SpillOptions
+{
+	int64		memory_limit;	/* bytes */
+	int64		max_file_size;	/* bytes, compressed on disk */
+	SpillCodec	spill_codec;
+	SpillCodec	shard_codec;
+	int			compression_level;
+	int64		flush_rows;
+	int64		flush_bytes;
+	int64		flush_interval_ms;
+	int64		max_disk_size;	/* bytes, -1 = unlimited */
+	SpillDurability durability;
+} SpillOptions;
+
+/* defaults for the per-table options, settable as GUCs */
+extern int	spillpool_default_memory_limit_kb;
+extern int	spillpool_default_max_file_size_kb;
+extern int	spillpool_default_spill_codec;
+extern int	spillpool_default_shard_codec;
+extern int	spillpool_default_compression_level;
+extern int	spillpool_default_flush_rows;
+extern int	spillpool_default_flush_bytes_kb;
+extern int	spillpool_default_flush_interval_s;
+extern int	spillpool_default_max_disk_size_mb;
+extern int	spillpool_default_durability;
+
+extern const struct config_enum_entry spill_codec_options[];
+extern const struct config_enum_entry spill_durability_options[];
+
+extern void options_get(Relation rel, SpillOptions *opts);
+extern void options_invalidate(Oid relid);
+extern void options_forget_relation(Oid relid);
+extern void options_init(void);
+
+#endif							/* SPILLPOOL_OPTIONS_H */
