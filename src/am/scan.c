@@ -83,7 +83,7 @@ typedef struct SpillScanDescData
 	PendingReader own;
 
 	/* visibility cache: the last transaction looked at */
-	TransactionId last_xid;
+	FullTransactionId last_fxid;
 	bool		last_visible;
 
 	/* ANALYZE */
@@ -93,38 +93,33 @@ typedef struct SpillScanDescData
 
 typedef SpillScanDescData *SpillScanDesc;
 
-/* Visibility with a one-entry cache, since rows come in long runs. */
+/*
+ * Visibility of the rows of fxid (before_load: on disk, flagged committed,
+ * before this server started; see spill_rows_status), with a one-entry
+ * cache, since rows come in long runs of one transaction.
+ */
 static bool
-scan_xid_visible(SpillScanDesc scan, FullTransactionId fxid, bool committed)
+scan_rows_visible(SpillScanDesc scan, FullTransactionId fxid, bool committed,
+				  bool before_load)
 {
-	TransactionId xid = XidFromFullTransactionId(fxid);
-
-	if (spill_fxid_frozen(fxid))
-		return true;
-	if (xid == scan->last_xid && !committed)
+	if (FullTransactionIdEquals(fxid, scan->last_fxid) && !committed)
 		return scan->last_visible;
-	scan->last_xid = xid;
-	scan->last_visible = spill_xid_visible(xid, committed, scan->base.rs_snapshot);
+	scan->last_fxid = fxid;
+	scan->last_visible = spill_rows_visible(fxid, committed, before_load,
+											scan->base.rs_snapshot);
 	return scan->last_visible;
 }
 
-/*
- * Visibility of a segment block.  A block flagged committed that was on
- * disk before this server started is visible to every snapshot: its
- * transaction wrote no WAL, so after a crash its xid may even have been
- * handed out again.  Blocks decided by the commit log had their xid made
- * durable in WAL first (pending_log_xid), so the xid cannot be reused.
- */
+/* Visibility of a segment block. */
 static bool
 spillpool_block_visible(SpillScanDesc scan, const SegmentBlockHeader *hdr)
 {
 	bool		committed = (hdr->flags & SEGMENT_BLOCK_COMMITTED) != 0;
+	bool		before_load = scan->cur_seg < scan->load_seg ||
+		(scan->cur_seg == scan->load_seg && scan->rd.block_off < scan->load_off);
 
-	if (committed &&
-		(scan->cur_seg < scan->load_seg ||
-		 (scan->cur_seg == scan->load_seg && scan->rd.block_off < scan->load_off)))
-		return true;
-	return scan_xid_visible(scan, FullTransactionIdFromU64(hdr->fxid), committed);
+	return scan_rows_visible(scan, FullTransactionIdFromU64(hdr->fxid), committed,
+							 before_load);
 }
 
 TableScanDesc
@@ -142,7 +137,7 @@ spillpool_scan_begin(Relation rel, Snapshot snapshot, int nkeys, ScanKey key,
 	scan->base.rs_nkeys = nkeys;
 	scan->base.rs_flags = flags;
 	scan->base.rs_parallel = pscan;
-	scan->last_xid = InvalidTransactionId;
+	scan->last_fxid = InvalidFullTransactionId;
 	scan->rd.file = -1;
 	return (TableScanDesc) scan;
 }
@@ -450,7 +445,7 @@ spillpool_scan_next_block(SpillScanDesc scan)
 		{
 			/* still in memory: no need to decompress */
 			scan->mem.consumed[idx] = true;
-			if (!scan_xid_visible(scan, scan->mem.fxids[idx], scan->mem.committed[idx]))
+			if (!scan_rows_visible(scan, scan->mem.fxids[idx], scan->mem.committed[idx], false))
 				continue;
 			scan->pos = scan->mem.data[idx];
 			scan->end = scan->pos + scan->mem.data_len[idx];
@@ -473,7 +468,7 @@ spillpool_scan_next_block(SpillScanDesc scan)
 			break;
 		}
 		if (scan->mem.consumed[i] ||
-			!scan_xid_visible(scan, scan->mem.fxids[i], scan->mem.committed[i]))
+			!scan_rows_visible(scan, scan->mem.fxids[i], scan->mem.committed[i], false))
 			continue;
 		scan->pos = scan->mem.data[i];
 		scan->end = scan->pos + scan->mem.data_len[i];

@@ -81,13 +81,6 @@ typedef enum BlockFate
 	FATE_WAIT					/* not yet visible to all: stop here */
 } BlockFate;
 
-/* A memory-only batch a flush is taking. */
-typedef struct FlushBatch
-{
-	MemBatch   *b;
-	uint32		nrows;
-} FlushBatch;
-
 /*
  * Rows and raw bytes not yet flushed: segment rows past the flushed
  * position plus batches that are in memory only.  Caller holds tab->lock.
@@ -95,20 +88,9 @@ typedef struct FlushBatch
 static void
 flush_unflushed_locked(SpillTable *tab, int64 *rows, int64 *bytes)
 {
-	dsa_area   *area = memtable_area();
-	dsa_pointer dp;
-
-	*rows = tab->seg_rows;
-	*bytes = tab->seg_raw_bytes;
-	for (dp = tab->mem_head; DsaPointerIsValid(dp); dp = ((MemBatch *) dsa_get_address(area, dp))->next)
-	{
-		MemBatch   *b = dsa_get_address(area, dp);
-
-		if (!MEMBATCH_MEMORY_ONLY(b))
-			continue;
-		*rows += b->nrows;
-		*bytes += b->data_len;
-	}
+	memtable_memory_only_locked(tab, rows, bytes);
+	*rows += tab->seg_rows;
+	*bytes += tab->seg_raw_bytes;
 }
 
 /*
@@ -136,33 +118,28 @@ flush_is_due(SpillTable *tab, TimestampTz now)
 }
 
 /*
- * What a flush does with a block of transaction fxid: committed says the
- * block was written after its commit; before_load that it was on disk
- * before this server started (then its xid may have been reused: see
- * spillpool_block_visible).  horizon is the oldest xmin any snapshot of
- * this database may have.
+ * What a flush does with a block or batch of transaction fxid: committed
+ * and before_load as for spill_rows_status.  horizon is the oldest xmin any
+ * snapshot of this database may have: rows committed after it may still be
+ * invisible to some snapshot, so they wait.
  */
 static BlockFate
 flush_block_fate(FullTransactionId fxid, bool committed, bool before_load,
 				 TransactionId horizon)
 {
-	TransactionId xid = XidFromFullTransactionId(fxid);
-
-	if (!TransactionIdIsNormal(xid))
-		return FATE_FLUSH;
-	if (committed && before_load)
-		return FATE_FLUSH;
-	if (spill_fxid_frozen(fxid))
-		return FATE_FLUSH;
-	if (!committed)
+	switch (spill_rows_status(fxid, committed, before_load))
 	{
-		if (TransactionIdIsCurrentTransactionId(xid) || TransactionIdIsInProgress(xid))
+		case SPILL_ROWS_SETTLED:
+			return FATE_FLUSH;
+		case SPILL_ROWS_COMMITTED:
+			return TransactionIdPrecedes(XidFromFullTransactionId(fxid), horizon) ?
+				FATE_FLUSH : FATE_WAIT;
+		case SPILL_ROWS_IN_PROGRESS:
 			return FATE_WAIT;
-		if (!TransactionIdPrecedes(xid, ShmemVariableCache->oldestClogXid) &&
-			!TransactionIdDidCommit(xid))
-			return FATE_DROP;
+		case SPILL_ROWS_ABORTED:
+			break;
 	}
-	return TransactionIdPrecedes(xid, horizon) ? FATE_FLUSH : FATE_WAIT;
+	return FATE_DROP;
 }
 
 /* Adds the row records of one batch to the shard. */
@@ -180,16 +157,6 @@ flush_add_rows(ShardWriter *sw, const char *pos, const char *end)
 		n++;
 	}
 	return n;
-}
-
-/* qsort/bsearch comparator for batch seqs. */
-static int
-seq_cmp(const void *a, const void *b)
-{
-	uint64		x = *(const uint64 *) a;
-	uint64		y = *(const uint64 *) b;
-
-	return (x > y) - (x < y);
 }
 
 /*
@@ -255,7 +222,7 @@ flush_release(void)
 		return;
 	flush_held = NULL;
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-	tab->flushing = false;
+	tab->flush_running = false;
 	LWLockRelease(&tab->lock);
 	ConditionVariableBroadcast(&tab->batch_cv);
 }
@@ -264,20 +231,6 @@ static void
 flush_exit_callback(int code, Datum arg)
 {
 	flush_release();
-}
-
-/* Undoes the "flushing" marks of memory batches a failed flush had taken. */
-static void
-flush_unmark_batches(SpillTable *tab, FlushBatch *batches, int n)
-{
-	int			i;
-
-	if (n == 0)
-		return;
-	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-	for (i = 0; i < n; i++)
-		batches[i].b->flushing = false;
-	LWLockRelease(&tab->lock);
 }
 
 /*
@@ -318,7 +271,7 @@ typedef struct FlushState
 				load_off,
 				new_off;
 	uint64		snapshot;		/* the id this flush commits */
-	FlushBatch *batches;		/* memory-only batches flagged flushing */
+	MemBatch  **batches;		/* memory-only batches taken (flush_taken) */
 	int			nbatches;
 	uint64	   *seqs;			/* seqs of flushed segment blocks */
 	int			nseqs;
@@ -352,15 +305,13 @@ static void
 flush_capture(FlushState *fs)
 {
 	SpillTable *tab = fs->tab;
-	dsa_area   *area = memtable_area();
-	dsa_pointer dp;
 	int			cap;
 
 	/* allocate first: nothing that can fail while the lock is held */
 	LWLockAcquire(&tab->lock, LW_SHARED);
 	cap = (int) tab->mem_batches + 64;
 	LWLockRelease(&tab->lock);
-	fs->batches = palloc(sizeof(FlushBatch) * cap);
+	fs->batches = palloc(sizeof(MemBatch *) * cap);
 
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 	fs->start_seg = tab->flush_seg;
@@ -370,20 +321,7 @@ flush_capture(FlushState *fs)
 	fs->load_seg = tab->load_seg;
 	fs->load_off = tab->load_off;
 	fs->snapshot = tab->snapshot_id + 1;
-	for (dp = tab->mem_head; DsaPointerIsValid(dp); dp = ((MemBatch *) dsa_get_address(area, dp))->next)
-	{
-		MemBatch   *b = dsa_get_address(area, dp);
-
-		if (!MEMBATCH_MEMORY_ONLY(b))
-			continue;
-		/* a batch waiting for its commit-time write, and all after it, wait */
-		if (b->needs_write || b->owner_active || b->writing || fs->nbatches == cap)
-			break;
-		b->flushing = true;
-		fs->batches[fs->nbatches].b = b;
-		fs->batches[fs->nbatches].nrows = b->nrows;
-		fs->nbatches++;
-	}
+	fs->nbatches = memtable_take_for_flush_locked(tab, fs->batches, cap);
 	LWLockRelease(&tab->lock);
 }
 
@@ -458,7 +396,7 @@ flush_read_batches(FlushState *fs)
 
 	for (i = 0; i < fs->nbatches; i++)
 	{
-		MemBatch   *b = fs->batches[i].b;
+		MemBatch   *b = fs->batches[i];
 		BlockFate	fate = FATE_WAIT;
 
 		if (!fs->stopped)
@@ -466,12 +404,12 @@ flush_read_batches(FlushState *fs)
 		if (fate == FATE_WAIT)
 		{
 			/* this one and the rest stay */
-			flush_unmark_batches(fs->tab, fs->batches + i, fs->nbatches - i);
+			memtable_return_from_flush(fs->tab, fs->batches + i, fs->nbatches - i);
 			fs->nbatches = i;
 			fs->stopped = true;
 			break;
 		}
-		/* the batch is not freed while flagged flushing */
+		/* the batch is not freed while flagged flush_taken */
 		if (fate == FATE_FLUSH)
 			flush_take_rows(fs, MEMBATCH_DATA(b), MEMBATCH_DATA(b) + b->data_len);
 	}
@@ -485,13 +423,11 @@ static void
 flush_publish(FlushState *fs, ManifestShard *shards, int nshards, TimestampTz now)
 {
 	SpillTable *tab = fs->tab;
-	dsa_area   *area = memtable_area();
-	dsa_pointer dp;
 	int64		left_rows,
 				left_bytes;
 	int			i;
 
-	qsort(fs->seqs, fs->nseqs, sizeof(uint64), seq_cmp);
+	qsort(fs->seqs, fs->nseqs, sizeof(uint64), memtable_seq_cmp);
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 	if (fs->rows > 0)
 	{
@@ -509,33 +445,7 @@ flush_publish(FlushState *fs, ManifestShard *shards, int nshards, TimestampTz no
 	tab->flush_off = fs->new_off;
 	tab->seg_rows -= fs->seg_rows;
 	tab->seg_raw_bytes -= fs->seg_raw;
-	for (i = 0; i < fs->nbatches; i++)
-	{
-		fs->batches[i].b->flushing = false;
-		fs->batches[i].b->flushed = true;
-		tab->mem_rows -= fs->batches[i].nrows;
-	}
-	/* memtable copies of flushed blocks must not be read again either */
-	for (dp = tab->mem_head; fs->nseqs > 0 && DsaPointerIsValid(dp);
-		 dp = ((MemBatch *) dsa_get_address(area, dp))->next)
-	{
-		MemBatch   *b = dsa_get_address(area, dp);
-
-		/*
-		 * Whatever its state: a group writer may have appended the block
-		 * and still be syncing it (on_disk not yet set), and the segment
-		 * phase of later scans starts past the block.
-		 */
-		if (b->flushed)
-			continue;
-		if (bsearch(&b->seq, fs->seqs, fs->nseqs, sizeof(uint64), seq_cmp) != NULL)
-		{
-			b->flushed = true;
-			if (!b->aborted)
-				tab->mem_rows -= b->nrows;
-		}
-	}
-	memtable_free_flushed_locked(tab);
+	memtable_mark_flushed_locked(tab, fs->batches, fs->nbatches, fs->seqs, fs->nseqs);
 	/* scans running now may still read the files this flush emptied */
 	tab->readers_old += (int) pg_atomic_exchange_u32(&tab->readers_cur, 0);
 	tab->delete_below = fs->new_seg;
@@ -603,7 +513,7 @@ flush_commit(FlushState *fs)
 	flush_publish(fs, shards, nshards, now);
 }
 
-/* The steps of a flush, run under PG_TRY by flush_table_locked. */
+/* The steps of a flush, run under PG_TRY by flush_table_claimed. */
 static void
 flush_run(FlushState *fs)
 {
@@ -624,7 +534,7 @@ flush_run(FlushState *fs)
  * Returns the snapshot id after the flush.
  */
 static int64
-flush_table_locked(Relation rel, SpillTable *tab, const SpillOptions *opts)
+flush_table_claimed(Relation rel, SpillTable *tab, const SpillOptions *opts)
 {
 	FlushState *fs = palloc0(sizeof(FlushState));
 	uint64		snapshot;
@@ -646,13 +556,13 @@ flush_table_locked(Relation rel, SpillTable *tab, const SpillOptions *opts)
 			segment_reader_close(&fs->rd);
 		if (fs->sw != NULL)
 			shard_writer_abort(fs->sw);
-		flush_unmark_batches(tab, fs->batches, fs->nbatches);
+		memtable_return_from_flush(tab, fs->batches, fs->nbatches);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 	if (fs->sw != NULL)
 		shard_writer_abort(fs->sw);
-	flush_unmark_batches(tab, fs->batches, fs->nbatches);
+	memtable_return_from_flush(tab, fs->batches, fs->nbatches);
 
 	LWLockAcquire(&tab->lock, LW_SHARED);
 	snapshot = tab->snapshot_id;
@@ -694,9 +604,9 @@ flush_table(Relation rel, bool only_if_due, bool *done)
 		bool		mine = false;
 
 		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-		if (!tab->flushing)
+		if (!tab->flush_running)
 		{
-			tab->flushing = true;
+			tab->flush_running = true;
 			mine = true;
 		}
 		LWLockRelease(&tab->lock);
@@ -715,7 +625,7 @@ flush_table(Relation rel, bool only_if_due, bool *done)
 	guc_level = flush_fix_output_settings();
 	PG_TRY();
 	{
-		result = flush_table_locked(rel, tab, &opts);
+		result = flush_table_claimed(rel, tab, &opts);
 	}
 	PG_CATCH();
 	{

@@ -186,15 +186,63 @@ spilltable_lookup(Oid dbid, Oid relfilenode, bool create)
 	return tab;
 }
 
-/* Looks an entry up; the caller holds the hash lock. */
-SpillTable *
-spilltable_lookup_locked(Oid dbid, Oid relfilenode)
-{
-	SpillTableKey key;
+/*
+ * Pins the entry of a loaded table that is not being dropped, for a user
+ * that does not have the relation open (the launcher, between its rounds):
+ * DROP waits until the entry is unpinned before it frees and removes it,
+ * so the pin can be held across I/O, where the hash lock must not be.
+ * Returns NULL when there is no such table.  A process holds one pin at a
+ * time; it is released at exit too.
+ */
+static SpillTable *pinned_by_me = NULL;
 
-	key.dbid = dbid;
-	key.relfilenode = relfilenode;
-	return hash_search(spill_table_hash, &key, HASH_FIND, NULL);
+/* Releases this process's pin when it exits, even on FATAL. */
+static void
+spilltable_unpin_at_exit(int code, Datum arg)
+{
+	if (pinned_by_me != NULL)
+		spilltable_unpin(pinned_by_me);
+}
+
+SpillTable *
+spilltable_pin(const SpillTableKey *key)
+{
+	static bool exit_callback = false;
+	SpillTable *entry;
+	SpillTable *tab = NULL;
+
+	LWLockAcquire(spill_shared->hash_lock, LW_SHARED);
+	entry = hash_search(spill_table_hash, key, HASH_FIND, NULL);
+	Assert(pinned_by_me == NULL);
+	if (!exit_callback)
+	{
+		before_shmem_exit(spilltable_unpin_at_exit, (Datum) 0);
+		exit_callback = true;
+	}
+	if (entry != NULL)
+	{
+		LWLockAcquire(&entry->lock, LW_EXCLUSIVE);
+		if (entry->loaded && !entry->dropped)
+		{
+			entry->pins++;
+			tab = pinned_by_me = entry;
+		}
+		LWLockRelease(&entry->lock);
+	}
+	LWLockRelease(spill_shared->hash_lock);
+	return tab;
+}
+
+/* Releases a pin of spilltable_pin, waking a DROP that waits for it. */
+void
+spilltable_unpin(SpillTable *tab)
+{
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	Assert(tab->pins > 0 && tab == pinned_by_me);
+	tab->pins--;
+	pinned_by_me = NULL;
+	LWLockRelease(&tab->lock);
+	ConditionVariableBroadcast(&tab->batch_cv);
 }
 
 /*
@@ -276,10 +324,22 @@ spilltable_forget(Oid dbid, Oid relfilenode)
 		return;
 
 	/*
-	 * write_lock waits out the background worker, the only other user of
-	 * the entry; the worker holds hash_lock while it uses an entry, so the
-	 * entry is not removed (and reused) under it.
+	 * Once dropped, the entry takes no new pins; the launcher, the only
+	 * user of the entry without the relation open, holds one while it uses
+	 * the entry, so wait until none is left.  write_lock then waits out any
+	 * segment write still under way.
 	 */
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	tab->dropped = true;
+	while (tab->pins > 0)
+	{
+		LWLockRelease(&tab->lock);
+		ConditionVariableSleep(&tab->batch_cv, PG_WAIT_EXTENSION);
+		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	}
+	LWLockRelease(&tab->lock);
+	ConditionVariableCancelSleep();
+
 	LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 	memtable_free_all_locked(tab);
@@ -340,28 +400,22 @@ spilltable_forget_database(Oid dbid)
 static bool
 memtable_write_out_oldest(SpillTable *tab)
 {
-	dsa_area   *area = memtable_area();
-	dsa_pointer dp;
-	MemBatch   *b = NULL;
+	MemBatch   *b;
 	SegmentBlock blk;
 	uint32		end_seg;
 	int64		end_off;
 
 	LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-	for (dp = tab->mem_head; DsaPointerIsValid(dp); dp = b->next)
+	for (b = memtable_first(tab); b != NULL; b = memtable_next(b))
 	{
-		b = dsa_get_address(area, dp);
-		if (!MEMBATCH_MEMORY_ONLY(b) || b->writing || b->flushing)
+		if (!MEMBATCH_MEMORY_ONLY(b) || b->writing || b->flush_taken)
 			continue;
 		if (b->owner_active)
-		{
 			b = NULL;			/* must not overtake an unfinished commit */
-			break;
-		}
 		break;
 	}
-	if (!DsaPointerIsValid(dp) || b == NULL)
+	if (b == NULL)
 	{
 		LWLockRelease(&tab->lock);
 		LWLockRelease(&tab->write_lock);
@@ -415,7 +469,7 @@ memtable_free_head_locked(SpillTable *tab, int64 want)
 		int64		sz = MAXALIGN(sizeof(MemBatch)) + b->data_len;
 
 		if (MEMBATCH_MEMORY_ONLY(b) || b->writing ||
-			b->owner_active || b->flushing)
+			b->owner_active || b->flush_taken)
 			break;
 		tab->mem_head = b->next;
 		if (!DsaPointerIsValid(tab->mem_head))
@@ -423,7 +477,7 @@ memtable_free_head_locked(SpillTable *tab, int64 want)
 		if (tab->write_cursor == dp)
 			tab->write_cursor = b->next;
 		tab->mem_bytes -= sz;
-		if (!b->aborted && !b->flushed)
+		if (!b->aborted && !b->in_shard)
 			tab->mem_rows -= b->nrows;
 		tab->mem_batches--;
 		dsa_free(area, dp);
@@ -449,7 +503,7 @@ memtable_free_flushed_locked(SpillTable *tab)
 		MemBatch   *b = dsa_get_address(area, dp);
 		dsa_pointer next = b->next;
 
-		if (!b->flushed || b->owner_active || b->writing || b->flushing)
+		if (!b->in_shard || b->owner_active || b->writing || b->flush_taken)
 		{
 			prev = dp;
 			dp = next;
@@ -628,7 +682,7 @@ memtable_mark_batch(SpillTable *tab, MemBatch *b, bool committed, bool aborted,
 	{
 		b->aborted = true;
 		/* counted rows are those that may be seen; a flush may have dropped them */
-		if (!b->flushed)
+		if (!b->in_shard)
 			tab->mem_rows -= b->nrows;
 	}
 	if (on_disk)
@@ -640,6 +694,113 @@ memtable_mark_batch(SpillTable *tab, MemBatch *b, bool committed, bool aborted,
 }
 
 /*
+ * Rows and raw bytes of the batches that exist in memory only (not in a
+ * segment, a shard, nor aborted): with the segments' counts, what is not yet
+ * flushed.  Caller holds tab->lock.
+ */
+void
+memtable_memory_only_locked(SpillTable *tab, int64 *rows, int64 *bytes)
+{
+	MemBatch   *b;
+
+	*rows = 0;
+	*bytes = 0;
+	for (b = memtable_first(tab); b != NULL; b = memtable_next(b))
+	{
+		if (!MEMBATCH_MEMORY_ONLY(b))
+			continue;
+		*rows += b->nrows;
+		*bytes += b->data_len;
+	}
+}
+
+/*
+ * Takes for a flush the memory-only batches, oldest first, up to the first
+ * that must wait (its commit-time write is pending, its owner is still
+ * committing, or someone is writing it out) or cap of them: they come after
+ * every segment block in scan order.  They are flagged flush_taken, so that
+ * they are neither written out nor freed until the flush marks them in a
+ * shard or gives them back.  Caller holds tab->lock exclusively.  Returns
+ * how many, in out.
+ */
+int
+memtable_take_for_flush_locked(SpillTable *tab, MemBatch **out, int cap)
+{
+	MemBatch   *b;
+	int			n = 0;
+
+	for (b = memtable_first(tab); b != NULL; b = memtable_next(b))
+	{
+		if (!MEMBATCH_MEMORY_ONLY(b))
+			continue;
+		if (b->needs_write || b->owner_active || b->writing || n == cap)
+			break;
+		b->flush_taken = true;
+		out[n++] = b;
+	}
+	return n;
+}
+
+/* Gives back batches a flush took but did not write into its shard. */
+void
+memtable_return_from_flush(SpillTable *tab, MemBatch **batches, int n)
+{
+	int			i;
+
+	if (n == 0)
+		return;
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	for (i = 0; i < n; i++)
+		batches[i]->flush_taken = false;
+	LWLockRelease(&tab->lock);
+}
+
+/* qsort/bsearch comparator of batch sequence numbers (uint64). */
+int
+memtable_seq_cmp(const void *a, const void *b)
+{
+	uint64		x = *(const uint64 *) a;
+	uint64		y = *(const uint64 *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/*
+ * Records a committed flush: the batches it took are in a shard now, and so
+ * are the memtable copies of the segment blocks it flushed (their batch
+ * sequence numbers in seqs, ascending), whatever their state: a group
+ * writer may have appended such a block and still be syncing it.  Those
+ * batches are never read again and are freed as soon as nothing holds
+ * them.  Caller holds tab->lock exclusively.
+ */
+void
+memtable_mark_flushed_locked(SpillTable *tab, MemBatch **taken, int ntaken,
+							 const uint64 *seqs, int nseqs)
+{
+	MemBatch   *b;
+	int			i;
+
+	for (i = 0; i < ntaken; i++)
+	{
+		taken[i]->flush_taken = false;
+		taken[i]->in_shard = true;
+		tab->mem_rows -= taken[i]->nrows;
+	}
+	for (b = memtable_first(tab); nseqs > 0 && b != NULL; b = memtable_next(b))
+	{
+		if (b->in_shard)
+			continue;
+		if (bsearch(&b->seq, seqs, nseqs, sizeof(uint64), memtable_seq_cmp) != NULL)
+		{
+			b->in_shard = true;
+			if (!b->aborted)
+				tab->mem_rows -= b->nrows;
+		}
+	}
+	memtable_free_flushed_locked(tab);
+}
+
+/*
  * Claims, for the commit-time write, every batch whose transaction has
  * committed and that waits for its block (durability 'commit'), in batch
  * order; marks them "writing" so that nothing frees them.  Caller holds
@@ -648,30 +809,24 @@ memtable_mark_batch(SpillTable *tab, MemBatch *b, bool committed, bool aborted,
 int
 memtable_claim_committed(SpillTable *tab, MemBatch ***out)
 {
-	dsa_area   *area = memtable_area();
-	dsa_pointer dp;
 	MemBatch  **batches = NULL;
+	MemBatch   *b;
 	int			n = 0,
 				cap = 0;
 
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 
 	/* skip what no longer needs writing, for good */
-	while (DsaPointerIsValid(tab->write_cursor))
+	while ((b = memtable_batch_at(tab->write_cursor)) != NULL)
 	{
-		MemBatch   *b = dsa_get_address(area, tab->write_cursor);
-
 		if (b->needs_write && !b->on_disk && !b->aborted)
 			break;
 		tab->write_cursor = b->next;
 	}
-	for (dp = tab->write_cursor; DsaPointerIsValid(dp);
-		 dp = ((MemBatch *) dsa_get_address(area, dp))->next)
+	for (; b != NULL; b = memtable_next(b))
 	{
-		MemBatch   *b = dsa_get_address(area, dp);
-
 		if (!b->needs_write || !b->committed || b->on_disk || b->writing ||
-			b->aborted || b->flushed)
+			b->aborted || b->in_shard)
 			continue;
 		if (n == cap)
 		{
@@ -707,8 +862,7 @@ memtable_spill_all(SpillTable *tab)
 void
 memtable_copy(SpillTable *tab, MemtableCopy *copy, ScanStart *start)
 {
-	dsa_area   *area = memtable_area();
-	dsa_pointer dp;
+	MemBatch   *b;
 	char	   *buf;
 	int			i = 0;
 
@@ -722,12 +876,10 @@ memtable_copy(SpillTable *tab, MemtableCopy *copy, ScanStart *start)
 	copy->data_len = palloc(sizeof(uint32) * (copy->nbatches + 1));
 	copy->nrows = palloc(sizeof(uint32) * (copy->nbatches + 1));
 	buf = palloc(Max(tab->mem_bytes, 1));
-	for (dp = tab->mem_head; DsaPointerIsValid(dp); dp = ((MemBatch *) dsa_get_address(area, dp))->next)
+	for (b = memtable_first(tab); b != NULL; b = memtable_next(b))
 	{
-		MemBatch   *b = dsa_get_address(area, dp);
-
 		/* flushed rows are read from the shards */
-		if (b->aborted || b->flushed)
+		if (b->aborted || b->in_shard)
 		{
 			copy->nbatches--;
 			continue;
@@ -794,18 +946,15 @@ memtable_shutdown_dump(void)
 	hash_seq_init(&status, spill_table_hash);
 	while ((tab = hash_seq_search(&status)) != NULL)
 	{
-		dsa_pointer dp;
+		MemBatch   *b;
 		SegmentBlock *blocks;
 		int			n = 0;
 
 		if (!tab->loaded || tab->dropped || tab->mem_batches == 0)
 			continue;
 		blocks = palloc(sizeof(SegmentBlock) * tab->mem_batches);
-		for (dp = tab->mem_head; DsaPointerIsValid(dp);
-			 dp = ((MemBatch *) dsa_get_address(area, dp))->next)
+		for (b = memtable_first(tab); b != NULL; b = memtable_next(b))
 		{
-			MemBatch   *b = dsa_get_address(area, dp);
-
 			if (!MEMBATCH_MEMORY_ONLY(b) || n >= tab->mem_batches)
 				continue;
 			segment_build_block(&blocks[n++], tab->spill_codec, tab->compression_level,
@@ -833,60 +982,4 @@ memtable_shutdown_callback(int code, Datum arg)
 		FlushErrorState();
 	}
 	PG_END_TRY();
-}
-
-/*
- * Syncs every table whose segment data is written but not yet fsynced (left
- * so by commits with synchronous_commit = off).  Called by the worker.
- */
-void
-memtable_sync_all(void)
-{
-	SpillTableKey *keys = palloc(sizeof(SpillTableKey) * spillpool_max_tables);
-	int			n = spilltable_collect_keys(InvalidOid, keys);
-	MemoryContext cxt = CurrentMemoryContext;
-	int			i;
-
-	for (i = 0; i < n; i++)
-	{
-		SpillTable *tab;
-		bool		behind;
-		uint32		seg;
-		int64		off;
-
-		/* held while the entry is in use: DROP cannot remove it meanwhile */
-		LWLockAcquire(spill_shared->hash_lock, LW_SHARED);
-		tab = hash_search(spill_table_hash, &keys[i], HASH_FIND, NULL);
-		if (tab == NULL || tab->dropped || !tab->loaded)
-		{
-			LWLockRelease(spill_shared->hash_lock);
-			continue;
-		}
-		LWLockAcquire(&tab->lock, LW_SHARED);
-		behind = tab->seg_active_exists &&
-			(tab->synced_seg < tab->seg_active ||
-			 (tab->synced_seg == tab->seg_active && tab->synced_off < tab->seg_active_size));
-		seg = tab->seg_active;
-		off = tab->seg_active_size;
-		LWLockRelease(&tab->lock);
-		PG_TRY();
-		{
-			segment_commit_flush(tab, NULL);
-			if (behind)
-				segment_sync_to(tab, seg, off, false);
-			segment_forget_files(keys[i].dbid, keys[i].relfilenode);
-		}
-		PG_CATCH();
-		{
-			/* the worker runs outside a transaction: clean up by hand */
-			MemoryContextSwitchTo(cxt);
-			EmitErrorReport();
-			FlushErrorState();
-			LWLockReleaseAll();
-		}
-		PG_END_TRY();
-		if (LWLockHeldByMe(spill_shared->hash_lock))
-			LWLockRelease(spill_shared->hash_lock);
-	}
-	pfree(keys);
 }

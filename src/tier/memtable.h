@@ -47,8 +47,8 @@ typedef struct MemBatch
 	bool		aborted;		/* xid aborted after PRE_COMMIT */
 	bool		on_disk;		/* a copy is in a segment file */
 	bool		writing;		/* being written out by some backend */
-	bool		flushing;		/* memory-only rows a flush is taking */
-	bool		flushed;		/* its rows are in a shard: skip, free */
+	bool		flush_taken;	/* memory-only rows a running flush has taken */
+	bool		in_shard;		/* its rows are in a shard: skip, free */
 	uint32		nrows;
 	uint32		data_len;		/* bytes of row records that follow */
 	/* row records follow, MAXALIGNed */
@@ -57,13 +57,15 @@ typedef struct MemBatch
 #define MEMBATCH_DATA(b) ((char *) (b) + MAXALIGN(sizeof(MemBatch)))
 
 /* Rows that exist in this batch only: not on disk, in a shard or aborted. */
-#define MEMBATCH_MEMORY_ONLY(b) (!(b)->on_disk && !(b)->aborted && !(b)->flushed)
+#define MEMBATCH_MEMORY_ONLY(b) (!(b)->on_disk && !(b)->aborted && !(b)->in_shard)
 
 typedef struct SpillTable
 {
 	SpillTableKey key;			/* hash key: must be first */
 	bool		loaded;			/* on-disk state read since startup */
 	bool		dropped;		/* table gone; files being removed */
+	int			pins;			/* users without the relation open (the
+								 * launcher): DROP waits for them; under lock */
 
 	/* effective options, refreshed by every writer */
 	Oid			relid;			/* for messages */
@@ -105,7 +107,7 @@ typedef struct SpillTable
 	int64		flush_interval_ms;
 	bool		flush_requested;	/* a writer hit a disk limit: flush soon */
 	TimestampTz flush_retry_after;	/* a flush failed: not due before this */
-	bool		flushing;		/* a flush of this table is running */
+	bool		flush_running;	/* a flush of this table is running */
 	uint64		snapshot_id;	/* current snapshot, 0 before the first flush */
 	uint32		flush_seg;		/* segment blocks before (flush_seg, */
 	int64		flush_off;		/* flush_off) are in shards */
@@ -148,7 +150,8 @@ extern void memtable_shmem_init(void);
 extern dsa_area *memtable_area(void);
 extern SpillTable *spilltable_lookup(Oid dbid, Oid relfilenode, bool create);
 extern SpillTable *spilltable_for_rel(Relation rel);
-extern SpillTable *spilltable_lookup_locked(Oid dbid, Oid relfilenode);
+extern SpillTable *spilltable_pin(const SpillTableKey *key);
+extern void spilltable_unpin(SpillTable *tab);
 extern int	spilltable_collect_keys(Oid dbid, SpillTableKey *keys);
 extern void spilltable_refresh_options(SpillTable *tab, Relation rel, const SpillOptions *opts);
 extern void spilltable_forget(Oid dbid, Oid relfilenode);
@@ -160,9 +163,38 @@ extern void memtable_mark_batch(SpillTable *tab, MemBatch *b, bool committed,
 								bool aborted, bool on_disk, bool release);
 extern void memtable_spill_all(SpillTable *tab);
 extern void memtable_free_flushed_locked(SpillTable *tab);
+
+/*
+ * The batches of a table, oldest first; caller holds tab->lock:
+ *	for (b = memtable_first(tab); b != NULL; b = memtable_next(b))
+ */
+static inline MemBatch *
+memtable_batch_at(dsa_pointer dp)
+{
+	return DsaPointerIsValid(dp) ? (MemBatch *) dsa_get_address(memtable_area(), dp) : NULL;
+}
+
+static inline MemBatch *
+memtable_first(SpillTable *tab)
+{
+	return memtable_batch_at(tab->mem_head);
+}
+
+static inline MemBatch *
+memtable_next(MemBatch *b)
+{
+	return memtable_batch_at(b->next);
+}
+
+/* What a flush needs of the memtable (callers hold tab->lock, exclusively to change it) */
+extern void memtable_memory_only_locked(SpillTable *tab, int64 *rows, int64 *bytes);
+extern int	memtable_take_for_flush_locked(SpillTable *tab, MemBatch **out, int cap);
+extern void memtable_return_from_flush(SpillTable *tab, MemBatch **batches, int n);
+extern int	memtable_seq_cmp(const void *a, const void *b);
+extern void memtable_mark_flushed_locked(SpillTable *tab, MemBatch **taken, int ntaken,
+										 const uint64 *seqs, int nseqs);
 extern int	memtable_claim_committed(SpillTable *tab, MemBatch ***out);
 extern void memtable_shutdown_dump(void);
-extern void memtable_sync_all(void);
 
 /* A backend-local copy of a table's memtable, taken at scan start. */
 typedef struct MemtableCopy

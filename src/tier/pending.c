@@ -13,7 +13,7 @@
  * At PRE_COMMIT (pending_pre_commit) a small transaction's rows become one
  * memtable batch, tagged with its xid, and with durability 'commit' the disk
  * space of its block is reserved, so that the write after the commit record
- * (pending_commit, through the grouped segment_commit_flush) cannot fail for
+ * (pending_commit, through the grouped segment_commit_write) cannot fail for
  * want of quota.  A large
  * transaction's private file is renamed into the segment sequence instead;
  * its blocks are decided by the commit log, so its commit record is flushed.
@@ -227,7 +227,7 @@ pending_write_file_block(PendingTable *pt, const char *data, int64 len, int64 nr
  * the file, so rolling back a savepoint can still cut exactly.
  */
 static void
-pending_flush_buffer(PendingTable *pt)
+pending_spill_buffer(PendingTable *pt)
 {
 	int64		pos = 0;
 	int			m = 0;
@@ -321,7 +321,7 @@ pending_reserve_row(PendingTable *pt, Size len, CommandId cid)
 	SpillRowHeader *h;
 
 	if (pt->buf_used + rec > pt->buf_limit && pt->buf_used > 0)
-		pending_flush_buffer(pt);
+		pending_spill_buffer(pt);
 	if (pt->buf_used + rec > pt->buf_cap)
 	{
 		int64		newcap = Max(pt->buf_cap * 2, pt->buf_used + rec);
@@ -497,7 +497,7 @@ pending_adopt_private_file(PendingTable *pt)
 	SpillTable *tab = pt->tab;
 	int			i;
 
-	pending_flush_buffer(pt);
+	pending_spill_buffer(pt);
 	memtable_spill_all(tab);
 	pending_log_xid();
 	if (pt->file >= 0)
@@ -630,7 +630,7 @@ pending_commit(void)
 		}
 		memtable_mark_batch(tab, pt->batch, true, false, false, false);
 		if (synchronous_commit > SYNCHRONOUS_COMMIT_OFF)
-			segment_commit_flush(tab, pt->batch);
+			segment_commit_write(tab, pt->batch);
 		segment_release_quota(tab, pt->commit_reserved);
 		pt->commit_reserved = 0;
 		/* unsynced, it is written by the next flush, eviction or the worker */

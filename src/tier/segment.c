@@ -606,7 +606,7 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
  * PANIC: its transaction has committed and COMMIT must not return.
  */
 void
-segment_commit_flush(SpillTable *tab, MemBatch *mine)
+segment_commit_write(SpillTable *tab, MemBatch *mine)
 {
 	int			flags = mine ? SEGMENT_APPEND_PANIC : 0;
 

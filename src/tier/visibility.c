@@ -21,28 +21,52 @@
 #include "tier/visibility.h"
 
 /*
- * Is a batch of transaction xid visible?  committed says the rows are known
- * committed (written after commit, or hinted).  MVCC snapshots follow heap's
- * xmin rule; other snapshots see what has committed.
+ * What became of the transaction that inserted a batch or block of rows,
+ * fxid.  committed says the rows are known committed (written after their
+ * commit, or hinted); before_load that they were on disk, flagged
+ * committed, before this server started: their transaction wrote no WAL,
+ * so after a crash its xid may even have been handed out again, and such
+ * rows count as settled.  Rows of the current transaction are in progress
+ * (a transaction reads its own rows from its pending batch).
  */
-bool
-spill_xid_visible(TransactionId xid, bool committed, Snapshot snapshot)
+SpillRowsStatus
+spill_rows_status(FullTransactionId fxid, bool committed, bool before_load)
 {
-	if (!TransactionIdIsNormal(xid))
-		return true;			/* frozen or bootstrap */
-	if (snapshot != NULL && IsMVCCSnapshot(snapshot) &&
-		XidInMVCCSnapshot(xid, snapshot))
-		return false;
+	TransactionId xid = XidFromFullTransactionId(fxid);
+
+	if (!TransactionIdIsNormal(xid) || (committed && before_load) ||
+		spill_fxid_frozen(fxid))
+		return SPILL_ROWS_SETTLED;
 	if (committed)
-		return true;
-	if (TransactionIdIsCurrentTransactionId(xid))
-		return false;			/* our own rows are read from pending */
-	if (TransactionIdIsInProgress(xid))
-		return false;
+		return SPILL_ROWS_COMMITTED;
+	if (TransactionIdIsCurrentTransactionId(xid) || TransactionIdIsInProgress(xid))
+		return SPILL_ROWS_IN_PROGRESS;
 	/* status older than the commit log: only committed rows survive that long */
 	if (TransactionIdPrecedes(xid, ShmemVariableCache->oldestClogXid))
-		return true;
-	return TransactionIdDidCommit(xid);
+		return SPILL_ROWS_COMMITTED;
+	return TransactionIdDidCommit(xid) ? SPILL_ROWS_COMMITTED : SPILL_ROWS_ABORTED;
+}
+
+/*
+ * Are the rows of fxid visible to snapshot?  MVCC snapshots follow heap's
+ * xmin rule; other snapshots (NULL included) see what has committed.
+ */
+bool
+spill_rows_visible(FullTransactionId fxid, bool committed, bool before_load,
+				   Snapshot snapshot)
+{
+	switch (spill_rows_status(fxid, committed, before_load))
+	{
+		case SPILL_ROWS_SETTLED:
+			return true;
+		case SPILL_ROWS_COMMITTED:
+			return snapshot == NULL || !IsMVCCSnapshot(snapshot) ||
+				!XidInMVCCSnapshot(XidFromFullTransactionId(fxid), snapshot);
+		case SPILL_ROWS_IN_PROGRESS:
+		case SPILL_ROWS_ABORTED:
+			break;
+	}
+	return false;
 }
 
 /*

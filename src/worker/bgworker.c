@@ -48,6 +48,7 @@
 #include "am/tableam.h"
 #include "shard/flush.h"
 #include "tier/memtable.h"
+#include "tier/segment.h"
 #include "tier/storage.h"
 
 /* Flush workers running at once, across databases. */
@@ -170,36 +171,79 @@ launcher_databases_on_disk(void)
 }
 
 /*
- * One round over the tables in shared memory: remove segment files that
- * flushes emptied, and collect the databases with tables due for a flush.
- * Holds the hash lock (shared) while it uses an entry, so that no entry is
- * removed under it.
+ * Calls fn for every table in shared memory, each pinned while fn runs, so
+ * that DROP cannot free the entry under it (and no lock is held across the
+ * I/O fn does).  The launcher runs outside a transaction: an error of fn is
+ * reported and cleaned up by hand, and the round goes on with the next
+ * table.
  */
-static List *
-launcher_scan_tables(void)
+static void
+launcher_for_each_table(void (*fn) (SpillTable *tab, void *arg), void *arg)
 {
 	SpillTableKey *keys = palloc(sizeof(SpillTableKey) * spillpool_max_tables);
-	List	   *due = NIL;
-	TimestampTz now = GetCurrentTimestamp();
+	MemoryContext cxt = CurrentMemoryContext;
 	int			n = spilltable_collect_keys(InvalidOid, keys);
 	int			i;
 
 	for (i = 0; i < n; i++)
 	{
-		SpillTable *tab;
+		SpillTable *tab = spilltable_pin(&keys[i]);
 
-		LWLockAcquire(spill_shared->hash_lock, LW_SHARED);
-		tab = spilltable_lookup_locked(keys[i].dbid, keys[i].relfilenode);
-		if (tab != NULL && tab->loaded && !tab->dropped)
+		if (tab == NULL)
+			continue;
+		PG_TRY();
 		{
-			flush_remove_segments(tab);
-			if (flush_is_due(tab, now))
-				due = list_append_unique_oid(due, tab->key.dbid);
+			fn(tab, arg);
 		}
-		LWLockRelease(spill_shared->hash_lock);
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(cxt);
+			EmitErrorReport();
+			FlushErrorState();
+			LWLockReleaseAll();
+		}
+		PG_END_TRY();
+		spilltable_unpin(tab);
 	}
 	pfree(keys);
-	return due;
+}
+
+/*
+ * Writes and syncs what commits with synchronous_commit = off left written
+ * but not yet fsynced, and closes the launcher's cached segment files.
+ */
+static void
+launcher_sync_table(SpillTable *tab, void *arg)
+{
+	bool		behind;
+	uint32		seg;
+	int64		off;
+
+	LWLockAcquire(&tab->lock, LW_SHARED);
+	behind = tab->seg_active_exists &&
+		(tab->synced_seg < tab->seg_active ||
+		 (tab->synced_seg == tab->seg_active && tab->synced_off < tab->seg_active_size));
+	seg = tab->seg_active;
+	off = tab->seg_active_size;
+	LWLockRelease(&tab->lock);
+	segment_commit_write(tab, NULL);
+	if (behind)
+		segment_sync_to(tab, seg, off, false);
+	segment_forget_files(tab->key.dbid, tab->key.relfilenode);
+}
+
+/*
+ * Removes the segment files that flushes emptied and collects, into the
+ * list *arg, the databases whose tables are due for a flush.
+ */
+static void
+launcher_check_table(SpillTable *tab, void *arg)
+{
+	List	  **due = (List **) arg;
+
+	flush_remove_segments(tab);
+	if (flush_is_due(tab, GetCurrentTimestamp()))
+		*due = list_append_unique_oid(*due, tab->key.dbid);
 }
 
 /*
@@ -236,14 +280,15 @@ spillpool_worker_main(Datum main_arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
-		memtable_sync_all();
+		launcher_for_each_table(launcher_sync_table, NULL);
 		launcher_reap_workers();
 
 		/* databases with files at startup, until each had its worker */
 		while (pending_dbs != NIL && launcher_start_worker(linitial_oid(pending_dbs)))
 			pending_dbs = list_delete_first(pending_dbs);
 
-		due = launcher_scan_tables();
+		due = NIL;
+		launcher_for_each_table(launcher_check_table, &due);
 		foreach(lc, due)
 			(void) launcher_start_worker(lfirst_oid(lc));
 		MemoryContextReset(loop_cxt);
