@@ -14,11 +14,13 @@
  */
 #include "postgres.h"
 
+#include "commands/defrem.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/shmem.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 
 #include "parquet/parquet_format.h"
 #include "spillpool.h"
@@ -216,4 +218,34 @@ _PG_init(void)
 	bgworker_register();
 
 	spillpool_loaded = true;
+}
+
+/*
+ * True if amoid is the spillpool table access method: the one test of
+ * "is this a spillpool table?" from the catalog (an open relation is
+ * tested by its table AM routine, rel_is_spillpool).
+ */
+bool
+spillpool_is_access_method(Oid amoid)
+{
+	Oid			am = get_am_oid("spillpool", true);
+
+	return OidIsValid(am) && amoid == am;
+}
+
+/*
+ * A backend-local hash table with fixed-size keys compared as bytes, kept
+ * in cxt: the per-backend caches of options, manifests and open segment
+ * files.
+ */
+HTAB *
+spillpool_local_hash(const char *name, long nelem, Size keysize, Size entrysize,
+					 MemoryContext cxt)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = cxt;
+	return hash_create(name, nelem, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }

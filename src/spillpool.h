@@ -22,6 +22,7 @@
 #define SPILLPOOL_H
 
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 
 #define SPILLPOOL_VERSION_STR "0.2"
 
@@ -34,5 +35,12 @@ extern bool spillpool_loaded;
 
 /* Fails with a hint when the library was not preloaded. */
 extern void spillpool_require_preload(void);
+
+/* True if amoid is the spillpool table access method. */
+extern bool spillpool_is_access_method(Oid amoid);
+
+/* A backend-local hash table of byte-compared keys, in cxt. */
+extern HTAB *spillpool_local_hash(const char *name, long nelem, Size keysize,
+								  Size entrysize, MemoryContext cxt);
 
 #endif							/* SPILLPOOL_H */

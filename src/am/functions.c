@@ -15,12 +15,10 @@
 #include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "catalog/pg_class.h"
@@ -142,22 +140,6 @@ option_parse_size(const char *option, const char *value, int64 min, bool allow_u
 	return bytes;
 }
 
-/* The role that owns spillpool.table_options (the extension's owner). */
-static Oid
-options_catalog_owner(void)
-{
-	Oid			catalog = get_relname_relid("table_options",
-											get_namespace_oid("spillpool", false));
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(catalog));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", catalog);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
 /* Text argument n of the call, or NULL. */
 static char *
 arg_text(FunctionCallInfo fcinfo, int n)
@@ -176,15 +158,10 @@ spillpool_alter_table(PG_FUNCTION_ARGS)
 {
 	Oid			relid;
 	Relation	rel;
-	Datum		values[11];
-	char		nulls[11];
-	Oid			types[11] = {OIDOID, INT8OID, INT8OID, TEXTOID, TEXTOID, INT4OID,
-	INT8OID, INT8OID, INTERVALOID, INT8OID, TEXTOID};
+	Datum		values[OPTIONS_CATALOG_COLUMNS];
+	char		nulls[OPTIONS_CATALOG_COLUMNS];
 	char	   *s;
 	SpillCodec	codec;
-	Oid			save_userid;
-	int			save_sec;
-	Oid			owner;
 	int			i;
 
 	if (PG_ARGISNULL(0))
@@ -194,7 +171,7 @@ spillpool_alter_table(PG_FUNCTION_ARGS)
 	relid = PG_GETARG_OID(0);
 	rel = spillpool_open_checked(relid, true);
 
-	for (i = 0; i < 11; i++)
+	for (i = 0; i < OPTIONS_CATALOG_COLUMNS; i++)
 		nulls[i] = 'n';
 	values[0] = ObjectIdGetDatum(relid);
 	nulls[0] = ' ';
@@ -284,31 +261,7 @@ spillpool_alter_table(PG_FUNCTION_ARGS)
 		nulls[10] = ' ';
 	}
 
-	/* the catalog belongs to the extension's owner; write it as that role */
-	owner = options_catalog_owner();
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	SPI_connect();
-	if (SPI_execute_with_args("INSERT INTO spillpool.table_options AS o "
-							  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
-							  "ON CONFLICT (relid) DO UPDATE SET "
-							  "memory_limit = coalesce($2, o.memory_limit), "
-							  "max_file_size = coalesce($3, o.max_file_size), "
-							  "spill_compression = coalesce($4, o.spill_compression), "
-							  "shard_compression = coalesce($5, o.shard_compression), "
-							  "compression_level = coalesce($6, o.compression_level), "
-							  "flush_rows = coalesce($7, o.flush_rows), "
-							  "flush_bytes = coalesce($8, o.flush_bytes), "
-							  "flush_interval = coalesce($9, o.flush_interval), "
-							  "max_disk_size = coalesce($10, o.max_disk_size), "
-							  "durability = coalesce($11, o.durability)",
-							  11, types, values, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not store spillpool options");
-	SPI_finish();
-	SetUserIdAndSecContext(save_userid, save_sec);
-
-	CacheInvalidateRelcacheByRelid(relid);
-	options_invalidate(relid);
+	options_store(values, nulls);
 
 	/*
 	 * The background worker judges thresholds from shared memory: give it

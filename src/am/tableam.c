@@ -70,14 +70,11 @@ relid_is_spillpool(Oid relid)
 {
 	HeapTuple	tup;
 	bool		result = false;
-	Oid			am = get_am_oid("spillpool", true);
 
-	if (!OidIsValid(am))
-		return false;
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (HeapTupleIsValid(tup))
 	{
-		result = ((Form_pg_class) GETSTRUCT(tup))->relam == am;
+		result = spillpool_is_access_method(((Form_pg_class) GETSTRUCT(tup))->relam);
 		ReleaseSysCache(tup);
 	}
 	return result;

@@ -318,15 +318,8 @@ manifest_get(Oid dbid, Oid relfilenode, uint64 snapshot_id)
 	struct stat st;
 
 	if (manifest_cache == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(SpillTableKey);
-		ctl.entrysize = sizeof(ManifestCacheEntry);
-		ctl.hcxt = CacheMemoryContext;
-		manifest_cache = hash_create("spillpool manifests", 16, &ctl,
-									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		manifest_cache = spillpool_local_hash("spillpool manifests", 16, sizeof(SpillTableKey),
+										 sizeof(ManifestCacheEntry), CacheMemoryContext);
 	memset(&key, 0, sizeof(key));
 	key.dbid = dbid;
 	key.relfilenode = relfilenode;

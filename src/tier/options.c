@@ -150,42 +150,108 @@ options_read_catalog(Oid relid, SpillOptions *opts)
 }
 
 /*
- * Deletes a dropped table's row from spillpool.table_options, so that a
- * later table given the same oid does not inherit its options.  Runs as the
- * catalog's owner; does nothing when the catalog itself is already gone
+ * The owner of spillpool.table_options (the extension's owner), or
+ * InvalidOid when the catalog is gone or is the relation "relid" itself
  * (DROP EXTENSION drops both).
  */
-void
-options_forget_relation(Oid relid)
+static Oid
+options_catalog_owner(Oid relid)
 {
 	Oid			nsp = get_namespace_oid("spillpool", true);
 	Oid			catalog;
 	HeapTuple	tup;
 	Oid			owner;
+
+	if (!OidIsValid(nsp))
+		return InvalidOid;
+	catalog = get_relname_relid("table_options", nsp);
+	if (!OidIsValid(catalog) || catalog == relid)
+		return InvalidOid;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(catalog));
+	if (!HeapTupleIsValid(tup))
+		return InvalidOid;
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
+ * Runs one statement on spillpool.table_options as the catalog's owner, so
+ * that a table's owner can change its options without write access to the
+ * catalog.  An error restores the user id with the transaction's abort.
+ * Returns the SPI result code.
+ */
+static int
+options_catalog_execute(Oid owner, const char *sql, int nargs, Oid *types,
+						Datum *values, const char *nulls)
+{
 	Oid			save_userid;
 	int			save_sec;
+	int			rc;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	SPI_finish();
+	SetUserIdAndSecContext(save_userid, save_sec);
+	return rc;
+}
+
+/*
+ * Stores the options of one table (values[0] its oid; a NULL keeps the
+ * option as it is), in the column order of spillpool.table_options.
+ */
+void
+options_store(Datum *values, const char *nulls)
+{
+	Oid			types[OPTIONS_CATALOG_COLUMNS] = {OIDOID, INT8OID, INT8OID, TEXTOID,
+		TEXTOID, INT4OID, INT8OID, INT8OID, INTERVALOID, INT8OID, TEXTOID};
+	Oid			relid = DatumGetObjectId(values[0]);
+	Oid			owner = options_catalog_owner(InvalidOid);
+
+	if (!OidIsValid(owner))
+		elog(ERROR, "spillpool.table_options is missing");
+	if (options_catalog_execute(owner,
+								"INSERT INTO spillpool.table_options AS o "
+								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+								"ON CONFLICT (relid) DO UPDATE SET "
+								"memory_limit = coalesce($2, o.memory_limit), "
+								"max_file_size = coalesce($3, o.max_file_size), "
+								"spill_compression = coalesce($4, o.spill_compression), "
+								"shard_compression = coalesce($5, o.shard_compression), "
+								"compression_level = coalesce($6, o.compression_level), "
+								"flush_rows = coalesce($7, o.flush_rows), "
+								"flush_bytes = coalesce($8, o.flush_bytes), "
+								"flush_interval = coalesce($9, o.flush_interval), "
+								"max_disk_size = coalesce($10, o.max_disk_size), "
+								"durability = coalesce($11, o.durability)",
+								OPTIONS_CATALOG_COLUMNS, types, values, nulls) != SPI_OK_INSERT)
+		elog(ERROR, "could not store spillpool options");
+	CacheInvalidateRelcacheByRelid(relid);
+	options_invalidate(relid);
+}
+
+/*
+ * Deletes a dropped table's row from spillpool.table_options, so that a
+ * later table given the same oid does not inherit its options.  Does
+ * nothing when the catalog itself is already gone (DROP EXTENSION drops
+ * both).
+ */
+void
+options_forget_relation(Oid relid)
+{
+	Oid			owner = options_catalog_owner(relid);
 	Oid			argtypes[1] = {OIDOID};
 	Datum		args[1];
 
-	if (!OidIsValid(nsp))
+	if (!OidIsValid(owner))
 		return;
-	catalog = get_relname_relid("table_options", nsp);
-	if (!OidIsValid(catalog) || catalog == relid)
-		return;
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(catalog));
-	if (!HeapTupleIsValid(tup))
-		return;
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-
 	args[0] = ObjectIdGetDatum(relid);
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	SPI_connect();
-	SPI_execute_with_args("DELETE FROM spillpool.table_options WHERE relid = $1",
-						  1, argtypes, args, NULL, false, 0);
-	SPI_finish();
-	SetUserIdAndSecContext(save_userid, save_sec);
+	(void) options_catalog_execute(owner,
+								   "DELETE FROM spillpool.table_options WHERE relid = $1",
+								   1, argtypes, args, NULL);
 	options_invalidate(relid);
 }
 
@@ -201,15 +267,8 @@ options_get(Relation rel, SpillOptions *opts)
 	bool		found;
 
 	if (options_cache == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(OptionsCacheEntry);
-		ctl.hcxt = CacheMemoryContext;
-		options_cache = hash_create("spillpool options", 64, &ctl,
-									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		options_cache = spillpool_local_hash("spillpool options", 64, sizeof(Oid),
+										 sizeof(OptionsCacheEntry), CacheMemoryContext);
 	ent = hash_search(options_cache, &relid, HASH_FIND, &found);
 	if (found)
 	{

@@ -49,6 +49,10 @@ extern const struct config_enum_entry spill_durability_options[];
 
 extern void options_get(Relation rel, SpillOptions *opts);
 extern void options_invalidate(Oid relid);
+/* Columns of spillpool.table_options: relid, then the ten options. */
+#define OPTIONS_CATALOG_COLUMNS 11
+
+extern void options_store(Datum *values, const char *nulls);
 extern void options_forget_relation(Oid relid);
 extern void options_init(void);
 

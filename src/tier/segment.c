@@ -161,15 +161,8 @@ segment_open_cached(Oid dbid, Oid relfilenode, uint32 segno, bool create)
 	char		path[MAXPGPATH];
 
 	if (segment_files == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(SegmentFileKey);
-		ctl.entrysize = sizeof(SegmentFileEntry);
-		ctl.hcxt = TopMemoryContext;
-		segment_files = hash_create("spillpool segment files", 64, &ctl,
-									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		segment_files = spillpool_local_hash("spillpool segment files", 64, sizeof(SegmentFileKey),
+										 sizeof(SegmentFileEntry), TopMemoryContext);
 	memset(&key, 0, sizeof(key));
 	key.dbid = dbid;
 	key.relfilenode = relfilenode;

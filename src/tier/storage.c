@@ -217,9 +217,7 @@ storage_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 		if (HeapTupleIsValid(tup))
 		{
 			Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
-			Oid			am = get_am_oid("spillpool", true);
-
-			bool		ours = OidIsValid(am) && form->relam == am;
+			bool		ours = spillpool_is_access_method(form->relam);
 
 			if (ours && OidIsValid(form->relfilenode))
 				storage_schedule_unlink(MyDatabaseId, form->relfilenode, true);
@@ -232,9 +230,12 @@ storage_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 		storage_schedule_unlink(objectId, InvalidOid, true);
 }
 
-/* True if a relation file base/<db>/<rfn> exists in any tablespace. */
+/*
+ * True if base/<suffix> exists, or <suffix> in the version directory of
+ * any tablespace: where a database's directory or a relation's file is.
+ */
 static bool
-storage_relation_file_exists(Oid dbid, Oid relfilenode)
+storage_exists_in_tablespaces(const char *suffix)
 {
 	char		path[MAXPGPATH];
 	struct stat st;
@@ -242,7 +243,7 @@ storage_relation_file_exists(Oid dbid, Oid relfilenode)
 	struct dirent *de;
 	bool		found = false;
 
-	snprintf(path, MAXPGPATH, "base/%u/%u", dbid, relfilenode);
+	snprintf(path, MAXPGPATH, "base/%s", suffix);
 	if (stat(path, &st) == 0)
 		return true;
 	d = AllocateDir("pg_tblspc");
@@ -250,13 +251,23 @@ storage_relation_file_exists(Oid dbid, Oid relfilenode)
 	{
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		snprintf(path, MAXPGPATH, "pg_tblspc/%s/%s/%u/%u",
-				 de->d_name, TABLESPACE_VERSION_DIRECTORY, dbid, relfilenode);
+		snprintf(path, MAXPGPATH, "pg_tblspc/%s/%s/%s",
+				 de->d_name, TABLESPACE_VERSION_DIRECTORY, suffix);
 		if (stat(path, &st) == 0)
 			found = true;
 	}
 	FreeDir(d);
 	return found;
+}
+
+/* True if a relation file base/<db>/<rfn> exists in any tablespace. */
+static bool
+storage_relation_file_exists(Oid dbid, Oid relfilenode)
+{
+	char		suffix[64];
+
+	snprintf(suffix, sizeof(suffix), "%u/%u", dbid, relfilenode);
+	return storage_exists_in_tablespaces(suffix);
 }
 
 /*
@@ -266,27 +277,10 @@ storage_relation_file_exists(Oid dbid, Oid relfilenode)
 static bool
 storage_database_exists(Oid dbid)
 {
-	char		path[MAXPGPATH];
-	struct stat st;
-	DIR		   *d;
-	struct dirent *de;
-	bool		found = false;
+	char		suffix[32];
 
-	snprintf(path, MAXPGPATH, "base/%u", dbid);
-	if (stat(path, &st) == 0)
-		return true;
-	d = AllocateDir("pg_tblspc");
-	while (!found && (de = ReadDirExtended(d, "pg_tblspc", LOG)) != NULL)
-	{
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, MAXPGPATH, "pg_tblspc/%s/%s/%u",
-				 de->d_name, TABLESPACE_VERSION_DIRECTORY, dbid);
-		if (stat(path, &st) == 0)
-			found = true;
-	}
-	FreeDir(d);
-	return found;
+	snprintf(suffix, sizeof(suffix), "%u", dbid);
+	return storage_exists_in_tablespaces(suffix);
 }
 
 /*

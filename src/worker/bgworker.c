@@ -30,7 +30,8 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_am.h"
-#include "executor/spi.h"
+#include "access/heapam.h"
+#include "catalog/pg_class.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -301,29 +302,31 @@ static List *
 flush_worker_tables(void)
 {
 	List	   *relids = NIL;
-	uint64		i;
+	Relation	pg_class;
+	TableScanDesc scan;
+	HeapTuple	tup;
 
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT c.oid FROM pg_catalog.pg_class c "
-					"JOIN pg_catalog.pg_am a ON a.oid = c.relam "
-					"WHERE a.amname = 'spillpool' AND c.relkind = 'r' ORDER BY c.oid",
-					true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not list spillpool tables");
-	for (i = 0; i < SPI_processed; i++)
+	pg_class = table_open(RelationRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(pg_class, 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
-		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
 
-		relids = lappend_oid(relids, DatumGetObjectId(d));
-		MemoryContextSwitchTo(old);
+		if (form->relkind == RELKIND_RELATION && spillpool_is_access_method(form->relam))
+		{
+			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+			relids = lappend_oid(relids, form->oid);
+			MemoryContextSwitchTo(old);
+		}
 	}
-	SPI_finish();
+	table_endscan(scan);
+	table_close(pg_class, AccessShareLock);
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	list_sort(relids, list_oid_cmp);
 	return relids;
 }
 
