@@ -108,7 +108,7 @@ customscan_init(void)
 /*
  * Replaces the sequential scan paths of a spillpool base relation with a
  * SpillpoolScan path of slightly lower cost.  Called from the planner hook
- * in tableam.c, after the paths were made parallel-unsafe.
+ * in hooks.c, after the paths were made parallel-unsafe.
  */
 void
 customscan_add_path(PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte)
@@ -152,8 +152,48 @@ customscan_add_path(PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte)
 }
 
 /*
- * The ShardFilter of a qual "column op constant" (either way round), or
- * NULL if the qual is not one row-group statistics can decide.
+ * A row-group filter travels from the planner to the executor in the plan's
+ * custom_private, which must hold nodes only (plans are copied and may be
+ * cached): a list of five nodes, in the order of FilterField.  These two
+ * functions are the only ones that know that layout.
+ */
+typedef enum FilterField
+{
+	FILTER_ATTNUM,				/* Integer: the column */
+	FILTER_STRATEGY,			/* Integer: BTLessStrategyNumber ... */
+	FILTER_VALUE,				/* Const: the constant compared with */
+	FILTER_CMP_PROC,			/* Integer: btree comparison function */
+	FILTER_COLLATION			/* Integer: collation of the comparison */
+} FilterField;
+
+static List *
+filter_to_list(AttrNumber attnum, int strategy, Const *value, Oid cmp_proc,
+			   Oid collation)
+{
+	return list_make5(makeInteger(attnum), makeInteger(strategy),
+					  copyObject(value), makeInteger((int) cmp_proc),
+					  makeInteger((int) collation));
+}
+
+static ShardFilter *
+filter_from_list(List *f)
+{
+	ShardFilter *sf = palloc0(sizeof(ShardFilter));
+	Const	   *value = list_nth_node(Const, f, FILTER_VALUE);
+
+	sf->attnum = (AttrNumber) intVal(list_nth(f, FILTER_ATTNUM));
+	sf->strategy = intVal(list_nth(f, FILTER_STRATEGY));
+	sf->value = value->constvalue;
+	sf->value_type = value->consttype;
+	sf->cmp_proc = (Oid) intVal(list_nth(f, FILTER_CMP_PROC));
+	sf->collation = (Oid) intVal(list_nth(f, FILTER_COLLATION));
+	return sf;
+}
+
+/*
+ * The row-group filter (see filter_to_list) of a qual "column op constant"
+ * (either way round), or NIL if the qual is not one row-group statistics
+ * can decide.
  */
 static List *
 spillpool_filter_for_clause(Expr *clause, Index relid)
@@ -245,16 +285,14 @@ spillpool_filter_for_clause(Expr *clause, Index relid)
 	 * ranges the qual's collation is "C" anyway, and under a deterministic
 	 * collation equal strings are equal bytes.
 	 */
-	return list_make5(makeInteger(var->varattno), makeInteger(strategy),
-					  copyObject(cst), makeInteger((int) cmp),
-					  makeInteger((int) (vartype == TEXTOID ? C_COLLATION_OID :
-										 op->inputcollid)));
+	return filter_to_list(var->varattno, strategy, cst, cmp,
+						  vartype == TEXTOID ? C_COLLATION_OID : op->inputcollid);
 }
 
 /*
  * Builds the CustomScan plan: the quals as usual, and in custom_private
  * the attributes to decode (an integer list, empty for all) and the
- * row-group filters (a list of five-element lists) with, for EXPLAIN, the
+ * row-group filters (see filter_to_list) with, for EXPLAIN, the
  * quals they came from.
  */
 static Plan *
@@ -350,19 +388,7 @@ spillpool_begin_scan(CustomScanState *node, EState *estate, int eflags)
 										  FirstLowInvalidHeapAttributeNumber);
 	}
 	foreach(lc, filters)
-	{
-		List	   *f = lfirst(lc);
-		ShardFilter *sf = palloc0(sizeof(ShardFilter));
-		Const	   *cst = lthird(f);
-
-		sf->attnum = intVal(linitial(f));
-		sf->strategy = intVal(lsecond(f));
-		sf->value = cst->constvalue;
-		sf->value_type = cst->consttype;
-		sf->cmp_proc = (Oid) intVal(lfourth(f));
-		sf->collation = (Oid) intVal(list_nth(f, 4));
-		state->filters = lappend(state->filters, sf);
-	}
+		state->filters = lappend(state->filters, filter_from_list(lfirst(lc)));
 	state->filter_exprs = lthird(cscan->custom_private);
 	state->fetch_slot = table_slot_create(rel, &estate->es_tupleTable);
 }

@@ -55,7 +55,7 @@ typedef struct ManifestCacheEntry
 static HTAB *manifest_cache = NULL;
 
 /* $PGDATA-relative path of a table's manifest (or of its temporary copy). */
-void
+static void
 manifest_path(char *path, Oid dbid, Oid relfilenode, bool temp)
 {
 	snprintf(path, MAXPGPATH, "spillpool/%u/%u/manifest%s", dbid, relfilenode,
@@ -78,20 +78,23 @@ shard_file_path(char *path, Oid dbid, Oid relfilenode, uint64 snapshot, int n)
 }
 
 /* An empty manifest: no snapshot, nothing flushed. */
-void
+static void
 manifest_init(Manifest *m)
 {
 	memset(m, 0, sizeof(Manifest));
 }
 
-/* The error for a manifest that does not parse. */
+/*
+ * The error for a manifest that does not parse; detail is a whole sentence
+ * that may name the line number.
+ */
 static void
-manifest_corrupt(const char *path, int line, const char *what)
+manifest_corrupt(const char *path, int line, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_CORRUPTED),
 			 errmsg("spillpool manifest \"%s\" is corrupt", path),
-			 errdetail("Line %d: %s.", line, what)));
+			 errdetail(detail, line)));
 }
 
 /*
@@ -135,7 +138,7 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 	buf[st.st_size] = '\0';
 
 	if (strncmp(buf, MANIFEST_HEADER, strlen(MANIFEST_HEADER)) != 0)
-		manifest_corrupt(path, 1, "the header is missing");
+		manifest_corrupt(path, 1, gettext_noop("The header line is missing."));
 
 	/* the last line holds the CRC of everything before it */
 	{
@@ -147,15 +150,15 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 		for (p = strstr(buf, "\ncrc "); p != NULL; p = strstr(p + 1, "\ncrc "))
 			crc_line = p + 1;
 		if (crc_line == NULL)
-			manifest_corrupt(path, 0, "the checksum line is missing");
+			manifest_corrupt(path, 0, gettext_noop("The checksum line is missing."));
 		if (sscanf(crc_line, "crc %x", &crc) != 1 ||
 			strchr(crc_line, '\n') != buf + st.st_size - 1)
-			manifest_corrupt(path, 0, "the checksum line is malformed or not last");
+			manifest_corrupt(path, 0, gettext_noop("The checksum line is malformed or not the last line."));
 		INIT_CRC32C(want);
 		COMP_CRC32C(want, buf, crc_line - buf);
 		FIN_CRC32C(want);
 		if (crc != (unsigned int) want)
-			manifest_corrupt(path, 0, "the checksum does not match");
+			manifest_corrupt(path, 0, gettext_noop("The checksum does not match the contents."));
 		*crc_line = '\0';
 	}
 
@@ -167,7 +170,7 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 
 		lineno++;
 		if (nl == NULL)
-			manifest_corrupt(path, lineno, "the file ends inside a line");
+			manifest_corrupt(path, lineno, gettext_noop("The file ends inside line %d."));
 		*nl = '\0';
 		next = nl + 1;
 		if (lineno == 1)
@@ -175,7 +178,7 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 		if (strncmp(line, "flush ", 6) == 0)
 		{
 			if (sscanf(line, "flush %u " INT64_FORMAT, &m->flush_seg, &m->flush_off) != 2)
-				manifest_corrupt(path, lineno, "a bad flush line");
+				manifest_corrupt(path, lineno, gettext_noop("Line %d is not a valid flush line."));
 		}
 		else if (strncmp(line, "snapshot ", 9) == 0)
 		{
@@ -189,7 +192,7 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 			s = &m->snapshots[m->nsnapshots++];
 			if (sscanf(line, "snapshot " UINT64_FORMAT " " INT64_FORMAT " " INT64_FORMAT " %d",
 					   &s->id, &s->commit_time, &s->rows, &s->nshards) != 4)
-				manifest_corrupt(path, lineno, "a bad snapshot line");
+				manifest_corrupt(path, lineno, gettext_noop("Line %d is not a valid snapshot line."));
 		}
 		else if (strncmp(line, "shard ", 6) == 0)
 		{
@@ -205,11 +208,11 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 			if (sscanf(line, "shard " UINT64_FORMAT " %d " INT64_FORMAT " " INT64_FORMAT " %d %d",
 					   &s->snapshot, &s->n, &s->rows, &s->bytes, &codec,
 					   &s->row_groups) != 6)
-				manifest_corrupt(path, lineno, "a bad shard line");
+				manifest_corrupt(path, lineno, gettext_noop("Line %d is not a valid shard line."));
 			s->codec = (SpillCodec) codec;
 		}
 		else
-			manifest_corrupt(path, lineno, "an unknown line");
+			manifest_corrupt(path, lineno, gettext_noop("Line %d is of no known kind."));
 	}
 	return true;
 }
@@ -294,7 +297,7 @@ manifest_copy(const Manifest *m, MemoryContext cxt)
 }
 
 /* The id of the newest snapshot a manifest lists, 0 if none. */
-uint64
+static uint64
 manifest_latest_snapshot(const Manifest *m)
 {
 	return m->nsnapshots > 0 ? m->snapshots[m->nsnapshots - 1].id : 0;

@@ -39,13 +39,10 @@ typedef struct Manifest
 	ManifestShard *shards;		/* by snapshot, then n */
 } Manifest;
 
-extern void manifest_path(char *path, Oid dbid, Oid relfilenode, bool temp);
 extern void shard_dir_path(char *path, Oid dbid, Oid relfilenode);
 extern void shard_file_path(char *path, Oid dbid, Oid relfilenode, uint64 snapshot, int n);
-extern void manifest_init(Manifest *m);
 extern bool manifest_read(Oid dbid, Oid relfilenode, Manifest *m);
 extern void manifest_write(Oid dbid, Oid relfilenode, const Manifest *m);
-extern uint64 manifest_latest_snapshot(const Manifest *m);
 extern const Manifest *manifest_get(Oid dbid, Oid relfilenode, uint64 snapshot_id);
 extern void manifest_forget(Oid dbid, Oid relfilenode);
 extern void manifest_remove_leftovers(Oid dbid, Oid relfilenode, const Manifest *m);

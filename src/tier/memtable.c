@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * memtable.c
- *	  The shared-memory memtables: the table hash, the DSA area of batches,
- *	  appending, eviction, the scan's copy, and the dump at clean shutdown.
+ *	  The shared-memory memtables: the table hash and its pins, the DSA area
+ *	  of batches, appending, eviction, the iterator and the marks a flush
+ *	  makes, the scan's copy, and the dump at clean shutdown.
  *
  * All memtables share one DSA area created in place in the main shared
  * memory segment with its size limited to spillpool.memory, so together they
@@ -12,7 +13,8 @@
  * writes it out or frees it, since only the owner knows whether it commits
  * (and, with durability 'commit', writes it to its segment after the commit
  * record).  Other batches are written out by whichever backend needs the
- * room.
+ * room.  Other modules read batches through memtable_first/memtable_next
+ * and change them only through the functions here.
  *
  *-------------------------------------------------------------------------
  */
@@ -491,7 +493,7 @@ memtable_free_head_locked(SpillTable *tab, int64 want)
  * list, unless its owner or a writer still holds it (those go later, from
  * the head).  Caller holds tab->lock exclusively.
  */
-void
+static void
 memtable_free_flushed_locked(SpillTable *tab)
 {
 	dsa_area   *area = memtable_area();
@@ -843,6 +845,24 @@ memtable_claim_committed(SpillTable *tab, MemBatch ***out)
 }
 
 /*
+ * Ends the claim of memtable_claim_committed: the batches are in a segment
+ * now (written), or are left for another try.  Caller holds tab->lock
+ * exclusively.
+ */
+void
+memtable_end_claim_locked(MemBatch **batches, int n, bool written)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (written)
+			batches[i]->on_disk = true;
+		batches[i]->writing = false;
+	}
+}
+
+/*
  * Writes every batch not yet on disk to the segment, so that rows written
  * straight to a segment afterwards come after them (FIFO).  Batches whose
  * owners are still committing are written by those owners.
@@ -934,7 +954,7 @@ memtable_copy_find(MemtableCopy *copy, uint64 seq)
  * nothing.  Every transaction has ended by then: a batch not marked aborted
  * committed.  Nothing is written after a crash (code != 0).
  */
-void
+static void
 memtable_shutdown_dump(void)
 {
 	HASH_SEQ_STATUS status;

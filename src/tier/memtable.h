@@ -162,7 +162,6 @@ extern MemBatch *memtable_append(SpillTable *tab, FullTransactionId fxid,
 extern void memtable_mark_batch(SpillTable *tab, MemBatch *b, bool committed,
 								bool aborted, bool on_disk, bool release);
 extern void memtable_spill_all(SpillTable *tab);
-extern void memtable_free_flushed_locked(SpillTable *tab);
 
 /*
  * The batches of a table, oldest first; caller holds tab->lock:
@@ -194,7 +193,7 @@ extern int	memtable_seq_cmp(const void *a, const void *b);
 extern void memtable_mark_flushed_locked(SpillTable *tab, MemBatch **taken, int ntaken,
 										 const uint64 *seqs, int nseqs);
 extern int	memtable_claim_committed(SpillTable *tab, MemBatch ***out);
-extern void memtable_shutdown_dump(void);
+extern void memtable_end_claim_locked(MemBatch **batches, int n, bool written);
 
 /* A backend-local copy of a table's memtable, taken at scan start. */
 typedef struct MemtableCopy

@@ -663,12 +663,12 @@ segment_commit_write(SpillTable *tab, MemBatch *mine)
 			 */
 			if (tab->seg_active != start_seg || tab->seg_active_size != start_off)
 				ereport(PANIC,
-						(errmsg("could not finish writing committed spillpool rows of table with relfilenode %u",
+						(errcode(ERRCODE_IO_ERROR),
+						 errmsg("could not finish writing committed spillpool rows of table with relfilenode %u",
 								tab->key.relfilenode)));
 			/* nothing was written: leave the batches for another try */
 			LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-			for (i = 0; i < n; i++)
-				batches[i]->writing = false;
+			memtable_end_claim_locked(batches, n, false);
 			LWLockRelease(&tab->lock);
 			PG_RE_THROW();
 		}
@@ -680,11 +680,7 @@ segment_commit_write(SpillTable *tab, MemBatch *mine)
 			tab->synced_seg = end_seg;
 			tab->synced_off = end_off;
 		}
-		for (i = 0; i < n; i++)
-		{
-			batches[i]->on_disk = true;
-			batches[i]->writing = false;
-		}
+		memtable_end_claim_locked(batches, n, true);
 		LWLockRelease(&tab->lock);
 		LWLockRelease(&tab->write_lock);
 		ConditionVariableBroadcast(&tab->batch_cv);

@@ -20,6 +20,8 @@
 
 #include "tier/visibility.h"
 
+static bool spill_fxid_frozen(FullTransactionId fxid);
+
 /*
  * What became of the transaction that inserted a batch or block of rows,
  * fxid.  committed says the rows are known committed (written after their
@@ -74,7 +76,7 @@ spill_rows_visible(FullTransactionId fxid, bool committed, bool before_load,
  * may name a newer transaction now, so they count as frozen (committed and
  * visible to everyone).  Scans and flushes both judge rows by this.
  */
-bool
+static bool
 spill_fxid_frozen(FullTransactionId fxid)
 {
 	FullTransactionId next = ReadNextFullTransactionId();

@@ -30,6 +30,5 @@ extern SpillRowsStatus spill_rows_status(FullTransactionId fxid, bool committed_
 										 bool before_load);
 extern bool spill_rows_visible(FullTransactionId fxid, bool committed_hint,
 							   bool before_load, Snapshot snapshot);
-extern bool spill_fxid_frozen(FullTransactionId fxid);
 
 #endif							/* SPILLPOOL_VISIBILITY_H */
