@@ -6,8 +6,17 @@ PGFILEDESC = "spillpool - spill-backed append-only tables"
 
 OBJS = \
 	src/spillpool.o \
+	src/parquet/parquet_encoding.o \
+	src/parquet/parquet_error.o \
 	src/parquet/parquet_read.o \
+	src/parquet/parquet_read_chunk.o \
+	src/parquet/parquet_read_codec.o \
+	src/parquet/parquet_read_footer.o \
+	src/parquet/parquet_read_values.o \
+	src/parquet/parquet_thrift.o \
 	src/parquet/parquet_write.o \
+	src/parquet/parquet_write_chunk.o \
+	src/parquet/parquet_write_values.o \
 	src/tier/compress.o \
 	src/tier/fault.o \
 	src/tier/manifest.o \

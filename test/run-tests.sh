@@ -16,8 +16,9 @@
 #      isolation, tap), disabling the other suites with empty REGRESS= /
 #      ISOLATION= / TAP_TESTS= assignments so every suite runs even if an
 #      earlier one fails;
-#   5. runs the standalone C unit tests of the Parquet writer and reader
-#      (`make -C test/parquet check`, `make -C test/parquet -f reader.mk check`);
+#   5. runs the standalone C unit tests of the Parquet library, writer and
+#      reader (`make -s -C test/parquet check`, which prints one
+#      "N passed, N failed" line per test program; they are added up);
 #   6. installs test/duckdb's npm dependencies (before the TAP suite, whose
 #      test 009 has DuckDB read every shard it writes, with
 #      SPILLPOOL_REQUIRE_DUCKDB=1 so it fails rather than skips without them) and
@@ -320,19 +321,18 @@ count_passed_failed() {  # count_passed_failed SUITE LOGFILE STATUS
 
 # The standalone C unit tests of the Parquet writer and reader.
 run_unit_tests() {
-    local status=0 log="$WORKDIR/unit.log" mk
+    local status=0 log="$WORKDIR/unit.log"
     say "unit: C unit tests under test/parquet"
     : > "$log"
-    for mk in test/parquet/Makefile test/parquet/reader.mk; do
-        [[ -f "$WORKDIR/$mk" ]] || continue
-        run_as_user "$WORKDIR" make -s -C test/parquet -f "$(basename "$mk")" check 2>&1 \
+    if [[ -f "$WORKDIR/test/parquet/Makefile" ]]; then
+        run_as_user "$WORKDIR" make -s -C test/parquet check 2>&1 \
             | tee -a "$log" || status=$?
-    done
+    fi
     if [[ ! -s "$log" ]]; then
         SUITE_RESULTS+=("$(printf '%-10s skipped (no unit tests)' unit)")
         return 0
     fi
-    # each make prints its own "N passed, N failed"; add them up
+    # writer_test and reader_test each print "N passed, N failed"; add them up
     local pass=0 fail=0 line
     while IFS= read -r line; do
         pass=$((pass + ${line%% passed*}))

@@ -113,42 +113,22 @@ parquet_natural_type(const ParquetColumnSchema *col)
 	return TEXTOID;
 }
 
-/* The error for a Parquet date or timestamp PostgreSQL cannot hold. */
-static pg_noinline void
-parquet_timestamp_out_of_range(const ParquetColumnSchema *col)
+/*
+ * The unit of a timestamp column's values: INT96 is decoded as
+ * microseconds; TIMESTAMP_MILLIS without a LogicalType is milliseconds.
+ */
+static ParquetTimeUnit
+parquet_timestamp_unit(const ParquetColumnSchema *col)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-			 errmsg("Parquet column \"%s\" holds a date or timestamp out of PostgreSQL's range",
-					col->name)));
-}
-
-/* A timestamp in the column's unit since 1970, as PostgreSQL microseconds. */
-static int64
-parquet_timestamp_to_pg(const ParquetColumnSchema *col, int64 v)
-{
-	/* DuckDB writes -infinity as -INT64_MAX, others INT64_MIN */
-	if (v == PG_INT64_MAX)
-		return DT_NOEND;
-	if (v <= -PG_INT64_MAX)
-		return DT_NOBEGIN;
-	if (col->physical_type != PQ_INT96)
-	{
-		if (col->time_unit == PQ_UNIT_MILLIS ||
-			(col->logical_type != PQ_LT_TIMESTAMP &&
-			 col->converted_type == PQ_CT_TIMESTAMP_MILLIS))
-		{
-			if (v > PG_INT64_MAX / 1000 || v < -(PG_INT64_MAX / 1000))
-				parquet_timestamp_out_of_range(col);
-			v *= 1000;
-		}
-		else if (col->time_unit == PQ_UNIT_NANOS)
-			v /= 1000;
-	}
-	if (v < PG_INT64_MIN + PARQUET_PG_EPOCH_USECS ||
-		!IS_VALID_TIMESTAMP(v - PARQUET_PG_EPOCH_USECS))
-		parquet_timestamp_out_of_range(col);
-	return v - PARQUET_PG_EPOCH_USECS;
+	if (col->physical_type == PQ_INT96)
+		return PQ_UNIT_MICROS;
+	if (col->time_unit == PQ_UNIT_MILLIS ||
+		(col->logical_type != PQ_LT_TIMESTAMP &&
+		 col->converted_type == PQ_CT_TIMESTAMP_MILLIS))
+		return PQ_UNIT_MILLIS;
+	if (col->time_unit == PQ_UNIT_NANOS)
+		return PQ_UNIT_NANOS;
+	return PQ_UNIT_MICROS;
 }
 
 /* One decoded value as a datum of the column's natural type. */
@@ -174,13 +154,7 @@ parquet_value_to_natural(const ReadColumn *rc, const ParquetValue *v)
 		case FLOAT8OID:
 			return Float8GetDatum(v->float8);
 		case DATEOID:
-			if (v->int32 == PG_INT32_MAX)
-				return DateADTGetDatum(DATEVAL_NOEND);
-			if (v->int32 <= -PG_INT32_MAX)
-				return DateADTGetDatum(DATEVAL_NOBEGIN);
-			if (!IS_VALID_DATE((int64) v->int32 - PARQUET_PG_EPOCH_DAYS))
-				parquet_timestamp_out_of_range(col);
-			return DateADTGetDatum(v->int32 - PARQUET_PG_EPOCH_DAYS);
+			return DateADTGetDatum(parquet_date_to_pg(v->int32, col->name));
 		case TIMEOID:
 			if (col->physical_type == PQ_INT32)
 				return TimeADTGetDatum((TimeADT) v->int32 * 1000);
@@ -188,7 +162,9 @@ parquet_value_to_natural(const ReadColumn *rc, const ParquetValue *v)
 								   v->int64 / 1000 : v->int64);
 		case TIMESTAMPOID:
 		case TIMESTAMPTZOID:
-			return Int64GetDatum(parquet_timestamp_to_pg(col, v->int64));
+			return TimestampGetDatum(parquet_timestamp_to_pg(v->int64,
+															 parquet_timestamp_unit(col),
+															 col->name));
 		case NUMERICOID:
 			if (col->logical_type == PQ_LT_DECIMAL || col->converted_type == PQ_CT_DECIMAL)
 			{
@@ -300,29 +276,8 @@ read_parquet_plan_columns(ParquetReader *reader, TupleDesc desc, const char *pat
 static void
 read_parquet_error(ParquetStatus st, const char *path, const char *msg)
 {
-	int			code;
-
-	switch (st)
-	{
-		case PARQUET_ERROR_IO:
-			code = ERRCODE_IO_ERROR;
-			break;
-		case PARQUET_ERROR_NESTED:
-		case PARQUET_ERROR_UNSUPPORTED:
-			code = ERRCODE_FEATURE_NOT_SUPPORTED;
-			break;
-		case PARQUET_ERROR_LIMIT:
-			code = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
-			break;
-		case PARQUET_ERROR_NOMEM:
-			code = ERRCODE_OUT_OF_MEMORY;
-			break;
-		default:
-			code = ERRCODE_DATA_CORRUPTED;
-			break;
-	}
 	ereport(ERROR,
-			(errcode(code),
+			(errcode(parquet_status_errcode(st)),
 			 errmsg("could not read Parquet file \"%s\": %s", path, msg)));
 }
 

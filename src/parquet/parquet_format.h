@@ -161,14 +161,6 @@ typedef enum ThriftCompactType
 
 /* Defaults of spillpool's writer */
 #define PARQUET_DEFAULT_ROW_GROUP_ROWS	122880
-
-/* Size of the buffers the reader and the writer put their error texts in. */
-#define PARQUET_ERROR_MESSAGE_SIZE	256
 #define PARQUET_DEFAULT_PAGE_BYTES		(1024 * 1024)
-
-/* Days between 1970-01-01 (Parquet DATE) and 2000-01-01 (PostgreSQL) */
-#define PARQUET_PG_EPOCH_DAYS			10957
-/* Microseconds between the two epochs */
-#define PARQUET_PG_EPOCH_USECS			(INT64_C(10957) * 86400 * 1000000)
 
 #endif							/* PARQUET_FORMAT_H */

@@ -48,20 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "parquet_format.h"
-
-/* Outcome of every fallible call; the message buffer says more. */
-typedef enum ParquetStatus
-{
-	PARQUET_OK = 0,
-	PARQUET_ERROR_IO,			/* read(2)/open(2) failed */
-	PARQUET_ERROR_CORRUPT,		/* not a valid Parquet file */
-	PARQUET_ERROR_UNSUPPORTED,	/* valid, but a codec/encoding we lack */
-	PARQUET_ERROR_NESTED,		/* valid, but the schema is not flat */
-	PARQUET_ERROR_LIMIT,		/* over a ParquetReaderOptions limit */
-	PARQUET_ERROR_NOMEM,		/* malloc failed */
-	PARQUET_ERROR_ARGUMENT		/* caller passed a bad index or pointer */
-} ParquetStatus;
+#include "parquet_types.h"
 
 /*
  * Sanity limits that bound the memory a hostile file can make the reader
@@ -75,13 +62,6 @@ typedef struct ParquetReaderOptions
 								 * also the expanded DELTA_BYTE_ARRAY data */
 	int64_t		max_row_group_rows; /* rows decoded at once */
 } ParquetReaderOptions;
-
-/* A byte string inside a buffer owned by the reader or a decoded column. */
-typedef struct ParquetBytes
-{
-	const uint8_t *ptr;
-	uint32_t	len;
-} ParquetBytes;
 
 /*
  * One leaf column of the (flat) schema.  The annotation fields are filled
@@ -165,14 +145,6 @@ typedef struct ParquetRowGroup
 	const ParquetColumnChunk *columns;
 } ParquetRowGroup;
 
-/* One key_value_metadata entry; value is NULL when the file has none. */
-typedef struct ParquetKeyValue
-{
-	const char *key;
-	const char *value;			/* NUL-terminated copy */
-	size_t		value_len;		/* may contain NULs: use this length */
-} ParquetKeyValue;
-
 /* The decoded footer, as returned by parquet_reader_metadata(). */
 typedef struct ParquetFileMeta
 {
@@ -188,7 +160,10 @@ typedef struct ParquetFileMeta
 	const ParquetKeyValue *key_values;
 } ParquetFileMeta;
 
-/* How decoded values of a column are stored in ParquetValue. */
+/*
+ * Which member of ParquetValue (parquet_types.h) decoded values of a
+ * column are stored in; nulls are zeroed values flagged in is_null.
+ */
 typedef enum ParquetValueKind
 {
 	PQ_VALUE_BOOLEAN,			/* BOOLEAN */
@@ -199,17 +174,6 @@ typedef enum ParquetValueKind
 	PQ_VALUE_DOUBLE,			/* DOUBLE */
 	PQ_VALUE_BYTES				/* BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY */
 } ParquetValueKind;
-
-/* One decoded physical value; zeroed for nulls. */
-typedef union ParquetValue
-{
-	bool		boolean;
-	int32_t		int32;
-	int64_t		int64;
-	float		float4;
-	double		float8;
-	ParquetBytes bytes;
-} ParquetValue;
 
 /*
  * All values of one column chunk: values[i] and is_null[i] for every row

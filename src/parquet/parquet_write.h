@@ -3,19 +3,19 @@
  * parquet_write.h
  *	  spillpool's standalone Parquet writer: the public API.
  *
- * This header owns the interface of src/parquet_write.c, a Parquet file
+ * This header owns the interface of src/parquet/parquet_write*.c, a Parquet file
  * writer for flat schemas (a root group plus N primitive columns, each
  * REQUIRED or OPTIONAL).  It has no PostgreSQL dependency: plain C11,
  * liblz4 and libzstd, malloc/free, and errors reported as negative return
  * codes plus a message, so that it can be unit-tested outside the server.
  * The PostgreSQL glue maps PG types to column specs and converts datums to
- * ParquetValues; this file knows nothing about PG types.
+ * ParquetRowValues; this file knows nothing about PG types.
  *
  * Usage:
  *
  *		ParquetWriterOptions opts;
  *		ParquetColumnSpec cols[2];
- *		ParquetValue row[2];
+ *		ParquetRowValue row[2];
  *		ParquetWriteResult res;
  *		char err[PARQUET_ERROR_MESSAGE_SIZE];
  *
@@ -27,8 +27,8 @@
  *		cols[1].logical = PQ_LT_STRING;
  *		w = parquet_writer_create(fd, cols, 2, &opts, err, sizeof(err));
  *		for each row:
- *			row[0].isnull = false; row[0].v.i64 = ...;
- *			row[1].isnull = false; row[1].v.bytes.ptr = s; row[1].v.bytes.len = n;
+ *			row[0].isnull = false; row[0].v.int64 = ...;
+ *			row[1].isnull = false; row[1].v.bytes.ptr = (const uint8_t *) s; row[1].v.bytes.len = n;
  *			if (parquet_writer_add_row(w, row) != PARQUET_OK)
  *				report parquet_writer_error(w);
  *		parquet_writer_finish(w, &res, err, sizeof(err));
@@ -87,15 +87,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "parquet_format.h"
+#include "parquet_types.h"
 
-/* Return codes; every function that can fail returns one of these */
-#define PARQUET_OK				0
-#define PARQUET_ERR_INVALID		(-1)	/* bad schema, option or value */
-#define PARQUET_ERR_NOMEM		(-2)	/* malloc failed */
-#define PARQUET_ERR_IO			(-3)	/* write(2) failed */
-#define PARQUET_ERR_COMPRESS	(-4)	/* zstd or lz4 failed */
-#define PARQUET_ERR_STATE		(-5)	/* writer already failed or finished */
+/*
+ * Every function that can fail returns a ParquetStatus (parquet_types.h):
+ * PARQUET_ERROR_INVALID for a bad schema, option or value,
+ * PARQUET_ERROR_NOMEM, PARQUET_ERROR_IO (write(2) failed),
+ * PARQUET_ERROR_COMPRESS (zstd or lz4 failed) and PARQUET_ERROR_STATE
+ * (the writer already failed or finished).
+ */
 
 /* Defaults besides those of parquet_format.h */
 #define PARQUET_DEFAULT_DICTIONARY_BYTES	(1024 * 1024)
@@ -132,13 +132,6 @@ typedef struct ParquetColumnSpec
 	bool		no_dictionary;	/* never dictionary-encode this column */
 } ParquetColumnSpec;
 
-/* One caller-supplied key_value_metadata entry (both strings copied) */
-typedef struct ParquetKeyValue
-{
-	const char *key;
-	const char *value;			/* may be NULL */
-} ParquetKeyValue;
-
 /*
  * Writer options.  parquet_writer_options_init() sets the defaults; a zero
  * numeric field also means "default".
@@ -158,29 +151,19 @@ typedef struct ParquetWriterOptions
 } ParquetWriterOptions;
 
 /*
- * One value of one column.  Which union member is read depends on the
- * column's physical type: b (BOOLEAN), i32 (INT32), i64 (INT64), f
- * (FLOAT), d (DOUBLE), bytes (BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY; len must
- * equal type_length for the latter).  The bytes are copied before
+ * One value of one row, as handed to parquet_writer_add_row(): the value
+ * (the ParquetValue member of the column's physical type, see
+ * parquet_types.h; bytes.len must equal type_length for
+ * FIXED_LEN_BYTE_ARRAY) and whether it is NULL.  The reader keeps nulls in
+ * a separate array of a decoded column instead, which is why the flag is
+ * not part of ParquetValue.  The bytes are copied before
  * parquet_writer_add_row() returns.
  */
-typedef struct ParquetValue
+typedef struct ParquetRowValue
 {
 	bool		isnull;
-	union
-	{
-		bool		b;
-		int32_t		i32;
-		int64_t		i64;
-		float		f;
-		double		d;
-		struct
-		{
-			const void *ptr;
-			uint32_t	len;
-		}			bytes;
-	}			v;
-} ParquetValue;
+	ParquetValue v;
+} ParquetRowValue;
 
 /* What parquet_writer_finish() reports */
 typedef struct ParquetWriteResult
@@ -217,23 +200,24 @@ extern ParquetWriter *parquet_writer_create(int fd,
 
 /*
  * Append one row: values[i] is the value of column i.  The row is
- * validated before anything is buffered, so a PARQUET_ERR_INVALID for a
+ * validated before anything is buffered, so a PARQUET_ERROR_INVALID for a
  * NULL in a REQUIRED column or a wrong FIXED_LEN_BYTE_ARRAY length leaves
  * the writer usable; any other error makes it unusable.  Writes a row group
  * when it is full.
  */
-extern int	parquet_writer_add_row(ParquetWriter *w, const ParquetValue *values);
+extern ParquetStatus parquet_writer_add_row(ParquetWriter *w,
+										   const ParquetRowValue *values);
 
 /* Add a key_value_metadata entry before finishing (strings copied) */
-extern int	parquet_writer_add_metadata(ParquetWriter *w, const char *key,
-										const char *value);
+extern ParquetStatus parquet_writer_add_metadata(ParquetWriter *w, const char *key,
+												const char *value);
 
 /*
  * Write the last row group and the footer.  Does not fsync or close the
  * fd.  result may be NULL.
  */
-extern int	parquet_writer_finish(ParquetWriter *w, ParquetWriteResult *result,
-								  char *errbuf, size_t errlen);
+extern ParquetStatus parquet_writer_finish(ParquetWriter *w, ParquetWriteResult *result,
+										  char *errbuf, size_t errlen);
 
 /* Message of the writer's last error ("" if none) */
 extern const char *parquet_writer_error(const ParquetWriter *w);

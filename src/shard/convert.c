@@ -2,13 +2,15 @@
  *
  * convert.c
  *	  Conversions between PostgreSQL values and Parquet values that both
- *	  the shard reader and spillpool.read_parquet use.
+ *	  the shard reader and spillpool.read_parquet use (dates, timestamps,
+ *	  decimals), and the one mapping of Parquet statuses to SQLSTATEs.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "utils/builtins.h"
+#include "utils/date.h"
 #include "utils/numeric.h"
 
 #include "shard/convert.h"
@@ -64,4 +66,79 @@ parquet_be_bytes_to_int128(const uint8 *p, uint32 len, const char *colname)
 	for (i = 0; i < len; i++)
 		v = (int128) (((uint128) v << 8) | p[i]);
 	return v;
+}
+
+/*
+ * The errcode of a Parquet status, so that the shard reader, the shard
+ * writer and read_parquet report the same failure with the same SQLSTATE.
+ */
+int
+parquet_status_errcode(ParquetStatus st)
+{
+	switch (st)
+	{
+		case PARQUET_ERROR_IO:
+			return ERRCODE_IO_ERROR;
+		case PARQUET_ERROR_NOMEM:
+			return ERRCODE_OUT_OF_MEMORY;
+		case PARQUET_ERROR_CORRUPT:
+			return ERRCODE_DATA_CORRUPTED;
+		case PARQUET_ERROR_UNSUPPORTED:
+		case PARQUET_ERROR_NESTED:
+			return ERRCODE_FEATURE_NOT_SUPPORTED;
+		case PARQUET_ERROR_LIMIT:
+			return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+		case PARQUET_OK:
+		case PARQUET_ERROR_INVALID:
+		case PARQUET_ERROR_COMPRESS:
+		case PARQUET_ERROR_STATE:
+			break;
+	}
+	return ERRCODE_INTERNAL_ERROR;
+}
+
+/* The error for a Parquet date or timestamp PostgreSQL cannot hold. */
+static pg_noinline void
+parquet_timestamp_out_of_range(const char *colname)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+			 errmsg("Parquet column \"%s\" holds a date or timestamp out of PostgreSQL's range",
+					colname)));
+}
+
+/* See convert.h: days since 1970 as a date, infinities included. */
+DateADT
+parquet_date_to_pg(int32 v, const char *colname)
+{
+	if (v == PG_INT32_MAX)
+		return DATEVAL_NOEND;
+	if (v <= -PG_INT32_MAX)
+		return DATEVAL_NOBEGIN;
+	if (!IS_VALID_DATE((int64) v - PARQUET_PG_EPOCH_DAYS))
+		parquet_timestamp_out_of_range(colname);
+	return v - PARQUET_PG_EPOCH_DAYS;
+}
+
+/* See convert.h: a timestamp in unit since 1970 as PostgreSQL microseconds. */
+Timestamp
+parquet_timestamp_to_pg(int64 v, ParquetTimeUnit unit, const char *colname)
+{
+	/* DuckDB writes -infinity as -INT64_MAX, others INT64_MIN */
+	if (v == PG_INT64_MAX)
+		return DT_NOEND;
+	if (v <= -PG_INT64_MAX)
+		return DT_NOBEGIN;
+	if (unit == PQ_UNIT_MILLIS)
+	{
+		if (v > PG_INT64_MAX / 1000 || v < -(PG_INT64_MAX / 1000))
+			parquet_timestamp_out_of_range(colname);
+		v *= 1000;
+	}
+	else if (unit == PQ_UNIT_NANOS)
+		v /= 1000;
+	if (v < PG_INT64_MIN + PARQUET_PG_EPOCH_USECS ||
+		!IS_VALID_TIMESTAMP(v - PARQUET_PG_EPOCH_USECS))
+		parquet_timestamp_out_of_range(colname);
+	return v - PARQUET_PG_EPOCH_USECS;
 }

@@ -1,13 +1,28 @@
 /*-------------------------------------------------------------------------
  *
  * convert.h
- *	  Conversions between PostgreSQL values and Parquet values.
+ *	  Conversions between PostgreSQL values and Parquet values, and the
+ *	  mapping of the Parquet library's statuses to SQLSTATEs, for the shard
+ *	  reader and writer and spillpool.read_parquet.
  *
+ * src/parquet knows nothing about PostgreSQL; what ties Parquet values to
+ * PostgreSQL's (its epoch, its date and timestamp range and infinities,
+ * numeric) lives here.
  *
  *-------------------------------------------------------------------------
  */
 #ifndef SPILLPOOL_CONVERT_H
 #define SPILLPOOL_CONVERT_H
+
+#include "datatype/timestamp.h"
+#include "utils/date.h"
+
+#include "parquet/parquet_types.h"
+
+/* Days between 1970-01-01 (Parquet DATE) and 2000-01-01 (PostgreSQL) */
+#define PARQUET_PG_EPOCH_DAYS			10957
+/* Microseconds between the two epochs */
+#define PARQUET_PG_EPOCH_USECS			(INT64_C(10957) * 86400 * 1000000)
 
 
 /*
@@ -39,5 +54,30 @@ extern Datum parquet_decimal_to_numeric(int128 unscaled, int scale);
 
 /* A big-endian two's-complement FIXED_LEN_BYTE_ARRAY decimal as int128. */
 extern int128 parquet_be_bytes_to_int128(const uint8 *p, uint32 len, const char *colname);
+
+/*
+ * The SQLSTATE of a Parquet library failure: IO -> ERRCODE_IO_ERROR (a
+ * caller with a meaningful errno uses errcode_for_file_access() instead),
+ * NOMEM -> ERRCODE_OUT_OF_MEMORY, CORRUPT -> ERRCODE_DATA_CORRUPTED,
+ * UNSUPPORTED and NESTED -> ERRCODE_FEATURE_NOT_SUPPORTED, LIMIT ->
+ * ERRCODE_PROGRAM_LIMIT_EXCEEDED, INVALID, STATE and COMPRESS (misuse or
+ * a library failure) -> ERRCODE_INTERNAL_ERROR.
+ */
+extern int	parquet_status_errcode(ParquetStatus st);
+
+/*
+ * A Parquet DATE (days since 1970) as a date: the largest int32 is
+ * infinity, its negation and below -infinity (as DuckDB and shard_write.c
+ * write them); other values outside PostgreSQL's range are an error
+ * naming the column.
+ */
+extern DateADT parquet_date_to_pg(int32 v, const char *colname);
+
+/*
+ * A Parquet timestamp in the given unit since 1970 as a PostgreSQL
+ * timestamp, with infinities as for dates (INT64_MIN is -infinity too);
+ * values outside PostgreSQL's range are an error naming the column.
+ */
+extern Timestamp parquet_timestamp_to_pg(int64 v, ParquetTimeUnit unit, const char *colname);
 
 #endif							/* SPILLPOOL_CONVERT_H */

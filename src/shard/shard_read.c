@@ -113,9 +113,7 @@ static void
 shard_read_error(ShardScan *ss, ParquetStatus st, const char *msg)
 {
 	ereport(ERROR,
-			(errcode(st == PARQUET_ERROR_IO ? ERRCODE_IO_ERROR :
-					 st == PARQUET_ERROR_NOMEM ? ERRCODE_OUT_OF_MEMORY :
-					 ERRCODE_DATA_CORRUPTED),
+			(errcode(parquet_status_errcode(st)),
 			 errmsg("could not read spillpool shard \"%s\": %s", ss->path, msg)));
 }
 
@@ -359,30 +357,30 @@ shard_open_next(ShardScan *ss)
 	return true;
 }
 
+/* The name of a shard column's attribute, for conversion errors. */
+static inline const char *
+shard_column_name(const ShardScan *ss, const ShardReadColumn *c)
+{
+	return NameStr(TupleDescAttr(ss->desc, c->attnum - 1)->attname);
+}
+
 /*
  * A shard's DATE (days since 1970) as a date: the largest value is
  * infinity, its negation (and anything below) -infinity, as shard_write.c
  * writes them.  Values and statistics are both read through this.
  */
 static Datum
-shard_date_datum(int32 v)
+shard_date_datum(const ShardScan *ss, const ShardReadColumn *c, int32 v)
 {
-	if (v == PG_INT32_MAX)
-		return DateADTGetDatum(DATEVAL_NOEND);
-	if (v <= -PG_INT32_MAX)
-		return DateADTGetDatum(DATEVAL_NOBEGIN);
-	return DateADTGetDatum(v - PARQUET_PG_EPOCH_DAYS);
+	return DateADTGetDatum(parquet_date_to_pg(v, shard_column_name(ss, c)));
 }
 
 /* A shard's TIMESTAMP (microseconds since 1970), infinities as for dates. */
 static Datum
-shard_timestamp_datum(int64 v)
+shard_timestamp_datum(const ShardScan *ss, const ShardReadColumn *c, int64 v)
 {
-	if (v == PG_INT64_MAX)
-		return TimestampGetDatum(DT_NOEND);
-	if (v <= -PG_INT64_MAX)
-		return TimestampGetDatum(DT_NOBEGIN);
-	return TimestampGetDatum(v - PARQUET_PG_EPOCH_USECS);
+	return TimestampGetDatum(parquet_timestamp_to_pg(v, PQ_UNIT_MICROS,
+													 shard_column_name(ss, c)));
 }
 
 /*
@@ -408,7 +406,7 @@ shard_stat_datum(ShardScan *ss, const ShardReadColumn *c, ParquetBytes b, Datum 
 				else if (c->kind == SK_INT4)
 					*d = Int32GetDatum(v);
 				else
-					*d = shard_date_datum(v);
+					*d = shard_date_datum(ss, c, v);
 				return true;
 			}
 		case SK_INT8:
@@ -423,7 +421,7 @@ shard_stat_datum(ShardScan *ss, const ShardReadColumn *c, ParquetBytes b, Datum 
 				if (c->kind == SK_INT8)
 					*d = Int64GetDatum(v);
 				else
-					*d = shard_timestamp_datum(v);
+					*d = shard_timestamp_datum(ss, c, v);
 				return true;
 			}
 		case SK_FLOAT4:
@@ -620,10 +618,10 @@ shard_value_datum(ShardScan *ss, ShardReadColumn *c, int a, const ParquetValue *
 		case SK_FLOAT8:
 			return Float8GetDatum(v->float8);
 		case SK_DATE:
-			return shard_date_datum(v->int32);
+			return shard_date_datum(ss, c, v->int32);
 		case SK_TIMESTAMP:
 		case SK_TIMESTAMPTZ:
-			return shard_timestamp_datum(v->int64);
+			return shard_timestamp_datum(ss, c, v->int64);
 		case SK_UUID:
 			{
 				pg_uuid_t  *u = palloc(sizeof(pg_uuid_t));

@@ -92,7 +92,7 @@ struct ShardWriter
 	int			ncols;
 	ShardColumn *cols;
 	ParquetColumnSpec *specs;
-	ParquetValue *values;
+	ParquetRowValue *values;
 	char	  **names;
 	char	   *columns_meta;	/* spillpool.columns */
 	TupleTableSlot *slot;
@@ -243,11 +243,11 @@ shard_column_spec(ShardColumn *c, ParquetColumnSpec *spec, const char *name,
 
 /* Raises a writer failure as an error naming the shard file. */
 static void
-shard_writer_error(ShardWriter *sw, const char *msg, int rc)
+shard_writer_error(ShardWriter *sw, const char *msg, ParquetStatus rc)
 {
 	int			save_errno = errno;
 
-	if (rc == PARQUET_ERR_IO)
+	if (rc == PARQUET_ERROR_IO)
 	{
 		errno = save_errno ? save_errno : ENOSPC;
 		ereport(ERROR,
@@ -255,7 +255,7 @@ shard_writer_error(ShardWriter *sw, const char *msg, int rc)
 				 errmsg("could not write shard file \"%s\": %m", sw->path)));
 	}
 	ereport(ERROR,
-			(errcode(rc == PARQUET_ERR_NOMEM ? ERRCODE_OUT_OF_MEMORY : ERRCODE_INTERNAL_ERROR),
+			(errcode(parquet_status_errcode(rc)),
 			 errmsg("could not write shard file \"%s\": %s", sw->path, msg)));
 }
 
@@ -282,7 +282,7 @@ shard_writer_open_next(ShardWriter *sw)
 	errno = 0;
 	sw->w = parquet_writer_create(sw->fd, sw->specs, sw->ncols, &opts, err, sizeof(err));
 	if (sw->w == NULL)
-		shard_writer_error(sw, err, errno ? PARQUET_ERR_IO : PARQUET_ERR_INVALID);
+		shard_writer_error(sw, err, errno ? PARQUET_ERROR_IO : PARQUET_ERROR_INVALID);
 	sw->rows = 0;
 }
 
@@ -310,7 +310,7 @@ shard_writer_begin(Relation rel, Oid dbid, Oid relfilenode, uint64 snapshot,
 	sw->utf8 = (GetDatabaseEncoding() == PG_UTF8 || GetDatabaseEncoding() == PG_SQL_ASCII);
 	sw->cols = palloc0(sizeof(ShardColumn) * Max(desc->natts, 1));
 	sw->specs = palloc0(sizeof(ParquetColumnSpec) * Max(desc->natts, 1));
-	sw->values = palloc0(sizeof(ParquetValue) * Max(desc->natts, 1));
+	sw->values = palloc0(sizeof(ParquetRowValue) * Max(desc->natts, 1));
 	sw->names = palloc0(sizeof(char *) * Max(desc->natts, 1));
 	initStringInfo(&meta);
 	for (i = 0; i < desc->natts; i++)
@@ -359,7 +359,7 @@ shard_writer_begin(Relation rel, Oid dbid, Oid relfilenode, uint64 snapshot,
 
 /* Records a value Parquet cannot hold; the Parquet value is NULL. */
 static void
-shard_add_exception(ShardWriter *sw, ShardColumn *c, ParquetValue *pv, Datum d)
+shard_add_exception(ShardWriter *sw, ShardColumn *c, ParquetRowValue *pv, Datum d)
 {
 	appendStringInfo(&c->exceptions, INT64_FORMAT ":%s\n", sw->rows,
 					 OutputFunctionCall(&c->out, d));
@@ -402,31 +402,31 @@ shard_numeric_unscaled(ShardColumn *c, Datum d, int128 *out)
 
 /* Converts one datum into the Parquet value of its column. */
 static void
-shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetValue *pv)
+shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetRowValue *pv)
 {
 	pv->isnull = false;
 	switch (c->kind)
 	{
 		case SK_BOOL:
-			pv->v.b = DatumGetBool(d);
+			pv->v.boolean = DatumGetBool(d);
 			break;
 		case SK_INT2:
-			pv->v.i32 = DatumGetInt16(d);
+			pv->v.int32 = DatumGetInt16(d);
 			break;
 		case SK_INT4:
-			pv->v.i32 = DatumGetInt32(d);
+			pv->v.int32 = DatumGetInt32(d);
 			break;
 		case SK_INT8:
-			pv->v.i64 = DatumGetInt64(d);
+			pv->v.int64 = DatumGetInt64(d);
 			break;
 		case SK_FLOAT4:
-			pv->v.f = DatumGetFloat4(d);
-			if (isnan(pv->v.f))
+			pv->v.float4 = DatumGetFloat4(d);
+			if (isnan(pv->v.float4))
 				c->has_nan = true;
 			break;
 		case SK_FLOAT8:
-			pv->v.d = DatumGetFloat8(d);
-			if (isnan(pv->v.d))
+			pv->v.float8 = DatumGetFloat8(d);
+			if (isnan(pv->v.float8))
 				c->has_nan = true;
 			break;
 		case SK_TEXT:
@@ -449,7 +449,7 @@ shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetValue *pv)
 					if (ptr != VARDATA_ANY(v))
 						len = strlen(ptr);
 				}
-				pv->v.bytes.ptr = ptr;
+				pv->v.bytes.ptr = (const uint8 *) ptr;
 				pv->v.bytes.len = len;
 				break;
 			}
@@ -464,7 +464,7 @@ shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetValue *pv)
 					s = pg_server_to_any(s, len, PG_UTF8);
 					len = strlen(s);
 				}
-				pv->v.bytes.ptr = s;
+				pv->v.bytes.ptr = (const uint8 *) s;
 				pv->v.bytes.len = len;
 				break;
 			}
@@ -473,11 +473,11 @@ shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetValue *pv)
 				DateADT		v = DatumGetDateADT(d);
 
 				if (DATE_IS_NOEND(v))
-					pv->v.i32 = PG_INT32_MAX;
+					pv->v.int32 = PG_INT32_MAX;
 				else if (DATE_IS_NOBEGIN(v))
-					pv->v.i32 = -PG_INT32_MAX;
+					pv->v.int32 = -PG_INT32_MAX;
 				else
-					pv->v.i32 = v + PARQUET_PG_EPOCH_DAYS;
+					pv->v.int32 = v + PARQUET_PG_EPOCH_DAYS;
 				break;
 			}
 		case SK_TIMESTAMP:
@@ -486,13 +486,13 @@ shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetValue *pv)
 				int64		v = DatumGetInt64(d);
 
 				if (v == DT_NOEND)
-					pv->v.i64 = PG_INT64_MAX;
+					pv->v.int64 = PG_INT64_MAX;
 				else if (v == DT_NOBEGIN)
-					pv->v.i64 = -PG_INT64_MAX;
+					pv->v.int64 = -PG_INT64_MAX;
 				else if (v > PG_INT64_MAX - PARQUET_PG_EPOCH_USECS - 1)
 					shard_add_exception(sw, c, pv, d);
 				else
-					pv->v.i64 = v + PARQUET_PG_EPOCH_USECS;
+					pv->v.int64 = v + PARQUET_PG_EPOCH_USECS;
 				break;
 			}
 		case SK_UUID:
@@ -509,9 +509,9 @@ shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetValue *pv)
 					break;
 				}
 				if (c->physical == PQ_INT32)
-					pv->v.i32 = (int32) u;
+					pv->v.int32 = (int32) u;
 				else if (c->physical == PQ_INT64)
-					pv->v.i64 = (int64) u;
+					pv->v.int64 = (int64) u;
 				else
 				{
 					uint8	   *scratch = palloc(c->flba_len);
@@ -538,7 +538,7 @@ shard_writer_close_current(ShardWriter *sw)
 	StringInfoData nan;
 	char		err[PARQUET_ERROR_MESSAGE_SIZE];
 	char		key[NAMEDATALEN + 32];
-	int			rc;
+	ParquetStatus rc;
 	int			i;
 	ManifestShard *ms;
 
@@ -608,7 +608,7 @@ shard_writer_add(ShardWriter *sw, MinimalTuple tup)
 {
 	MemoryContext old;
 	int			i;
-	int			rc;
+	ParquetStatus rc;
 
 	CHECK_FOR_INTERRUPTS();
 	/* a full shard is closed at a row group boundary */

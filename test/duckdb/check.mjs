@@ -112,7 +112,7 @@ function locateFiles() {
     check(false, 'make -C test/parquet writer_test', e.message);
     return { dir, temp: true };
   }
-  const run = spawnSync(join(testdir, 'writer_test'), [dir], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const run = spawnSync(join(testdir, 'build', 'writer_test'), [dir], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const out = `${run.stdout || ''}${run.stderr || ''}`.split('\n').filter((l) => l !== '');
   for (const line of out) console.log(`writer_test: ${line}`);
   const summary = out.filter((l) => /^\d+ passed, \d+ failed$/.test(l)).pop();

@@ -4,8 +4,8 @@
  *	  libFuzzer harness of the standalone Parquet reader: opens the input
  *	  from memory, walks all metadata, and decodes every column of every
  *	  row group, touching each decoded value so that sanitizers see bad
- *	  pointers and lengths.  Build and run with test/parquet/reader.mk
- *	  ("make -f test/parquet/reader.mk fuzz"); the seed corpus is
+ *	  pointers and lengths.  Build and run with test/parquet/Makefile
+ *	  ("make -C test/parquet fuzz"); the seed corpus is
  *	  test/parquet/reader_corpus.
  *
  * The limits are lowered from the defaults so that one input cannot make

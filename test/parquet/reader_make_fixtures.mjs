@@ -20,7 +20,7 @@
 //	 stored integer in the column's unit, DECIMAL as DuckDB prints it, UUID as
 //	 32 lowercase hex digits, BLOB as uppercase hex, text as is.
 // The LZ4 (codec 5) fixtures are made by reader_lz4_hadoop.c from the
-// uncompressed fixture, built with reader.mk.
+// uncompressed fixture, built with test/parquet/Makefile (lz4-tool).
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -130,8 +130,8 @@ await copy('types_v2_uncompressed.parquet', "COMPRESSION 'uncompressed', PARQUET
 await copy('tiny_uncompressed.parquet', "COMPRESSION 'uncompressed'", 'SELECT * FROM tiny', tmpDir);
 
 // LZ4 codec 5, made from uncompressed files by reader_lz4_hadoop.c
-execFileSync('make', ['-s', '-f', path.join(testDir, 'reader.mk'), 'lz4-tool'], { stdio: 'inherit' });
-const tool = path.join(testDir, 'reader_build', 'reader_lz4_hadoop');
+execFileSync('make', ['-s', '-C', testDir, 'lz4-tool'], { stdio: 'inherit' });
+const tool = path.join(testDir, 'build', 'reader_lz4_hadoop');
 const lz4Sources = [['lz4_hadoop.parquet', 'hadoop', path.join(outDir, 'types_uncompressed.parquet'), 'types_uncompressed.parquet'],
   ['lz4_hadoop_v2.parquet', 'hadoop', path.join(tmpDir, 'types_v2_uncompressed.parquet'), 'types_v2_zstd.parquet'],
   ['lz4_rawblock.parquet', 'raw', path.join(tmpDir, 'tiny_uncompressed.parquet'), 'tiny.parquet']];

@@ -2194,7 +2194,7 @@ test_corruption(const char *dir, const char *name, int flips, bool every_prefix)
 		if (st != PARQUET_OK)
 		{
 			flip_errors++;
-			if (st > PARQUET_ERROR_ARGUMENT || err[0] == '\0')
+			if (st > PARQUET_ERROR_INVALID || err[0] == '\0')
 				bad_status++;
 		}
 	}

@@ -63,7 +63,7 @@ run_once(const char *path, int64_t nrows, char msgs[NMSG][16], int *msglen,
 	ParquetColumnSpec cols[5];
 	ParquetWriterOptions opts;
 	ParquetWriteResult res;
-	ParquetValue row[5];
+	ParquetRowValue row[5];
 	ParquetWriter *w;
 	char		err[256];
 	double		t0;
@@ -106,11 +106,11 @@ run_once(const char *path, int64_t nrows, char msgs[NMSG][16], int *msglen,
 	{
 		int			m = (int) (i % NMSG);
 
-		row[0].v.i64 = i;
-		row[1].v.i64 = INT64_C(1704067200000000) + i * INT64_C(1000000);
-		row[2].v.i32 = (int32_t) (i % 1000);
-		row[3].v.d = round((double) ((i * 7919) % 10000) / 100.0 * 100.0) / 100.0;
-		row[4].v.bytes.ptr = msgs[m];
+		row[0].v.int64 = i;
+		row[1].v.int64 = INT64_C(1704067200000000) + i * INT64_C(1000000);
+		row[2].v.int32 = (int32_t) (i % 1000);
+		row[3].v.float8 = round((double) ((i * 7919) % 10000) / 100.0 * 100.0) / 100.0;
+		row[4].v.bytes.ptr = (const uint8_t *) msgs[m];
 		row[4].v.bytes.len = (uint32_t) msglen[m];
 		if (parquet_writer_add_row(w, row) != PARQUET_OK)
 		{

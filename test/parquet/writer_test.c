@@ -242,7 +242,7 @@ rnd_decimal(int64_t row, uint64_t salt, int precision)
 typedef struct TCol TCol;
 
 /* Produce column value of a row into *v (scratch holds byte values) */
-typedef void (*GenFn) (const TCol *col, int64_t row, ParquetValue *v,
+typedef void (*GenFn) (const TCol *col, int64_t row, ParquetRowValue *v,
 					   uint8_t *scratch);
 
 /* Expected dictionary layout of a column's chunks */
@@ -388,16 +388,16 @@ encode_be(int128 v, uint8_t *p, int n)
 
 /* Integer value of a numeric non-byte column value (for DECIMAL etc.) */
 static int128
-int_value(const TCol *c, const ParquetValue *v)
+int_value(const TCol *c, const ParquetRowValue *v)
 {
 	switch (c->type)
 	{
 		case PQ_BOOLEAN:
-			return v->v.b ? 1 : 0;
+			return v->v.boolean ? 1 : 0;
 		case PQ_INT32:
-			return c->is_unsigned ? (int128) (uint32_t) v->v.i32 : v->v.i32;
+			return c->is_unsigned ? (int128) (uint32_t) v->v.int32 : v->v.int32;
 		case PQ_INT64:
-			return c->is_unsigned ? (int128) (uint64_t) v->v.i64 : v->v.i64;
+			return c->is_unsigned ? (int128) (uint64_t) v->v.int64 : v->v.int64;
 		default:
 			return decode_be(v->v.bytes.ptr, (int) v->v.bytes.len);
 	}
@@ -416,17 +416,17 @@ is_intlike(const TCol *c)
  * columns as "0" (min/max, where DuckDB may pick either zero).
  */
 static void
-canon(const TCol *c, const ParquetValue *v, Str *s, bool zero_unsigned)
+canon(const TCol *c, const ParquetRowValue *v, Str *s, bool zero_unsigned)
 {
 	const uint8_t *p = v->v.bytes.ptr;
 	uint32_t	n = v->v.bytes.len;
 	uint32_t	i;
 
 	if (c->type == PQ_BOOLEAN)
-		str_printf(s, v->v.b ? "true" : "false");
+		str_printf(s, v->v.boolean ? "true" : "false");
 	else if (c->type == PQ_FLOAT || c->type == PQ_DOUBLE)
 	{
-		double		d = c->type == PQ_FLOAT ? (double) v->v.f : v->v.d;
+		double		d = c->type == PQ_FLOAT ? (double) v->v.float4 : v->v.float8;
 
 		if (zero_unsigned && d == 0)
 			d = 0.0;
@@ -456,7 +456,7 @@ canon(const TCol *c, const ParquetValue *v, Str *s, bool zero_unsigned)
 
 /* Compare two values of a column in its sort order (test's own version) */
 static int
-cmp_values(const TCol *c, const ParquetValue *a, const ParquetValue *b)
+cmp_values(const TCol *c, const ParquetRowValue *a, const ParquetRowValue *b)
 {
 	if (is_intlike(c))
 	{
@@ -467,8 +467,8 @@ cmp_values(const TCol *c, const ParquetValue *a, const ParquetValue *b)
 	}
 	if (c->type == PQ_FLOAT || c->type == PQ_DOUBLE)
 	{
-		double		x = c->type == PQ_FLOAT ? a->v.f : a->v.d;
-		double		y = c->type == PQ_FLOAT ? b->v.f : b->v.d;
+		double		x = c->type == PQ_FLOAT ? a->v.float4 : a->v.float8;
+		double		y = c->type == PQ_FLOAT ? b->v.float4 : b->v.float8;
 
 		return x < y ? -1 : x > y;
 	}
@@ -489,23 +489,23 @@ cmp_values(const TCol *c, const ParquetValue *a, const ParquetValue *b)
 	}
 }
 
-/* Kept min or max of a column as a ParquetValue */
+/* Kept min or max of a column as a ParquetRowValue */
 typedef struct Kept
 {
-	ParquetValue v;
+	ParquetRowValue v;
 	Str			bytes;
 } Kept;
 
 /* Remember a value as the column's min or max (copying byte values) */
 static void
-kept_set(const TCol *c, Kept *k, const ParquetValue *v)
+kept_set(const TCol *c, Kept *k, const ParquetRowValue *v)
 {
 	k->v = *v;
 	if (c->type == PQ_BYTE_ARRAY || c->type == PQ_FIXED_LEN_BYTE_ARRAY)
 	{
 		k->bytes.len = 0;
 		str_add(&k->bytes, v->v.bytes.ptr, v->v.bytes.len);
-		k->v.v.bytes.ptr = k->bytes.p;
+		k->v.v.bytes.ptr = (const uint8_t *) k->bytes.p;
 	}
 }
 
@@ -993,15 +993,15 @@ gen_null(const TCol *c, int64_t row)
 	return c->nullable && rnd(row, c->salt ^ 0x5555) % 7 == 0;
 }
 
-#define GEN(name) static void name(const TCol *c, int64_t row, ParquetValue *v, uint8_t *s)
-#define SET_BYTES(p, n) (v->v.bytes.ptr = (p), v->v.bytes.len = (uint32_t) (n))
+#define GEN(name) static void name(const TCol *c, int64_t row, ParquetRowValue *v, uint8_t *s)
+#define SET_BYTES(p, n) (v->v.bytes.ptr = (const uint8_t *) (p), v->v.bytes.len = (uint32_t) (n))
 
 /* BOOLEAN: every third row true */
 GEN(g_bool)
 {
 	(void) s;
 	v->isnull = gen_null(c, row);
-	v->v.b = row % 3 == 0;
+	v->v.boolean = row % 3 == 0;
 }
 
 /* INT16 range including its limits */
@@ -1010,9 +1010,9 @@ GEN(g_int2)
 	(void) s;
 	v->isnull = gen_null(c, row);
 	if (row % 50 == 7)
-		v->v.i32 = row % 100 == 7 ? INT16_MIN : INT16_MAX;
+		v->v.int32 = row % 100 == 7 ? INT16_MIN : INT16_MAX;
 	else
-		v->v.i32 = (int16_t) rnd(row, c->salt);
+		v->v.int32 = (int16_t) rnd(row, c->salt);
 }
 
 /* INT32 limits, then 201 distinct values (dictionary-friendly) */
@@ -1021,11 +1021,11 @@ GEN(g_int4_lowcard)
 	(void) s;
 	v->isnull = gen_null(c, row);
 	if (row == 1)
-		v->v.i32 = INT32_MIN;
+		v->v.int32 = INT32_MIN;
 	else if (row == 2)
-		v->v.i32 = INT32_MAX;
+		v->v.int32 = INT32_MAX;
 	else
-		v->v.i32 = (int32_t) (rnd(row, c->salt) % 201) - 100;
+		v->v.int32 = (int32_t) (rnd(row, c->salt) % 201) - 100;
 }
 
 /* INT64 limits, then random values (no dictionary) */
@@ -1034,11 +1034,11 @@ GEN(g_int8_random)
 	(void) s;
 	v->isnull = gen_null(c, row);
 	if (row == 10)
-		v->v.i64 = INT64_MIN;
+		v->v.int64 = INT64_MIN;
 	else if (row == 11)
-		v->v.i64 = INT64_MAX;
+		v->v.int64 = INT64_MAX;
 	else
-		v->v.i64 = (int64_t) rnd(row, c->salt);
+		v->v.int64 = (int64_t) rnd(row, c->salt);
 }
 
 /* FLOAT: exact eighths and some tiny values */
@@ -1046,9 +1046,9 @@ GEN(g_float4)
 {
 	(void) s;
 	v->isnull = gen_null(c, row);
-	v->v.f = (float) ((int) (rnd(row, c->salt) % 20001) - 10000) / 8.0f;
+	v->v.float4 = (float) ((int) (rnd(row, c->salt) % 20001) - 10000) / 8.0f;
 	if (row % 97 == 5)
-		v->v.f = 1e-30f * (float) (row % 5);
+		v->v.float4 = 1e-30f * (float) (row % 5);
 }
 
 /* DOUBLE: two-decimal values */
@@ -1056,7 +1056,7 @@ GEN(g_float8)
 {
 	(void) s;
 	v->isnull = gen_null(c, row);
-	v->v.d = (double) ((int64_t) (rnd(row, c->salt) % 100001) - 50000) / 100.0;
+	v->v.float8 = (double) ((int64_t) (rnd(row, c->salt) % 100001) - 50000) / 100.0;
 }
 
 static const char *const unicode_words[] = {
@@ -1096,7 +1096,7 @@ GEN(g_date)
 {
 	(void) s;
 	v->isnull = gen_null(c, row);
-	v->v.i32 = (int32_t) (rnd(row, c->salt) % 200001) - 100000;
+	v->v.int32 = (int32_t) (rnd(row, c->salt) % 200001) - 100000;
 }
 
 /* TIMESTAMP: microseconds spread over 400 years around 1970 */
@@ -1106,7 +1106,7 @@ GEN(g_ts)
 
 	(void) s;
 	v->isnull = gen_null(c, row);
-	v->v.i64 = (int64_t) (rnd(row, c->salt) % (uint64_t) span) - span / 2;
+	v->v.int64 = (int64_t) (rnd(row, c->salt) % (uint64_t) span) - span / 2;
 }
 
 /* TIMESTAMPTZ: increasing from 2024-01-01 */
@@ -1114,7 +1114,7 @@ GEN(g_tstz_seq)
 {
 	(void) s;
 	v->isnull = gen_null(c, row);
-	v->v.i64 = INT64_C(1704067200000000) + row * INT64_C(1000003);
+	v->v.int64 = INT64_C(1704067200000000) + row * INT64_C(1000003);
 }
 
 /* UUID: random bytes, plus all-zero and all-ones */
@@ -1175,9 +1175,9 @@ GEN(g_decimal)
 
 	v->isnull = gen_null(c, row);
 	if (c->type == PQ_INT32)
-		v->v.i32 = (int32_t) d;
+		v->v.int32 = (int32_t) d;
 	else if (c->type == PQ_INT64)
-		v->v.i64 = (int64_t) d;
+		v->v.int64 = (int64_t) d;
 	else
 	{
 		encode_be(d, s, c->type_length);
@@ -1213,7 +1213,7 @@ GEN(g_int4_seq)
 {
 	(void) s;
 	v->isnull = false;
-	v->v.i32 = (int32_t) (row * 3 - 1000);
+	v->v.int32 = (int32_t) (row * 3 - 1000);
 	(void) c;
 }
 
@@ -1227,7 +1227,7 @@ GEN(g_ext_i64)
 	(void) s;
 	(void) c;
 	v->isnull = false;
-	v->v.i64 = vals[row % 7];
+	v->v.int64 = vals[row % 7];
 }
 
 /* INT32 limits and small values */
@@ -1237,7 +1237,7 @@ GEN(g_ext_i32)
 
 	(void) s;
 	v->isnull = row % 11 == 10;
-	v->v.i32 = vals[row % 5];
+	v->v.int32 = vals[row % 5];
 	(void) c;
 }
 
@@ -1250,7 +1250,7 @@ GEN(g_ext_f64)
 	(void) s;
 	(void) c;
 	v->isnull = row % 13 == 12;
-	v->v.d = vals[row % 12];
+	v->v.float8 = vals[row % 12];
 }
 
 /* FLOAT: signed zeros, NaN, infinities, limits, subnormals */
@@ -1262,7 +1262,7 @@ GEN(g_ext_f32)
 	(void) s;
 	(void) c;
 	v->isnull = row % 13 == 12;
-	v->v.f = vals[row % 11];
+	v->v.float4 = vals[row % 11];
 }
 
 /* DOUBLE extremes without infinities (statistics stay visible) */
@@ -1273,7 +1273,7 @@ GEN(g_finite_f64)
 	(void) s;
 	(void) c;
 	v->isnull = row % 7 == 6;
-	v->v.d = vals[row % 9];
+	v->v.float8 = vals[row % 9];
 }
 
 /* FLOAT extremes without infinities */
@@ -1284,7 +1284,7 @@ GEN(g_finite_f32)
 	(void) s;
 	(void) c;
 	v->isnull = row % 8 == 7;
-	v->v.f = vals[row % 7];
+	v->v.float4 = vals[row % 7];
 }
 
 /* Only NaN and NULL: no min/max statistics */
@@ -1293,7 +1293,7 @@ GEN(g_only_nan)
 	(void) s;
 	(void) c;
 	v->isnull = row % 3 == 0;
-	v->v.d = NAN;
+	v->v.float8 = NAN;
 }
 
 /* Only -0.0, +0.0 and NULL: min -0.0, max +0.0 */
@@ -1302,7 +1302,7 @@ GEN(g_zeros_f64)
 	(void) s;
 	(void) c;
 	v->isnull = row % 5 == 4;
-	v->v.d = row % 2 ? -0.0 : 0.0;
+	v->v.float8 = row % 2 ? -0.0 : 0.0;
 }
 
 /* Only -0.0 and +0.0 (REQUIRED) */
@@ -1311,7 +1311,7 @@ GEN(g_zeros_f32)
 	(void) s;
 	(void) c;
 	v->isnull = false;
-	v->v.f = row % 3 ? 0.0f : -0.0f;
+	v->v.float4 = row % 3 ? 0.0f : -0.0f;
 }
 
 /* Unicode words, empty strings and U+FFFF */
@@ -1354,7 +1354,7 @@ GEN(g_true)
 	(void) c;
 	(void) row;
 	v->isnull = false;
-	v->v.b = true;
+	v->v.boolean = true;
 }
 
 /* Empty BLOBs and NULLs */
@@ -1386,7 +1386,7 @@ GEN(g_fb_mid)
 	(void) s;
 	(void) c;
 	v->isnull = row % 101 == 0;
-	v->v.i64 = (row % 3000) * INT64_C(1000000007);
+	v->v.int64 = (row % 3000) * INT64_C(1000000007);
 }
 
 /* 7 labels, in a column with the dictionary disabled */
@@ -1420,7 +1420,7 @@ GEN(g_fb_runs)
 	(void) s;
 	(void) c;
 	v->isnull = false;
-	v->v.i32 = (int32_t) (row / 1000);
+	v->v.int32 = (int32_t) (row / 1000);
 }
 
 /* 15000 distinct INT32 in 20000 rows: dictionary larger than PLAIN */
@@ -1429,7 +1429,7 @@ GEN(g_fb_unprofitable)
 	(void) s;
 	(void) c;
 	v->isnull = false;
-	v->v.i32 = (int32_t) ((row * 7) % 15000);
+	v->v.int32 = (int32_t) ((row * 7) % 15000);
 }
 
 /* --- runs --- */
@@ -1440,7 +1440,7 @@ GEN(g_run_bool)
 	(void) s;
 	(void) c;
 	v->isnull = row >= 3000 && row < 4000;
-	v->v.b = (row / 100) % 2 == 1;
+	v->v.boolean = (row / 100) % 2 == 1;
 }
 
 /* Alternating booleans */
@@ -1449,7 +1449,7 @@ GEN(g_alt_bool)
 	(void) s;
 	(void) c;
 	v->isnull = false;
-	v->v.b = row % 2 == 1;
+	v->v.boolean = row % 2 == 1;
 }
 
 /* Runs of 37 equal values, NULL runs of 10 */
@@ -1458,7 +1458,7 @@ GEN(g_run_int)
 	(void) s;
 	(void) c;
 	v->isnull = row % 1000 < 10;
-	v->v.i32 = (int32_t) ((row / 37) % 5);
+	v->v.int32 = (int32_t) ((row / 37) % 5);
 }
 
 /* Runs of 500 equal strings */
@@ -1479,9 +1479,9 @@ GEN(g_mixed_runs)
 	(void) c;
 	v->isnull = row % 29 == 0;
 	if ((row / 200) % 2 == 0)
-		v->v.i64 = (row / (1 + row % 20)) % 4;
+		v->v.int64 = (row / (1 + row % 20)) % 4;
 	else
-		v->v.i64 = row % 7;
+		v->v.int64 = row % 7;
 }
 
 /* --- random file: random runs, random NULL runs, random bits --- */
@@ -1511,7 +1511,7 @@ GEN(g_rand_runs)
 {
 	(void) s;
 	v->isnull = run_null(row, c->salt, 30);
-	v->v.i32 = (int32_t) (run_value(row, c->salt) % 37) - 18;
+	v->v.int32 = (int32_t) (run_value(row, c->salt) % 37) - 18;
 }
 
 /* Random-length boolean runs, half NULL */
@@ -1519,7 +1519,7 @@ GEN(g_rand_bool)
 {
 	(void) s;
 	v->isnull = run_null(row, c->salt, 50);
-	v->v.b = run_value(row, c->salt) & 1;
+	v->v.boolean = run_value(row, c->salt) & 1;
 }
 
 /* Random printable strings of 0..299 bytes, 99% NULL */
@@ -1542,7 +1542,7 @@ GEN(g_rand_f32)
 
 	(void) s;
 	v->isnull = run_null(row, c->salt, 1);
-	memcpy(&v->v.f, &bits, 4);
+	memcpy(&v->v.float4, &bits, 4);
 }
 
 /* Random DOUBLE bit patterns, REQUIRED */
@@ -1552,7 +1552,7 @@ GEN(g_rand_f64_bits)
 
 	(void) s;
 	v->isnull = false;
-	memcpy(&v->v.d, &bits, 8);
+	memcpy(&v->v.float8, &bits, 8);
 }
 
 /* Random-length runs of 1000 negative INT64 values */
@@ -1560,7 +1560,7 @@ GEN(g_rand_i64_runs)
 {
 	(void) s;
 	v->isnull = run_null(row, c->salt, 1);
-	v->v.i64 = (int64_t) (run_value(row, c->salt) % 1000) * INT64_C(-77777777777);
+	v->v.int64 = (int64_t) (run_value(row, c->salt) % 1000) * INT64_C(-77777777777);
 }
 
 /* --- required file --- */
@@ -1571,7 +1571,7 @@ GEN(g_req_id)
 	(void) s;
 	(void) c;
 	v->isnull = false;
-	v->v.i64 = row;
+	v->v.int64 = row;
 }
 
 /* 100 distinct values */
@@ -1579,7 +1579,7 @@ GEN(g_req_i4)
 {
 	(void) s;
 	v->isnull = false;
-	v->v.i32 = (int32_t) (rnd(row, c->salt) % 100);
+	v->v.int32 = (int32_t) (rnd(row, c->salt) % 100);
 }
 
 /* Three-decimal values */
@@ -1587,7 +1587,7 @@ GEN(g_req_f8)
 {
 	(void) s;
 	v->isnull = false;
-	v->v.d = (double) (rnd(row, c->salt) % 1000000) / 1000.0;
+	v->v.float8 = (double) (rnd(row, c->salt) % 1000000) / 1000.0;
 }
 
 /* 300 names */
@@ -1605,7 +1605,7 @@ GEN(g_req_bool)
 {
 	(void) s;
 	v->isnull = false;
-	v->v.b = rnd(row, c->salt) % 2 == 0;
+	v->v.boolean = rnd(row, c->salt) % 2 == 0;
 }
 
 /* 700 consecutive days */
@@ -1614,7 +1614,7 @@ GEN(g_req_date)
 	(void) s;
 	(void) c;
 	v->isnull = false;
-	v->v.i32 = 19000 + (int32_t) (row % 700);
+	v->v.int32 = 19000 + (int32_t) (row % 700);
 }
 
 /* One value per minute from 2000-01-01 */
@@ -1623,7 +1623,7 @@ GEN(g_req_ts)
 	(void) s;
 	(void) c;
 	v->isnull = false;
-	v->v.i64 = INT64_C(946684800000000) + row * INT64_C(60000000);
+	v->v.int64 = INT64_C(946684800000000) + row * INT64_C(60000000);
 }
 
 /* --- benchmark shape --- */
@@ -1634,7 +1634,7 @@ GEN(g_b_id)
 	(void) s;
 	(void) c;
 	v->isnull = false;
-	v->v.i64 = row;
+	v->v.int64 = row;
 }
 
 /* Benchmark ts: 2024-01-01 + i seconds */
@@ -1643,7 +1643,7 @@ GEN(g_b_ts)
 	(void) s;
 	(void) c;
 	v->isnull = false;
-	v->v.i64 = INT64_C(1704067200000000) + row * INT64_C(1000000);
+	v->v.int64 = INT64_C(1704067200000000) + row * INT64_C(1000000);
 }
 
 /* Benchmark device: i % 1000 */
@@ -1652,7 +1652,7 @@ GEN(g_b_device)
 	(void) s;
 	(void) c;
 	v->isnull = false;
-	v->v.i32 = (int32_t) (row % 1000);
+	v->v.int32 = (int32_t) (row % 1000);
 }
 
 /* Benchmark temp: round(((i * 7919) % 10000) / 100.0, 2) */
@@ -1661,7 +1661,7 @@ GEN(g_b_temp)
 	(void) s;
 	(void) c;
 	v->isnull = false;
-	v->v.d = round((double) ((row * 7919) % 10000) / 100.0 * 100.0) / 100.0;
+	v->v.float8 = round((double) ((row * 7919) % 10000) / 100.0 * 100.0) / 100.0;
 }
 
 /* Benchmark msg: 'event ' || (i % 5000) */
@@ -1901,7 +1901,7 @@ write_test_file(const char *dir, const TFile *tf)
 {
 	char		path[4096];
 	ParquetColumnSpec specs[24];
-	ParquetValue row[24];
+	ParquetRowValue row[24];
 	uint8_t    *scratch[24];
 	Acc		   *acc;
 	Kept		kmin[24];
@@ -1967,7 +1967,7 @@ write_test_file(const char *dir, const TFile *tf)
 		{
 			const TCol *c = &tf->cols[i];
 			Acc		   *a = &acc[i];
-			ParquetValue *v = &row[i];
+			ParquetRowValue *v = &row[i];
 
 			memset(v, 0, sizeof(*v));
 			c->gen(c, r, v, scratch[i]);
@@ -1985,8 +1985,8 @@ write_test_file(const char *dir, const TFile *tf)
 			a->text.len = 0;
 			canon(c, v, &a->text, false);
 			md5_update(&a->md5, a->text.p, a->text.len);
-			if ((c->type == PQ_FLOAT && isnan(v->v.f)) ||
-				(c->type == PQ_DOUBLE && isnan(v->v.d)))
+			if ((c->type == PQ_FLOAT && isnan(v->v.float4)) ||
+				(c->type == PQ_DOUBLE && isnan(v->v.float8)))
 				continue;
 			if (r / rg_rows < MAX_RG_TRACK)
 				a->rg_has[r / rg_rows] = true;
@@ -2479,7 +2479,7 @@ rowgroup_bytes_test(const char *dir)
 	ParquetColumnSpec cols[3];
 	ParquetWriterOptions opts;
 	ParquetWriteResult res;
-	ParquetValue row[3];
+	ParquetRowValue row[3];
 	ParquetWriter *w;
 	char		path[4096];
 	char		err[256];
@@ -2512,11 +2512,11 @@ rowgroup_bytes_test(const char *dir)
 	for (r = 0; r < 5000; r++)
 	{
 		snprintf(text, 20, "%08d", r);
-		row[0].v.i64 = r;
+		row[0].v.int64 = r;
 		row[1].isnull = r % 10 == 0;
-		row[1].v.bytes.ptr = text;
+		row[1].v.bytes.ptr = (const uint8_t *) text;
 		row[1].v.bytes.len = sizeof(text);
-		row[2].v.d = r * 0.5;
+		row[2].v.float8 = r * 0.5;
 		if (parquet_writer_add_row(w, row) != PARQUET_OK)
 			die("%s", parquet_writer_error(w));
 	}
@@ -2555,7 +2555,7 @@ api_tests(const char *dir)
 	ParquetColumnSpec cols[2];
 	ParquetWriterOptions opts;
 	ParquetWriter *w;
-	ParquetValue row[2];
+	ParquetRowValue row[2];
 	ParquetWriteResult res;
 	char		path[4096];
 	char		err[256];
@@ -2643,15 +2643,15 @@ api_tests(const char *dir)
 	row[0].isnull = true;
 	row[1].isnull = true;
 	rc = parquet_writer_add_row(w, row);
-	check(rc == PARQUET_ERR_INVALID && strstr(parquet_writer_error(w), "REQUIRED") != NULL,
+	check(rc == PARQUET_ERROR_INVALID && strstr(parquet_writer_error(w), "REQUIRED") != NULL,
 		  "NULL in a REQUIRED column rejected: %s", parquet_writer_error(w));
 	row[0].isnull = false;
-	row[0].v.i64 = 42;
+	row[0].v.int64 = 42;
 	row[1].isnull = false;
 	row[1].v.bytes.ptr = buf;
 	row[1].v.bytes.len = 15;
 	rc = parquet_writer_add_row(w, row);
-	check(rc == PARQUET_ERR_INVALID, "FIXED_LEN_BYTE_ARRAY value of the wrong length rejected: %s",
+	check(rc == PARQUET_ERROR_INVALID, "FIXED_LEN_BYTE_ARRAY value of the wrong length rejected: %s",
 		  parquet_writer_error(w));
 	row[1].v.bytes.len = 16;
 	rc = parquet_writer_add_row(w, row);
@@ -2664,7 +2664,7 @@ api_tests(const char *dir)
 	rc = parquet_writer_add_row(w, row);
 	check(rc != PARQUET_OK, "add_row after finish fails");
 	rc = parquet_writer_finish(w, &res, err, sizeof(err));
-	check(rc == PARQUET_ERR_STATE, "second finish fails");
+	check(rc == PARQUET_ERROR_STATE, "second finish fails");
 	parquet_writer_free(w);
 
 	/* a descriptor not at the start of the file is refused */
@@ -2684,7 +2684,7 @@ api_tests(const char *dir)
 			rc = parquet_writer_add_row(w, row);
 			if (rc == PARQUET_OK)
 				rc = parquet_writer_finish(w, &res, err, sizeof(err));
-			check(rc == PARQUET_ERR_IO, "write error reported as PARQUET_ERR_IO: %s", err);
+			check(rc == PARQUET_ERROR_IO, "write error reported as PARQUET_ERROR_IO: %s", err);
 			parquet_writer_free(w);
 		}
 		close(fd);

@@ -1,0 +1,525 @@
+/*-------------------------------------------------------------------------
+ *
+ * parquet_read_chunk.c
+ *	  Decoding one column chunk page by page: page headers, dictionary
+ *	  pages, data pages v1 and v2 (their definition levels, decompression
+ *	  and values), and spreading the decoded values to their rows.
+ *
+ * The chunk's bytes come from the caller's memory or are read from the
+ * file descriptor at once; its pages must lie inside it and hold exactly
+ * the row group's rows.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "parquet_read_internal.h"
+
+/*
+ * Makes room for n more rows in the output arrays, growing geometrically
+ * but never past the row group's row count (which the caller checked
+ * against the max_row_group_rows limit).
+ */
+static bool
+reserve_rows(ChunkDecoder *cd, int64_t n)
+{
+	int64_t		need = cd->rows_done + n;
+	int64_t		newcap;
+	ParquetValue *values;
+	bool	   *is_null;
+
+	if (need <= cd->capacity)
+		return true;
+	newcap = cd->capacity < 1024 ? 1024 : cd->capacity * 2;
+	if (newcap < need)
+		newcap = need;
+	if (newcap > cd->rows_total)
+		newcap = cd->rows_total;
+	values = realloc(cd->out->values, sizeof(ParquetValue) * (size_t) newcap);
+	if (values == NULL)
+		return pq_fail(cd->e, PARQUET_ERROR_NOMEM, "out of memory for %lld values", (long long) newcap);
+	cd->out->values = values;
+	is_null = realloc(cd->out->is_null, sizeof(bool) * (size_t) newcap);
+	if (is_null == NULL)
+		return pq_fail(cd->e, PARQUET_ERROR_NOMEM, "out of memory for %lld values", (long long) newcap);
+	cd->out->is_null = is_null;
+	cd->capacity = newcap;
+	return true;
+}
+
+/*
+ * Appends one data page's n rows: decodes the non-null values packed at
+ * the start of the page's slots, then spreads them to their rows from the
+ * back (levels == NULL means no nulls), zeroing the null slots.
+ */
+static bool
+page_emit(ChunkDecoder *cd, int64_t n, const uint32_t *levels, int32_t encoding,
+		  const uint8_t *p, size_t len)
+{
+	ParquetValue *dst;
+	bool	   *nulls;
+	size_t		present = (size_t) n;
+
+	if (n > cd->rows_total - cd->rows_done)
+		return pq_corrupt(cd->e, "pages hold more than the row group's %lld rows",
+						  (long long) cd->rows_total);
+	if (n == 0)
+		return true;
+	if (!reserve_rows(cd, n))
+		return false;
+	dst = cd->out->values + cd->rows_done;
+	nulls = cd->out->is_null + cd->rows_done;
+	if (levels != NULL)
+	{
+		present = 0;
+		for (int64_t i = 0; i < n; i++)
+			present += levels[i];
+	}
+	if (!pq_decode_values(cd, encoding, p, len, dst, present))
+		return false;
+	if (levels == NULL)
+		memset(nulls, 0, (size_t) n);
+	else
+	{
+		size_t		next = present;
+
+		for (int64_t i = n - 1; i >= 0; i--)
+		{
+			if (levels[i])
+			{
+				dst[i] = dst[--next];
+				nulls[i] = false;
+			}
+			else
+			{
+				memset(&dst[i], 0, sizeof(ParquetValue));
+				nulls[i] = true;
+			}
+		}
+		cd->out->num_nulls += n - (int64_t) present;
+	}
+	cd->rows_done += n;
+	cd->out->num_values = cd->rows_done;
+	return true;
+}
+
+/* Parsed PageHeader and whichever sub-header it carries. */
+typedef struct PageHeader
+{
+	int32_t		type;
+	int32_t		uncompressed_size;
+	int32_t		compressed_size;
+	bool		has_data;
+	bool		has_dict;
+	bool		has_v2;
+	int32_t		num_values;
+	int32_t		encoding;
+	int32_t		def_encoding;	/* v1 */
+	int32_t		num_nulls;		/* v2 */
+	int32_t		num_rows;		/* v2 */
+	int32_t		def_length;		/* v2 */
+	int32_t		rep_length;		/* v2 */
+	bool		is_compressed;	/* v2 */
+} PageHeader;
+
+/*
+ * Parses DataPageHeader (v1), DictionaryPageHeader and DataPageHeaderV2,
+ * which differ only in which field id means what.
+ */
+static bool
+parse_sub_header(ThriftReader *tr, PageHeader *ph, int which)
+{
+	int16_t		last_id = 0;
+	int16_t		id;
+	uint8_t		type;
+	int			r;
+	unsigned	seen = 0;
+
+	if (!thrift_enter(tr))
+		return false;
+	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
+	{
+		int32_t    *target = NULL;
+		bool		ok = true;
+
+		if (id >= 1 && id <= 31)
+			seen |= 1u << id;
+		if (which == PQ_PAGE_DATA)
+		{
+			if (id == 1)
+				target = &ph->num_values;
+			else if (id == 2)
+				target = &ph->encoding;
+			else if (id == 3)
+				target = &ph->def_encoding;
+		}
+		else if (which == PQ_PAGE_DICTIONARY)
+		{
+			if (id == 1)
+				target = &ph->num_values;
+			else if (id == 2)
+				target = &ph->encoding;
+		}
+		else
+		{
+			if (id == 1)
+				target = &ph->num_values;
+			else if (id == 2)
+				target = &ph->num_nulls;
+			else if (id == 3)
+				target = &ph->num_rows;
+			else if (id == 4)
+				target = &ph->encoding;
+			else if (id == 5)
+				target = &ph->def_length;
+			else if (id == 6)
+				target = &ph->rep_length;
+			else if (id == 7)
+				ok = thrift_read_bool(tr, type, &ph->is_compressed);
+		}
+		if (target != NULL)
+			ok = thrift_read_i32(tr, type, target);
+		else if (!(which == PQ_PAGE_DATA_V2 && id == 7))
+			ok = thrift_skip_value(tr, type, false);
+		if (!ok)
+			return false;
+	}
+	if (r < 0)
+		return false;
+	thrift_leave(tr);
+	if ((seen & 6) != 6 || (which == PQ_PAGE_DATA_V2 && (seen & 0x7e) != 0x7e))
+		return pq_corrupt(tr->err, "page header lacks a required field");
+	if (ph->num_values < 0 || ph->num_nulls < 0 || ph->def_length < 0 || ph->rep_length < 0)
+		return pq_corrupt(tr->err, "negative count or length in a page header");
+	return true;
+}
+
+/* Parses a PageHeader at tr. */
+static bool
+parse_page_header(ThriftReader *tr, PageHeader *ph)
+{
+	int16_t		last_id = 0;
+	int16_t		id;
+	uint8_t		type;
+	int			r;
+	unsigned	seen = 0;
+
+	memset(ph, 0, sizeof(*ph));
+	ph->def_encoding = PQ_ENC_RLE;
+	ph->is_compressed = true;
+	if (!thrift_enter(tr))
+		return false;
+	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
+	{
+		bool		ok;
+
+		if (id >= 1 && id <= 31)
+			seen |= 1u << id;
+		switch (id)
+		{
+			case 1:
+				ok = thrift_read_i32(tr, type, &ph->type);
+				break;
+			case 2:
+				ok = thrift_read_i32(tr, type, &ph->uncompressed_size);
+				break;
+			case 3:
+				ok = thrift_read_i32(tr, type, &ph->compressed_size);
+				break;
+			case 5:
+				ok = thrift_expect(tr, type, TC_STRUCT, "PageHeader.data_page_header") &&
+					parse_sub_header(tr, ph, PQ_PAGE_DATA);
+				ph->has_data = true;
+				break;
+			case 7:
+				ok = thrift_expect(tr, type, TC_STRUCT, "PageHeader.dictionary_page_header") &&
+					parse_sub_header(tr, ph, PQ_PAGE_DICTIONARY);
+				ph->has_dict = true;
+				break;
+			case 8:
+				ok = thrift_expect(tr, type, TC_STRUCT, "PageHeader.data_page_header_v2") &&
+					parse_sub_header(tr, ph, PQ_PAGE_DATA_V2);
+				ph->has_v2 = true;
+				break;
+			default:
+				ok = thrift_skip_value(tr, type, false);
+				break;
+		}
+		if (!ok)
+			return false;
+	}
+	if (r < 0)
+		return false;
+	thrift_leave(tr);
+	if ((seen & 0xe) != 0xe)
+		return pq_corrupt(tr->err, "page header lacks type or sizes");
+	if (ph->uncompressed_size < 0 || ph->compressed_size < 0)
+		return pq_corrupt(tr->err, "negative page size");
+	return true;
+}
+
+/*
+ * Returns the uncompressed bytes of a page body: the input itself when it
+ * is not compressed, else a new buffer.  Buffers that byte-array values
+ * may point into are handed to the output; others replace cd->page_buf.
+ */
+static bool
+page_body(ChunkDecoder *cd, bool compressed, const uint8_t *src, size_t srclen,
+		  size_t rawlen, const uint8_t **data, size_t *datalen)
+{
+	uint8_t    *buf;
+
+	if (!compressed)
+	{
+		*data = src;
+		*datalen = srclen;
+		cd->chunk_referenced = true;
+		return true;
+	}
+	if (rawlen > cd->reader->options.max_page_bytes)
+		return pq_fail(cd->e, PARQUET_ERROR_LIMIT, "page of %zu bytes exceeds the limit of %zu bytes",
+					   rawlen, cd->reader->options.max_page_bytes);
+	buf = pq_malloc(cd->e, rawlen);
+	if (buf == NULL)
+		return false;
+	if (!pq_decompress_page(cd->reader, cd->cc->codec, src, srclen, buf, rawlen, cd->e))
+	{
+		free(buf);
+		return false;
+	}
+	if (cd->out->kind == PQ_VALUE_BYTES)
+	{
+		if (!pq_values_keep_buffer(cd->out, buf, cd->e))
+			return false;
+	}
+	else
+	{
+		free(cd->page_buf);
+		cd->page_buf = buf;
+	}
+	*data = buf;
+	*datalen = rawlen;
+	return true;
+}
+
+/* Reads the PLAIN dictionary page into cd->dict. */
+static bool
+read_dictionary_page(ChunkDecoder *cd, const PageHeader *ph, const uint8_t *src, size_t srclen)
+{
+	const uint8_t *data;
+	size_t		len;
+
+	if (!ph->has_dict)
+		return pq_corrupt(cd->e, "dictionary page without a dictionary page header");
+	if (cd->has_dict)
+		return pq_corrupt(cd->e, "more than one dictionary page");
+	if (cd->rows_done > 0)
+		return pq_corrupt(cd->e, "dictionary page after data pages");
+	if (ph->encoding != PQ_ENC_PLAIN && ph->encoding != PQ_ENC_PLAIN_DICTIONARY)
+		return pq_fail(cd->e, PARQUET_ERROR_UNSUPPORTED, "unsupported dictionary page encoding %s (%d)",
+					   parquet_encoding_name(ph->encoding), (int) ph->encoding);
+	if (!page_body(cd, cd->cc->codec != PQ_CODEC_UNCOMPRESSED, src, srclen,
+				   (size_t) ph->uncompressed_size, &data, &len))
+		return false;
+	if ((uint64_t) ph->num_values > ((uint64_t) len * 8) / pq_plain_min_bits(cd->col))
+		return pq_corrupt(cd->e, "dictionary page of %zu bytes cannot hold %d values", len, (int) ph->num_values);
+	cd->dict = pq_calloc(cd->e, (size_t) ph->num_values, sizeof(ParquetValue));
+	if (cd->dict == NULL || !pq_decode_plain(cd, data, len, cd->dict, (size_t) ph->num_values))
+		return false;
+	cd->dict_count = (size_t) ph->num_values;
+	cd->has_dict = true;
+	return true;
+}
+
+/* Decodes a v1 data page: [levels with a 4-byte length] values, all compressed. */
+static bool
+read_data_page_v1(ChunkDecoder *cd, const PageHeader *ph, const uint8_t *src, size_t srclen)
+{
+	const uint8_t *data;
+	size_t		len;
+	size_t		pos = 0;
+	int64_t		n = ph->num_values;
+	uint32_t   *levels = NULL;
+
+	if (!ph->has_data)
+		return pq_corrupt(cd->e, "data page without a data page header");
+	if (n > cd->rows_total - cd->rows_done)
+		return pq_corrupt(cd->e, "pages hold more than the row group's %lld rows",
+						  (long long) cd->rows_total);
+	if (n == 0)
+		return true;			/* nothing to decompress for */
+	if (!page_body(cd, cd->cc->codec != PQ_CODEC_UNCOMPRESSED, src, srclen,
+				   (size_t) ph->uncompressed_size, &data, &len))
+		return false;
+	if (cd->col->max_definition_level > 0)
+	{
+		if (!pq_scratch_reserve((void **) &cd->levels, &cd->levels_cap, (size_t) n, sizeof(uint32_t), cd->e))
+			return false;
+		levels = cd->levels;
+		if (ph->def_encoding == PQ_ENC_RLE)
+		{
+			uint32_t	l;
+
+			if (len < 4)
+				return pq_corrupt(cd->e, "truncated definition levels");
+			l = pq_load_le32(data);
+			if (l > len - 4)
+				return pq_corrupt(cd->e, "definition levels of %u bytes overrun the page", l);
+			if (!pq_rle_decode(data + 4, l, 1, levels, (size_t) n, cd->e))
+				return false;
+			pos = 4 + (size_t) l;
+		}
+		else if (ph->def_encoding == PQ_ENC_BIT_PACKED)
+		{
+			size_t		bytes = ((size_t) n + 7) / 8;
+
+			if (bytes > len)
+				return pq_corrupt(cd->e, "truncated bit-packed definition levels");
+			for (int64_t i = 0; i < n; i++)
+				levels[i] = (data[i >> 3] >> (7 - (i & 7))) & 1;
+			pos = bytes;
+		}
+		else
+			return pq_fail(cd->e, PARQUET_ERROR_UNSUPPORTED, "unsupported definition level encoding %s (%d)",
+						   parquet_encoding_name(ph->def_encoding), (int) ph->def_encoding);
+	}
+	return page_emit(cd, n, levels, ph->encoding, data + pos, len - pos);
+}
+
+/*
+ * Decodes a v2 data page: repetition and definition levels uncompressed
+ * (lengths in the header, no length prefix), then the values, compressed
+ * unless is_compressed is false.
+ */
+static bool
+read_data_page_v2(ChunkDecoder *cd, const PageHeader *ph, const uint8_t *src, size_t srclen)
+{
+	const uint8_t *data;
+	size_t		len;
+	size_t		levels_len;
+	int64_t		n = ph->num_values;
+	uint32_t   *levels = NULL;
+
+	if (!ph->has_v2)
+		return pq_corrupt(cd->e, "data page v2 without a data page v2 header");
+	levels_len = (size_t) ph->rep_length + (size_t) ph->def_length;
+	if (levels_len > srclen || levels_len > (size_t) ph->uncompressed_size)
+		return pq_corrupt(cd->e, "levels of a v2 data page overrun the page");
+	if (n > cd->rows_total - cd->rows_done)
+		return pq_corrupt(cd->e, "pages hold more than the row group's %lld rows",
+						  (long long) cd->rows_total);
+	if (n == 0)
+		return true;
+	if (cd->col->max_definition_level > 0)
+	{
+		if (!pq_scratch_reserve((void **) &cd->levels, &cd->levels_cap, (size_t) n, sizeof(uint32_t), cd->e) ||
+			!pq_rle_decode(src + ph->rep_length, (size_t) ph->def_length, 1, cd->levels, (size_t) n, cd->e))
+			return false;
+		levels = cd->levels;
+	}
+	if (!page_body(cd, ph->is_compressed && cd->cc->codec != PQ_CODEC_UNCOMPRESSED,
+				   src + levels_len, srclen - levels_len,
+				   (size_t) ph->uncompressed_size - levels_len, &data, &len))
+		return false;
+	return page_emit(cd, n, levels, ph->encoding, data, len);
+}
+
+/*
+ * Walks the pages of one column chunk until the row group's rows are
+ * decoded.  The chunk's byte range must lie between the leading magic and
+ * the footer.
+ */
+bool
+pq_decode_column_chunk(ChunkDecoder *cd, const ParquetRowGroup *rg)
+{
+	ParquetReader *reader = cd->reader;
+	const ParquetColumnChunk *cc = cd->cc;
+	uint64_t	start = (uint64_t) cc->data_page_offset;
+	uint64_t	length = (uint64_t) cc->total_compressed_size;
+	const uint8_t *chunk;
+	size_t		pos = 0;
+
+	if (cc->file_path != NULL)
+		return pq_fail(cd->e, PARQUET_ERROR_UNSUPPORTED, "column chunk in another file (\"%s\") is not supported",
+					   cc->file_path);
+	if (rg->num_rows > reader->options.max_row_group_rows)
+		return pq_fail(cd->e, PARQUET_ERROR_LIMIT, "row group of %lld rows exceeds the limit of %lld rows",
+					   (long long) rg->num_rows, (long long) reader->options.max_row_group_rows);
+	if (cc->has_dictionary_page_offset && cc->dictionary_page_offset > 0 &&
+		(uint64_t) cc->dictionary_page_offset < start)
+		start = (uint64_t) cc->dictionary_page_offset;
+	if (start < PARQUET_MAGIC_LEN || start > reader->metadata_offset ||
+		length > reader->metadata_offset - start)
+		return pq_corrupt(cd->e, "column chunk at offset %llu of %llu bytes lies outside the data of the file",
+						  (unsigned long long) start, (unsigned long long) length);
+	if (rg->num_rows == 0)
+		return true;
+
+	if (reader->data != NULL)
+		chunk = reader->data + start;
+	else
+	{
+		cd->chunk_buf = pq_malloc(cd->e, (size_t) length);
+		if (cd->chunk_buf == NULL ||
+			!pq_pread_fully(reader->fd, cd->chunk_buf, (size_t) length, start, cd->e))
+			return false;
+		chunk = cd->chunk_buf;
+	}
+
+	while (cd->rows_done < cd->rows_total)
+	{
+		ThriftReader tr;
+		PageHeader	ph;
+		const uint8_t *body;
+		size_t		body_len;
+
+		if (pos >= length)
+			return pq_corrupt(cd->e, "column chunk ends after %lld of %lld rows",
+							  (long long) cd->rows_done, (long long) cd->rows_total);
+		thrift_reader_init(&tr, chunk + pos, (size_t) (length - pos), cd->e);
+		if (!parse_page_header(&tr, &ph))
+			return false;
+		pos = (size_t) (tr.pos - chunk);
+		if ((size_t) ph.compressed_size > length - pos)
+			return pq_corrupt(cd->e, "page of %d bytes overruns the column chunk", (int) ph.compressed_size);
+		if ((size_t) ph.compressed_size > reader->options.max_page_bytes)
+			return pq_fail(cd->e, PARQUET_ERROR_LIMIT, "page of %d bytes exceeds the limit of %zu bytes",
+						   (int) ph.compressed_size, reader->options.max_page_bytes);
+		body = chunk + pos;
+		body_len = (size_t) ph.compressed_size;
+		pos += body_len;
+
+		switch (ph.type)
+		{
+			case PQ_PAGE_DICTIONARY:
+				if (!read_dictionary_page(cd, &ph, body, body_len))
+					return false;
+				break;
+			case PQ_PAGE_DATA:
+				if (!read_data_page_v1(cd, &ph, body, body_len))
+					return false;
+				break;
+			case PQ_PAGE_DATA_V2:
+				if (!read_data_page_v2(cd, &ph, body, body_len))
+					return false;
+				break;
+			default:
+				/* index pages and unknown page types carry no rows */
+				break;
+		}
+	}
+	return true;
+}
+
+/* Frees the decoder's scratch state (not the output). */
+void
+pq_chunk_decoder_free(ChunkDecoder *cd)
+{
+	free(cd->chunk_buf);
+	free(cd->dict);
+	free(cd->levels);
+	free(cd->indices);
+	free(cd->deltas);
+	free(cd->page_buf);
+}

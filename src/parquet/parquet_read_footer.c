@@ -1,0 +1,1063 @@
+/*-------------------------------------------------------------------------
+ *
+ * parquet_read_footer.c
+ *	  The reader's footer: decoding FileMetaData (schema elements, row
+ *	  groups, column chunks, statistics, key/value metadata) from the
+ *	  thrift compact protocol into the metadata arena, and checking that
+ *	  the schema is flat and the row groups match it.
+ *
+ * Every byte is hostile: list counts are checked against the bytes left
+ * before anything is allocated for them, known fields must have the wire
+ * type the specification gives them, and unknown fields are skipped.
+ * All allocations come from the reader's arena and are freed at once by
+ * parquet_reader_close(), which keeps the many early exits leak-free.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "parquet_read_internal.h"
+
+/*
+ * Conservative lower bounds of the encoded size of one list element, used
+ * to reject list counts that the remaining footer bytes cannot hold before
+ * allocating for them.
+ */
+#define MIN_SCHEMA_ELEMENT_BYTES 3
+#define MIN_ROW_GROUP_BYTES 4
+#define MIN_COLUMN_CHUNK_BYTES 4
+#define MIN_KEY_VALUE_BYTES 3
+
+/* Zeroed, 16-byte aligned allocation of n * size bytes from the arena. */
+void *
+pq_arena_alloc(Arena *arena, PqErr *e, size_t n, size_t size)
+{
+	size_t		bytes;
+	ArenaBlock *block;
+	uint8_t    *p;
+
+	if (size != 0 && n > (SIZE_MAX / 2) / size)
+	{
+		pq_fail(e, PARQUET_ERROR_NOMEM, "metadata allocation overflows");
+		return NULL;
+	}
+	bytes = (n * size + 15) & ~(size_t) 15;
+	if (bytes == 0)
+		bytes = 16;
+	block = arena->head;
+	if (block == NULL || block->size - block->used < bytes)
+	{
+		size_t		bsize = bytes > ARENA_BLOCK_SIZE ? bytes : ARENA_BLOCK_SIZE;
+
+		block = malloc(ARENA_HEADER_SIZE + bsize);
+		if (block == NULL)
+		{
+			pq_fail(e, PARQUET_ERROR_NOMEM, "out of memory allocating %zu bytes of metadata", bsize);
+			return NULL;
+		}
+		block->size = bsize;
+		block->used = 0;
+		block->next = arena->head;
+		arena->head = block;
+	}
+	p = (uint8_t *) block + ARENA_HEADER_SIZE + block->used;
+	block->used += bytes;
+	memset(p, 0, bytes);
+	return p;
+}
+
+/* NUL-terminated arena copy of a thrift string. */
+static char *
+arena_strndup(Arena *arena, PqErr *e, const uint8_t *s, size_t len)
+{
+	char	   *p = pq_arena_alloc(arena, e, len + 1, 1);
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+/*
+ * A list of footer structs being parsed.  Elements are appended as they
+ * parse, so a hostile list count costs nothing until elements actually
+ * decode; the finished list is copied into the arena.
+ */
+typedef struct GrowArray
+{
+	uint8_t    *items;
+	size_t		count;
+	size_t		cap;
+	size_t		elem_size;
+} GrowArray;
+
+/* Appends a zeroed element and returns it, or NULL (NOMEM recorded). */
+static void *
+grow_array_next(GrowArray *ga, PqErr *e)
+{
+	void	   *slot;
+
+	if (ga->count == ga->cap)
+	{
+		size_t		newcap = ga->cap == 0 ? 16 : ga->cap * 2;
+		uint8_t    *items;
+
+		if (newcap > SIZE_MAX / 2 / ga->elem_size)
+		{
+			pq_fail(e, PARQUET_ERROR_NOMEM, "metadata list too long");
+			return NULL;
+		}
+		items = realloc(ga->items, newcap * ga->elem_size);
+		if (items == NULL)
+		{
+			pq_fail(e, PARQUET_ERROR_NOMEM, "out of memory for metadata");
+			return NULL;
+		}
+		ga->items = items;
+		ga->cap = newcap;
+	}
+	slot = ga->items + ga->count * ga->elem_size;
+	memset(slot, 0, ga->elem_size);
+	ga->count++;
+	return slot;
+}
+
+/* Moves the finished list into the arena and frees the temporary. */
+static void *
+grow_array_finish(GrowArray *ga, Arena *arena, PqErr *e)
+{
+	void	   *result = pq_arena_alloc(arena, e, ga->count, ga->elem_size);
+
+	if (result != NULL && ga->count > 0)
+		memcpy(result, ga->items, ga->count * ga->elem_size);
+	free(ga->items);
+	ga->items = NULL;
+	return result;
+}
+
+/* Frees every block of the arena. */
+void
+pq_arena_free(Arena *arena)
+{
+	while (arena->head != NULL)
+	{
+		ArenaBlock *next = arena->head->next;
+
+		free(arena->head);
+		arena->head = next;
+	}
+}
+
+/* ----------------------------------------------------------------
+ * Footer structs (parquet.thrift)
+ * ----------------------------------------------------------------
+ */
+
+/* Internal form of a SchemaElement, before the flatness check. */
+typedef struct SchemaElement
+{
+	bool		has_type;
+	int32_t		type;
+	int32_t		type_length;
+	bool		has_repetition;
+	int32_t		repetition;
+	const char *name;
+	bool		has_num_children;
+	int32_t		num_children;
+	bool		has_converted_type;
+	int32_t		converted_type;
+	bool		has_scale;
+	int32_t		scale;
+	bool		has_precision;
+	int32_t		precision;
+	bool		has_field_id;
+	int32_t		field_id;
+	/* LogicalType */
+	int32_t		logical_type;	/* union member id, 0 if none */
+	int32_t		lt_scale;
+	int32_t		lt_precision;
+	bool		lt_adjusted;
+	int32_t		lt_unit;
+	int32_t		lt_bit_width;
+	bool		lt_signed;
+} SchemaElement;
+
+/* Parses TimeUnit (a union of empty structs) into a ParquetTimeUnit. */
+static bool
+parse_time_unit(ThriftReader *tr, int32_t *unit)
+{
+	int16_t		last_id = 0;
+	int16_t		id;
+	uint8_t		type;
+	int			r;
+
+	if (!thrift_enter(tr))
+		return false;
+	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
+	{
+		if (id >= PQ_UNIT_MILLIS && id <= PQ_UNIT_NANOS && type == TC_STRUCT)
+			*unit = id;
+		if (!thrift_skip_value(tr, type, false))
+			return false;
+	}
+	if (r < 0)
+		return false;
+	thrift_leave(tr);
+	return true;
+}
+
+/*
+ * Parses the members of DecimalType, TimeType/TimestampType and IntType,
+ * which share one struct-walking loop since their field ids do not clash
+ * in meaning within one logical type.
+ */
+static bool
+parse_logical_params(ThriftReader *tr, SchemaElement *el, int16_t member)
+{
+	int16_t		last_id = 0;
+	int16_t		id;
+	uint8_t		type;
+	int			r;
+	int64_t		v;
+
+	if (!thrift_enter(tr))
+		return false;
+	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
+	{
+		bool		ok = true;
+
+		if (member == PQ_LT_DECIMAL && id == 1)
+			ok = thrift_read_i32(tr, type, &el->lt_scale);
+		else if (member == PQ_LT_DECIMAL && id == 2)
+			ok = thrift_read_i32(tr, type, &el->lt_precision);
+		else if ((member == PQ_LT_TIME || member == PQ_LT_TIMESTAMP) && id == 1)
+			ok = thrift_read_bool(tr, type, &el->lt_adjusted);
+		else if ((member == PQ_LT_TIME || member == PQ_LT_TIMESTAMP) && id == 2)
+			ok = thrift_expect(tr, type, TC_STRUCT, "TimeUnit") &&
+				parse_time_unit(tr, &el->lt_unit);
+		else if (member == PQ_LT_INTEGER && id == 1)
+		{
+			ok = thrift_read_int(tr, type, &v);
+			if (ok && (v != 8 && v != 16 && v != 32 && v != 64))
+				ok = pq_corrupt(tr->err, "invalid Parquet metadata: INTEGER bit width %lld", (long long) v);
+			el->lt_bit_width = (int32_t) v;
+		}
+		else if (member == PQ_LT_INTEGER && id == 2)
+			ok = thrift_read_bool(tr, type, &el->lt_signed);
+		else
+			ok = thrift_skip_value(tr, type, false);
+		if (!ok)
+			return false;
+	}
+	if (r < 0)
+		return false;
+	thrift_leave(tr);
+	return true;
+}
+
+/*
+ * Parses the LogicalType union.  Unknown members (FLOAT16, VARIANT, GEO...)
+ * are skipped and leave the logical type unset, which the glue layer can
+ * treat as the plain physical type.
+ */
+static bool
+parse_logical_type(ThriftReader *tr, SchemaElement *el)
+{
+	int16_t		last_id = 0;
+	int16_t		id;
+	uint8_t		type;
+	int			r;
+
+	if (!thrift_enter(tr))
+		return false;
+	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
+	{
+		bool		known = (id >= PQ_LT_STRING && id <= PQ_LT_UUID && id != 9);
+
+		if (known && type == TC_STRUCT)
+		{
+			el->logical_type = id;
+			if (!parse_logical_params(tr, el, id))
+				return false;
+		}
+		else if (!thrift_skip_value(tr, type, false))
+			return false;
+	}
+	if (r < 0)
+		return false;
+	thrift_leave(tr);
+	return true;
+}
+
+/* Parses one element of a list of structs into *out (see parse_struct_list). */
+typedef bool (*StructParser) (ThriftReader *tr, Arena *arena, void *out);
+
+/*
+ * Reads a thrift list of structs into an arena array of elem_size elements.
+ * Elements are added as they parse, never allocated for the claimed count
+ * up front, so a hostile list length costs nothing; min_bytes, the least an
+ * element can take, bounds the count by the bytes left.  Returns the array
+ * and sets *count, or returns NULL with the error recorded ("bad_list" for
+ * a list that is not of structs).
+ */
+static void *
+parse_struct_list(ThriftReader *tr, Arena *arena, uint8_t type, size_t min_bytes,
+				  size_t elem_size, StructParser parse, const char *bad_list,
+				  size_t *count)
+{
+	GrowArray	ga = {NULL, 0, 0, elem_size};
+	uint8_t		et;
+	size_t		n;
+	bool		ok = true;
+	void	   *result;
+
+	if (!thrift_read_list_header(tr, type, &et, &n, min_bytes))
+		return NULL;
+	if (et != TC_STRUCT || n > INT_MAX)
+	{
+		pq_corrupt(tr->err, "%s", bad_list);
+		return NULL;
+	}
+	for (size_t i = 0; i < n && ok; i++)
+	{
+		void	   *el = grow_array_next(&ga, tr->err);
+
+		ok = (el != NULL && parse(tr, arena, el));
+	}
+	result = ok ? grow_array_finish(&ga, arena, tr->err) : NULL;
+	free(ga.items);
+	*count = n;
+	return result;
+}
+
+/* Parses one SchemaElement. */
+static bool
+parse_schema_element(ThriftReader *tr, Arena *arena, void *out)
+{
+	SchemaElement *el = out;
+	int16_t		last_id = 0;
+	int16_t		id;
+	uint8_t		type;
+	int			r;
+	const uint8_t *s;
+	size_t		slen;
+	bool		has_name = false;
+
+	memset(el, 0, sizeof(*el));
+	el->type_length = -1;
+	if (!thrift_enter(tr))
+		return false;
+	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
+	{
+		bool		ok;
+
+		switch (id)
+		{
+			case 1:
+				ok = thrift_read_i32(tr, type, &el->type);
+				el->has_type = true;
+				break;
+			case 2:
+				ok = thrift_read_i32(tr, type, &el->type_length);
+				break;
+			case 3:
+				ok = thrift_read_i32(tr, type, &el->repetition);
+				el->has_repetition = true;
+				break;
+			case 4:
+				ok = thrift_read_binary(tr, type, &s, &slen);
+				if (ok)
+				{
+					el->name = arena_strndup(arena, tr->err, s, slen);
+					ok = (el->name != NULL);
+					has_name = true;
+				}
+				break;
+			case 5:
+				ok = thrift_read_i32(tr, type, &el->num_children);
+				el->has_num_children = true;
+				break;
+			case 6:
+				ok = thrift_read_i32(tr, type, &el->converted_type);
+				el->has_converted_type = true;
+				break;
+			case 7:
+				ok = thrift_read_i32(tr, type, &el->scale);
+				el->has_scale = true;
+				break;
+			case 8:
+				ok = thrift_read_i32(tr, type, &el->precision);
+				el->has_precision = true;
+				break;
+			case 9:
+				ok = thrift_read_i32(tr, type, &el->field_id);
+				el->has_field_id = true;
+				break;
+			case 10:
+				ok = thrift_expect(tr, type, TC_STRUCT, "SchemaElement.logicalType") &&
+					parse_logical_type(tr, el);
+				break;
+			default:
+				ok = thrift_skip_value(tr, type, false);
+				break;
+		}
+		if (!ok)
+			return false;
+	}
+	if (r < 0)
+		return false;
+	thrift_leave(tr);
+	if (!has_name)
+		return pq_corrupt(tr->err, "invalid Parquet metadata: schema element without a name");
+	return true;
+}
+
+/* Parses Statistics; the byte strings point into the footer buffer. */
+static bool
+parse_statistics(ThriftReader *tr, ParquetStatistics *st)
+{
+	int16_t		last_id = 0;
+	int16_t		id;
+	uint8_t		type;
+	int			r;
+	const uint8_t *s;
+	size_t		slen;
+
+	if (!thrift_enter(tr))
+		return false;
+	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
+	{
+		bool		ok = true;
+		ParquetBytes *target = NULL;
+		bool	   *flag = NULL;
+
+		switch (id)
+		{
+			case 1:
+				target = &st->max;
+				flag = &st->has_max;
+				break;
+			case 2:
+				target = &st->min;
+				flag = &st->has_min;
+				break;
+			case 3:
+				ok = thrift_read_int(tr, type, &st->null_count);
+				st->has_null_count = true;
+				break;
+			case 4:
+				ok = thrift_read_int(tr, type, &st->distinct_count);
+				st->has_distinct_count = true;
+				break;
+			case 5:
+				target = &st->max_value;
+				flag = &st->has_max_value;
+				break;
+			case 6:
+				target = &st->min_value;
+				flag = &st->has_min_value;
+				break;
+			case 7:
+				ok = thrift_read_bool(tr, type, &st->is_max_value_exact);
+				st->has_is_max_value_exact = true;
+				break;
+			case 8:
+				ok = thrift_read_bool(tr, type, &st->is_min_value_exact);
+				st->has_is_min_value_exact = true;
+				break;
+			default:
+				ok = thrift_skip_value(tr, type, false);
+				break;
+		}
+		if (ok && target != NULL)
+		{
+			ok = thrift_read_binary(tr, type, &s, &slen);
+			if (ok && slen > UINT32_MAX)
+				ok = pq_corrupt(tr->err, "invalid Parquet metadata: statistics value too long");
+			if (ok)
+			{
+				target->ptr = s;
+				target->len = (uint32_t) slen;
+				*flag = true;
+			}
+		}
+		if (!ok)
+			return false;
+	}
+	if (r < 0)
+		return false;
+	thrift_leave(tr);
+	return true;
+}
+
+/* Parses ColumnMetaData into the chunk, checking its required fields. */
+static bool
+parse_column_metadata(ThriftReader *tr, Arena *arena, ParquetColumnChunk *cc)
+{
+	int16_t		last_id = 0;
+	int16_t		id;
+	uint8_t		type;
+	int			r;
+	unsigned	seen = 0;
+	int32_t		i32 = 0;
+
+	if (!thrift_enter(tr))
+		return false;
+	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
+	{
+		bool		ok = true;
+
+		if (id >= 1 && id <= 31)
+			seen |= 1u << id;
+		switch (id)
+		{
+			case 1:
+				ok = thrift_read_i32(tr, type, &i32);
+				if (ok && (i32 < PQ_BOOLEAN || i32 > PQ_FIXED_LEN_BYTE_ARRAY))
+					ok = pq_corrupt(tr->err, "invalid Parquet metadata: physical type %d", (int) i32);
+				cc->physical_type = (ParquetType) i32;
+				break;
+			case 2:
+				{
+					uint8_t		et;
+					size_t		n;
+					int32_t    *encodings;
+
+					ok = thrift_read_list_header(tr, type, &et, &n, 1);
+					if (!ok)
+						break;
+					if (n > INT_MAX)
+					{
+						ok = pq_corrupt(tr->err, "invalid Parquet metadata: too many encodings");
+						break;
+					}
+					encodings = pq_arena_alloc(arena, tr->err, n, sizeof(int32_t));
+					if (encodings == NULL)
+						return false;
+					for (size_t i = 0; i < n && ok; i++)
+						ok = thrift_read_i32(tr, et, &encodings[i]);
+					cc->encodings = encodings;
+					cc->num_encodings = (int) n;
+					break;
+				}
+			case 4:
+				ok = thrift_read_i32(tr, type, &cc->codec);
+				break;
+			case 5:
+				ok = thrift_read_int(tr, type, &cc->num_values);
+				break;
+			case 6:
+				ok = thrift_read_int(tr, type, &cc->total_uncompressed_size);
+				break;
+			case 7:
+				ok = thrift_read_int(tr, type, &cc->total_compressed_size);
+				break;
+			case 9:
+				ok = thrift_read_int(tr, type, &cc->data_page_offset);
+				break;
+			case 10:
+				ok = thrift_read_int(tr, type, &cc->index_page_offset);
+				cc->has_index_page_offset = true;
+				break;
+			case 11:
+				ok = thrift_read_int(tr, type, &cc->dictionary_page_offset);
+				cc->has_dictionary_page_offset = true;
+				break;
+			case 12:
+				ok = thrift_expect(tr, type, TC_STRUCT, "ColumnMetaData.statistics") &&
+					parse_statistics(tr, &cc->statistics);
+				cc->has_statistics = true;
+				break;
+			default:
+				/* 3 path_in_schema, 8 key_value_metadata, 13.. are skipped */
+				ok = thrift_skip_value(tr, type, false);
+				break;
+		}
+		if (!ok)
+			return false;
+	}
+	if (r < 0)
+		return false;
+	thrift_leave(tr);
+	if ((seen & ((1u << 1) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 9))) !=
+		((1u << 1) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 9)))
+		return pq_corrupt(tr->err, "invalid Parquet metadata: column metadata lacks a required field");
+	if (cc->num_values < 0 || cc->total_compressed_size < 0 ||
+		cc->total_uncompressed_size < 0 || cc->data_page_offset < 0 ||
+		(cc->has_dictionary_page_offset && cc->dictionary_page_offset < 0))
+		return pq_corrupt(tr->err, "invalid Parquet metadata: negative size or offset in column metadata");
+	return true;
+}
+
+/* Parses one ColumnChunk; a chunk without meta_data is rejected. */
+static bool
+parse_column_chunk(ThriftReader *tr, Arena *arena, void *out)
+{
+	ParquetColumnChunk *cc = out;
+	int16_t		last_id = 0;
+	int16_t		id;
+	uint8_t		type;
+	int			r;
+	bool		has_meta = false;
+	const uint8_t *s;
+	size_t		slen;
+
+	memset(cc, 0, sizeof(*cc));
+	if (!thrift_enter(tr))
+		return false;
+	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
+	{
+		bool		ok;
+
+		switch (id)
+		{
+			case 1:
+				ok = thrift_read_binary(tr, type, &s, &slen);
+				if (ok)
+				{
+					cc->file_path = arena_strndup(arena, tr->err, s, slen);
+					ok = (cc->file_path != NULL);
+				}
+				break;
+			case 2:
+				ok = thrift_read_int(tr, type, &cc->file_offset);
+				break;
+			case 3:
+				ok = thrift_expect(tr, type, TC_STRUCT, "ColumnChunk.meta_data") &&
+					parse_column_metadata(tr, arena, cc);
+				has_meta = true;
+				break;
+			default:
+				ok = thrift_skip_value(tr, type, false);
+				break;
+		}
+		if (!ok)
+			return false;
+	}
+	if (r < 0)
+		return false;
+	thrift_leave(tr);
+	if (!has_meta)
+		return pq_fail(tr->err, PARQUET_ERROR_UNSUPPORTED,
+					   "Parquet column chunk without metadata (encrypted columns are not supported)");
+	return true;
+}
+
+/* Parses one RowGroup. */
+static bool
+parse_row_group(ThriftReader *tr, Arena *arena, void *out)
+{
+	ParquetRowGroup *rg = out;
+	int16_t		last_id = 0;
+	int16_t		id;
+	uint8_t		type;
+	int			r;
+	bool		has_columns = false;
+	bool		has_rows = false;
+
+	memset(rg, 0, sizeof(*rg));
+	if (!thrift_enter(tr))
+		return false;
+	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
+	{
+		bool		ok = true;
+
+		switch (id)
+		{
+			case 1:
+				if (has_columns)
+					return pq_corrupt(tr->err, "invalid Parquet metadata: duplicate row group columns");
+				{
+					size_t		ncolumns;
+
+					rg->columns = parse_struct_list(tr, arena, type, MIN_COLUMN_CHUNK_BYTES,
+													sizeof(ParquetColumnChunk), parse_column_chunk,
+													"invalid Parquet metadata: bad row group column list",
+													&ncolumns);
+					if (rg->columns == NULL)
+						return false;
+					rg->num_columns = (int) ncolumns;	/* at most INT_MAX */
+				}
+				has_columns = true;
+				break;
+			case 2:
+				ok = thrift_read_int(tr, type, &rg->total_byte_size);
+				break;
+			case 3:
+				ok = thrift_read_int(tr, type, &rg->num_rows);
+				has_rows = true;
+				break;
+			default:
+				ok = thrift_skip_value(tr, type, false);
+				break;
+		}
+		if (!ok)
+			return false;
+	}
+	if (r < 0)
+		return false;
+	thrift_leave(tr);
+	if (!has_columns || !has_rows)
+		return pq_corrupt(tr->err, "invalid Parquet metadata: row group lacks columns or num_rows");
+	if (rg->num_rows < 0)
+		return pq_corrupt(tr->err, "invalid Parquet metadata: negative row count in row group");
+	return true;
+}
+
+/* Parses one KeyValue into NUL-terminated arena strings. */
+static bool
+parse_key_value(ThriftReader *tr, Arena *arena, void *out)
+{
+	ParquetKeyValue *kv = out;
+	int16_t		last_id = 0;
+	int16_t		id;
+	uint8_t		type;
+	int			r;
+	const uint8_t *s;
+	size_t		slen;
+
+	memset(kv, 0, sizeof(*kv));
+	if (!thrift_enter(tr))
+		return false;
+	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
+	{
+		bool		ok;
+
+		if (id == 1 || id == 2)
+		{
+			ok = thrift_read_binary(tr, type, &s, &slen);
+			if (ok)
+			{
+				char	   *copy = arena_strndup(arena, tr->err, s, slen);
+
+				if (copy == NULL)
+					return false;
+				if (id == 1)
+					kv->key = copy;
+				else
+				{
+					kv->value = copy;
+					kv->value_len = slen;
+				}
+			}
+		}
+		else
+			ok = thrift_skip_value(tr, type, false);
+		if (!ok)
+			return false;
+	}
+	if (r < 0)
+		return false;
+	thrift_leave(tr);
+	if (kv->key == NULL)
+		return pq_corrupt(tr->err, "invalid Parquet metadata: key/value entry without a key");
+	return true;
+}
+
+/* What FileMetaData parsing produces before the schema is checked. */
+typedef struct RawFileMeta
+{
+	int32_t		version;
+	int64_t		num_rows;
+	const char *created_by;
+	size_t		num_elements;
+	SchemaElement *elements;
+	size_t		num_row_groups;
+	ParquetRowGroup *row_groups;
+	size_t		num_key_values;
+	ParquetKeyValue *key_values;
+	bool		has_schema;
+	bool		has_num_rows;
+	bool		has_row_groups;
+	bool		encrypted;
+} RawFileMeta;
+
+/* Parses FileMetaData, the root struct of the footer. */
+static bool
+parse_file_metadata(ThriftReader *tr, Arena *arena, RawFileMeta *fm)
+{
+	int16_t		last_id = 0;
+	int16_t		id;
+	uint8_t		type;
+	int			r;
+	const uint8_t *s;
+	size_t		slen;
+
+	memset(fm, 0, sizeof(*fm));
+	if (!thrift_enter(tr))
+		return false;
+	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
+	{
+		bool		ok = true;
+
+		switch (id)
+		{
+			case 1:
+				ok = thrift_read_i32(tr, type, &fm->version);
+				break;
+			case 2:
+				if (fm->has_schema)
+					return pq_corrupt(tr->err, "invalid Parquet metadata: duplicate schema");
+				fm->elements = parse_struct_list(tr, arena, type, MIN_SCHEMA_ELEMENT_BYTES,
+												 sizeof(SchemaElement), parse_schema_element,
+												 "invalid Parquet metadata: bad schema list",
+												 &fm->num_elements);
+				if (fm->elements == NULL)
+					return false;
+				fm->has_schema = true;
+				break;
+			case 3:
+				ok = thrift_read_int(tr, type, &fm->num_rows);
+				fm->has_num_rows = true;
+				break;
+			case 4:
+				if (fm->has_row_groups)
+					return pq_corrupt(tr->err, "invalid Parquet metadata: duplicate row groups");
+				fm->row_groups = parse_struct_list(tr, arena, type, MIN_ROW_GROUP_BYTES,
+												   sizeof(ParquetRowGroup), parse_row_group,
+												   "invalid Parquet metadata: bad row group list",
+												   &fm->num_row_groups);
+				if (fm->row_groups == NULL)
+					return false;
+				fm->has_row_groups = true;
+				break;
+			case 5:
+				if (fm->key_values != NULL)
+					return pq_corrupt(tr->err, "invalid Parquet metadata: duplicate key/value metadata");
+				fm->key_values = parse_struct_list(tr, arena, type, MIN_KEY_VALUE_BYTES,
+												   sizeof(ParquetKeyValue), parse_key_value,
+												   "invalid Parquet metadata: bad key/value list",
+												   &fm->num_key_values);
+				if (fm->key_values == NULL)
+					return false;
+				break;
+			case 6:
+				ok = thrift_read_binary(tr, type, &s, &slen);
+				if (ok)
+				{
+					fm->created_by = arena_strndup(arena, tr->err, s, slen);
+					ok = (fm->created_by != NULL);
+				}
+				break;
+			case 8:
+				/* encryption_algorithm: plaintext footer, encrypted columns */
+				fm->encrypted = true;
+				ok = thrift_skip_value(tr, type, false);
+				break;
+			default:
+				ok = thrift_skip_value(tr, type, false);
+				break;
+		}
+		if (!ok)
+			return false;
+	}
+	if (r < 0)
+		return false;
+	thrift_leave(tr);
+	if (!fm->has_schema || !fm->has_num_rows || !fm->has_row_groups)
+		return pq_corrupt(tr->err, "invalid Parquet metadata: missing schema, num_rows or row_groups");
+	if (fm->num_rows < 0)
+		return pq_corrupt(tr->err, "invalid Parquet metadata: negative row count");
+	return true;
+}
+
+/*
+ * Fills the annotation fields of a leaf from its LogicalType, falling back
+ * to the legacy ConvertedType, and validates what a decoder or the glue
+ * layer relies on (decimal precision/scale, time units).
+ */
+static bool
+schema_fill_annotations(const SchemaElement *el, ParquetColumnSchema *col, PqErr *e)
+{
+	col->converted_type = el->has_converted_type ? (ParquetConvertedType) el->converted_type : PQ_CT_NONE;
+	col->logical_type = (ParquetLogicalType) el->logical_type;
+
+	if (el->logical_type == PQ_LT_DECIMAL)
+	{
+		col->decimal_scale = el->lt_scale;
+		col->decimal_precision = el->lt_precision;
+	}
+	else if (el->has_converted_type && el->converted_type == PQ_CT_DECIMAL)
+	{
+		col->decimal_scale = el->has_scale ? el->scale : 0;
+		col->decimal_precision = el->has_precision ? el->precision : 0;
+	}
+	if ((el->logical_type == PQ_LT_DECIMAL ||
+		 (el->has_converted_type && el->converted_type == PQ_CT_DECIMAL)) &&
+		(col->decimal_precision <= 0 || col->decimal_scale < 0 ||
+		 col->decimal_scale > col->decimal_precision))
+		return pq_corrupt(e, "invalid Parquet schema: column \"%s\" has DECIMAL precision %d and scale %d",
+						  col->name, (int) col->decimal_precision, (int) col->decimal_scale);
+
+	if (el->logical_type == PQ_LT_TIME || el->logical_type == PQ_LT_TIMESTAMP)
+	{
+		if (el->lt_unit < PQ_UNIT_MILLIS || el->lt_unit > PQ_UNIT_NANOS)
+			return pq_corrupt(e, "invalid Parquet schema: column \"%s\" has a time type without a unit",
+							  col->name);
+		col->time_unit = (ParquetTimeUnit) el->lt_unit;
+		col->is_adjusted_to_utc = el->lt_adjusted;
+	}
+	else if (el->has_converted_type)
+	{
+		switch (el->converted_type)
+		{
+			case PQ_CT_TIME_MILLIS:
+			case PQ_CT_TIMESTAMP_MILLIS:
+				col->time_unit = PQ_UNIT_MILLIS;
+				col->is_adjusted_to_utc = true;
+				break;
+			case PQ_CT_TIME_MICROS:
+			case PQ_CT_TIMESTAMP_MICROS:
+				col->time_unit = PQ_UNIT_MICROS;
+				col->is_adjusted_to_utc = true;
+				break;
+			default:
+				break;
+		}
+	}
+
+	if (el->logical_type == PQ_LT_INTEGER)
+	{
+		col->int_bit_width = el->lt_bit_width;
+		col->int_is_signed = el->lt_signed;
+	}
+	else if (el->has_converted_type &&
+			 el->converted_type >= PQ_CT_UINT_8 && el->converted_type <= PQ_CT_INT_64)
+	{
+		static const int widths[] = {8, 16, 32, 64};
+
+		col->int_bit_width = widths[(el->converted_type - PQ_CT_UINT_8) % 4];
+		col->int_is_signed = el->converted_type >= PQ_CT_INT_8;
+	}
+	return true;
+}
+
+/*
+ * Turns the schema element list into the flat leaf list.  Any group other
+ * than the root, any REPEATED field and any LIST/MAP annotation is the
+ * nested case, reported with PARQUET_ERROR_NESTED and the name of the
+ * first such column before any count mismatch (which nesting causes).
+ */
+static bool
+build_flat_schema(ParquetReader *reader, const RawFileMeta *fm, PqErr *e)
+{
+	const SchemaElement *root;
+	size_t		nleaves;
+
+	if (fm->num_elements == 0)
+		return pq_corrupt(e, "invalid Parquet schema: no root element");
+	root = &fm->elements[0];
+	if (!root->has_num_children || root->num_children < 0)
+		return pq_corrupt(e, "invalid Parquet schema: root element is not a group");
+
+	for (size_t i = 1; i < fm->num_elements; i++)
+	{
+		const SchemaElement *el = &fm->elements[i];
+		bool		nested = false;
+
+		if (!el->has_type || (el->has_num_children && el->num_children > 0))
+			nested = true;
+		else if (el->has_repetition && el->repetition == PQ_REPEATED)
+			nested = true;
+		else if (el->has_converted_type &&
+				 (el->converted_type == PQ_CT_LIST || el->converted_type == PQ_CT_MAP ||
+				  el->converted_type == PQ_CT_MAP_KEY_VALUE))
+			nested = true;
+		else if (el->logical_type == PQ_LT_LIST || el->logical_type == PQ_LT_MAP)
+			nested = true;
+		if (nested)
+			return pq_fail(e, PARQUET_ERROR_NESTED,
+						   "nested Parquet types are not supported: column %s", el->name);
+	}
+
+	nleaves = fm->num_elements - 1;
+	if ((size_t) root->num_children != nleaves)
+		return pq_corrupt(e, "invalid Parquet schema: root has %d children but %zu columns follow",
+						  (int) root->num_children, nleaves);
+
+	reader->columns = pq_arena_alloc(&reader->arena, e, nleaves, sizeof(ParquetColumnSchema));
+	if (reader->columns == NULL)
+		return false;
+	for (size_t i = 0; i < nleaves; i++)
+	{
+		const SchemaElement *el = &fm->elements[i + 1];
+		ParquetColumnSchema *col = &reader->columns[i];
+
+		col->name = el->name;
+		if (el->type < PQ_BOOLEAN || el->type > PQ_FIXED_LEN_BYTE_ARRAY)
+			return pq_corrupt(e, "invalid Parquet schema: column \"%s\" has physical type %d",
+							  el->name, (int) el->type);
+		col->physical_type = (ParquetType) el->type;
+		if (el->has_repetition && el->repetition != PQ_REQUIRED && el->repetition != PQ_OPTIONAL)
+			return pq_corrupt(e, "invalid Parquet schema: column \"%s\" has repetition %d",
+							  el->name, (int) el->repetition);
+		col->repetition = el->has_repetition ? (ParquetRepetition) el->repetition : PQ_REQUIRED;
+		col->max_definition_level = (col->repetition == PQ_OPTIONAL) ? 1 : 0;
+		col->type_length = -1;
+		if (col->physical_type == PQ_FIXED_LEN_BYTE_ARRAY)
+		{
+			if (el->type_length <= 0)
+				return pq_corrupt(e, "invalid Parquet schema: column \"%s\" has FIXED_LEN_BYTE_ARRAY length %d",
+								  el->name, (int) el->type_length);
+			col->type_length = el->type_length;
+		}
+		else if (col->physical_type == PQ_INT96)
+			col->type_length = 12;
+		col->has_field_id = el->has_field_id;
+		col->field_id = el->field_id;
+		if (!schema_fill_annotations(el, col, e))
+			return false;
+	}
+
+	reader->meta.root_name = root->name;
+	reader->meta.num_columns = (int) nleaves;
+	reader->meta.columns = reader->columns;
+	return true;
+}
+
+/*
+ * Parses and checks the FileMetaData bytes and fills reader->meta.  The
+ * row groups must have one chunk per leaf, of the leaf's physical type.
+ */
+bool
+pq_reader_load_footer(ParquetReader *reader, const uint8_t *meta, size_t meta_len, PqErr *e)
+{
+	ThriftReader tr;
+	RawFileMeta fm;
+
+	thrift_reader_init(&tr, meta, meta_len, e);
+	if (!parse_file_metadata(&tr, &reader->arena, &fm))
+		return false;
+	if (fm.encrypted)
+		return pq_fail(e, PARQUET_ERROR_UNSUPPORTED, "encrypted Parquet files are not supported");
+	if (!build_flat_schema(reader, &fm, e))
+		return false;
+
+	for (size_t g = 0; g < fm.num_row_groups; g++)
+	{
+		const ParquetRowGroup *rg = &fm.row_groups[g];
+
+		if (rg->num_columns != reader->meta.num_columns)
+			return pq_corrupt(e, "invalid Parquet metadata: row group %zu has %d columns, the schema %d",
+							  g, rg->num_columns, reader->meta.num_columns);
+		for (int c = 0; c < rg->num_columns; c++)
+		{
+			if (rg->columns[c].physical_type != reader->columns[c].physical_type)
+				return pq_corrupt(e, "invalid Parquet metadata: column \"%s\" is %s in row group %zu but %s in the schema",
+								  reader->columns[c].name,
+								  parquet_type_name(rg->columns[c].physical_type), g,
+								  parquet_type_name(reader->columns[c].physical_type));
+		}
+	}
+
+	reader->meta.version = fm.version;
+	reader->meta.num_rows = fm.num_rows;
+	reader->meta.created_by = fm.created_by;
+	reader->meta.num_row_groups = (int) fm.num_row_groups;
+	reader->meta.row_groups = fm.row_groups;
+	reader->meta.num_key_values = (int) fm.num_key_values;
+	reader->meta.key_values = fm.key_values;
+	return true;
+}

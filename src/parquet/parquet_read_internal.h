@@ -1,0 +1,116 @@
+/*-------------------------------------------------------------------------
+ *
+ * parquet_read_internal.h
+ *	  What the files of spillpool's Parquet reader share and callers must
+ *	  not see: the reader struct, the metadata arena, the column chunk
+ *	  decoder state, and the functions one reader file calls in another.
+ *
+ * The reader is split by concern: parquet_read.c (public entry points),
+ * parquet_read_footer.c (FileMetaData and the schema check),
+ * parquet_read_codec.c (page decompression), parquet_read_values.c (value
+ * decoders) and parquet_read_chunk.c (pages of a column chunk).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PARQUET_READ_INTERNAL_H
+#define PARQUET_READ_INTERNAL_H
+
+#include <zstd.h>
+
+#include "parquet_read.h"
+#include "parquet_encoding.h"
+#include "parquet_thrift.h"
+
+/*
+ * The metadata arena: every footer allocation (schema, row groups, chunks,
+ * strings) comes from here and is freed at once by parquet_reader_close,
+ * which keeps the many early-exit paths of the footer parser leak-free.
+ */
+typedef struct ArenaBlock
+{
+	struct ArenaBlock *next;
+	size_t		size;
+	size_t		used;
+	/* data follows, aligned to 16 */
+} ArenaBlock;
+
+#define ARENA_HEADER_SIZE ((sizeof(ArenaBlock) + 15) & ~(size_t) 15)
+#define ARENA_BLOCK_SIZE ((size_t) 64 * 1024)
+
+typedef struct Arena
+{
+	ArenaBlock *head;
+} Arena;
+
+/* An open file: its source, options and decoded footer */
+struct ParquetReader
+{
+	ParquetReaderOptions options;
+	const uint8_t *data;		/* memory source, or NULL for a file */
+	int			fd;				/* file source, or -1 */
+	bool		owns_fd;
+	uint64_t	file_size;
+	uint64_t	metadata_offset;	/* where FileMetaData starts */
+	uint8_t    *footer;			/* FileMetaData bytes read from a file */
+	Arena		arena;
+	ParquetFileMeta meta;
+	ParquetColumnSchema *columns;
+	ZSTD_DCtx  *zstd;			/* created on first use */
+};
+
+/* State of one column chunk being decoded. */
+typedef struct ChunkDecoder
+{
+	ParquetReader *reader;
+	const ParquetColumnSchema *col;
+	const ParquetColumnChunk *cc;
+	ParquetColumnValues *out;
+	PqErr	   *e;
+	int64_t		rows_total;		/* rows of the row group */
+	int64_t		rows_done;
+	int64_t		capacity;		/* of out->values / out->is_null */
+	bool		has_dict;
+	ParquetValue *dict;
+	size_t		dict_count;
+	uint32_t   *levels;			/* definition levels of the current page */
+	size_t		levels_cap;
+	uint32_t   *indices;		/* dictionary indices of the current page */
+	size_t		indices_cap;
+	uint64_t   *deltas;			/* DELTA_* scratch */
+	size_t		deltas_cap;
+	uint8_t    *page_buf;		/* decompressed page not referenced by values */
+	uint8_t    *chunk_buf;		/* the chunk as read from a file descriptor */
+	bool		chunk_referenced;	/* values point into chunk_buf */
+} ChunkDecoder;
+
+/* parquet_read_footer.c */
+extern void *pq_arena_alloc(Arena *arena, PqErr *e, size_t n, size_t size);
+extern void pq_arena_free(Arena *arena);
+extern bool pq_reader_load_footer(ParquetReader *reader, const uint8_t *meta,
+								  size_t meta_len, PqErr *e);
+
+/* parquet_read.c */
+extern bool pq_pread_fully(int fd, uint8_t *buf, size_t len, uint64_t offset,
+						   PqErr *e);
+
+/* parquet_read_codec.c */
+extern bool pq_decompress_page(ParquetReader *reader, int32_t codec,
+							   const uint8_t *src, size_t srclen,
+							   uint8_t *dst, size_t dstlen, PqErr *e);
+
+/* parquet_read_values.c */
+extern bool pq_values_keep_buffer(ParquetColumnValues *out, void *buf, PqErr *e);
+extern bool pq_scratch_reserve(void **buf, size_t *cap, size_t n,
+							   size_t elem_size, PqErr *e);
+extern uint64_t pq_plain_min_bits(const ParquetColumnSchema *col);
+extern bool pq_decode_plain(ChunkDecoder *cd, const uint8_t *p, size_t len,
+							ParquetValue *dst, size_t count);
+extern bool pq_decode_values(ChunkDecoder *cd, int32_t encoding,
+							 const uint8_t *p, size_t len,
+							 ParquetValue *dst, size_t count);
+
+/* parquet_read_chunk.c */
+extern bool pq_decode_column_chunk(ChunkDecoder *cd, const ParquetRowGroup *rg);
+extern void pq_chunk_decoder_free(ChunkDecoder *cd);
+
+#endif							/* PARQUET_READ_INTERNAL_H */
