@@ -52,6 +52,7 @@
 #include "spillpool.h"
 #include "am/customscan.h"
 #include "am/scan.h"
+#include "shard/convert.h"
 #include "shard/shard_read.h"
 
 bool		spillpool_enable_custom_scan = true;
@@ -266,7 +267,7 @@ spillpool_filter_for_clause(Expr *clause, Index relid)
 	if (vartype == TEXTOID)
 	{
 		/* shards order strings by UTF-8 bytes: other encodings differ */
-		if (GetDatabaseEncoding() != PG_UTF8 && GetDatabaseEncoding() != PG_SQL_ASCII)
+		if (!database_text_is_utf8())
 			return NIL;
 		if (cst->consttype != TEXTOID && cst->consttype != VARCHAROID)
 			return NIL;

@@ -9,6 +9,7 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/numeric.h"
@@ -141,4 +142,12 @@ parquet_timestamp_to_pg(int64 v, ParquetTimeUnit unit, const char *colname)
 		!IS_VALID_TIMESTAMP(v - PARQUET_PG_EPOCH_USECS))
 		parquet_timestamp_out_of_range(colname);
 	return v - PARQUET_PG_EPOCH_USECS;
+}
+
+bool
+database_text_is_utf8(void)
+{
+	int			encoding = GetDatabaseEncoding();
+
+	return encoding == PG_UTF8 || encoding == PG_SQL_ASCII;
 }

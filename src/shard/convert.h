@@ -66,6 +66,13 @@ extern int128 parquet_be_bytes_to_int128(const uint8 *p, uint32 len, const char 
 extern int	parquet_status_errcode(ParquetStatus st);
 
 /*
+ * True if text in this database is already UTF-8, as Parquet strings are
+ * (UTF-8 or SQL_ASCII): no conversion when writing or reading shards, and
+ * string statistics order like the database's bytes.
+ */
+extern bool database_text_is_utf8(void);
+
+/*
  * A Parquet DATE (days since 1970) as a date: the largest int32 is
  * infinity, its negation and below -infinity (as DuckDB and shard_write.c
  * write them); other values outside PostgreSQL's range are an error

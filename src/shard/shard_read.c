@@ -161,7 +161,7 @@ shard_scan_begin(Relation rel, TupleDesc desc, Oid dbid, Oid relfilenode,
 		i++;
 	}
 	ss->counters = counters ? counters : &ss->own_counters;
-	ss->utf8 = (GetDatabaseEncoding() == PG_UTF8 || GetDatabaseEncoding() == PG_SQL_ASCII);
+	ss->utf8 = database_text_is_utf8();
 	ss->in = palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1));
 	ss->ioparam = palloc0(sizeof(Oid) * Max(desc->natts, 1));
 	ss->in_ready = palloc0(sizeof(bool) * Max(desc->natts, 1));
@@ -781,7 +781,7 @@ shard_column_minmax(const char *path, TupleDesc desc)
 
 	ss->desc = desc;
 	ss->needed = palloc0(sizeof(bool) * Max(desc->natts, 1));
-	ss->utf8 = (GetDatabaseEncoding() == PG_UTF8 || GetDatabaseEncoding() == PG_SQL_ASCII);
+	ss->utf8 = database_text_is_utf8();
 	strlcpy(ss->path, path, MAXPGPATH);
 	st = parquet_reader_open_file(path, NULL, &ss->reader, err, sizeof(err));
 	if (st != PARQUET_OK)

@@ -307,7 +307,7 @@ shard_writer_begin(Relation rel, Oid dbid, Oid relfilenode, uint64 snapshot,
 		codec == SPILL_CODEC_LZ4 ? PQ_CODEC_LZ4_RAW : PQ_CODEC_UNCOMPRESSED;
 	sw->level = level;
 	sw->fd = -1;
-	sw->utf8 = (GetDatabaseEncoding() == PG_UTF8 || GetDatabaseEncoding() == PG_SQL_ASCII);
+	sw->utf8 = database_text_is_utf8();
 	sw->cols = palloc0(sizeof(ShardColumn) * Max(desc->natts, 1));
 	sw->specs = palloc0(sizeof(ParquetColumnSpec) * Max(desc->natts, 1));
 	sw->values = palloc0(sizeof(ParquetRowValue) * Max(desc->natts, 1));
