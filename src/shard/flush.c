@@ -64,6 +64,7 @@
 #include "tier/options.h"
 #include "tier/rowrecord.h"
 #include "tier/segment.h"
+#include "tier/storage.h"
 #include "tier/visibility.h"
 
 /* After a failed flush a table is not due again for this long. */
@@ -194,13 +195,8 @@ flush_remove_segments(SpillTable *tab)
 		segment_close_cached(tab->key.dbid, tab->key.relfilenode, segno);
 		if (stat(path, &st) != 0)
 			continue;
-		if (unlink(path) != 0)
-		{
-			ereport(WARNING,
-					(errcode_for_file_access(),
-					 errmsg("could not remove flushed segment file \"%s\": %m", path)));
+		if (!storage_unlink_file(path, false))
 			continue;
-		}
 		bytes += st.st_size;
 		files++;
 	}
@@ -314,10 +310,8 @@ flush_capture(FlushState *fs)
 	fs->batches = palloc(sizeof(MemBatch *) * cap);
 
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-	fs->start_seg = tab->flush_seg;
-	fs->start_off = tab->flush_off;
-	fs->end_seg = tab->seg_active;
-	fs->end_off = tab->seg_active_exists ? tab->seg_active_size : 0;
+	spilltable_unflushed_range(tab, &fs->start_seg, &fs->start_off,
+							   &fs->end_seg, &fs->end_off);
 	fs->load_seg = tab->load_seg;
 	fs->load_off = tab->load_off;
 	fs->snapshot = tab->snapshot_id + 1;

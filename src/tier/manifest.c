@@ -40,6 +40,7 @@
 #include "tier/compress.h"
 #include "tier/fault.h"
 #include "tier/memtable.h"
+#include "tier/storage.h"
 
 #define MANIFEST_HEADER "spillpool manifest 1\n"
 
@@ -399,10 +400,7 @@ manifest_remove_leftovers(Oid dbid, Oid relfilenode, const Manifest *m)
 	struct dirent *de;
 
 	manifest_path(path, dbid, relfilenode, true);
-	if (unlink(path) != 0 && errno != ENOENT)
-		ereport(WARNING,
-				(errcode_for_file_access(),
-				 errmsg("could not remove file \"%s\": %m", path)));
+	(void) storage_unlink_file(path, true);
 
 	shard_dir_path(dir, dbid, relfilenode);
 	d = AllocateDir(dir);
@@ -427,10 +425,7 @@ manifest_remove_leftovers(Oid dbid, Oid relfilenode, const Manifest *m)
 		snprintf(path, MAXPGPATH, "%s/%s", dir, de->d_name);
 		ereport(LOG,
 				(errmsg("removing spillpool shard file \"%s\" of an interrupted flush", path)));
-		if (unlink(path) != 0)
-			ereport(WARNING,
-					(errcode_for_file_access(),
-					 errmsg("could not remove file \"%s\": %m", path)));
+		(void) storage_unlink_file(path, false);
 	}
 	if (d)
 		FreeDir(d);

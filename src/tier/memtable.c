@@ -914,10 +914,8 @@ memtable_copy(SpillTable *tab, MemtableCopy *copy, ScanStart *start)
 		buf += b->data_len;
 		i++;
 	}
-	start->seg_first = tab->flush_seg;
-	start->seg_first_off = tab->flush_off;
-	start->seg_end = tab->seg_active;
-	start->seg_end_off = tab->seg_active_exists ? tab->seg_active_size : 0;
+	spilltable_unflushed_range(tab, &start->seg_first, &start->seg_first_off,
+							   &start->seg_end, &start->seg_end_off);
 	start->snapshot_id = tab->snapshot_id;
 	/* the segment files this scan may read stay until it ends */
 	start->pin_gen = tab->flushes;

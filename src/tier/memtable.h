@@ -185,6 +185,21 @@ memtable_next(MemBatch *b)
 	return memtable_batch_at(b->next);
 }
 
+/*
+ * The segment range not yet in shards: from the flushed position to the
+ * current end of the active segment, what scans and flushes start from.
+ * Caller holds tab->lock.
+ */
+static inline void
+spilltable_unflushed_range(SpillTable *tab, uint32 *first_seg, int64 *first_off,
+						   uint32 *end_seg, int64 *end_off)
+{
+	*first_seg = tab->flush_seg;
+	*first_off = tab->flush_off;
+	*end_seg = tab->seg_active;
+	*end_off = tab->seg_active_exists ? tab->seg_active_size : 0;
+}
+
 /* What a flush needs of the memtable (callers hold tab->lock, exclusively to change it) */
 extern void memtable_memory_only_locked(SpillTable *tab, int64 *rows, int64 *bytes);
 extern int	memtable_take_for_flush_locked(SpillTable *tab, MemBatch **out, int cap);

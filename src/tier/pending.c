@@ -42,6 +42,7 @@
 #include "tier/options.h"
 #include "tier/rowrecord.h"
 #include "tier/segment.h"
+#include "tier/storage.h"
 
 /* Where a savepoint found a table's pending rows. */
 typedef struct PendingMark
@@ -677,10 +678,7 @@ pending_remove_files(PendingTable *pt, int from)
 		FileClose(pt->file);
 	pt->file = -1;
 	for (i = from; i < pt->nfiles; i++)
-		if (unlink(pt->files[i].path) != 0 && errno != ENOENT)
-			ereport(WARNING,
-					(errcode_for_file_access(),
-					 errmsg("could not remove file \"%s\": %m", pt->files[i].path)));
+		(void) storage_unlink_file(pt->files[i].path, true);
 	pt->nfiles = Min(pt->nfiles, from);
 	pt->has_file = pt->nfiles > 0;
 }

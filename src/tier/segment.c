@@ -970,10 +970,7 @@ segment_load(SpillTable *tab)
 		if (strncmp(de->d_name, "tmp-", 4) == 0)
 		{
 			snprintf(path, MAXPGPATH, "%s/%s", dir, de->d_name);
-			if (unlink(path) != 0)
-				ereport(WARNING,
-						(errcode_for_file_access(),
-						 errmsg("could not remove file \"%s\": %m", path)));
+			(void) storage_unlink_file(path, false);
 			continue;
 		}
 		if (sscanf(de->d_name, "%u.se%c", &segno, &tail) != 2 || tail != 'g')
@@ -982,10 +979,7 @@ segment_load(SpillTable *tab)
 		{
 			/* flushed, and a crash came before its removal */
 			snprintf(path, MAXPGPATH, "%s/%s", dir, de->d_name);
-			if (unlink(path) != 0)
-				ereport(WARNING,
-						(errcode_for_file_access(),
-						 errmsg("could not remove flushed segment file \"%s\": %m", path)));
+			(void) storage_unlink_file(path, false);
 			continue;
 		}
 		if (nsegs == cap)

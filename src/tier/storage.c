@@ -53,6 +53,23 @@ typedef struct PendingUnlink
 static PendingUnlink *pending_unlinks = NULL;
 static object_access_hook_type prev_object_access_hook = NULL;
 
+/*
+ * Removes one file, with a WARNING (not an error: the callers are cleaning
+ * up, and the file is harmless where it is) when that fails.  A file that
+ * is already gone counts as removed when missing_ok.  Returns true if the
+ * file is gone.
+ */
+bool
+storage_unlink_file(const char *path, bool missing_ok)
+{
+	if (unlink(path) == 0 || (missing_ok && errno == ENOENT))
+		return true;
+	ereport(WARNING,
+			(errcode_for_file_access(),
+			 errmsg("could not remove file \"%s\": %m", path)));
+	return false;
+}
+
 /* Creates a directory if missing, with the data directory's mode. */
 static void
 storage_mkdir(const char *path)

@@ -10,6 +10,7 @@
 #define SPILLPOOL_STORAGE_H
 
 
+extern bool storage_unlink_file(const char *path, bool missing_ok);
 extern void storage_create_table_dir(Oid dbid, Oid relfilenode);
 extern void storage_remove_table_dir(Oid dbid, Oid relfilenode);
 extern void storage_schedule_unlink(Oid dbid, Oid relfilenode, bool at_commit);
