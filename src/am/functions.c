@@ -1,10 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * functions.c
- *	  The SQL functions: alter_table, stats and segments, and the preload
- *	  check run by the install script.
+ *	  The SQL functions over a table: alter_table, stats, segments,
+ *	  snapshots, shards, scan (time travel), flush and flush_if_due, and
+ *	  the preload check run by the install script.
  *
- * Reading functions need SELECT on the table; alter_table needs ownership.
+ * Reading functions need SELECT on the table; alter_table, flush and
+ * flush_if_due need ownership.
  * Paths are built from the table's own database oid and relfilenode only,
  * so no argument can reach outside the table's directory.
  *

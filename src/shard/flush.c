@@ -3,7 +3,8 @@
  * flush.c
  *	  Flushing a table's committed rows into Parquet shards: one snapshot
  *	  per flush, committed by replacing the manifest; removal of the segment
- *	  files a flush emptied; spillpool.flush() and spillpool.flush_if_due().
+ *	  files a flush emptied.  The SQL functions that call it are in
+ *	  am/functions.c, the background worker in worker/bgworker.c.
  *
  * A flush takes the oldest rows of the table, in scan order (segment files,
  * then memtable batches that are in memory only), up to the first rows that

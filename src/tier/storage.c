@@ -2,7 +2,8 @@
  *
  * storage.c
  *	  A table's directory: creating it, removing it when TRUNCATE or DROP
- *	  commits (or a CREATE rolls back), and removing orphans at startup.
+ *	  commits (or a CREATE rolls back), removing orphans at startup, and
+ *	  the removal of single files with a warning.
  *
  * Files are keyed by relfilenode, so TRUNCATE (a new relfilenode) and its
  * rollback need no copying: the old directory is removed when the
