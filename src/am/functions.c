@@ -36,6 +36,7 @@
 
 #include "spillpool.h"
 #include "am/scan.h"
+#include "shard/convert.h"
 #include "shard/flush.h"
 #include "am/tableam.h"
 #include "shard/shard_read.h"
@@ -451,8 +452,7 @@ spillpool_shards(PG_FUNCTION_ARGS)
 		values[1] = CStringGetTextDatum(path);
 		values[2] = Int64GetDatum(sh->rows);
 		values[3] = Int64GetDatum(sh->bytes);
-		values[4] = CStringGetTextDatum(sh->codec == SPILL_CODEC_ZSTD ? "zstd" :
-										sh->codec == SPILL_CODEC_LZ4 ? "lz4_raw" : "uncompressed");
+		values[4] = CStringGetTextDatum(shard_parquet_codec_name(sh->codec));
 		values[5] = Int32GetDatum(sh->row_groups);
 		/* min/max would show values row-level security hides */
 		if (hide_values)

@@ -165,21 +165,6 @@ typedef struct OpenScan
 static OpenScan *open_scans = NULL;
 static bool open_scans_callback_registered = false;
 
-/*
- * Releases a scan's pin on the table's segment files: the count it was
- * taken under (the flush count then) tells which counter it is in.
- */
-static void
-scan_unpin(SpillTable *tab, int64 gen)
-{
-	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-	if (gen == tab->flushes && pg_atomic_read_u32(&tab->readers_cur) > 0)
-		pg_atomic_fetch_sub_u32(&tab->readers_cur, 1);
-	else if (tab->readers_old > 0)
-		tab->readers_old--;
-	LWLockRelease(&tab->lock);
-}
-
 /* Releases what an open scan holds and forgets it. */
 static void
 open_scan_release(OpenScan *os)
@@ -199,7 +184,7 @@ open_scan_release(OpenScan *os)
 		SpillTable *tab = spilltable_lookup(os->key.dbid, os->key.relfilenode, false);
 
 		if (tab != NULL)
-			scan_unpin(tab, os->pin_gen);
+			spilltable_unpin_segments(tab, os->pin_gen);
 		os->pinned = false;
 	}
 	for (pp = &open_scans; *pp != NULL; pp = &(*pp)->next)

@@ -9,6 +9,8 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -144,10 +146,107 @@ parquet_timestamp_to_pg(int64 v, ParquetTimeUnit unit, const char *colname)
 	return v - PARQUET_PG_EPOCH_USECS;
 }
 
+/* See convert.h: UTF-8 and SQL_ASCII text needs no conversion. */
 bool
 database_text_is_utf8(void)
 {
 	int			encoding = GetDatabaseEncoding();
 
 	return encoding == PG_UTF8 || encoding == PG_SQL_ASCII;
+}
+
+/* A date as a Parquet DATE; see convert.h. */
+int32
+pg_date_to_parquet(DateADT d)
+{
+	if (DATE_IS_NOEND(d))
+		return PG_INT32_MAX;
+	if (DATE_IS_NOBEGIN(d))
+		return -PG_INT32_MAX;
+	return d + PARQUET_PG_EPOCH_DAYS;
+}
+
+/* A timestamp as a Parquet TIMESTAMP(MICROS); see convert.h. */
+bool
+pg_timestamp_to_parquet(Timestamp t, int64 *out)
+{
+	if (t == DT_NOEND)
+		*out = PG_INT64_MAX;
+	else if (t == DT_NOBEGIN)
+		*out = -PG_INT64_MAX;
+	else if (t > PG_INT64_MAX - PARQUET_PG_EPOCH_USECS - 1)
+		return false;
+	else
+		*out = t + PARQUET_PG_EPOCH_USECS;
+	return true;
+}
+
+/*
+ * A numeric of at most 38 digits as its unscaled integer at scale, read
+ * from its text form (exact, and the column's typmod guarantees that it
+ * fits); false for NaN (infinity cannot have a typmod).
+ */
+bool
+pg_numeric_to_unscaled(Datum numeric, int scale, int128 *out)
+{
+	char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out, numeric));
+	char	   *p = s;
+	bool		neg = false;
+	int128		v = 0;
+	int			frac = -1;
+
+	if (*p == '-')
+	{
+		neg = true;
+		p++;
+	}
+	if (!isdigit((unsigned char) *p))
+		return false;
+	for (; *p; p++)
+	{
+		if (*p == '.')
+		{
+			frac = 0;
+			continue;
+		}
+		v = v * 10 + (*p - '0');
+		if (frac >= 0)
+			frac++;
+	}
+	for (frac = Max(frac, 0); frac < scale; frac++)
+		v *= 10;
+	*out = neg ? -v : v;
+	return true;
+}
+
+/* The Parquet codec of a shard_compression; see convert.h. */
+ParquetCodec
+shard_parquet_codec(SpillCodec codec)
+{
+	switch (codec)
+	{
+		case SPILL_CODEC_ZSTD:
+			return PQ_CODEC_ZSTD;
+		case SPILL_CODEC_LZ4:
+			return PQ_CODEC_LZ4_RAW;
+		case SPILL_CODEC_NONE:
+			break;
+	}
+	return PQ_CODEC_UNCOMPRESSED;
+}
+
+/* The name spillpool.shards() shows for a shard's codec. */
+const char *
+shard_parquet_codec_name(SpillCodec codec)
+{
+	switch (codec)
+	{
+		case SPILL_CODEC_ZSTD:
+			return "zstd";
+		case SPILL_CODEC_LZ4:
+			return "lz4_raw";
+		case SPILL_CODEC_NONE:
+			break;
+	}
+	return "uncompressed";
 }

@@ -17,7 +17,9 @@
 #include "datatype/timestamp.h"
 #include "utils/date.h"
 
+#include "parquet/parquet_format.h"
 #include "parquet/parquet_types.h"
+#include "tier/compress.h"
 
 /* Days between 1970-01-01 (Parquet DATE) and 2000-01-01 (PostgreSQL) */
 #define PARQUET_PG_EPOCH_DAYS			10957
@@ -86,5 +88,25 @@ extern DateADT parquet_date_to_pg(int32 v, const char *colname);
  * values outside PostgreSQL's range are an error naming the column.
  */
 extern Timestamp parquet_timestamp_to_pg(int64 v, ParquetTimeUnit unit, const char *colname);
+
+/*
+ * PostgreSQL values as Parquet values, for the shard writer: a date as
+ * days since 1970 (infinity as the largest int32, -infinity as its
+ * negation, which DuckDB reads as its own infinities); a timestamp as
+ * microseconds since 1970 (false when it is too large for that, from
+ * 294247-01-10 on: such values are recorded as exceptions); a numeric as
+ * its unscaled integer at the given scale (false for NaN).
+ */
+extern int32 pg_date_to_parquet(DateADT d);
+extern bool pg_timestamp_to_parquet(Timestamp t, int64 *out);
+extern bool pg_numeric_to_unscaled(Datum numeric, int scale, int128 *out);
+
+/*
+ * A table's shard_compression as the Parquet codec it writes (lz4 is
+ * written as LZ4_RAW, never the deprecated LZ4), and that codec's name as
+ * spillpool.shards() shows it.
+ */
+extern ParquetCodec shard_parquet_codec(SpillCodec codec);
+extern const char *shard_parquet_codec_name(SpillCodec codec);
 
 #endif							/* SPILLPOOL_CONVERT_H */

@@ -161,54 +161,6 @@ flush_add_rows(ShardWriter *sw, const char *pos, const char *end)
 	return n;
 }
 
-/*
- * Removes segment files that lie wholly before the flushed position, once
- * no scan that started before the flush that emptied them is running.
- * Claims the range under the lock (by moving seg_first), so a flush and
- * the background worker never remove the same file twice.
- */
-void
-flush_remove_segments(SpillTable *tab)
-{
-	uint32		first,
-				below,
-				segno;
-	int64		bytes = 0;
-	int64		files = 0;
-
-	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-	first = tab->seg_first;
-	below = Min(tab->delete_below, tab->seg_active);
-	if (tab->readers_old > 0 || first >= below || tab->dropped)
-	{
-		LWLockRelease(&tab->lock);
-		return;
-	}
-	tab->seg_first = below;
-	LWLockRelease(&tab->lock);
-
-	for (segno = first; segno < below; segno++)
-	{
-		char		path[MAXPGPATH];
-		struct stat st;
-
-		segment_file_path(path, tab->key.dbid, tab->key.relfilenode, segno);
-		segment_close_cached(tab->key.dbid, tab->key.relfilenode, segno);
-		if (stat(path, &st) != 0)
-			continue;
-		if (!storage_unlink_file(path, false))
-			continue;
-		bytes += st.st_size;
-		files++;
-	}
-	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-	tab->seg_bytes -= bytes;
-	tab->seg_files -= files;
-	LWLockRelease(&tab->lock);
-	pg_atomic_sub_fetch_u64(&spill_shared->disk_bytes, (uint64) bytes);
-	spillpool_fault_point("segments-removed");
-}
-
 /* Clears this backend's flushing flag; on errors and at exit too. */
 static void
 flush_release(void)
@@ -438,11 +390,10 @@ flush_publish(FlushState *fs, ManifestShard *shards, int nshards, TimestampTz no
 	}
 	tab->flush_seg = fs->new_seg;
 	tab->flush_off = fs->new_off;
-	tab->seg_rows -= fs->seg_rows;
-	tab->seg_raw_bytes -= fs->seg_raw;
+	segment_forget_flushed_locked(tab, fs->seg_rows, fs->seg_raw);
 	memtable_mark_flushed_locked(tab, fs->batches, fs->nbatches, fs->seqs, fs->nseqs);
 	/* scans running now may still read the files this flush emptied */
-	tab->readers_old += (int) pg_atomic_exchange_u32(&tab->readers_cur, 0);
+	spilltable_retire_segment_pins_locked(tab);
 	tab->delete_below = fs->new_seg;
 	tab->flush_requested = false;
 	flush_unflushed_locked(tab, &left_rows, &left_bytes);
@@ -521,7 +472,7 @@ flush_run(FlushState *fs)
 		return;
 	}
 	flush_commit(fs);
-	flush_remove_segments(fs->tab);
+	segment_remove_flushed(fs->tab);
 }
 
 /*

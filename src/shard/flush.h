@@ -14,6 +14,5 @@
 
 extern int64 flush_table(Relation rel, bool only_if_due, bool *done);
 extern bool flush_is_due(SpillTable *tab, TimestampTz now);
-extern void flush_remove_segments(SpillTable *tab);
 
 #endif							/* SPILLPOOL_FLUSH_H */

@@ -87,7 +87,7 @@ struct ShardWriter
 	Oid			dbid;
 	Oid			relfilenode;
 	uint64		snapshot;
-	ParquetCodec codec;
+	SpillCodec	codec;			/* shard_compression */
 	int			level;
 	int			ncols;
 	ShardColumn *cols;
@@ -274,7 +274,7 @@ shard_writer_open_next(ShardWriter *sw)
 				(errcode_for_file_access(),
 				 errmsg("could not create shard file \"%s\": %m", sw->path)));
 	parquet_writer_options_init(&opts);
-	opts.codec = sw->codec;
+	opts.codec = shard_parquet_codec(sw->codec);
 	opts.compression_level = sw->level;
 	opts.row_group_rows = spillpool_shard_row_group_rows;
 	snprintf(created_by, sizeof(created_by), "spillpool version %s", SPILLPOOL_VERSION_STR);
@@ -303,8 +303,7 @@ shard_writer_begin(Relation rel, Oid dbid, Oid relfilenode, uint64 snapshot,
 	sw->dbid = dbid;
 	sw->relfilenode = relfilenode;
 	sw->snapshot = snapshot;
-	sw->codec = codec == SPILL_CODEC_ZSTD ? PQ_CODEC_ZSTD :
-		codec == SPILL_CODEC_LZ4 ? PQ_CODEC_LZ4_RAW : PQ_CODEC_UNCOMPRESSED;
+	sw->codec = codec;
 	sw->level = level;
 	sw->fd = -1;
 	sw->utf8 = database_text_is_utf8();
@@ -364,40 +363,6 @@ shard_add_exception(ShardWriter *sw, ShardColumn *c, ParquetRowValue *pv, Datum 
 	appendStringInfo(&c->exceptions, INT64_FORMAT ":%s\n", sw->rows,
 					 OutputFunctionCall(&c->out, d));
 	pv->isnull = true;
-}
-
-/* A numeric of the column's scale as its unscaled integer; false for NaN. */
-static bool
-shard_numeric_unscaled(ShardColumn *c, Datum d, int128 *out)
-{
-	char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out, d));
-	char	   *p = s;
-	bool		neg = false;
-	int128		v = 0;
-	int			frac = -1;
-
-	if (*p == '-')
-	{
-		neg = true;
-		p++;
-	}
-	if (!isdigit((unsigned char) *p))
-		return false;			/* NaN (infinity cannot have a typmod) */
-	for (; *p; p++)
-	{
-		if (*p == '.')
-		{
-			frac = 0;
-			continue;
-		}
-		v = v * 10 + (*p - '0');
-		if (frac >= 0)
-			frac++;
-	}
-	for (frac = Max(frac, 0); frac < c->scale; frac++)
-		v *= 10;
-	*out = neg ? -v : v;
-	return true;
 }
 
 /* Converts one datum into the Parquet value of its column. */
@@ -469,32 +434,13 @@ shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetRowValue *p
 				break;
 			}
 		case SK_DATE:
-			{
-				DateADT		v = DatumGetDateADT(d);
-
-				if (DATE_IS_NOEND(v))
-					pv->v.int32 = PG_INT32_MAX;
-				else if (DATE_IS_NOBEGIN(v))
-					pv->v.int32 = -PG_INT32_MAX;
-				else
-					pv->v.int32 = v + PARQUET_PG_EPOCH_DAYS;
-				break;
-			}
+			pv->v.int32 = pg_date_to_parquet(DatumGetDateADT(d));
+			break;
 		case SK_TIMESTAMP:
 		case SK_TIMESTAMPTZ:
-			{
-				int64		v = DatumGetInt64(d);
-
-				if (v == DT_NOEND)
-					pv->v.int64 = PG_INT64_MAX;
-				else if (v == DT_NOBEGIN)
-					pv->v.int64 = -PG_INT64_MAX;
-				else if (v > PG_INT64_MAX - PARQUET_PG_EPOCH_USECS - 1)
-					shard_add_exception(sw, c, pv, d);
-				else
-					pv->v.int64 = v + PARQUET_PG_EPOCH_USECS;
-				break;
-			}
+			if (!pg_timestamp_to_parquet(DatumGetTimestamp(d), &pv->v.int64))
+				shard_add_exception(sw, c, pv, d);
+			break;
 		case SK_UUID:
 			pv->v.bytes.ptr = DatumGetUUIDP(d)->data;
 			pv->v.bytes.len = UUID_LEN;
@@ -503,7 +449,7 @@ shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetRowValue *p
 			{
 				int128		u;
 
-				if (!shard_numeric_unscaled(c, d, &u))
+				if (!pg_numeric_to_unscaled(d, c->scale, &u))
 				{
 					shard_add_exception(sw, c, pv, d);
 					break;
@@ -596,8 +542,7 @@ shard_writer_close_current(ShardWriter *sw)
 	ms->n = sw->nshards - 1;
 	ms->rows = res.rows;
 	ms->bytes = (int64) res.bytes_written;
-	ms->codec = sw->codec == PQ_CODEC_ZSTD ? SPILL_CODEC_ZSTD :
-		sw->codec == PQ_CODEC_LZ4_RAW ? SPILL_CODEC_LZ4 : SPILL_CODEC_NONE;
+	ms->codec = sw->codec;
 	ms->row_groups = res.row_groups;
 	pfree(nan.data);
 }

@@ -845,6 +845,43 @@ memtable_claim_committed(SpillTable *tab, MemBatch ***out)
 }
 
 /*
+ * Segment pins: a scan that starts pins the segment files it may read, so
+ * that a flush does not remove them under it.  Scans that started after
+ * the last flush count in readers_cur (an atomic, so that scans can start
+ * under the shared lock); a flush moves them to readers_old, and flushed
+ * files are removed only when no old reader is left.  The flush count at
+ * pin time tells which counter a pin is in.
+ */
+int64
+spilltable_pin_segments_locked(SpillTable *tab)
+{
+	pg_atomic_fetch_add_u32(&tab->readers_cur, 1);
+	return tab->flushes;
+}
+
+/* Releases a scan's segment pin taken when the flush count was gen. */
+void
+spilltable_unpin_segments(SpillTable *tab, int64 gen)
+{
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	if (gen == tab->flushes && pg_atomic_read_u32(&tab->readers_cur) > 0)
+		pg_atomic_fetch_sub_u32(&tab->readers_cur, 1);
+	else if (tab->readers_old > 0)
+		tab->readers_old--;
+	LWLockRelease(&tab->lock);
+}
+
+/*
+ * A flush committed: every scan running now may still read the files it
+ * emptied.  Caller holds tab->lock exclusively.
+ */
+void
+spilltable_retire_segment_pins_locked(SpillTable *tab)
+{
+	tab->readers_old += (int) pg_atomic_exchange_u32(&tab->readers_cur, 0);
+}
+
+/*
  * Ends the claim of memtable_claim_committed: the batches are in a segment
  * now (written), or are left for another try.  Caller holds tab->lock
  * exclusively.
@@ -918,8 +955,7 @@ memtable_copy(SpillTable *tab, MemtableCopy *copy, ScanStart *start)
 							   &start->seg_end, &start->seg_end_off);
 	start->snapshot_id = tab->snapshot_id;
 	/* the segment files this scan may read stay until it ends */
-	start->pin_gen = tab->flushes;
-	pg_atomic_fetch_add_u32(&tab->readers_cur, 1);
+	start->pin_gen = spilltable_pin_segments_locked(tab);
 	LWLockRelease(&tab->lock);
 }
 

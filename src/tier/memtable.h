@@ -152,6 +152,9 @@ extern SpillTable *spilltable_lookup(Oid dbid, Oid relfilenode, bool create);
 extern SpillTable *spilltable_for_rel(Relation rel);
 extern SpillTable *spilltable_pin(const SpillTableKey *key);
 extern void spilltable_unpin(SpillTable *tab);
+extern int64 spilltable_pin_segments_locked(SpillTable *tab);
+extern void spilltable_unpin_segments(SpillTable *tab, int64 gen);
+extern void spilltable_retire_segment_pins_locked(SpillTable *tab);
 extern int	spilltable_collect_keys(Oid dbid, SpillTableKey *keys);
 extern void spilltable_refresh_options(SpillTable *tab, Relation rel, const SpillOptions *opts);
 extern void spilltable_forget(Oid dbid, Oid relfilenode);
@@ -231,7 +234,7 @@ typedef struct ScanStart
 	uint32		seg_end;		/* active segment at the time */
 	int64		seg_end_off;	/* its size then */
 	uint64		snapshot_id;	/* shards of snapshots up to this one */
-	int64		pin_gen;		/* flush count when pinned: see scan_unpin */
+	int64		pin_gen;		/* see spilltable_pin_segments_locked */
 } ScanStart;
 
 extern void memtable_copy(SpillTable *tab, MemtableCopy *copy, ScanStart *start);

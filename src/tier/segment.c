@@ -38,6 +38,7 @@
 #include "spillpool.h"
 #include "tier/segment.h"
 #include "tier/compress.h"
+#include "tier/fault.h"
 #include "tier/manifest.h"
 #include "tier/memtable.h"
 #include "tier/storage.h"
@@ -1260,4 +1261,64 @@ segment_reader_close(SegmentReader *rd)
 	if (rd->raw)
 		pfree(rd->raw);
 	rd->comp = rd->raw = NULL;
+}
+
+/*
+ * Removes segment files that lie wholly before the flushed position, once
+ * no scan that started before the flush that emptied them is running.
+ * Claims the range under the lock (by moving seg_first), so a flush and
+ * the background worker never remove the same file twice.  Called after
+ * each flush and by the launcher.
+ */
+void
+segment_remove_flushed(SpillTable *tab)
+{
+	uint32		first,
+				below,
+				segno;
+	int64		bytes = 0;
+	int64		files = 0;
+
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	first = tab->seg_first;
+	below = Min(tab->delete_below, tab->seg_active);
+	if (tab->readers_old > 0 || first >= below || tab->dropped)
+	{
+		LWLockRelease(&tab->lock);
+		return;
+	}
+	tab->seg_first = below;
+	LWLockRelease(&tab->lock);
+
+	for (segno = first; segno < below; segno++)
+	{
+		char		path[MAXPGPATH];
+		struct stat st;
+
+		segment_file_path(path, tab->key.dbid, tab->key.relfilenode, segno);
+		segment_close_cached(tab->key.dbid, tab->key.relfilenode, segno);
+		if (stat(path, &st) != 0)
+			continue;
+		if (!storage_unlink_file(path, false))
+			continue;
+		bytes += st.st_size;
+		files++;
+	}
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	tab->seg_bytes -= bytes;
+	tab->seg_files -= files;
+	LWLockRelease(&tab->lock);
+	pg_atomic_sub_fetch_u64(&spill_shared->disk_bytes, (uint64) bytes);
+	spillpool_fault_point("segments-removed");
+}
+
+/*
+ * A flush took the segment rows before its new flushed position: they no
+ * longer count as spilled.  Caller holds tab->lock exclusively.
+ */
+void
+segment_forget_flushed_locked(SpillTable *tab, int64 rows, int64 raw_bytes)
+{
+	tab->seg_rows -= rows;
+	tab->seg_raw_bytes -= raw_bytes;
 }

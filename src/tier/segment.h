@@ -61,6 +61,8 @@ extern bool segment_write_at_shutdown(SpillTable *tab, SegmentBlock *blocks, int
 extern void segment_private_path(char *path, Oid dbid, Oid relfilenode);
 extern void segment_sync_to(SpillTable *tab, uint32 seg, int64 off, bool panic_on_error);
 extern void segment_commit_write(SpillTable *tab, MemBatch *mine);
+extern void segment_remove_flushed(SpillTable *tab);
+extern void segment_forget_flushed_locked(SpillTable *tab, int64 rows, int64 raw_bytes);
 extern void segment_reserve_quota(SpillTable *tab, int64 add_bytes);
 extern int64 segment_quota_used(SpillTable *tab);
 extern void segment_release_quota(SpillTable *tab, int64 bytes);

@@ -242,7 +242,7 @@ launcher_check_table(SpillTable *tab, void *arg)
 {
 	List	  **due = (List **) arg;
 
-	flush_remove_segments(tab);
+	segment_remove_flushed(tab);
 	if (flush_is_due(tab, GetCurrentTimestamp()))
 		*due = list_append_unique_oid(*due, tab->key.dbid);
 }
