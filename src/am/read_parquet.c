@@ -28,6 +28,7 @@
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "storage/fd.h"
 #include "utils/acl.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
@@ -363,6 +364,7 @@ spillpool_read_parquet(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *path;
+	int			fd;
 	ParquetReader *reader = NULL;
 	ParquetStatus st;
 	char		err[PARQUET_ERROR_MESSAGE_SIZE];
@@ -383,9 +385,24 @@ spillpool_read_parquet(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	desc = rsinfo->setDesc;
 
-	st = parquet_reader_open_file(path, NULL, &reader, err, sizeof(err));
+	/*
+	 * The file is opened through fd.c, which accounts for it and closes it
+	 * at the end of the transaction at the latest; the reader only preads
+	 * it.  A file that does not open gives the message (and SQLSTATE) the
+	 * reader gave when it opened files itself.
+	 */
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	if (fd < 0)
+	{
+		snprintf(err, sizeof(err), "could not open Parquet file \"%s\": %m", path);
+		read_parquet_error(PARQUET_ERROR_IO, path, err);
+	}
+	st = parquet_reader_open_fd(fd, NULL, &reader, err, sizeof(err));
 	if (st != PARQUET_OK)
+	{
+		CloseTransientFile(fd);
 		read_parquet_error(st, path, err);
+	}
 	PG_TRY();
 	{
 		ReadColumn *cols = read_parquet_plan_columns(reader, desc, path);
@@ -395,9 +412,11 @@ spillpool_read_parquet(PG_FUNCTION_ARGS)
 	PG_CATCH();
 	{
 		parquet_reader_close(reader);
+		CloseTransientFile(fd);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 	parquet_reader_close(reader);
+	CloseTransientFile(fd);
 	return (Datum) 0;
 }

@@ -139,16 +139,45 @@ parquet_value_kind(ParquetType physical_type)
 	}
 	return PQ_VALUE_BYTES;
 }
+
 /*
- * Checks the 8-byte tail ("<metadata length> PAR1") and returns where the
- * FileMetaData starts and how long it is.
+ * Starts a public call that fills *out: clears the caller's message buffer
+ * (so that it is empty on success) and fails with PARQUET_ERROR_INVALID
+ * and the message "missing" when out is NULL.
  */
 static bool
-check_tail(const ParquetReader *reader, const uint8_t *tail, uint64_t file_size,
-		   uint64_t *meta_offset, size_t *meta_len, PqErr *e)
+call_begin(PqErr *e, const void *out, const char *missing)
+{
+	if (e->buf != NULL && e->len > 0)
+		e->buf[0] = '\0';
+	if (out == NULL)
+		return pq_fail(e, PARQUET_ERROR_INVALID, "%s", missing);
+	return true;
+}
+
+/* Rejects a file too small for the two magics and the metadata length. */
+static bool
+check_size(uint64_t file_size, PqErr *e)
+{
+	if (file_size < 12)
+		return pq_corrupt(e, "not a Parquet file: %llu bytes is too small",
+						  (unsigned long long) file_size);
+	return true;
+}
+
+/*
+ * Checks the ends of a file of file_size bytes (at least 12): head, its
+ * first 4 bytes, must be the leading magic and tail, its last 8, "<metadata
+ * length> PAR1".  Returns where the FileMetaData starts and how long it is.
+ */
+static bool
+check_ends(const ParquetReader *reader, const uint8_t *head, const uint8_t *tail,
+		   uint64_t file_size, uint64_t *meta_offset, size_t *meta_len, PqErr *e)
 {
 	uint32_t	len;
 
+	if (memcmp(head, PARQUET_MAGIC, PARQUET_MAGIC_LEN) != 0)
+		return pq_corrupt(e, "not a Parquet file: missing the leading \"PAR1\" magic");
 	if (memcmp(tail + 4, "PARE", 4) == 0)
 		return pq_fail(e, PARQUET_ERROR_UNSUPPORTED, "encrypted Parquet files are not supported");
 	if (memcmp(tail + 4, PARQUET_MAGIC, PARQUET_MAGIC_LEN) != 0)
@@ -194,35 +223,22 @@ parquet_reader_open_memory(const uint8_t *data, size_t len,
 	uint64_t	meta_offset;
 	size_t		meta_len;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (out == NULL)
-	{
-		pq_fail(&e, PARQUET_ERROR_INVALID, "no reader pointer given");
+	if (!call_begin(&e, out, "no reader pointer given"))
 		return e.status;
-	}
 	*out = NULL;
 	if (data == NULL && len > 0)
 	{
 		pq_fail(&e, PARQUET_ERROR_INVALID, "no data given");
 		return e.status;
 	}
-	if (len < 12)
-	{
-		pq_corrupt(&e, "not a Parquet file: %zu bytes is too small", len);
+	if (!check_size(len, &e))
 		return e.status;
-	}
-	if (memcmp(data, PARQUET_MAGIC, PARQUET_MAGIC_LEN) != 0)
-	{
-		pq_corrupt(&e, "not a Parquet file: missing the leading \"PAR1\" magic");
-		return e.status;
-	}
 	reader = reader_create(options, &e);
 	if (reader == NULL)
 		return e.status;
 	reader->data = data;
 	reader->file_size = len;
-	if (!check_tail(reader, data + len - 8, len, &meta_offset, &meta_len, &e) ||
+	if (!check_ends(reader, data, data + len - 8, len, &meta_offset, &meta_len, &e) ||
 		!pq_reader_load_footer(reader, data + meta_offset, meta_len, &e))
 	{
 		parquet_reader_close(reader);
@@ -259,7 +275,12 @@ pq_pread_fully(int fd, uint8_t *buf, size_t len, uint64_t offset, PqErr *e)
 	return true;
 }
 
-/* Opens through fd; owns_fd says whether close() closes it. */
+/*
+ * Opens through fd, which is only ever read with fstat and pread (its file
+ * position is neither used nor moved).  owns_fd says whether the reader
+ * closes it, on failure here or in parquet_reader_close; otherwise the
+ * caller closes it, after parquet_reader_close.
+ */
 static ParquetStatus
 reader_open_fd(int fd, bool owns_fd, const ParquetReaderOptions *options,
 			   ParquetReader **out, char *err, size_t errlen)
@@ -272,11 +293,8 @@ reader_open_fd(int fd, bool owns_fd, const ParquetReaderOptions *options,
 	uint64_t	meta_offset;
 	size_t		meta_len;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (out == NULL)
+	if (!call_begin(&e, out, "no reader pointer given"))
 	{
-		pq_fail(&e, PARQUET_ERROR_INVALID, "no reader pointer given");
 		if (owns_fd)
 			close(fd);
 		return e.status;
@@ -296,21 +314,12 @@ reader_open_fd(int fd, bool owns_fd, const ParquetReaderOptions *options,
 		pq_fail(&e, PARQUET_ERROR_IO, "could not stat Parquet file: %s", strerror(errno));
 		goto fail;
 	}
-	if (st.st_size < 12)
-	{
-		pq_corrupt(&e, "not a Parquet file: %lld bytes is too small", (long long) st.st_size);
+	if (!check_size((uint64_t) st.st_size, &e))
 		goto fail;
-	}
 	reader->file_size = (uint64_t) st.st_size;
 	if (!pq_pread_fully(fd, head, sizeof(head), 0, &e) ||
-		!pq_pread_fully(fd, tail, sizeof(tail), reader->file_size - 8, &e))
-		goto fail;
-	if (memcmp(head, PARQUET_MAGIC, PARQUET_MAGIC_LEN) != 0)
-	{
-		pq_corrupt(&e, "not a Parquet file: missing the leading \"PAR1\" magic");
-		goto fail;
-	}
-	if (!check_tail(reader, tail, reader->file_size, &meta_offset, &meta_len, &e))
+		!pq_pread_fully(fd, tail, sizeof(tail), reader->file_size - 8, &e) ||
+		!check_ends(reader, head, tail, reader->file_size, &meta_offset, &meta_len, &e))
 		goto fail;
 	reader->footer = pq_malloc(&e, meta_len);
 	if (reader->footer == NULL ||
@@ -419,13 +428,8 @@ parquet_read_column_chunk(ParquetReader *reader, int row_group, int column,
 	const ParquetRowGroup *rg;
 	bool		ok;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (out == NULL)
-	{
-		pq_fail(&e, PARQUET_ERROR_INVALID, "no output given");
+	if (!call_begin(&e, out, "no output given"))
 		return e.status;
-	}
 	memset(out, 0, sizeof(*out));
 	if (reader == NULL || row_group < 0 || row_group >= reader->meta.num_row_groups ||
 		column < 0 || column >= reader->meta.num_columns)
@@ -488,13 +492,8 @@ parquet_read_row_group(ParquetReader *reader, int row_group,
 {
 	PqErr		e = {PARQUET_OK, err, errlen};
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (batch == NULL)
-	{
-		pq_fail(&e, PARQUET_ERROR_INVALID, "no batch given");
+	if (!call_begin(&e, batch, "no batch given"))
 		return e.status;
-	}
 	memset(batch, 0, sizeof(*batch));
 	if (reader == NULL || row_group < 0 || row_group >= reader->meta.num_row_groups)
 	{

@@ -219,15 +219,23 @@ extern ParquetStatus parquet_reader_open_memory(const uint8_t *data, size_t len,
 												char *err, size_t errlen);
 
 /*
- * Open a Parquet file through a file descriptor read with pread(2); the
- * caller keeps ownership of fd and closes it after parquet_reader_close().
+ * Open a Parquet file through a file descriptor that the caller opened
+ * (in a PostgreSQL backend, with OpenTransientFile so that fd.c accounts
+ * for it).  The reader only uses fstat(2) and pread(2) on it, so the file
+ * position is neither used nor moved, and never closes it: the caller
+ * keeps ownership and closes it after parquet_reader_close(), also when
+ * opening fails.  Decoded columns do not need the descriptor.
  */
 extern ParquetStatus parquet_reader_open_fd(int fd,
 											const ParquetReaderOptions *options,
 											ParquetReader **reader,
 											char *err, size_t errlen);
 
-/* Like parquet_reader_open_fd() on a path; the reader owns the fd. */
+/*
+ * Like parquet_reader_open_fd() on a path that the reader opens itself and
+ * closes in parquet_reader_close(); for standalone programs (the tests and
+ * tools), not for backends, which open files through fd.c.
+ */
 extern ParquetStatus parquet_reader_open_file(const char *path,
 											  const ParquetReaderOptions *options,
 											  ParquetReader **reader,

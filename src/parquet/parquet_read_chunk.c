@@ -124,136 +124,172 @@ typedef struct PageHeader
 } PageHeader;
 
 /*
- * Parses DataPageHeader (v1), DictionaryPageHeader and DataPageHeaderV2,
- * which differ only in which field id means what.
+ * The fields of DataPageHeader (v1) that the decoder uses: num_values (1),
+ * encoding (2) and definition_level_encoding (3).
+ */
+static ThriftFieldResult
+data_page_header_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
+{
+	PageHeader *ph = arg;
+	int32_t    *target;
+
+	switch (id)
+	{
+		case 1:
+			target = &ph->num_values;
+			break;
+		case 2:
+			target = &ph->encoding;
+			break;
+		case 3:
+			target = &ph->def_encoding;
+			break;
+		default:
+			return THRIFT_FIELD_SKIP;
+	}
+	return thrift_field_read(thrift_read_i32(tr, type, target));
+}
+
+/*
+ * The fields of DictionaryPageHeader: num_values (1) and encoding (2) as
+ * in DataPageHeader; its field 3 is is_sorted, which the decoder ignores.
+ */
+static ThriftFieldResult
+dictionary_page_header_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
+{
+	if (id == 3)
+		return THRIFT_FIELD_SKIP;
+	return data_page_header_field(tr, id, type, arg);
+}
+
+/*
+ * The fields of DataPageHeaderV2 that the decoder uses: the counts, the
+ * encoding, the lengths of the levels (1 to 6) and is_compressed (7).
+ */
+static ThriftFieldResult
+data_page_header_v2_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
+{
+	PageHeader *ph = arg;
+	int32_t    *target;
+
+	switch (id)
+	{
+		case 1:
+			target = &ph->num_values;
+			break;
+		case 2:
+			target = &ph->num_nulls;
+			break;
+		case 3:
+			target = &ph->num_rows;
+			break;
+		case 4:
+			target = &ph->encoding;
+			break;
+		case 5:
+			target = &ph->def_length;
+			break;
+		case 6:
+			target = &ph->rep_length;
+			break;
+		case 7:
+			return thrift_field_read(thrift_read_bool(tr, type, &ph->is_compressed));
+		default:
+			return THRIFT_FIELD_SKIP;
+	}
+	return thrift_field_read(thrift_read_i32(tr, type, target));
+}
+
+/*
+ * The sub-headers: v1 and dictionary pages need their first two fields
+ * (num_values, encoding), v2 pages the first six.
+ */
+#define PAGE_SUB_HEADER_MISSING "page header lacks a required field"
+static const ThriftStructDef data_page_header_def = {
+	data_page_header_field, THRIFT_FIELD_BIT(1) | THRIFT_FIELD_BIT(2),
+	PARQUET_ERROR_CORRUPT, PAGE_SUB_HEADER_MISSING
+};
+static const ThriftStructDef dictionary_page_header_def = {
+	dictionary_page_header_field, THRIFT_FIELD_BIT(1) | THRIFT_FIELD_BIT(2),
+	PARQUET_ERROR_CORRUPT, PAGE_SUB_HEADER_MISSING
+};
+static const ThriftStructDef data_page_header_v2_def = {
+	data_page_header_v2_field,
+	THRIFT_FIELD_BIT(1) | THRIFT_FIELD_BIT(2) | THRIFT_FIELD_BIT(3) |
+	THRIFT_FIELD_BIT(4) | THRIFT_FIELD_BIT(5) | THRIFT_FIELD_BIT(6),
+	PARQUET_ERROR_CORRUPT, PAGE_SUB_HEADER_MISSING
+};
+
+/*
+ * Parses one of the sub-headers (a field of PageHeader whose wire type
+ * was checked) into ph, and checks its counts and lengths.
  */
 static bool
-parse_sub_header(ThriftReader *tr, PageHeader *ph, int which)
+parse_sub_header(ThriftReader *tr, PageHeader *ph, const ThriftStructDef *def)
 {
-	int16_t		last_id = 0;
-	int16_t		id;
-	uint8_t		type;
-	int			r;
-	unsigned	seen = 0;
-
-	if (!thrift_enter(tr))
+	if (!thrift_read_struct(tr, def, ph))
 		return false;
-	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
-	{
-		int32_t    *target = NULL;
-		bool		ok = true;
-
-		if (id >= 1 && id <= 31)
-			seen |= 1u << id;
-		if (which == PQ_PAGE_DATA)
-		{
-			if (id == 1)
-				target = &ph->num_values;
-			else if (id == 2)
-				target = &ph->encoding;
-			else if (id == 3)
-				target = &ph->def_encoding;
-		}
-		else if (which == PQ_PAGE_DICTIONARY)
-		{
-			if (id == 1)
-				target = &ph->num_values;
-			else if (id == 2)
-				target = &ph->encoding;
-		}
-		else
-		{
-			if (id == 1)
-				target = &ph->num_values;
-			else if (id == 2)
-				target = &ph->num_nulls;
-			else if (id == 3)
-				target = &ph->num_rows;
-			else if (id == 4)
-				target = &ph->encoding;
-			else if (id == 5)
-				target = &ph->def_length;
-			else if (id == 6)
-				target = &ph->rep_length;
-			else if (id == 7)
-				ok = thrift_read_bool(tr, type, &ph->is_compressed);
-		}
-		if (target != NULL)
-			ok = thrift_read_i32(tr, type, target);
-		else if (!(which == PQ_PAGE_DATA_V2 && id == 7))
-			ok = thrift_skip_value(tr, type, false);
-		if (!ok)
-			return false;
-	}
-	if (r < 0)
-		return false;
-	thrift_leave(tr);
-	if ((seen & 6) != 6 || (which == PQ_PAGE_DATA_V2 && (seen & 0x7e) != 0x7e))
-		return pq_corrupt(tr->err, "page header lacks a required field");
 	if (ph->num_values < 0 || ph->num_nulls < 0 || ph->def_length < 0 || ph->rep_length < 0)
 		return pq_corrupt(tr->err, "negative count or length in a page header");
 	return true;
 }
 
+/* The fields of PageHeader, the sub-headers included. */
+static ThriftFieldResult
+page_header_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
+{
+	PageHeader *ph = arg;
+	const ThriftStructDef *sub;
+	bool	   *has;
+	const char *what;
+
+	switch (id)
+	{
+		case 1:
+			return thrift_field_read(thrift_read_i32(tr, type, &ph->type));
+		case 2:
+			return thrift_field_read(thrift_read_i32(tr, type, &ph->uncompressed_size));
+		case 3:
+			return thrift_field_read(thrift_read_i32(tr, type, &ph->compressed_size));
+		case 5:
+			sub = &data_page_header_def;
+			has = &ph->has_data;
+			what = "PageHeader.data_page_header";
+			break;
+		case 7:
+			sub = &dictionary_page_header_def;
+			has = &ph->has_dict;
+			what = "PageHeader.dictionary_page_header";
+			break;
+		case 8:
+			sub = &data_page_header_v2_def;
+			has = &ph->has_v2;
+			what = "PageHeader.data_page_header_v2";
+			break;
+		default:
+			return THRIFT_FIELD_SKIP;
+	}
+	*has = true;
+	return thrift_field_read(thrift_expect(tr, type, TC_STRUCT, what) &&
+							 parse_sub_header(tr, ph, sub));
+}
+
+/* type and both sizes are required */
+static const ThriftStructDef page_header_def = {
+	page_header_field,
+	THRIFT_FIELD_BIT(1) | THRIFT_FIELD_BIT(2) | THRIFT_FIELD_BIT(3),
+	PARQUET_ERROR_CORRUPT, "page header lacks type or sizes"
+};
+
 /* Parses a PageHeader at tr. */
 static bool
 parse_page_header(ThriftReader *tr, PageHeader *ph)
 {
-	int16_t		last_id = 0;
-	int16_t		id;
-	uint8_t		type;
-	int			r;
-	unsigned	seen = 0;
-
 	memset(ph, 0, sizeof(*ph));
 	ph->def_encoding = PQ_ENC_RLE;
 	ph->is_compressed = true;
-	if (!thrift_enter(tr))
+	if (!thrift_read_struct(tr, &page_header_def, ph))
 		return false;
-	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
-	{
-		bool		ok;
-
-		if (id >= 1 && id <= 31)
-			seen |= 1u << id;
-		switch (id)
-		{
-			case 1:
-				ok = thrift_read_i32(tr, type, &ph->type);
-				break;
-			case 2:
-				ok = thrift_read_i32(tr, type, &ph->uncompressed_size);
-				break;
-			case 3:
-				ok = thrift_read_i32(tr, type, &ph->compressed_size);
-				break;
-			case 5:
-				ok = thrift_expect(tr, type, TC_STRUCT, "PageHeader.data_page_header") &&
-					parse_sub_header(tr, ph, PQ_PAGE_DATA);
-				ph->has_data = true;
-				break;
-			case 7:
-				ok = thrift_expect(tr, type, TC_STRUCT, "PageHeader.dictionary_page_header") &&
-					parse_sub_header(tr, ph, PQ_PAGE_DICTIONARY);
-				ph->has_dict = true;
-				break;
-			case 8:
-				ok = thrift_expect(tr, type, TC_STRUCT, "PageHeader.data_page_header_v2") &&
-					parse_sub_header(tr, ph, PQ_PAGE_DATA_V2);
-				ph->has_v2 = true;
-				break;
-			default:
-				ok = thrift_skip_value(tr, type, false);
-				break;
-		}
-		if (!ok)
-			return false;
-	}
-	if (r < 0)
-		return false;
-	thrift_leave(tr);
-	if ((seen & 0xe) != 0xe)
-		return pq_corrupt(tr->err, "page header lacks type or sizes");
 	if (ph->uncompressed_size < 0 || ph->compressed_size < 0)
 		return pq_corrupt(tr->err, "negative page size");
 	return true;

@@ -184,111 +184,142 @@ typedef struct SchemaElement
 	bool		lt_signed;
 } SchemaElement;
 
-/* Parses TimeUnit (a union of empty structs) into a ParquetTimeUnit. */
-static bool
-parse_time_unit(ThriftReader *tr, int32_t *unit)
+/*
+ * The members of TimeUnit, a union of empty structs: notes which one is
+ * set as a ParquetTimeUnit (the member ids are its values).
+ */
+static ThriftFieldResult
+time_unit_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
 {
-	int16_t		last_id = 0;
-	int16_t		id;
-	uint8_t		type;
-	int			r;
+	int32_t    *unit = arg;
 
-	if (!thrift_enter(tr))
-		return false;
-	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
-	{
-		if (id >= PQ_UNIT_MILLIS && id <= PQ_UNIT_NANOS && type == TC_STRUCT)
-			*unit = id;
-		if (!thrift_skip_value(tr, type, false))
-			return false;
-	}
-	if (r < 0)
-		return false;
-	thrift_leave(tr);
-	return true;
+	(void) tr;
+	if (id >= PQ_UNIT_MILLIS && id <= PQ_UNIT_NANOS && type == TC_STRUCT)
+		*unit = id;
+	return THRIFT_FIELD_SKIP;	/* the member is empty: skipped all the same */
 }
 
-/*
- * Parses the members of DecimalType, TimeType/TimestampType and IntType,
- * which share one struct-walking loop since their field ids do not clash
- * in meaning within one logical type.
- */
-static bool
-parse_logical_params(ThriftReader *tr, SchemaElement *el, int16_t member)
+static const ThriftStructDef time_unit_def = {.read_field = time_unit_field};
+
+/* DecimalType: scale (1) and precision (2). */
+static ThriftFieldResult
+decimal_type_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
 {
-	int16_t		last_id = 0;
-	int16_t		id;
-	uint8_t		type;
-	int			r;
-	int64_t		v;
+	SchemaElement *el = arg;
 
-	if (!thrift_enter(tr))
-		return false;
-	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
+	switch (id)
 	{
-		bool		ok = true;
+		case 1:
+			return thrift_field_read(thrift_read_i32(tr, type, &el->lt_scale));
+		case 2:
+			return thrift_field_read(thrift_read_i32(tr, type, &el->lt_precision));
+		default:
+			return THRIFT_FIELD_SKIP;
+	}
+}
 
-		if (member == PQ_LT_DECIMAL && id == 1)
-			ok = thrift_read_i32(tr, type, &el->lt_scale);
-		else if (member == PQ_LT_DECIMAL && id == 2)
-			ok = thrift_read_i32(tr, type, &el->lt_precision);
-		else if ((member == PQ_LT_TIME || member == PQ_LT_TIMESTAMP) && id == 1)
-			ok = thrift_read_bool(tr, type, &el->lt_adjusted);
-		else if ((member == PQ_LT_TIME || member == PQ_LT_TIMESTAMP) && id == 2)
-			ok = thrift_expect(tr, type, TC_STRUCT, "TimeUnit") &&
-				parse_time_unit(tr, &el->lt_unit);
-		else if (member == PQ_LT_INTEGER && id == 1)
-		{
+/* TimeType and TimestampType: isAdjustedToUTC (1) and unit (2). */
+static ThriftFieldResult
+time_type_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
+{
+	SchemaElement *el = arg;
+
+	switch (id)
+	{
+		case 1:
+			return thrift_field_read(thrift_read_bool(tr, type, &el->lt_adjusted));
+		case 2:
+			return thrift_field_read(thrift_expect(tr, type, TC_STRUCT, "TimeUnit") &&
+									 thrift_read_struct(tr, &time_unit_def, &el->lt_unit));
+		default:
+			return THRIFT_FIELD_SKIP;
+	}
+}
+
+/* IntType: bitWidth (1), which must be 8, 16, 32 or 64, and isSigned (2). */
+static ThriftFieldResult
+int_type_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
+{
+	SchemaElement *el = arg;
+	int64_t		v = 0;
+	bool		ok;
+
+	switch (id)
+	{
+		case 1:
 			ok = thrift_read_int(tr, type, &v);
 			if (ok && (v != 8 && v != 16 && v != 32 && v != 64))
 				ok = pq_corrupt(tr->err, "invalid Parquet metadata: INTEGER bit width %lld", (long long) v);
 			el->lt_bit_width = (int32_t) v;
-		}
-		else if (member == PQ_LT_INTEGER && id == 2)
-			ok = thrift_read_bool(tr, type, &el->lt_signed);
-		else
-			ok = thrift_skip_value(tr, type, false);
-		if (!ok)
-			return false;
+			return thrift_field_read(ok);
+		case 2:
+			return thrift_field_read(thrift_read_bool(tr, type, &el->lt_signed));
+		default:
+			return THRIFT_FIELD_SKIP;
 	}
-	if (r < 0)
-		return false;
-	thrift_leave(tr);
-	return true;
 }
 
+static const ThriftStructDef decimal_type_def = {.read_field = decimal_type_field};
+static const ThriftStructDef time_type_def = {.read_field = time_type_field};
+static const ThriftStructDef int_type_def = {.read_field = int_type_field};
+
 /*
- * Parses the LogicalType union.  Unknown members (FLOAT16, VARIANT, GEO...)
- * are skipped and leave the logical type unset, which the glue layer can
- * treat as the plain physical type.
+ * Parses the LogicalType union.  The members with parameters are read into
+ * the element; the other known members are empty structs.  Unknown members
+ * (FLOAT16, VARIANT, GEO...) are skipped and leave the logical type unset,
+ * which the glue layer can treat as the plain physical type.
  */
-static bool
-parse_logical_type(ThriftReader *tr, SchemaElement *el)
+static ThriftFieldResult
+logical_type_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
 {
-	int16_t		last_id = 0;
-	int16_t		id;
-	uint8_t		type;
-	int			r;
+	SchemaElement *el = arg;
+	const ThriftStructDef *def = NULL;
 
-	if (!thrift_enter(tr))
-		return false;
-	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
-	{
-		bool		known = (id >= PQ_LT_STRING && id <= PQ_LT_UUID && id != 9);
+	if (id < PQ_LT_STRING || id > PQ_LT_UUID || id == 9 || type != TC_STRUCT)
+		return THRIFT_FIELD_SKIP;
+	el->logical_type = id;
+	if (id == PQ_LT_DECIMAL)
+		def = &decimal_type_def;
+	else if (id == PQ_LT_TIME || id == PQ_LT_TIMESTAMP)
+		def = &time_type_def;
+	else if (id == PQ_LT_INTEGER)
+		def = &int_type_def;
+	return thrift_field_read(thrift_read_struct(tr, def, el));
+}
 
-		if (known && type == TC_STRUCT)
-		{
-			el->logical_type = id;
-			if (!parse_logical_params(tr, el, id))
-				return false;
-		}
-		else if (!thrift_skip_value(tr, type, false))
-			return false;
-	}
-	if (r < 0)
+static const ThriftStructDef logical_type_def = {.read_field = logical_type_field};
+
+/*
+ * What the field callbacks of the footer's structs that allocate are
+ * given: the arena and the struct being filled.
+ */
+typedef struct FooterTarget
+{
+	Arena	   *arena;
+	void	   *out;
+} FooterTarget;
+
+/* Reads a struct of the footer that allocates from the arena into out. */
+static bool
+read_footer_struct(ThriftReader *tr, const ThriftStructDef *def, Arena *arena,
+				   void *out)
+{
+	FooterTarget target = {arena, out};
+
+	return thrift_read_struct(tr, def, &target);
+}
+
+/* Reads a string field into a NUL-terminated arena copy in *out. */
+static bool
+read_arena_string(ThriftReader *tr, uint8_t type, Arena *arena, const char **out)
+{
+	const uint8_t *s;
+	size_t		slen;
+
+	if (!thrift_read_binary(tr, type, &s, &slen))
 		return false;
-	thrift_leave(tr);
-	return true;
+	*out = arena_strndup(arena, tr->err, s, slen);
+	return *out != NULL;
 }
 
 /* Parses one element of a list of structs into *out (see parse_struct_list). */
@@ -332,258 +363,208 @@ parse_struct_list(ThriftReader *tr, Arena *arena, uint8_t type, size_t min_bytes
 	return result;
 }
 
-/* Parses one SchemaElement. */
+/* The fields of a SchemaElement. */
+static ThriftFieldResult
+schema_element_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
+{
+	FooterTarget *target = arg;
+	SchemaElement *el = target->out;
+
+	switch (id)
+	{
+		case 1:
+			el->has_type = true;
+			return thrift_field_read(thrift_read_i32(tr, type, &el->type));
+		case 2:
+			return thrift_field_read(thrift_read_i32(tr, type, &el->type_length));
+		case 3:
+			el->has_repetition = true;
+			return thrift_field_read(thrift_read_i32(tr, type, &el->repetition));
+		case 4:
+			return thrift_field_read(read_arena_string(tr, type, target->arena, &el->name));
+		case 5:
+			el->has_num_children = true;
+			return thrift_field_read(thrift_read_i32(tr, type, &el->num_children));
+		case 6:
+			el->has_converted_type = true;
+			return thrift_field_read(thrift_read_i32(tr, type, &el->converted_type));
+		case 7:
+			el->has_scale = true;
+			return thrift_field_read(thrift_read_i32(tr, type, &el->scale));
+		case 8:
+			el->has_precision = true;
+			return thrift_field_read(thrift_read_i32(tr, type, &el->precision));
+		case 9:
+			el->has_field_id = true;
+			return thrift_field_read(thrift_read_i32(tr, type, &el->field_id));
+		case 10:
+			return thrift_field_read(thrift_expect(tr, type, TC_STRUCT, "SchemaElement.logicalType") &&
+									 thrift_read_struct(tr, &logical_type_def, el));
+		default:
+			return THRIFT_FIELD_SKIP;
+	}
+}
+
+static const ThriftStructDef schema_element_def = {
+	schema_element_field, THRIFT_FIELD_BIT(4), PARQUET_ERROR_CORRUPT,
+	"invalid Parquet metadata: schema element without a name"
+};
+
+/* Parses one SchemaElement (an element of FileMetaData.schema). */
 static bool
 parse_schema_element(ThriftReader *tr, Arena *arena, void *out)
 {
 	SchemaElement *el = out;
-	int16_t		last_id = 0;
-	int16_t		id;
-	uint8_t		type;
-	int			r;
-	const uint8_t *s;
-	size_t		slen;
-	bool		has_name = false;
 
 	memset(el, 0, sizeof(*el));
 	el->type_length = -1;
-	if (!thrift_enter(tr))
-		return false;
-	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
-	{
-		bool		ok;
-
-		switch (id)
-		{
-			case 1:
-				ok = thrift_read_i32(tr, type, &el->type);
-				el->has_type = true;
-				break;
-			case 2:
-				ok = thrift_read_i32(tr, type, &el->type_length);
-				break;
-			case 3:
-				ok = thrift_read_i32(tr, type, &el->repetition);
-				el->has_repetition = true;
-				break;
-			case 4:
-				ok = thrift_read_binary(tr, type, &s, &slen);
-				if (ok)
-				{
-					el->name = arena_strndup(arena, tr->err, s, slen);
-					ok = (el->name != NULL);
-					has_name = true;
-				}
-				break;
-			case 5:
-				ok = thrift_read_i32(tr, type, &el->num_children);
-				el->has_num_children = true;
-				break;
-			case 6:
-				ok = thrift_read_i32(tr, type, &el->converted_type);
-				el->has_converted_type = true;
-				break;
-			case 7:
-				ok = thrift_read_i32(tr, type, &el->scale);
-				el->has_scale = true;
-				break;
-			case 8:
-				ok = thrift_read_i32(tr, type, &el->precision);
-				el->has_precision = true;
-				break;
-			case 9:
-				ok = thrift_read_i32(tr, type, &el->field_id);
-				el->has_field_id = true;
-				break;
-			case 10:
-				ok = thrift_expect(tr, type, TC_STRUCT, "SchemaElement.logicalType") &&
-					parse_logical_type(tr, el);
-				break;
-			default:
-				ok = thrift_skip_value(tr, type, false);
-				break;
-		}
-		if (!ok)
-			return false;
-	}
-	if (r < 0)
-		return false;
-	thrift_leave(tr);
-	if (!has_name)
-		return pq_corrupt(tr->err, "invalid Parquet metadata: schema element without a name");
-	return true;
+	return read_footer_struct(tr, &schema_element_def, arena, el);
 }
 
-/* Parses Statistics; the byte strings point into the footer buffer. */
-static bool
-parse_statistics(ThriftReader *tr, ParquetStatistics *st)
+/*
+ * The fields of Statistics; the byte strings point into the footer
+ * buffer and must fit the uint32_t length of ParquetBytes.
+ */
+static ThriftFieldResult
+statistics_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
 {
-	int16_t		last_id = 0;
-	int16_t		id;
-	uint8_t		type;
-	int			r;
+	ParquetStatistics *st = arg;
+	ParquetBytes *target;
+	bool	   *flag;
 	const uint8_t *s;
 	size_t		slen;
 
-	if (!thrift_enter(tr))
-		return false;
-	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
+	switch (id)
 	{
-		bool		ok = true;
-		ParquetBytes *target = NULL;
-		bool	   *flag = NULL;
-
-		switch (id)
-		{
-			case 1:
-				target = &st->max;
-				flag = &st->has_max;
-				break;
-			case 2:
-				target = &st->min;
-				flag = &st->has_min;
-				break;
-			case 3:
-				ok = thrift_read_int(tr, type, &st->null_count);
-				st->has_null_count = true;
-				break;
-			case 4:
-				ok = thrift_read_int(tr, type, &st->distinct_count);
-				st->has_distinct_count = true;
-				break;
-			case 5:
-				target = &st->max_value;
-				flag = &st->has_max_value;
-				break;
-			case 6:
-				target = &st->min_value;
-				flag = &st->has_min_value;
-				break;
-			case 7:
-				ok = thrift_read_bool(tr, type, &st->is_max_value_exact);
-				st->has_is_max_value_exact = true;
-				break;
-			case 8:
-				ok = thrift_read_bool(tr, type, &st->is_min_value_exact);
-				st->has_is_min_value_exact = true;
-				break;
-			default:
-				ok = thrift_skip_value(tr, type, false);
-				break;
-		}
-		if (ok && target != NULL)
-		{
-			ok = thrift_read_binary(tr, type, &s, &slen);
-			if (ok && slen > UINT32_MAX)
-				ok = pq_corrupt(tr->err, "invalid Parquet metadata: statistics value too long");
-			if (ok)
-			{
-				target->ptr = s;
-				target->len = (uint32_t) slen;
-				*flag = true;
-			}
-		}
-		if (!ok)
-			return false;
+		case 1:
+			target = &st->max;
+			flag = &st->has_max;
+			break;
+		case 2:
+			target = &st->min;
+			flag = &st->has_min;
+			break;
+		case 3:
+			st->has_null_count = true;
+			return thrift_field_read(thrift_read_int(tr, type, &st->null_count));
+		case 4:
+			st->has_distinct_count = true;
+			return thrift_field_read(thrift_read_int(tr, type, &st->distinct_count));
+		case 5:
+			target = &st->max_value;
+			flag = &st->has_max_value;
+			break;
+		case 6:
+			target = &st->min_value;
+			flag = &st->has_min_value;
+			break;
+		case 7:
+			st->has_is_max_value_exact = true;
+			return thrift_field_read(thrift_read_bool(tr, type, &st->is_max_value_exact));
+		case 8:
+			st->has_is_min_value_exact = true;
+			return thrift_field_read(thrift_read_bool(tr, type, &st->is_min_value_exact));
+		default:
+			return THRIFT_FIELD_SKIP;
 	}
-	if (r < 0)
-		return false;
-	thrift_leave(tr);
-	return true;
+	if (!thrift_read_binary(tr, type, &s, &slen))
+		return THRIFT_FIELD_FAILED;
+	if (slen > UINT32_MAX)
+		return thrift_field_read(pq_corrupt(tr->err, "invalid Parquet metadata: statistics value too long"));
+	target->ptr = s;
+	target->len = (uint32_t) slen;
+	*flag = true;
+	return THRIFT_FIELD_READ;
 }
 
-/* Parses ColumnMetaData into the chunk, checking its required fields. */
+static const ThriftStructDef statistics_def = {.read_field = statistics_field};
+
+/* Reads ColumnMetaData.encodings, a list of i32, into the arena. */
+static bool
+read_encodings(ThriftReader *tr, uint8_t type, Arena *arena, ParquetColumnChunk *cc)
+{
+	uint8_t		et;
+	size_t		n;
+	int32_t    *encodings;
+	bool		ok;
+
+	if (!thrift_read_list_header(tr, type, &et, &n, 1))
+		return false;
+	if (n > INT_MAX)
+		return pq_corrupt(tr->err, "invalid Parquet metadata: too many encodings");
+	encodings = pq_arena_alloc(arena, tr->err, n, sizeof(int32_t));
+	if (encodings == NULL)
+		return false;
+	ok = true;
+	for (size_t i = 0; i < n && ok; i++)
+		ok = thrift_read_i32(tr, et, &encodings[i]);
+	cc->encodings = encodings;
+	cc->num_encodings = (int) n;
+	return ok;
+}
+
+/*
+ * The fields of ColumnMetaData, read into the chunk.  3 path_in_schema, 8
+ * key_value_metadata and 13 onwards are skipped.
+ */
+static ThriftFieldResult
+column_metadata_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
+{
+	FooterTarget *target = arg;
+	ParquetColumnChunk *cc = target->out;
+	int32_t		i32 = 0;
+	bool		ok;
+
+	switch (id)
+	{
+		case 1:
+			ok = thrift_read_i32(tr, type, &i32);
+			if (ok && (i32 < PQ_BOOLEAN || i32 > PQ_FIXED_LEN_BYTE_ARRAY))
+				ok = pq_corrupt(tr->err, "invalid Parquet metadata: physical type %d", (int) i32);
+			cc->physical_type = (ParquetType) i32;
+			return thrift_field_read(ok);
+		case 2:
+			return thrift_field_read(read_encodings(tr, type, target->arena, cc));
+		case 4:
+			return thrift_field_read(thrift_read_i32(tr, type, &cc->codec));
+		case 5:
+			return thrift_field_read(thrift_read_int(tr, type, &cc->num_values));
+		case 6:
+			return thrift_field_read(thrift_read_int(tr, type, &cc->total_uncompressed_size));
+		case 7:
+			return thrift_field_read(thrift_read_int(tr, type, &cc->total_compressed_size));
+		case 9:
+			return thrift_field_read(thrift_read_int(tr, type, &cc->data_page_offset));
+		case 10:
+			cc->has_index_page_offset = true;
+			return thrift_field_read(thrift_read_int(tr, type, &cc->index_page_offset));
+		case 11:
+			cc->has_dictionary_page_offset = true;
+			return thrift_field_read(thrift_read_int(tr, type, &cc->dictionary_page_offset));
+		case 12:
+			cc->has_statistics = true;
+			return thrift_field_read(thrift_expect(tr, type, TC_STRUCT, "ColumnMetaData.statistics") &&
+									 thrift_read_struct(tr, &statistics_def, &cc->statistics));
+		default:
+			return THRIFT_FIELD_SKIP;
+	}
+}
+
+/* type, codec, num_values, both sizes and data_page_offset are required */
+static const ThriftStructDef column_metadata_def = {
+	column_metadata_field,
+	THRIFT_FIELD_BIT(1) | THRIFT_FIELD_BIT(4) | THRIFT_FIELD_BIT(5) |
+	THRIFT_FIELD_BIT(6) | THRIFT_FIELD_BIT(7) | THRIFT_FIELD_BIT(9),
+	PARQUET_ERROR_CORRUPT,
+	"invalid Parquet metadata: column metadata lacks a required field"
+};
+
+/* Parses ColumnMetaData into the chunk and checks its sizes and offsets. */
 static bool
 parse_column_metadata(ThriftReader *tr, Arena *arena, ParquetColumnChunk *cc)
 {
-	int16_t		last_id = 0;
-	int16_t		id;
-	uint8_t		type;
-	int			r;
-	unsigned	seen = 0;
-	int32_t		i32 = 0;
-
-	if (!thrift_enter(tr))
+	if (!read_footer_struct(tr, &column_metadata_def, arena, cc))
 		return false;
-	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
-	{
-		bool		ok = true;
-
-		if (id >= 1 && id <= 31)
-			seen |= 1u << id;
-		switch (id)
-		{
-			case 1:
-				ok = thrift_read_i32(tr, type, &i32);
-				if (ok && (i32 < PQ_BOOLEAN || i32 > PQ_FIXED_LEN_BYTE_ARRAY))
-					ok = pq_corrupt(tr->err, "invalid Parquet metadata: physical type %d", (int) i32);
-				cc->physical_type = (ParquetType) i32;
-				break;
-			case 2:
-				{
-					uint8_t		et;
-					size_t		n;
-					int32_t    *encodings;
-
-					ok = thrift_read_list_header(tr, type, &et, &n, 1);
-					if (!ok)
-						break;
-					if (n > INT_MAX)
-					{
-						ok = pq_corrupt(tr->err, "invalid Parquet metadata: too many encodings");
-						break;
-					}
-					encodings = pq_arena_alloc(arena, tr->err, n, sizeof(int32_t));
-					if (encodings == NULL)
-						return false;
-					for (size_t i = 0; i < n && ok; i++)
-						ok = thrift_read_i32(tr, et, &encodings[i]);
-					cc->encodings = encodings;
-					cc->num_encodings = (int) n;
-					break;
-				}
-			case 4:
-				ok = thrift_read_i32(tr, type, &cc->codec);
-				break;
-			case 5:
-				ok = thrift_read_int(tr, type, &cc->num_values);
-				break;
-			case 6:
-				ok = thrift_read_int(tr, type, &cc->total_uncompressed_size);
-				break;
-			case 7:
-				ok = thrift_read_int(tr, type, &cc->total_compressed_size);
-				break;
-			case 9:
-				ok = thrift_read_int(tr, type, &cc->data_page_offset);
-				break;
-			case 10:
-				ok = thrift_read_int(tr, type, &cc->index_page_offset);
-				cc->has_index_page_offset = true;
-				break;
-			case 11:
-				ok = thrift_read_int(tr, type, &cc->dictionary_page_offset);
-				cc->has_dictionary_page_offset = true;
-				break;
-			case 12:
-				ok = thrift_expect(tr, type, TC_STRUCT, "ColumnMetaData.statistics") &&
-					parse_statistics(tr, &cc->statistics);
-				cc->has_statistics = true;
-				break;
-			default:
-				/* 3 path_in_schema, 8 key_value_metadata, 13.. are skipped */
-				ok = thrift_skip_value(tr, type, false);
-				break;
-		}
-		if (!ok)
-			return false;
-	}
-	if (r < 0)
-		return false;
-	thrift_leave(tr);
-	if ((seen & ((1u << 1) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 9))) !=
-		((1u << 1) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 9)))
-		return pq_corrupt(tr->err, "invalid Parquet metadata: column metadata lacks a required field");
 	if (cc->num_values < 0 || cc->total_compressed_size < 0 ||
 		cc->total_uncompressed_size < 0 || cc->data_page_offset < 0 ||
 		(cc->has_dictionary_page_offset && cc->dictionary_page_offset < 0))
@@ -591,169 +572,133 @@ parse_column_metadata(ThriftReader *tr, Arena *arena, ParquetColumnChunk *cc)
 	return true;
 }
 
-/* Parses one ColumnChunk; a chunk without meta_data is rejected. */
+/* The fields of a ColumnChunk. */
+static ThriftFieldResult
+column_chunk_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
+{
+	FooterTarget *target = arg;
+	ParquetColumnChunk *cc = target->out;
+
+	switch (id)
+	{
+		case 1:
+			return thrift_field_read(read_arena_string(tr, type, target->arena, &cc->file_path));
+		case 2:
+			return thrift_field_read(thrift_read_int(tr, type, &cc->file_offset));
+		case 3:
+			return thrift_field_read(thrift_expect(tr, type, TC_STRUCT, "ColumnChunk.meta_data") &&
+									 parse_column_metadata(tr, target->arena, cc));
+		default:
+			return THRIFT_FIELD_SKIP;
+	}
+}
+
+/* A chunk without meta_data has it encrypted (and is rejected) */
+static const ThriftStructDef column_chunk_def = {
+	column_chunk_field, THRIFT_FIELD_BIT(3), PARQUET_ERROR_UNSUPPORTED,
+	"Parquet column chunk without metadata (encrypted columns are not supported)"
+};
+
+/* Parses one ColumnChunk (an element of RowGroup.columns). */
 static bool
 parse_column_chunk(ThriftReader *tr, Arena *arena, void *out)
 {
 	ParquetColumnChunk *cc = out;
-	int16_t		last_id = 0;
-	int16_t		id;
-	uint8_t		type;
-	int			r;
-	bool		has_meta = false;
-	const uint8_t *s;
-	size_t		slen;
 
 	memset(cc, 0, sizeof(*cc));
-	if (!thrift_enter(tr))
-		return false;
-	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
-	{
-		bool		ok;
-
-		switch (id)
-		{
-			case 1:
-				ok = thrift_read_binary(tr, type, &s, &slen);
-				if (ok)
-				{
-					cc->file_path = arena_strndup(arena, tr->err, s, slen);
-					ok = (cc->file_path != NULL);
-				}
-				break;
-			case 2:
-				ok = thrift_read_int(tr, type, &cc->file_offset);
-				break;
-			case 3:
-				ok = thrift_expect(tr, type, TC_STRUCT, "ColumnChunk.meta_data") &&
-					parse_column_metadata(tr, arena, cc);
-				has_meta = true;
-				break;
-			default:
-				ok = thrift_skip_value(tr, type, false);
-				break;
-		}
-		if (!ok)
-			return false;
-	}
-	if (r < 0)
-		return false;
-	thrift_leave(tr);
-	if (!has_meta)
-		return pq_fail(tr->err, PARQUET_ERROR_UNSUPPORTED,
-					   "Parquet column chunk without metadata (encrypted columns are not supported)");
-	return true;
+	return read_footer_struct(tr, &column_chunk_def, arena, cc);
 }
 
-/* Parses one RowGroup. */
+/* The fields of a RowGroup. */
+static ThriftFieldResult
+row_group_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
+{
+	FooterTarget *target = arg;
+	ParquetRowGroup *rg = target->out;
+	size_t		ncolumns;
+
+	switch (id)
+	{
+		case 1:
+			/* a parsed list is never NULL, even when empty */
+			if (rg->columns != NULL)
+				return thrift_field_read(pq_corrupt(tr->err, "invalid Parquet metadata: duplicate row group columns"));
+			rg->columns = parse_struct_list(tr, target->arena, type, MIN_COLUMN_CHUNK_BYTES,
+											sizeof(ParquetColumnChunk), parse_column_chunk,
+											"invalid Parquet metadata: bad row group column list",
+											&ncolumns);
+			if (rg->columns == NULL)
+				return THRIFT_FIELD_FAILED;
+			rg->num_columns = (int) ncolumns;	/* at most INT_MAX */
+			return THRIFT_FIELD_READ;
+		case 2:
+			return thrift_field_read(thrift_read_int(tr, type, &rg->total_byte_size));
+		case 3:
+			return thrift_field_read(thrift_read_int(tr, type, &rg->num_rows));
+		default:
+			return THRIFT_FIELD_SKIP;
+	}
+}
+
+static const ThriftStructDef row_group_def = {
+	row_group_field, THRIFT_FIELD_BIT(1) | THRIFT_FIELD_BIT(3), PARQUET_ERROR_CORRUPT,
+	"invalid Parquet metadata: row group lacks columns or num_rows"
+};
+
+/* Parses one RowGroup (an element of FileMetaData.row_groups). */
 static bool
 parse_row_group(ThriftReader *tr, Arena *arena, void *out)
 {
 	ParquetRowGroup *rg = out;
-	int16_t		last_id = 0;
-	int16_t		id;
-	uint8_t		type;
-	int			r;
-	bool		has_columns = false;
-	bool		has_rows = false;
 
 	memset(rg, 0, sizeof(*rg));
-	if (!thrift_enter(tr))
+	if (!read_footer_struct(tr, &row_group_def, arena, rg))
 		return false;
-	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
-	{
-		bool		ok = true;
-
-		switch (id)
-		{
-			case 1:
-				if (has_columns)
-					return pq_corrupt(tr->err, "invalid Parquet metadata: duplicate row group columns");
-				{
-					size_t		ncolumns;
-
-					rg->columns = parse_struct_list(tr, arena, type, MIN_COLUMN_CHUNK_BYTES,
-													sizeof(ParquetColumnChunk), parse_column_chunk,
-													"invalid Parquet metadata: bad row group column list",
-													&ncolumns);
-					if (rg->columns == NULL)
-						return false;
-					rg->num_columns = (int) ncolumns;	/* at most INT_MAX */
-				}
-				has_columns = true;
-				break;
-			case 2:
-				ok = thrift_read_int(tr, type, &rg->total_byte_size);
-				break;
-			case 3:
-				ok = thrift_read_int(tr, type, &rg->num_rows);
-				has_rows = true;
-				break;
-			default:
-				ok = thrift_skip_value(tr, type, false);
-				break;
-		}
-		if (!ok)
-			return false;
-	}
-	if (r < 0)
-		return false;
-	thrift_leave(tr);
-	if (!has_columns || !has_rows)
-		return pq_corrupt(tr->err, "invalid Parquet metadata: row group lacks columns or num_rows");
 	if (rg->num_rows < 0)
 		return pq_corrupt(tr->err, "invalid Parquet metadata: negative row count in row group");
 	return true;
 }
 
-/* Parses one KeyValue into NUL-terminated arena strings. */
+/* The fields of a KeyValue: key (1) and value (2), NUL-terminated copies. */
+static ThriftFieldResult
+key_value_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
+{
+	FooterTarget *target = arg;
+	ParquetKeyValue *kv = target->out;
+	const uint8_t *s;
+	size_t		slen;
+	char	   *copy;
+
+	if (id != 1 && id != 2)
+		return THRIFT_FIELD_SKIP;
+	if (!thrift_read_binary(tr, type, &s, &slen))
+		return THRIFT_FIELD_FAILED;
+	copy = arena_strndup(target->arena, tr->err, s, slen);
+	if (copy == NULL)
+		return THRIFT_FIELD_FAILED;
+	if (id == 1)
+		kv->key = copy;
+	else
+	{
+		kv->value = copy;
+		kv->value_len = slen;
+	}
+	return THRIFT_FIELD_READ;
+}
+
+static const ThriftStructDef key_value_def = {
+	key_value_field, THRIFT_FIELD_BIT(1), PARQUET_ERROR_CORRUPT,
+	"invalid Parquet metadata: key/value entry without a key"
+};
+
+/* Parses one KeyValue (an element of FileMetaData.key_value_metadata). */
 static bool
 parse_key_value(ThriftReader *tr, Arena *arena, void *out)
 {
 	ParquetKeyValue *kv = out;
-	int16_t		last_id = 0;
-	int16_t		id;
-	uint8_t		type;
-	int			r;
-	const uint8_t *s;
-	size_t		slen;
 
 	memset(kv, 0, sizeof(*kv));
-	if (!thrift_enter(tr))
-		return false;
-	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
-	{
-		bool		ok;
-
-		if (id == 1 || id == 2)
-		{
-			ok = thrift_read_binary(tr, type, &s, &slen);
-			if (ok)
-			{
-				char	   *copy = arena_strndup(arena, tr->err, s, slen);
-
-				if (copy == NULL)
-					return false;
-				if (id == 1)
-					kv->key = copy;
-				else
-				{
-					kv->value = copy;
-					kv->value_len = slen;
-				}
-			}
-		}
-		else
-			ok = thrift_skip_value(tr, type, false);
-		if (!ok)
-			return false;
-	}
-	if (r < 0)
-		return false;
-	thrift_leave(tr);
-	if (kv->key == NULL)
-		return pq_corrupt(tr->err, "invalid Parquet metadata: key/value entry without a key");
-	return true;
+	return read_footer_struct(tr, &key_value_def, arena, kv);
 }
 
 /* What FileMetaData parsing produces before the schema is checked. */
@@ -768,96 +713,75 @@ typedef struct RawFileMeta
 	ParquetRowGroup *row_groups;
 	size_t		num_key_values;
 	ParquetKeyValue *key_values;
-	bool		has_schema;
-	bool		has_num_rows;
-	bool		has_row_groups;
 	bool		encrypted;
 } RawFileMeta;
+
+/*
+ * The fields of FileMetaData.  The lists may appear once each: a parsed
+ * list is never NULL, even when empty.
+ */
+static ThriftFieldResult
+file_metadata_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
+{
+	FooterTarget *target = arg;
+	RawFileMeta *fm = target->out;
+
+	switch (id)
+	{
+		case 1:
+			return thrift_field_read(thrift_read_i32(tr, type, &fm->version));
+		case 2:
+			if (fm->elements != NULL)
+				return thrift_field_read(pq_corrupt(tr->err, "invalid Parquet metadata: duplicate schema"));
+			fm->elements = parse_struct_list(tr, target->arena, type, MIN_SCHEMA_ELEMENT_BYTES,
+											 sizeof(SchemaElement), parse_schema_element,
+											 "invalid Parquet metadata: bad schema list",
+											 &fm->num_elements);
+			return thrift_field_read(fm->elements != NULL);
+		case 3:
+			return thrift_field_read(thrift_read_int(tr, type, &fm->num_rows));
+		case 4:
+			if (fm->row_groups != NULL)
+				return thrift_field_read(pq_corrupt(tr->err, "invalid Parquet metadata: duplicate row groups"));
+			fm->row_groups = parse_struct_list(tr, target->arena, type, MIN_ROW_GROUP_BYTES,
+											   sizeof(ParquetRowGroup), parse_row_group,
+											   "invalid Parquet metadata: bad row group list",
+											   &fm->num_row_groups);
+			return thrift_field_read(fm->row_groups != NULL);
+		case 5:
+			if (fm->key_values != NULL)
+				return thrift_field_read(pq_corrupt(tr->err, "invalid Parquet metadata: duplicate key/value metadata"));
+			fm->key_values = parse_struct_list(tr, target->arena, type, MIN_KEY_VALUE_BYTES,
+											   sizeof(ParquetKeyValue), parse_key_value,
+											   "invalid Parquet metadata: bad key/value list",
+											   &fm->num_key_values);
+			return thrift_field_read(fm->key_values != NULL);
+		case 6:
+			return thrift_field_read(read_arena_string(tr, type, target->arena, &fm->created_by));
+		case 8:
+			/* encryption_algorithm: plaintext footer, encrypted columns */
+			fm->encrypted = true;
+			return THRIFT_FIELD_SKIP;
+		default:
+			return THRIFT_FIELD_SKIP;
+	}
+}
+
+/* schema, num_rows and row_groups are required */
+static const ThriftStructDef file_metadata_def = {
+	file_metadata_field,
+	THRIFT_FIELD_BIT(2) | THRIFT_FIELD_BIT(3) | THRIFT_FIELD_BIT(4),
+	PARQUET_ERROR_CORRUPT,
+	"invalid Parquet metadata: missing schema, num_rows or row_groups"
+};
 
 /* Parses FileMetaData, the root struct of the footer. */
 static bool
 parse_file_metadata(ThriftReader *tr, Arena *arena, RawFileMeta *fm)
 {
-	int16_t		last_id = 0;
-	int16_t		id;
-	uint8_t		type;
-	int			r;
-	const uint8_t *s;
-	size_t		slen;
-
 	memset(fm, 0, sizeof(*fm));
-	if (!thrift_enter(tr))
+	if (!read_footer_struct(tr, &file_metadata_def, arena, fm))
 		return false;
-	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
-	{
-		bool		ok = true;
-
-		switch (id)
-		{
-			case 1:
-				ok = thrift_read_i32(tr, type, &fm->version);
-				break;
-			case 2:
-				if (fm->has_schema)
-					return pq_corrupt(tr->err, "invalid Parquet metadata: duplicate schema");
-				fm->elements = parse_struct_list(tr, arena, type, MIN_SCHEMA_ELEMENT_BYTES,
-												 sizeof(SchemaElement), parse_schema_element,
-												 "invalid Parquet metadata: bad schema list",
-												 &fm->num_elements);
-				if (fm->elements == NULL)
-					return false;
-				fm->has_schema = true;
-				break;
-			case 3:
-				ok = thrift_read_int(tr, type, &fm->num_rows);
-				fm->has_num_rows = true;
-				break;
-			case 4:
-				if (fm->has_row_groups)
-					return pq_corrupt(tr->err, "invalid Parquet metadata: duplicate row groups");
-				fm->row_groups = parse_struct_list(tr, arena, type, MIN_ROW_GROUP_BYTES,
-												   sizeof(ParquetRowGroup), parse_row_group,
-												   "invalid Parquet metadata: bad row group list",
-												   &fm->num_row_groups);
-				if (fm->row_groups == NULL)
-					return false;
-				fm->has_row_groups = true;
-				break;
-			case 5:
-				if (fm->key_values != NULL)
-					return pq_corrupt(tr->err, "invalid Parquet metadata: duplicate key/value metadata");
-				fm->key_values = parse_struct_list(tr, arena, type, MIN_KEY_VALUE_BYTES,
-												   sizeof(ParquetKeyValue), parse_key_value,
-												   "invalid Parquet metadata: bad key/value list",
-												   &fm->num_key_values);
-				if (fm->key_values == NULL)
-					return false;
-				break;
-			case 6:
-				ok = thrift_read_binary(tr, type, &s, &slen);
-				if (ok)
-				{
-					fm->created_by = arena_strndup(arena, tr->err, s, slen);
-					ok = (fm->created_by != NULL);
-				}
-				break;
-			case 8:
-				/* encryption_algorithm: plaintext footer, encrypted columns */
-				fm->encrypted = true;
-				ok = thrift_skip_value(tr, type, false);
-				break;
-			default:
-				ok = thrift_skip_value(tr, type, false);
-				break;
-		}
-		if (!ok)
-			return false;
-	}
-	if (r < 0)
-		return false;
-	thrift_leave(tr);
-	if (!fm->has_schema || !fm->has_num_rows || !fm->has_row_groups)
-		return pq_corrupt(tr->err, "invalid Parquet metadata: missing schema, num_rows or row_groups");
 	if (fm->num_rows < 0)
 		return pq_corrupt(tr->err, "invalid Parquet metadata: negative row count");
 	return true;

@@ -20,10 +20,10 @@
  * Thrift compact protocol decoder
  *
  * A cursor over one bounded buffer.  The struct parsers of the footer and
- * page headers read the fields they know and skip everything else with
- * thrift_skip_value, whatever its type, so files from newer writers (new
- * fields, new union members) still open.  Known fields with an unexpected
- * wire type are reported as corrupt rather than guessed at.
+ * page headers are field callbacks of thrift_read_struct, which skips
+ * every field they do not read, whatever its type, so files from newer
+ * writers (new fields, new union members) still open.  Known fields with
+ * an unexpected wire type are reported as corrupt rather than guessed at.
  * ----------------------------------------------------------------
  */
 
@@ -229,25 +229,46 @@ thrift_next_field(ThriftReader *tr, int16_t *last_id,
 	return 1;
 }
 
-/* Skips a whole struct whose opening was already consumed. */
+/*
+ * Reads one struct whose opening was already consumed: the one loop over
+ * field headers that every struct parser of the footer and page headers
+ * shares.  Each field goes to def->read_field, which reads the fields it
+ * knows and hands the rest back to be skipped whatever their type, so
+ * files from newer writers still open.  With def NULL every field is
+ * skipped (thrift_skip_value's way through a struct it does not read).
+ * After the STOP byte, the fields def->required names must all have been
+ * present; checks of the values themselves are the caller's.  A field id
+ * seen twice is read twice, unless the callback refuses it.
+ */
 bool
-thrift_skip_struct(ThriftReader *tr)
+thrift_read_struct(ThriftReader *tr, const ThriftStructDef *def, void *arg)
 {
 	int16_t		last_id = 0;
 	int16_t		id;
 	uint8_t		type;
 	int			r;
+	uint32_t	seen = 0;
 
 	if (!thrift_enter(tr))
 		return false;
 	while ((r = thrift_next_field(tr, &last_id, &id, &type)) == 1)
 	{
-		if (!thrift_skip_value(tr, type, false))
+		ThriftFieldResult res = THRIFT_FIELD_SKIP;
+
+		if (id >= 1 && id <= 31)
+			seen |= THRIFT_FIELD_BIT(id);
+		if (def != NULL)
+			res = def->read_field(tr, id, type, arg);
+		if (res == THRIFT_FIELD_FAILED)
+			return false;
+		if (res == THRIFT_FIELD_SKIP && !thrift_skip_value(tr, type, false))
 			return false;
 	}
 	if (r < 0)
 		return false;
 	thrift_leave(tr);
+	if (def != NULL && (seen & def->required) != def->required)
+		return pq_fail(tr->err, def->missing_status, "%s", def->missing);
 	return true;
 }
 
@@ -330,7 +351,7 @@ thrift_skip_value(ThriftReader *tr, uint8_t type, bool in_container)
 				return true;
 			}
 		case TC_STRUCT:
-			return thrift_skip_struct(tr);
+			return thrift_read_struct(tr, NULL, NULL);
 		default:
 			return pq_corrupt(tr->err, "invalid Parquet metadata: invalid thrift type %d", type);
 	}
@@ -359,6 +380,7 @@ thrift_expect(ThriftReader *tr, uint8_t type, uint8_t expected, const char *what
  * ----------------------------------------------------------------
  */
 
+/* Starts serializing into buf, at the top-level struct. */
 void
 tw_init(ThriftWriter *t, PqBuf *buf)
 {
@@ -391,28 +413,36 @@ tw_i8(ThriftWriter *t, int16_t id, int8_t v)
 	pq_buf_put_u8(t->buf, (uint8_t) v);
 }
 
+/*
+ * An integer field of wire type i16, i32 or i64: the compact protocol
+ * writes all three as a zigzag varint, so only the type nibble differs.
+ */
+static void
+tw_zigzag(ThriftWriter *t, int type, int16_t id, int64_t v)
+{
+	tw_field(t, type, id);
+	pq_buf_put_varint(t->buf, pq_zigzag_encode(v));
+}
+
 /* An i16 field */
 void
 tw_i16(ThriftWriter *t, int16_t id, int16_t v)
 {
-	tw_field(t, TC_I16, id);
-	pq_buf_put_varint(t->buf, pq_zigzag_encode(v));
+	tw_zigzag(t, TC_I16, id, v);
 }
 
 /* An i32 field (also used for enums) */
 void
 tw_i32(ThriftWriter *t, int16_t id, int32_t v)
 {
-	tw_field(t, TC_I32, id);
-	pq_buf_put_varint(t->buf, pq_zigzag_encode(v));
+	tw_zigzag(t, TC_I32, id, v);
 }
 
 /* An i64 field */
 void
 tw_i64(ThriftWriter *t, int16_t id, int64_t v)
 {
-	tw_field(t, TC_I64, id);
-	pq_buf_put_varint(t->buf, pq_zigzag_encode(v));
+	tw_zigzag(t, TC_I64, id, v);
 }
 
 /* A bool field: the value is the field header's type nibble */

@@ -6,6 +6,11 @@
  *	  the reader's footer and page headers, and ThriftWriter, the writer's
  *	  serializer of the same structs.
  *
+ * Every struct the reader decodes goes through thrift_read_struct: the one
+ * loop over its fields, the skipping of fields it does not read and the
+ * check of its required fields; a struct is described by a ThriftStructDef
+ * whose callback reads one field.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef PARQUET_THRIFT_H
@@ -36,6 +41,41 @@ typedef struct ThriftWriter
 	int16_t		last[THRIFT_WRITER_MAX_DEPTH];
 } ThriftWriter;
 
+/*
+ * What a struct's field callback did with the field it was handed: read
+ * it, left it for thrift_read_struct to skip (a field it does not know, or
+ * one it only notes), or failed with the error recorded in tr->err.
+ */
+typedef enum ThriftFieldResult
+{
+	THRIFT_FIELD_FAILED = 0,
+	THRIFT_FIELD_READ,
+	THRIFT_FIELD_SKIP
+} ThriftFieldResult;
+
+/*
+ * Reads the value of one field of a struct (id and wire type as decoded),
+ * into whatever arg points to.
+ */
+typedef ThriftFieldResult (*ThriftFieldFn) (ThriftReader *tr, int16_t id,
+											uint8_t type, void *arg);
+
+/* The bit of a field id (1 to 31) in ThriftStructDef.required */
+#define THRIFT_FIELD_BIT(id)	((uint32_t) 1 << (id))
+
+/*
+ * How thrift_read_struct reads one kind of struct: the field callback, and
+ * the fields that must be present, with the failure to record when one is
+ * not.  Only ids 1 to 31 can be required.
+ */
+typedef struct ThriftStructDef
+{
+	ThriftFieldFn read_field;
+	uint32_t	required;		/* THRIFT_FIELD_BIT of each required field */
+	ParquetStatus missing_status;	/* when a required field is missing */
+	const char *missing;		/* the message then */
+} ThriftStructDef;
+
 /* Bytes left in the cursor. */
 static inline size_t
 thrift_remaining(const ThriftReader *tr)
@@ -48,6 +88,13 @@ static inline void
 thrift_leave(ThriftReader *tr)
 {
 	tr->depth--;
+}
+
+/* What a field callback returns for a read that succeeded (ok) or not. */
+static inline ThriftFieldResult
+thrift_field_read(bool ok)
+{
+	return ok ? THRIFT_FIELD_READ : THRIFT_FIELD_FAILED;
 }
 
 /* Decoder; every function records a failure in tr->err and returns false */
@@ -65,7 +112,8 @@ extern bool thrift_read_list_header(ThriftReader *tr, uint8_t field_type,
 extern bool thrift_enter(ThriftReader *tr);
 extern int	thrift_next_field(ThriftReader *tr, int16_t *last_id,
 							  int16_t *id, uint8_t *type);
-extern bool thrift_skip_struct(ThriftReader *tr);
+extern bool thrift_read_struct(ThriftReader *tr, const ThriftStructDef *def,
+							   void *arg);
 extern bool thrift_skip_value(ThriftReader *tr, uint8_t type, bool in_container);
 extern bool thrift_expect(ThriftReader *tr, uint8_t type, uint8_t expected,
 						  const char *what);

@@ -503,6 +503,7 @@ parquet_writer_create(int fd, const ParquetColumnSpec *cols, int ncols,
 	return w;
 }
 
+/* See parquet_write.h: the writer's offset counts buffered bytes too. */
 uint64_t
 parquet_writer_bytes(const ParquetWriter *w)
 {

@@ -22,6 +22,10 @@
 
 #include "parquet_write_internal.h"
 
+/*
+ * PLAIN-encodes a numeric min or max (is_max) of the chunk into out, for
+ * its Statistics, and returns the length; 0 for non-numeric columns.
+ */
 static size_t
 pq_stats_encode_num(const PqColumn *c, PqNum v, bool is_max, uint8_t *out)
 {
@@ -37,26 +41,26 @@ pq_stats_encode_num(const PqColumn *c, PqNum v, bool is_max, uint8_t *out)
 			pq_store_le64(out, v.u);
 			return 8;
 		case PQ_FLOAT:
-			{
-				float		f = (float) v.d;
-				uint32_t	bits;
-
-				/* the spec: a zero min is written -0.0, a zero max +0.0 */
-				if (f == 0.0f)
-					f = is_max ? 0.0f : -0.0f;
-				memcpy(&bits, &f, 4);
-				pq_store_le32(out, bits);
-				return 4;
-			}
 		case PQ_DOUBLE:
 			{
+				/* a FLOAT's value is a float widened, so (float) is exact */
 				double		d = v.d;
-				uint64_t	bits;
+				float		f;
+				uint32_t	bits32;
+				uint64_t	bits64;
 
+				/* the spec: a zero min is written -0.0, a zero max +0.0 */
 				if (d == 0.0)
 					d = is_max ? 0.0 : -0.0;
-				memcpy(&bits, &d, 8);
-				pq_store_le64(out, bits);
+				if (c->spec.type == PQ_FLOAT)
+				{
+					f = (float) d;
+					memcpy(&bits32, &f, 4);
+					pq_store_le32(out, bits32);
+					return 4;
+				}
+				memcpy(&bits64, &d, 8);
+				pq_store_le64(out, bits64);
 				return 8;
 			}
 		default:
