@@ -30,6 +30,7 @@ OBJS = \
 	src/shard/flush.o \
 	src/shard/shard_read.o \
 	src/shard/shard_write.o \
+	src/am/aggscan.o \
 	src/am/customscan.o \
 	src/am/functions.o \
 	src/am/hooks.o \
@@ -40,7 +41,7 @@ OBJS = \
 	src/am/xact.o \
 	src/worker/bgworker.o
 
-REGRESS = setup types append_only functions limits privileges cleanup read_parquet flush compressed_values
+REGRESS = setup types append_only functions limits privileges cleanup read_parquet flush compressed_values aggregates
 REGRESS_OPTS = --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check
 ISOLATION = visibility savepoint repeatable_read commit_order serializable flush
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check_iso

@@ -24,6 +24,7 @@
 
 #include "parquet/parquet_format.h"
 #include "spillpool.h"
+#include "am/aggscan.h"
 #include "am/customscan.h"
 #include "am/hooks.h"
 #include "am/tableam.h"
@@ -184,6 +185,10 @@ spillpool_define_settings(void)
 							 "Reads spillpool tables through the custom scan (column projection, row-group skipping).",
 							 NULL, &spillpool_enable_custom_scan, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("spillpool.enable_aggregate_pushdown",
+							 "Computes supported aggregates over a spillpool table inside its scan (SpillpoolAggregate).",
+							 NULL, &spillpool_enable_aggregate_pushdown, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("spillpool.debug_crash_at",
 							   "Crashes the server at this step of a flush (testing only).",
 							   "Steps: shards-written, manifest-temp, manifest-renamed, segments-removed.",
@@ -215,6 +220,7 @@ _PG_init(void)
 	storage_init();
 	hooks_init();
 	customscan_init();
+	aggscan_init();
 	bgworker_register();
 
 	spillpool_loaded = true;

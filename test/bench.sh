@@ -63,6 +63,8 @@
 #   BENCH_NO_BUILD=0    1 = never run make; if spillpool.so is missing the
 #                       spillpool rows report FAILED and heap baselines still run
 #   BENCH_PORT=54329    port number of the throwaway cluster (socket only)
+#   BENCH_EXTRA_CONF=   more postgresql.conf lines for the cluster, e.g.
+#                       "spillpool.enable_aggregate_pushdown = off"
 #   TMPDIR=/tmp         where the temp dir (cluster + ~150 MB CSV) is created;
 #                       needs a few GB free
 #
@@ -86,6 +88,7 @@ BENCH_SKIP_RSS=${BENCH_SKIP_RSS:-0}
 BENCH_OUT=${BENCH_OUT:-}
 BENCH_NO_BUILD=${BENCH_NO_BUILD:-0}
 BENCH_PORT=${BENCH_PORT:-54329}
+BENCH_EXTRA_CONF=${BENCH_EXTRA_CONF:-}
 
 readonly ALL_SECTIONS=(copy insert select memory flush)
 readonly DATA_ROWS=$BENCH_ROWS
@@ -387,6 +390,9 @@ write_server_config() {
         echo "autovacuum = off"
         echo "fsync = on"
         echo "synchronous_commit = on"
+        if [[ -n "$BENCH_EXTRA_CONF" ]]; then
+            printf '%s\n' "$BENCH_EXTRA_CONF"
+        fi
     } >"$DATA_DIR/bench.conf"
     chown "$BENCH_USER": "$DATA_DIR/bench.conf"
 }

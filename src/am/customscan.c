@@ -291,6 +291,43 @@ spillpool_filter_for_clause(Expr *clause, Index relid)
 }
 
 /*
+ * The row-group filters (see filter_to_list) that the quals "clauses" of
+ * relation relid give, for a plan's custom_private; the quals they came
+ * from go to *sources, for EXPLAIN.  Shared with the aggregate scan.
+ */
+List *
+customscan_row_group_filters(List *clauses, Index relid, List **sources)
+{
+	List	   *filters = NIL;
+	ListCell   *lc;
+
+	*sources = NIL;
+	foreach(lc, clauses)
+	{
+		List	   *f = spillpool_filter_for_clause(lfirst(lc), relid);
+
+		if (f != NIL)
+		{
+			filters = lappend(filters, f);
+			*sources = lappend(*sources, lfirst(lc));
+		}
+	}
+	return filters;
+}
+
+/* The ShardFilters of a plan's filter lists, for the shard reader. */
+List *
+customscan_shard_filters(List *filter_lists)
+{
+	List	   *filters = NIL;
+	ListCell   *lc;
+
+	foreach(lc, filter_lists)
+		filters = lappend(filters, filter_from_list(lfirst(lc)));
+	return filters;
+}
+
+/*
  * Builds the CustomScan plan: the quals as usual, and in custom_private
  * the attributes to decode (an integer list, empty for all) and the
  * row-group filters (see filter_to_list) with, for EXPLAIN, the
@@ -306,7 +343,6 @@ spillpool_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	List	   *filters = NIL;
 	List	   *filter_exprs = NIL;
 	List	   *actual = extract_actual_clauses(clauses, false);
-	ListCell   *lc;
 	int			x;
 	bool		all = false;
 
@@ -325,16 +361,7 @@ spillpool_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	if (all)
 		attr_list = list_make1_int(0);
 
-	foreach(lc, actual)
-	{
-		List	   *f = spillpool_filter_for_clause(lfirst(lc), rel->relid);
-
-		if (f != NIL)
-		{
-			filters = lappend(filters, f);
-			filter_exprs = lappend(filter_exprs, lfirst(lc));
-		}
-	}
+	filters = customscan_row_group_filters(actual, rel->relid, &filter_exprs);
 
 	cscan->scan.plan.targetlist = tlist;
 	cscan->scan.plan.qual = actual;
@@ -388,8 +415,7 @@ spillpool_begin_scan(CustomScanState *node, EState *estate, int eflags)
 		state->attrs = bms_make_singleton(SelfItemPointerAttributeNumber -
 										  FirstLowInvalidHeapAttributeNumber);
 	}
-	foreach(lc, filters)
-		state->filters = lappend(state->filters, filter_from_list(lfirst(lc)));
+	state->filters = customscan_shard_filters(filters);
 	state->filter_exprs = lthird(cscan->custom_private);
 	state->fetch_slot = table_slot_create(rel, &estate->es_tupleTable);
 }

@@ -12,9 +12,14 @@ struct PlannerInfo;
 struct RelOptInfo;
 struct RangeTblEntry;
 
+#include "nodes/pg_list.h"
+
 extern bool spillpool_enable_custom_scan;
 
 extern void customscan_init(void);
+extern List *customscan_row_group_filters(List *clauses, Index relid,
+										  List **sources);
+extern List *customscan_shard_filters(List *filter_lists);
 extern void customscan_add_path(struct PlannerInfo *root, struct RelOptInfo *rel,
 								struct RangeTblEntry *rte);
 

@@ -13,9 +13,11 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/paths.h"
 #include "optimizer/plancat.h"
+#include "optimizer/planner.h"
 #include "parser/parsetree.h"
 
 #include "spillpool.h"
+#include "am/aggscan.h"
 #include "am/customscan.h"
 #include "am/hooks.h"
 #include "am/tableam.h"
@@ -23,6 +25,7 @@
 static ExecutorStart_hook_type prev_executor_start = NULL;
 static get_relation_info_hook_type prev_get_relation_info = NULL;
 static set_rel_pathlist_hook_type prev_set_rel_pathlist = NULL;
+static create_upper_paths_hook_type prev_create_upper_paths = NULL;
 
 /* Refuses the modifications of one ModifyTable node on a spillpool table. */
 static void
@@ -148,6 +151,20 @@ spillpool_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti,
 	customscan_add_path(root, rel, rte);
 }
 
+/*
+ * Upper paths: an aggregate over one spillpool table may be computed in the
+ * scan (aggscan.c).
+ */
+static void
+spillpool_create_upper_paths(PlannerInfo *root, UpperRelationKind stage,
+							 RelOptInfo *input_rel, RelOptInfo *output_rel,
+							 void *extra)
+{
+	if (prev_create_upper_paths)
+		prev_create_upper_paths(root, stage, input_rel, output_rel, extra);
+	aggscan_add_paths(root, stage, input_rel, output_rel, extra);
+}
+
 /* Installs the executor and planner hooks; called from _PG_init. */
 void
 hooks_init(void)
@@ -158,4 +175,6 @@ hooks_init(void)
 	get_relation_info_hook = spillpool_get_relation_info;
 	prev_set_rel_pathlist = set_rel_pathlist_hook;
 	set_rel_pathlist_hook = spillpool_set_rel_pathlist;
+	prev_create_upper_paths = create_upper_paths_hook;
+	create_upper_paths_hook = spillpool_create_upper_paths;
 }

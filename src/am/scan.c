@@ -351,34 +351,91 @@ spillpool_scan_rescan(TableScanDesc sscan, ScanKey key, bool set_params,
 }
 
 /*
- * The next shard row into slot, or false when the shards are exhausted
- * (the scan then moves on to the segments, or ends for time travel).
+ * The shard reader of a started scan in its shard phase, opened on first
+ * use, producing rows of layout desc (the slot's: during an ALTER TABLE
+ * rewrite it is the old layout); NULL when the scan has no shards to read
+ * (then the phase moves on).
+ * The reader is the scan's (see OpenScan): released with it, on errors too.
  */
-static bool
-spillpool_scan_next_shard_row(SpillScanDesc scan, TupleTableSlot *slot)
+static ShardScan *
+spillpool_scan_open_shards(SpillScanDesc scan, TupleDesc desc)
 {
-	if (scan->start.snapshot_id > 0)
+	OpenScan   *os = scan->open;
+
+	if (scan->phase != SCAN_SHARDS)
+		return NULL;
+	if (scan->start.snapshot_id == 0)
 	{
-		OpenScan   *os = scan->open;
+		scan->phase = scan->time_travel ? SCAN_DONE : SCAN_SEGMENTS;
+		return NULL;
+	}
+	if (os->shards == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(scan->cxt);
 
-		if (os->shards == NULL)
-		{
-			MemoryContext old = MemoryContextSwitchTo(scan->cxt);
+		os->shards = shard_scan_begin(scan->base.rs_rd, desc,
+									  scan->tab->key.dbid,
+									  scan->tab->key.relfilenode,
+									  scan->start.snapshot_id, scan->attrs,
+									  scan->filters, scan->counters);
+		MemoryContextSwitchTo(old);
+	}
+	return os->shards;
+}
 
-			os->shards = shard_scan_begin(scan->base.rs_rd, slot->tts_tupleDescriptor,
-										  scan->tab->key.dbid,
-										  scan->tab->key.relfilenode,
-										  scan->start.snapshot_id, scan->attrs,
-										  scan->filters, scan->counters);
-			MemoryContextSwitchTo(old);
-		}
-		if (shard_scan_next(os->shards, slot))
-			return true;
+/* Ends the shard phase: the reader goes, the segments come next. */
+static void
+spillpool_scan_close_shards(SpillScanDesc scan)
+{
+	OpenScan   *os = scan->open;
+
+	if (os->shards != NULL)
+	{
 		shard_scan_end(os->shards);
 		os->shards = NULL;
 	}
 	scan->phase = scan->time_travel ? SCAN_DONE : SCAN_SEGMENTS;
+}
+
+/* The next shard row into slot; false (and the next phase) after the last. */
+static bool
+spillpool_scan_next_shard_row(SpillScanDesc scan, TupleTableSlot *slot)
+{
+	ShardScan  *ss = spillpool_scan_open_shards(scan, slot->tts_tupleDescriptor);
+
+	if (ss == NULL)
+		return false;
+	if (shard_scan_next(ss, slot))
+		return true;
+	spillpool_scan_close_shards(scan);
 	return false;
+}
+
+/*
+ * For the aggregate scan, which reads shards column by column: the shard
+ * reader of the scan, positioned before its first row group, or NULL when
+ * there are no shards.  The caller reads it with shard_scan_next_batch and
+ * then calls spillpool_scan_end_shards; table_scan_getnextslot returns the
+ * unflushed rows after that.  Must come before any getnextslot call.
+ */
+ShardScan *
+spillpool_scan_shards(TableScanDesc sscan)
+{
+	SpillScanDesc scan = (SpillScanDesc) sscan;
+
+	if (!scan->started)
+		spillpool_scan_start(scan);
+	return spillpool_scan_open_shards(scan, RelationGetDescr(sscan->rs_rd));
+}
+
+/* Ends the shard phase that spillpool_scan_shards began. */
+void
+spillpool_scan_end_shards(TableScanDesc sscan)
+{
+	SpillScanDesc scan = (SpillScanDesc) sscan;
+
+	if (scan->started && scan->phase == SCAN_SHARDS)
+		spillpool_scan_close_shards(scan);
 }
 
 /*

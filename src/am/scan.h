@@ -38,6 +38,10 @@ extern bool spillpool_scan_analyze_next_tuple(TableScanDesc sscan,
 extern void spillpool_scan_set_projection(TableScanDesc scan, Bitmapset *attrs,
 										  List *filters, ShardScanCounters *counters);
 
+/* The aggregate scan reads the shards through their reader first. */
+extern ShardScan *spillpool_scan_shards(TableScanDesc sscan);
+extern void spillpool_scan_end_shards(TableScanDesc sscan);
+
 /* Time travel: only the shards of snapshots up to snapshot_id. */
 extern void spillpool_scan_set_snapshot_id(TableScanDesc scan, uint64 snapshot_id);
 

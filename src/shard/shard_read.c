@@ -23,10 +23,12 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "access/stratnum.h"
 #include "access/tupdesc_details.h"
 #include "catalog/pg_type.h"
 #include "parser/parse_coerce.h"
+#include "storage/fd.h"
 #include "datatype/timestamp.h"
 #include "executor/tuptable.h"
 #include "mb/pg_wchar.h"
@@ -90,6 +92,10 @@ struct ShardScan
 
 	/* the shard being read */
 	ParquetReader *reader;
+	int			fd;				/* its file (OpenTransientFile), or -1 */
+	SubTransactionId fd_subid;	/* the subtransaction fd.c files it under */
+	bool		reopen;			/* closed by an aborted subtransaction */
+	struct ShardScan *next_open;	/* in open_shard_files */
 	const ParquetFileMeta *meta;
 	char		path[MAXPGPATH];
 	ShardReadColumn *cols;		/* per Parquet column */
@@ -118,6 +124,113 @@ shard_read_error(ShardScan *ss, ParquetStatus st, const char *msg)
 }
 
 /*
+ * The scans that have a shard file open, for shard_subxact_callback, and
+ * whether that callback is registered.
+ */
+static ShardScan *open_shard_files = NULL;
+static bool shard_subxact_callback_registered = false;
+
+/*
+ * Closes the current shard's reader and then its file, if open.  Every
+ * path that lets go of a reader comes here, so the file is closed once.
+ * Decoded batches do not need either: they own their buffers.
+ */
+static void
+shard_file_close(ShardScan *ss)
+{
+	ShardScan **pp;
+
+	if (ss->reader != NULL)
+		parquet_reader_close(ss->reader);
+	ss->reader = NULL;
+	ss->meta = NULL;
+	if (ss->fd < 0)
+		return;
+	CloseTransientFile(ss->fd);
+	ss->fd = -1;
+	for (pp = &open_shard_files; *pp != NULL; pp = &(*pp)->next_open)
+	{
+		if (*pp == ss)
+		{
+			*pp = ss->next_open;
+			break;
+		}
+	}
+}
+
+/*
+ * fd.c closes the transient files of a subtransaction that aborts (in
+ * AtEOSubXact_Files, after this callback) and gives them to the parent of
+ * one that commits.  A scan can outlive the subtransaction that opened its
+ * shard file (a cursor opened before a savepoint and fetched after it), so
+ * the reader and file of such a scan are closed here, while fd.c still
+ * knows the descriptor, and the same shard is opened again when the scan
+ * next reads a row group.  A scan the subtransaction owns is ended by its
+ * resource owner right after this.
+ */
+static void
+shard_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	ShardScan  *ss = open_shard_files;
+
+	while (ss != NULL)
+	{
+		ShardScan  *next = ss->next_open;
+
+		if (ss->fd_subid == mySubid)
+		{
+			if (event == SUBXACT_EVENT_COMMIT_SUB)
+				ss->fd_subid = parentSubid;
+			else if (event == SUBXACT_EVENT_ABORT_SUB)
+			{
+				shard_file_close(ss);
+				ss->reopen = true;
+			}
+		}
+		ss = next;
+	}
+}
+
+/*
+ * Opens the shard at ss->path: the file through fd.c, so that the backend
+ * accounts for it and closes it at the end of the transaction at the
+ * latest, and the reader on it, which only preads the descriptor.  The
+ * scan closes both with shard_file_close, on the error paths too (scans
+ * through their resource owner, see scan.c).
+ */
+static void
+shard_file_open(ShardScan *ss)
+{
+	char		err[PARQUET_ERROR_MESSAGE_SIZE];
+	ParquetStatus st;
+
+	Assert(ss->reader == NULL && ss->fd < 0);
+	if (!shard_subxact_callback_registered)
+	{
+		RegisterSubXactCallback(shard_subxact_callback, NULL);
+		shard_subxact_callback_registered = true;
+	}
+	ss->reopen = false;
+	ss->fd = OpenTransientFile(ss->path, O_RDONLY | PG_BINARY);
+	if (ss->fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open file \"%s\": %m", ss->path)));
+	ss->fd_subid = GetCurrentSubTransactionId();
+	ss->next_open = open_shard_files;
+	open_shard_files = ss;
+	st = parquet_reader_open_fd(ss->fd, NULL, &ss->reader, err, sizeof(err));
+	if (st != PARQUET_OK)
+	{
+		ss->reader = NULL;
+		shard_file_close(ss);
+		shard_read_error(ss, st, err);
+	}
+	ss->meta = parquet_reader_metadata(ss->reader);
+}
+
+/*
  * Starts a scan of the shards of snapshots up to snapshot_id, returning
  * rows of the tuple descriptor desc: the slot's, which during an ALTER
  * TABLE rewrite is the table's old layout.  attrs lists
@@ -136,6 +249,7 @@ shard_scan_begin(Relation rel, TupleDesc desc, Oid dbid, Oid relfilenode,
 	ListCell   *lc;
 	int			i;
 
+	ss->fd = -1;
 	ss->rel = rel;
 	ss->desc = desc;
 	ss->dbid = dbid;
@@ -326,28 +440,16 @@ shard_map_columns(ShardScan *ss)
 static bool
 shard_open_next(ShardScan *ss)
 {
-	char		err[PARQUET_ERROR_MESSAGE_SIZE];
-	ParquetStatus st;
 	MemoryContext old;
 
-	if (ss->reader != NULL)
-	{
-		parquet_reader_close(ss->reader);
-		ss->reader = NULL;
-	}
+	shard_file_close(ss);
 	MemoryContextReset(ss->shard_cxt);
 	if (ss->cur_shard >= ss->nshards)
 		return false;
 	shard_file_path(ss->path, ss->dbid, ss->relfilenode,
 					ss->shards[ss->cur_shard].snapshot, ss->shards[ss->cur_shard].n);
 	ss->cur_shard++;
-	st = parquet_reader_open_file(ss->path, NULL, &ss->reader, err, sizeof(err));
-	if (st != PARQUET_OK)
-	{
-		ss->reader = NULL;
-		shard_read_error(ss, st, err);
-	}
-	ss->meta = parquet_reader_metadata(ss->reader);
+	shard_file_open(ss);
 	old = MemoryContextSwitchTo(ss->shard_cxt);
 	shard_map_columns(ss);
 	MemoryContextSwitchTo(old);
@@ -538,6 +640,8 @@ shard_next_batch(ShardScan *ss)
 	{
 		const ParquetRowGroup *rg;
 
+		if (ss->reopen)
+			shard_file_open(ss);	/* see shard_subxact_callback */
 		if (ss->reader == NULL || ss->rg >= ss->meta->num_row_groups)
 		{
 			if (!shard_open_next(ss))
@@ -675,21 +779,17 @@ shard_value_datum(ShardScan *ss, ShardReadColumn *c, int a, const ParquetValue *
 }
 
 /*
- * Stores the next shard row into slot as a virtual tuple (columns the scan
- * does not need are NULL).  Returns false after the last shard.
+ * Stores row "row" of the current batch into slot as a virtual tuple
+ * (columns the scan does not need are NULL).  By-reference values are
+ * allocated in the scan's row context, which the next row resets.
  */
-bool
-shard_scan_next(ShardScan *ss, TupleTableSlot *slot)
+static void
+shard_fill_row(ShardScan *ss, int64 row, TupleTableSlot *slot)
 {
 	int			natts = ss->desc->natts;
 	MemoryContext old;
 	int			a;
 
-	if (!ss->batch_valid || ss->row >= ss->batch.num_rows)
-	{
-		if (!shard_next_batch(ss))
-			return false;
-	}
 	/* only rows with by-reference values allocate anything */
 	if (ss->row_cxt_used)
 	{
@@ -711,16 +811,16 @@ shard_scan_next(ShardScan *ss, TupleTableSlot *slot)
 			ParquetColumnValues *cv = &ss->batch.columns[bi];
 			ShardReadColumn *c = &ss->cols[ss->att_col[a]];
 
-			if (!cv->is_null[ss->row])
+			if (!cv->is_null[row])
 			{
-				slot->tts_values[a] = shard_value_datum(ss, c, a, &cv->values[ss->row]);
+				slot->tts_values[a] = shard_value_datum(ss, c, a, &cv->values[row]);
 				slot->tts_isnull[a] = false;
 				if (c->by_ref)
 					ss->row_cxt_used = true;
 			}
 			else if (c->nexceptions > 0)
 			{
-				char	   *text = shard_exception_text(c, ss->rg_first_row + ss->row);
+				char	   *text = shard_exception_text(c, ss->rg_first_row + row);
 
 				ss->row_cxt_used = true;
 				if (text != NULL)
@@ -738,10 +838,134 @@ shard_scan_next(ShardScan *ss, TupleTableSlot *slot)
 		}
 	}
 	MemoryContextSwitchTo(old);
+	ExecStoreVirtualTuple(slot);
+}
+
+/*
+ * Stores the next shard row into slot as a virtual tuple (columns the scan
+ * does not need are NULL).  Returns false after the last shard.
+ */
+bool
+shard_scan_next(ShardScan *ss, TupleTableSlot *slot)
+{
+	if (!ss->batch_valid || ss->row >= ss->batch.num_rows)
+	{
+		if (!shard_next_batch(ss))
+			return false;
+	}
+	shard_fill_row(ss, ss->row, slot);
 	ss->row++;
 	ss->counters->rows++;
-	ExecStoreVirtualTuple(slot);
 	return true;
+}
+
+/*
+ * Moves a scan read batch by batch to its next row group (one the filters
+ * do not rule out); false after the last shard.  The rows of the batch are
+ * read with shard_scan_batch_column or shard_scan_batch_row, and count as
+ * returned.
+ */
+bool
+shard_scan_next_batch(ShardScan *ss)
+{
+	if (!shard_next_batch(ss))
+		return false;
+	ss->row = ss->batch.num_rows;
+	ss->counters->rows += ss->batch.num_rows;
+	return true;
+}
+
+/* Rows of the current batch. */
+int64
+shard_scan_batch_rows(ShardScan *ss)
+{
+	return ss->batch.num_rows;
+}
+
+/*
+ * Column attnum of the current batch as arrays; see ShardColumnArray for
+ * when they are "plain".  A column the scan does not decode is not.
+ */
+void
+shard_scan_batch_column(ShardScan *ss, AttrNumber attnum, ShardColumnArray *out)
+{
+	int			a = attnum - 1;
+	int			bi = ss->att_batch[a];
+	ShardReadColumn *c;
+	ParquetColumnValues *cv;
+
+	memset(out, 0, sizeof(*out));
+	out->name = NameStr(TupleDescAttr(ss->desc, a)->attname);
+	if (bi < 0 || ss->att_col[a] < 0 || !ss->needed[a])
+		return;
+	c = &ss->cols[ss->att_col[a]];
+	cv = &ss->batch.columns[bi];
+	out->kind = c->kind;
+	out->values = cv->values;
+	out->is_null = cv->is_null;
+	switch (c->kind)
+	{
+		case SK_BOOL:
+		case SK_INT2:
+		case SK_INT4:
+		case SK_INT8:
+		case SK_FLOAT4:
+		case SK_FLOAT8:
+		case SK_DATE:
+		case SK_TIMESTAMP:
+		case SK_TIMESTAMPTZ:
+			out->plain = c->nexceptions == 0;
+			break;
+		case SK_TEXT:
+			out->plain = c->nexceptions == 0 && ss->utf8;
+			break;
+		default:
+			break;
+	}
+}
+
+/* Row "row" of the current batch into slot, as shard_scan_next does. */
+void
+shard_scan_batch_row(ShardScan *ss, int64 row, TupleTableSlot *slot)
+{
+	shard_fill_row(ss, row, slot);
+}
+
+/*
+ * The value of row r of a plain column array of a fixed-size kind, as a
+ * datum of the column's type (dates and timestamps converted from
+ * Parquet's epoch, with their infinities).
+ */
+Datum
+shard_array_datum(const ShardColumnArray *c, int64 r)
+{
+	const ParquetValue *v = &c->values[r];
+
+	switch (c->kind)
+	{
+		case SK_BOOL:
+			return BoolGetDatum(v->boolean);
+		case SK_INT2:
+			return Int16GetDatum((int16) v->int32);
+		case SK_INT4:
+			return Int32GetDatum(v->int32);
+		case SK_INT8:
+			return Int64GetDatum(v->int64);
+		case SK_FLOAT4:
+			return Float4GetDatum(v->float4);
+		case SK_FLOAT8:
+			return Float8GetDatum(v->float8);
+		case SK_DATE:
+			return DateADTGetDatum(parquet_date_to_pg(v->int32, c->name));
+		case SK_TIMESTAMP:
+		case SK_TIMESTAMPTZ:
+			return TimestampGetDatum(parquet_timestamp_to_pg(v->int64, PQ_UNIT_MICROS,
+															 c->name));
+		default:
+			break;
+	}
+	elog(ERROR, "unexpected spillpool shard column kind %d", (int) c->kind);
+	return (Datum) 0;
 }
 
 /*
@@ -757,9 +981,7 @@ shard_scan_end(ShardScan *ss)
 	if (ss->batch_valid)
 		parquet_row_group_batch_free(&ss->batch);
 	ss->batch_valid = false;
-	if (ss->reader != NULL)
-		parquet_reader_close(ss->reader);
-	ss->reader = NULL;
+	shard_file_close(ss);
 	pfree(ss);
 }
 
@@ -775,22 +997,18 @@ shard_column_minmax(const char *path, TupleDesc desc)
 {
 	ShardScan  *ss = palloc0(sizeof(ShardScan));
 	StringInfoData out;
-	char		err[PARQUET_ERROR_MESSAGE_SIZE];
-	ParquetStatus st;
 	int			i;
 
+	ss->fd = -1;
 	ss->desc = desc;
 	ss->needed = palloc0(sizeof(bool) * Max(desc->natts, 1));
 	ss->utf8 = database_text_is_utf8();
 	strlcpy(ss->path, path, MAXPGPATH);
-	st = parquet_reader_open_file(path, NULL, &ss->reader, err, sizeof(err));
-	if (st != PARQUET_OK)
-		shard_read_error(ss, st, err);
 	initStringInfo(&out);
 	appendStringInfoChar(&out, '{');
+	shard_file_open(ss);
 	PG_TRY();
 	{
-		ss->meta = parquet_reader_metadata(ss->reader);
 		shard_map_columns(ss);
 		for (i = 0; i < ss->meta->num_columns; i++)
 		{
@@ -858,11 +1076,11 @@ shard_column_minmax(const char *path, TupleDesc desc)
 	}
 	PG_CATCH();
 	{
-		parquet_reader_close(ss->reader);
+		shard_file_close(ss);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	parquet_reader_close(ss->reader);
+	shard_file_close(ss);
 	appendStringInfoChar(&out, '}');
 	return out.data;
 }

@@ -15,6 +15,9 @@
 #include "nodes/pg_list.h"
 #include "utils/rel.h"
 
+#include "parquet/parquet_types.h"
+#include "shard/convert.h"
+
 /* A qual a row group's min/max can rule out: column op constant. */
 typedef struct ShardFilter
 {
@@ -44,5 +47,29 @@ extern ShardScan *shard_scan_begin(Relation rel, TupleDesc desc, Oid dbid,
 extern bool shard_scan_next(ShardScan *ss, TupleTableSlot *slot);
 extern void shard_scan_end(ShardScan *ss);
 extern char *shard_column_minmax(const char *path, TupleDesc desc);
+
+/*
+ * One column of the row group a batch read is at, as the shard holds it:
+ * values[r] and is_null[r] for every row r.  plain says they are the
+ * column's values as they are, to be read by kind (shard_array_datum):
+ * the column is in this shard, has no exceptions in it, and its text needs
+ * no conversion to the database encoding.  Otherwise rows must be read
+ * with shard_scan_batch_row.
+ */
+typedef struct ShardColumnArray
+{
+	ShardKind	kind;
+	const ParquetValue *values;
+	const bool *is_null;
+	bool		plain;
+	const char *name;			/* for messages */
+} ShardColumnArray;
+
+/* Reading a shard scan row group by row group, column by column. */
+extern bool shard_scan_next_batch(ShardScan *ss);
+extern int64 shard_scan_batch_rows(ShardScan *ss);
+extern void shard_scan_batch_column(ShardScan *ss, AttrNumber attnum, ShardColumnArray *out);
+extern void shard_scan_batch_row(ShardScan *ss, int64 row, TupleTableSlot *slot);
+extern Datum shard_array_datum(const ShardColumnArray *c, int64 row);
 
 #endif							/* SPILLPOOL_SHARD_READ_H */

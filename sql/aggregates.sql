@@ -1,0 +1,153 @@
+--
+-- SpillpoolAggregate: aggregates computed inside the scan.  Every query
+-- shape runs with spillpool.enable_aggregate_pushdown on and off, and the
+-- results must be the same; agg_check also says whether the node was used.
+--
+SET spillpool.shard_row_group_rows = 700;
+
+CREATE FUNCTION agg_rows(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	r text;
+BEGIN
+	EXECUTE format('SELECT string_agg(x::text, E''\n'' ORDER BY x::text) FROM (%s) x', q) INTO r;
+	RETURN coalesce(r, '<no rows>');
+END $$;
+
+CREATE FUNCTION agg_check(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	pushed text;
+	plain text;
+	line text;
+	used boolean := false;
+BEGIN
+	PERFORM set_config('spillpool.enable_aggregate_pushdown', 'on', true);
+	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+		used := used OR line LIKE '%SpillpoolAggregate%';
+	END LOOP;
+	pushed := agg_rows(q);
+	-- a hash aggregate adds floats in scan order, as the node does (a sort
+	-- would reorder the rows of a group and change the last bits)
+	PERFORM set_config('spillpool.enable_aggregate_pushdown', 'off', true);
+	PERFORM set_config('enable_sort', 'off', true);
+	plain := agg_rows(q);
+	PERFORM set_config('enable_sort', 'on', true);
+	PERFORM set_config('spillpool.enable_aggregate_pushdown', 'on', true);
+	IF pushed IS DISTINCT FROM plain THEN
+		RETURN format('DIFFERENT%s: pushed down %s, plain %s',
+					  CASE WHEN used THEN '' ELSE ' (not pushed down)' END, pushed, plain);
+	END IF;
+	RETURN CASE WHEN used THEN 'same, pushed down' ELSE 'same, not pushed down' END;
+END $$;
+
+CREATE TABLE agg_t (id int, g int, b bool, d date, ts timestamp, tz timestamptz,
+	s text, v varchar, i2 int2, i4 int4, i8 int8, f4 float4, f8 float8, n numeric)
+	USING spillpool;
+
+-- the queries, run against every state of the table below
+CREATE TABLE agg_queries (n int, q text);
+INSERT INTO agg_queries VALUES
+ (1, 'SELECT count(*) FROM agg_t'),
+ (2, 'SELECT count(i4), count(s), count(f8), count(*) FROM agg_t'),
+ (3, 'SELECT sum(i2), sum(i4), sum(i8), avg(i2), avg(i4), avg(i8) FROM agg_t'),
+ (4, 'SELECT sum(f4), sum(f8), avg(f4), avg(f8) FROM agg_t'),
+ (5, 'SELECT min(i2), max(i2), min(i4), max(i4), min(i8), max(i8) FROM agg_t'),
+ (6, 'SELECT min(f4), max(f4), min(f8), max(f8) FROM agg_t'),
+ (7, 'SELECT min(d), max(d), min(ts), max(ts), min(tz), max(tz) FROM agg_t'),
+ (8, 'SELECT g, count(*), avg(f8), sum(i8) FROM agg_t GROUP BY g'),
+ (9, 'SELECT b, count(*), sum(i4), max(f4) FROM agg_t GROUP BY b'),
+ (10, 'SELECT s, count(*), min(i2), avg(f4) FROM agg_t GROUP BY s'),
+ (11, 'SELECT v, count(i8) FROM agg_t GROUP BY v'),
+ (12, 'SELECT d, count(*), max(ts) FROM agg_t GROUP BY d'),
+ (13, 'SELECT ts, tz, count(*) FROM agg_t GROUP BY ts, tz'),
+ (14, 'SELECT g, b, s, count(*), sum(i2), min(d) FROM agg_t GROUP BY g, b, s'),
+ (15, 'SELECT i8, count(*) FROM agg_t GROUP BY i8'),
+ (16, 'SELECT g, avg(f8) FROM agg_t WHERE id BETWEEN 100 AND 1800 GROUP BY g'),
+ (17, 'SELECT count(*), sum(f8) FROM agg_t WHERE s = ''s3'''),
+ (18, 'SELECT count(*), max(i4) FROM agg_t WHERE f8 > 0 AND b'),
+ (19, 'SELECT g, count(*) FROM agg_t GROUP BY g ORDER BY count(*) DESC, g LIMIT 3'),
+ (20, 'SELECT g * 2, avg(f8) * 2, sum(i4) + 1 FROM agg_t GROUP BY g'),
+ (21, 'SELECT count(*) FROM agg_t WHERE s LIKE ''%1%'''),
+ (22, 'SELECT g, count(*) FROM agg_t WHERE agg_t IS NOT NULL GROUP BY g');
+
+-- empty
+SELECT n, agg_check(q) FROM agg_queries ORDER BY n;
+
+-- rows with NULLs, NaN, infinities and extreme values, in two shards with
+-- several row groups each, in segments and in the memtable
+INSERT INTO agg_t
+SELECT i, i % 7, i % 3 = 0,
+	CASE WHEN i % 97 = 0 THEN NULL WHEN i = 5 THEN 'infinity' WHEN i = 6 THEN '-infinity'
+		ELSE date '2024-01-01' + i % 40 END,
+	CASE WHEN i % 89 = 0 THEN NULL WHEN i = 7 THEN 'infinity'
+		ELSE timestamp '2024-01-01' + (i % 50) * interval '1 hour' END,
+	CASE WHEN i % 83 = 0 THEN NULL WHEN i = 8 THEN '-infinity'
+		ELSE timestamptz '2024-01-01 00:00+00' + (i % 30) * interval '1 day' END,
+	CASE WHEN i % 11 = 0 THEN NULL ELSE 's' || (i % 5) END,
+	CASE WHEN i % 13 = 0 THEN NULL ELSE 'v' || (i % 4) END,
+	CASE WHEN i % 17 = 0 THEN NULL ELSE (i % 30000 - 15000)::int2 END,
+	CASE WHEN i % 19 = 0 THEN NULL WHEN i = 9 THEN 2147483647 WHEN i = 10 THEN -2147483648 ELSE i * 1000 END,
+	CASE WHEN i % 23 = 0 THEN NULL WHEN i % 50 = 1 THEN 9223372036854775807 - i
+		WHEN i % 50 = 2 THEN -9223372036854775807 + i ELSE i::int8 * 1000003 END,
+	CASE WHEN i % 29 = 0 THEN NULL WHEN i = 11 THEN 'NaN' ELSE (i * 0.37)::float4 END,
+	CASE WHEN i % 31 = 0 THEN NULL WHEN i = 12 THEN 'NaN' WHEN i = 13 THEN 1e100
+		ELSE (i - 1000) * 1.000001 END,
+	i * 0.5
+FROM generate_series(1, 3000) i;
+SELECT spillpool.flush('agg_t') > 0 AS flushed;
+INSERT INTO agg_t SELECT id + 3000, g, b, d, ts, tz, s, v, i2, i4, i8, f4, f8, n
+FROM agg_t WHERE id <= 1500;
+SELECT spillpool.flush('agg_t') > 1 AS flushed_again;
+INSERT INTO agg_t SELECT id + 5000, g, NOT b, d, ts, tz, s, v, i2, i4, i8, -f4, -f8, n
+FROM agg_t WHERE id <= 1000;
+SELECT shards, spilled_rows > 0 AS unflushed FROM spillpool.stats('agg_t');
+SELECT n, agg_check(q) FROM agg_queries ORDER BY n;
+
+-- the transaction's own rows, and a rolled-back savepoint
+BEGIN;
+INSERT INTO agg_t VALUES (9001, 99, true, '2030-01-01', NULL, NULL, 'own', 'own', 1, 2, 3, 4.5, 6.5, 7);
+SAVEPOINT sp;
+INSERT INTO agg_t VALUES (9002, 98, false, NULL, NULL, NULL, 'gone', 'gone', 1, 1, 1, 1, 1, 1);
+ROLLBACK TO sp;
+SELECT n, agg_check(q) FROM agg_queries ORDER BY n;
+SELECT count(*), sum(i4) FROM agg_t WHERE g = 99;
+SELECT count(*) FROM agg_t WHERE g = 98;
+ROLLBACK;
+
+-- what EXPLAIN shows
+EXPLAIN (COSTS OFF) SELECT g, count(*), avg(f8) FROM agg_t GROUP BY g;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM agg_t WHERE id < 10;
+
+-- shapes that take the ordinary plan
+SELECT agg_check('SELECT sum(n) FROM agg_t');
+SELECT agg_check('SELECT count(DISTINCT g) FROM agg_t');
+SELECT agg_check('SELECT g, count(*) FROM agg_t GROUP BY g HAVING count(*) > 100');
+SELECT agg_check('SELECT f8, count(*) FROM agg_t GROUP BY f8');
+SELECT agg_check('SELECT sum(i2 + 1) FROM agg_t');
+SELECT agg_check('SELECT min(s) FROM agg_t');
+SELECT agg_check('SELECT count(*) FILTER (WHERE b) FROM agg_t');
+SELECT agg_check('SELECT g, count(*) FROM agg_t GROUP BY ROLLUP (g)');
+
+-- overflow is an error in both plans
+CREATE TABLE agg_big (f8 float8, f4 float4) USING spillpool;
+INSERT INTO agg_big VALUES (1e200, 3e38), (-1e200, 3e38);
+SET spillpool.enable_aggregate_pushdown = on;
+SELECT avg(f8) FROM agg_big;
+SELECT sum(f4) FROM agg_big;
+SET spillpool.enable_aggregate_pushdown = off;
+SELECT avg(f8) FROM agg_big;
+SELECT sum(f4) FROM agg_big;
+RESET spillpool.enable_aggregate_pushdown;
+SELECT spillpool.flush('agg_big') > 0 AS flushed;
+SELECT avg(f8) FROM agg_big;
+SELECT sum(f8), count(*) FROM agg_big;
+
+-- float4 sums in float4 arithmetic, in scan order
+CREATE TABLE agg_f4 (x float4) USING spillpool;
+INSERT INTO agg_f4 VALUES (16777216), (1), (1);
+SELECT agg_check('SELECT sum(x) FROM agg_f4');
+SELECT sum(x) FROM agg_f4;
+
+DROP TABLE agg_t, agg_big, agg_f4, agg_queries;
+DROP FUNCTION agg_check(text);
+DROP FUNCTION agg_rows(text);
+RESET spillpool.shard_row_group_rows;

@@ -1,0 +1,1488 @@
+/*-------------------------------------------------------------------------
+ *
+ * aggscan.c
+ *	  SpillpoolAggregate: aggregates computed inside the scan of a
+ *	  spillpool table, from the shards' decoded column arrays and the
+ *	  unflushed rows, instead of by an Agg node above a row-by-row scan.
+ *
+ * The planner's upper-path hook offers, for a query that aggregates one
+ * spillpool table, a CustomScan path that produces the grouped result
+ * itself.  It is offered only when everything can be computed exactly as
+ * PostgreSQL's own aggregates compute it:
+ *
+ *	- the aggregates are count(*), count(col), sum, avg, min and max of a
+ *	  plain column of type int2, int4, int8, float4 or float8 (min and max
+ *	  also of date, timestamp and timestamptz), without DISTINCT, ORDER BY
+ *	  or FILTER;
+ *	- the GROUP BY columns (any number, also none) are plain columns of type
+ *	  int2, int4, int8, bool, date, timestamp, timestamptz, text or varchar
+ *	  under a deterministic collation, grouped by the type's default
+ *	  equality;
+ *	- there is no HAVING, no grouping sets, and the WHERE clause holds no
+ *	  subquery and no parameter of an outer plan.
+ *
+ * Anything else takes the ordinary plan, and spillpool.enable_aggregate_pushdown
+ * = off switches the node off.
+ *
+ * Execution reads the table with the ordinary scan (scan.c), so it sees
+ * exactly the rows a SELECT would see: first the shards, whose row groups
+ * come as column arrays (shard_scan_next_batch); without a WHERE clause
+ * the aggregates run over those arrays directly, column by column, with the
+ * group of each row looked up once per row group.  Then the unflushed rows
+ * (segments, memtable, the transaction's own rows) come as tuples and are
+ * aggregated one by one, and so are shard rows when a WHERE clause must be
+ * evaluated or a column needs a conversion.  The transition rules are
+ * those of PostgreSQL's aggregates: integer sums in 128 bits, avg and
+ * sum(int8) as numeric from the exact sum, float sums with the overflow
+ * checks of float8pl and float8_accum (and its sum of squares, whose
+ * overflow PostgreSQL reports too), min and max of floats with NaN above
+ * every number.  Float sums add in scan order, as a serial plan does.
+ *
+ * Groups live in a memory context of their own; the node does not spill,
+ * so the planner offers it only when the estimated number of groups fits
+ * in work_mem.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/relscan.h"
+#include "access/tableam.h"
+#include "catalog/pg_aggregate.h"
+#include "catalog/pg_type.h"
+#include "commands/explain.h"
+#include "common/hashfn.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/extensible.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/restrictinfo.h"
+#include "optimizer/tlist.h"
+#include "rewrite/rewriteManip.h"
+#include "parser/parsetree.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/date.h"
+#include "utils/float.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/ruleutils.h"
+#include "utils/selfuncs.h"
+#include "utils/typcache.h"
+
+#include "spillpool.h"
+#include "am/aggscan.h"
+#include "am/customscan.h"
+#include "am/scan.h"
+#include "am/tableam.h"
+#include "shard/convert.h"
+#include "shard/shard_read.h"
+
+bool		spillpool_enable_aggregate_pushdown = true;
+
+/* How one aggregate is computed. */
+typedef enum AggCalc
+{
+	CALC_COUNT_STAR,			/* count(*) */
+	CALC_COUNT,					/* count(col) */
+	CALC_SUM_INT,				/* sum of int2/int4: int8 */
+	CALC_SUM_INT8,				/* sum of int8: numeric */
+	CALC_AVG_INT,				/* avg of int2/int4/int8: numeric */
+	CALC_SUM_FLOAT4,			/* sum of float4: float4 */
+	CALC_SUM_FLOAT8,			/* sum of float8: float8 */
+	CALC_AVG_FLOAT,				/* avg of float4/float8: float8 */
+	CALC_MIN_INT,				/* min/max of int2/int4/int8/date/timestamp(tz) */
+	CALC_MAX_INT,
+	CALC_MIN_FLOAT,				/* min/max of float4/float8 */
+	CALC_MAX_FLOAT
+} AggCalc;
+
+/* One aggregate of the node: what it computes, over which column. */
+typedef struct AggSpec
+{
+	AggCalc		calc;
+	AttrNumber	attnum;			/* 0 for count(*) */
+	Oid			argtype;
+	Oid			restype;
+} AggSpec;
+
+/* The running state of one aggregate in one group. */
+typedef struct AggAcc
+{
+	int64		count;			/* inputs seen (non-NULL ones) */
+	int128		isum;			/* integer sums */
+	float8		N;				/* float8_accum's transition values */
+	float8		Sx;
+	float8		Sxx;
+	float4		fsum;			/* sum(float4) */
+	int64		ival;			/* min/max of integer-like types */
+	float8		fval;			/* min/max of floats */
+} AggAcc;
+
+/* A group: its key values and one state per aggregate. */
+typedef struct AggGroup
+{
+	Datum	   *keys;
+	bool	   *keynulls;
+	AggAcc		accs[FLEXIBLE_ARRAY_MEMBER];
+} AggGroup;
+
+/* The serialized key of a group, as the hash table holds it. */
+typedef struct GroupKeyBytes
+{
+	const char *data;
+	uint32		len;
+} GroupKeyBytes;
+
+typedef struct GroupEntry
+{
+	GroupKeyBytes key;
+	uint32		hash;
+	char		status;
+	int32		group;
+} GroupEntry;
+
+#define SH_PREFIX grouphash
+#define SH_ELEMENT_TYPE GroupEntry
+#define SH_KEY_TYPE GroupKeyBytes
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) hash_bytes((const unsigned char *) (k).data, (int) (k).len)
+#define SH_EQUAL(tb, a, b) ((a).len == (b).len && memcmp((a).data, (b).data, (a).len) == 0)
+#define SH_SCOPE static inline
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/*
+ * For a single fixed-size group key read from shard arrays: the group of
+ * each raw key value seen, so that a row costs one lookup of an integer.
+ */
+typedef struct IntGroupEntry
+{
+	int64		key;			/* the raw value of the shard column */
+	char		status;
+	int32		group;
+} IntGroupEntry;
+
+#define SH_PREFIX intgrouphash
+#define SH_ELEMENT_TYPE IntGroupEntry
+#define SH_KEY_TYPE int64
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) murmurhash32((uint32) ((uint64) (k) ^ ((uint64) (k) >> 32)))
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* The executor state of the node. */
+typedef struct AggScanState
+{
+	CustomScanState css;
+
+	/* from the plan */
+	int			nkeys;
+	AttrNumber *key_attnums;
+	Oid		   *key_types;
+	int			naggs;
+	AggSpec    *aggs;
+	ExprState  *qual;			/* the WHERE clause, over the table's rows */
+	List	   *filters;		/* ShardFilters for row-group skipping */
+	Bitmapset  *attrs;			/* columns to decode */
+	List	   *agg_names;		/* for EXPLAIN */
+	char	   *filter_text;
+	List	   *key_names;
+
+	/* execution */
+	TableScanDesc scan;
+	TupleTableSlot *row_slot;	/* rows of the table */
+	ShardScanCounters counters;
+	MemoryContext group_cxt;	/* groups and their keys */
+	MemoryContext row_cxt;		/* per-row and per-batch work */
+	grouphash_hash *groups_hash;
+	intgrouphash_hash *int_groups;	/* see IntGroupEntry */
+	int32		null_group;		/* group of a NULL single key, or -1 */
+	AggGroup  **groups;
+	int			ngroups;
+	int			groups_cap;
+	StringInfoData keybuf;
+	int32	   *row_groups;		/* group of each row of a batch */
+	int64		row_groups_cap;
+	bool		consumed;
+	int			next_output;
+	int64		rows_in;		/* for EXPLAIN ANALYZE */
+	int64		batches_vectorized;
+} AggScanState;
+
+static CustomPathMethods aggscan_path_methods;
+static CustomScanMethods aggscan_scan_methods;
+static CustomExecMethods aggscan_exec_methods;
+
+/* ------------------------------------------------------------------------
+ * Planning
+ * ------------------------------------------------------------------------
+ */
+
+/* True if a shard column of this kind holds values of the SQL type. */
+static bool
+aggscan_kind_matches(ShardKind kind, Oid type)
+{
+	switch (type)
+	{
+		case BOOLOID:
+			return kind == SK_BOOL;
+		case INT2OID:
+			return kind == SK_INT2;
+		case INT4OID:
+			return kind == SK_INT4;
+		case INT8OID:
+			return kind == SK_INT8;
+		case FLOAT4OID:
+			return kind == SK_FLOAT4;
+		case FLOAT8OID:
+			return kind == SK_FLOAT8;
+		case DATEOID:
+			return kind == SK_DATE;
+		case TIMESTAMPOID:
+			return kind == SK_TIMESTAMP;
+		case TIMESTAMPTZOID:
+			return kind == SK_TIMESTAMPTZ;
+		case TEXTOID:
+		case VARCHAROID:
+			return kind == SK_TEXT;
+		default:
+			return false;
+	}
+}
+
+/* True for the group-key types the node hashes, under the given collation. */
+static bool
+aggscan_key_type_ok(Oid type, Oid collation)
+{
+	switch (type)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case BOOLOID:
+		case DATEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			return true;
+		case TEXTOID:
+		case VARCHAROID:
+			/* equal strings are equal bytes only under deterministic ones */
+			return OidIsValid(collation) && get_collation_isdeterministic(collation);
+		default:
+			return false;
+	}
+}
+
+/*
+ * How the Aggref is computed, or false if the node cannot compute it
+ * exactly as PostgreSQL does.  Its argument must be a plain column of
+ * relid.
+ */
+static bool
+aggscan_agg_spec(Aggref *aggref, Index relid, AggSpec *spec)
+{
+	Var		   *var = NULL;
+
+	if (aggref->aggdistinct != NIL || aggref->aggorder != NIL ||
+		aggref->aggfilter != NULL || aggref->aggkind != AGGKIND_NORMAL ||
+		aggref->agglevelsup != 0 || aggref->aggsplit != AGGSPLIT_SIMPLE ||
+		aggref->aggstar != (aggref->aggfnoid == F_COUNT_))
+		return false;
+	if (aggref->aggfnoid != F_COUNT_)
+	{
+		TargetEntry *tle;
+
+		if (list_length(aggref->args) != 1)
+			return false;
+		tle = linitial_node(TargetEntry, aggref->args);
+		if (!IsA(tle->expr, Var))
+			return false;
+		var = (Var *) tle->expr;
+		if (var->varno != relid || var->varlevelsup != 0 || var->varattno <= 0)
+			return false;
+		spec->attnum = var->varattno;
+		spec->argtype = var->vartype;
+	}
+	else
+	{
+		spec->attnum = 0;
+		spec->argtype = InvalidOid;
+	}
+	spec->restype = aggref->aggtype;
+
+	switch (aggref->aggfnoid)
+	{
+		case F_COUNT_:
+			spec->calc = CALC_COUNT_STAR;
+			return true;
+		case F_SUM_INT2:
+		case F_SUM_INT4:
+			spec->calc = CALC_SUM_INT;
+			return true;
+		case F_SUM_INT8:
+			spec->calc = CALC_SUM_INT8;
+			return true;
+		case F_AVG_INT2:
+		case F_AVG_INT4:
+		case F_AVG_INT8:
+			spec->calc = CALC_AVG_INT;
+			return true;
+		case F_SUM_FLOAT4:
+			spec->calc = CALC_SUM_FLOAT4;
+			return true;
+		case F_SUM_FLOAT8:
+			spec->calc = CALC_SUM_FLOAT8;
+			return true;
+		case F_AVG_FLOAT4:
+		case F_AVG_FLOAT8:
+			spec->calc = CALC_AVG_FLOAT;
+			return true;
+		case F_MIN_INT2:
+		case F_MIN_INT4:
+		case F_MIN_INT8:
+		case F_MIN_DATE:
+		case F_MIN_TIMESTAMP:
+		case F_MIN_TIMESTAMPTZ:
+			spec->calc = CALC_MIN_INT;
+			return true;
+		case F_MAX_INT2:
+		case F_MAX_INT4:
+		case F_MAX_INT8:
+		case F_MAX_DATE:
+		case F_MAX_TIMESTAMP:
+		case F_MAX_TIMESTAMPTZ:
+			spec->calc = CALC_MAX_INT;
+			return true;
+		case F_MIN_FLOAT4:
+		case F_MIN_FLOAT8:
+			spec->calc = CALC_MIN_FLOAT;
+			return true;
+		case F_MAX_FLOAT4:
+		case F_MAX_FLOAT8:
+			spec->calc = CALC_MAX_FLOAT;
+			return true;
+		default:
+			break;
+	}
+	if (aggref->aggfnoid == F_COUNT_ANY)
+	{
+		spec->calc = CALC_COUNT;
+		return true;
+	}
+	return false;
+}
+
+/* What the planning walk collects. */
+typedef struct AggscanPlanContext
+{
+	Index		relid;
+	List	   *group_vars;
+	List	   *aggrefs;		/* distinct Aggrefs, in order of appearance */
+	bool		ok;
+} AggscanPlanContext;
+
+/*
+ * Walks the grouping target: collects its Aggrefs, and checks that every
+ * column outside them is a group column.
+ */
+static bool
+aggscan_target_walker(Node *node, AggscanPlanContext *cxt)
+{
+	if (node == NULL || !cxt->ok)
+		return false;
+	if (IsA(node, Aggref))
+	{
+		AggSpec		spec;
+
+		if (!aggscan_agg_spec((Aggref *) node, cxt->relid, &spec))
+			cxt->ok = false;
+		else if (!list_member(cxt->aggrefs, node))
+			cxt->aggrefs = lappend(cxt->aggrefs, node);
+		return false;
+	}
+	if (IsA(node, Var))
+	{
+		if (!list_member(cxt->group_vars, node))
+			cxt->ok = false;
+		return false;
+	}
+	if (IsA(node, SubPlan) || IsA(node, AlternativeSubPlan) || IsA(node, SubLink) ||
+		IsA(node, GroupingFunc) || IsA(node, WindowFunc))
+	{
+		cxt->ok = false;
+		return false;
+	}
+	return expression_tree_walker(node, aggscan_target_walker, (void *) cxt);
+}
+
+/* True if the WHERE clause can be evaluated by the node on table rows. */
+static bool
+aggscan_qual_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXEC)
+		return true;
+	if (IsA(node, SubPlan) || IsA(node, AlternativeSubPlan) || IsA(node, SubLink))
+		return true;
+	if (IsA(node, Var) && ((Var *) node)->varlevelsup != 0)
+		return true;
+	return expression_tree_walker(node, aggscan_qual_walker, context);
+}
+
+/* A short text of an aggregate for EXPLAIN: "avg(temp)". */
+static char *
+aggscan_agg_name(Aggref *aggref, Oid relid)
+{
+	if (aggref->aggstar)
+		return psprintf("%s(*)", get_func_name(aggref->aggfnoid));
+	return psprintf("%s(%s)", get_func_name(aggref->aggfnoid),
+					get_attname(relid, ((Var *) linitial_node(TargetEntry, aggref->args)->expr)->varattno,
+								false));
+}
+
+/*
+ * Upper-path hook: offers SpillpoolAggregate for a grouping over one
+ * spillpool table that it can compute (see the file header).
+ */
+void
+aggscan_add_paths(PlannerInfo *root, UpperRelationKind stage,
+				  RelOptInfo *input_rel, RelOptInfo *output_rel, void *extra)
+{
+	Query	   *parse = root->parse;
+	RangeTblEntry *rte;
+	AggscanPlanContext cxt;
+	CustomPath *cpath;
+	List	   *quals = NIL;
+	List	   *group_attnums = NIL;
+	List	   *group_exprs = NIL;
+	ListCell   *lc;
+	double		groups;
+	Cost		best = -1;
+
+	if (stage != UPPERREL_GROUP_AGG || !spillpool_enable_aggregate_pushdown)
+		return;
+	if (input_rel->reloptkind != RELOPT_BASEREL || input_rel->rtekind != RTE_RELATION)
+		return;
+	rte = planner_rt_fetch(input_rel->relid, root);
+	if (rte->inh || rte->tablesample != NULL || !relid_is_spillpool(rte->relid))
+		return;
+	if (!parse->hasAggs || parse->groupingSets != NIL || parse->havingQual != NULL ||
+		parse->hasTargetSRFs)
+		return;
+
+	memset(&cxt, 0, sizeof(cxt));
+	cxt.relid = input_rel->relid;
+	cxt.ok = true;
+	foreach(lc, parse->groupClause)
+	{
+		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+		Node	   *expr = get_sortgroupclause_expr(sgc, parse->targetList);
+		Var		   *var;
+		TypeCacheEntry *tc;
+
+		if (!IsA(expr, Var))
+			return;
+		var = (Var *) expr;
+		if (var->varno != input_rel->relid || var->varlevelsup != 0 || var->varattno <= 0 ||
+			!aggscan_key_type_ok(var->vartype, var->varcollid))
+			return;
+		tc = lookup_type_cache(var->vartype, TYPECACHE_EQ_OPR);
+		if (sgc->eqop != tc->eq_opr)
+			return;
+		if (!list_member(cxt.group_vars, var))
+		{
+			cxt.group_vars = lappend(cxt.group_vars, var);
+			group_attnums = lappend_int(group_attnums, var->varattno);
+			group_exprs = lappend(group_exprs, var);
+		}
+	}
+	aggscan_target_walker((Node *) output_rel->reltarget->exprs, &cxt);
+	if (!cxt.ok || cxt.aggrefs == NIL)
+		return;
+	foreach(lc, input_rel->baserestrictinfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		if (ri->pseudoconstant || aggscan_qual_walker((Node *) ri->clause, NULL))
+			return;
+		quals = lappend(quals, ri->clause);
+	}
+
+	groups = group_exprs == NIL ? 1 :
+		estimate_num_groups(root, group_exprs, input_rel->rows, NULL, NULL);
+	/* the node does not spill: leave large groupings to HashAgg */
+	if (groups * (64.0 + 48.0 * list_length(cxt.aggrefs)) > work_mem * 1024.0)
+		return;
+
+	foreach(lc, output_rel->pathlist)
+	{
+		Path	   *p = lfirst(lc);
+
+		if (best < 0 || p->total_cost < best)
+			best = p->total_cost;
+	}
+
+	cpath = makeNode(CustomPath);
+	cpath->path.pathtype = T_CustomScan;
+	cpath->path.parent = output_rel;
+	cpath->path.pathtarget = output_rel->reltarget;
+	cpath->path.param_info = NULL;
+	cpath->path.parallel_aware = false;
+	cpath->path.parallel_safe = false;
+	cpath->path.parallel_workers = 0;
+	cpath->path.rows = groups;
+	cpath->path.startup_cost = input_rel->rows * cpu_operator_cost * list_length(cxt.aggrefs);
+	/* cheaper than scanning and aggregating row by row, which it replaces */
+	cpath->path.total_cost = cpath->path.startup_cost + groups * cpu_tuple_cost;
+	if (best >= 0 && cpath->path.total_cost >= best)
+		cpath->path.startup_cost = cpath->path.total_cost = best * 0.5;
+	cpath->path.pathkeys = NIL;
+	cpath->flags = 0;
+	cpath->methods = &aggscan_path_methods;
+	cpath->custom_private = list_make5(makeInteger((int) input_rel->relid),
+									   group_attnums, cxt.aggrefs, quals,
+									   input_rel->reltarget->exprs);
+	add_path(output_rel, &cpath->path);
+}
+
+/*
+ * Builds the CustomScan.  Its scan tuple (custom_scan_tlist) is the group
+ * columns followed by the aggregates; setrefs turns the target list's
+ * references to them into INDEX_VAR columns of that tuple.  The WHERE
+ * clause goes into custom_private: it is evaluated on table rows, not on
+ * the node's output, and holds no parameter or subquery (see the path's
+ * conditions), so setrefs has nothing to adjust in it.
+ */
+static Plan *
+aggscan_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
+				  List *tlist, List *clauses, List *custom_plans)
+{
+	CustomScan *cscan = makeNode(CustomScan);
+	Index		relid = (Index) intVal(linitial(best_path->custom_private));
+	List	   *group_attnums = lsecond(best_path->custom_private);
+	List	   *aggrefs = lthird(best_path->custom_private);
+	List	   *quals = lfourth(best_path->custom_private);
+	RangeTblEntry *rte = planner_rt_fetch(relid, root);
+	List	   *scan_tlist = NIL;
+	List	   *agg_names = NIL;
+	List	   *key_names = NIL;
+	List	   *specs = NIL;
+	List	   *attr_list = NIL;
+	List	   *filters;
+	List	   *filter_sources;
+	char	   *filter_text = "";
+	Bitmapset  *attrs = NULL;
+	ListCell   *lc;
+	AttrNumber	resno = 1;
+	int			x;
+
+	foreach(lc, group_attnums)
+	{
+		AttrNumber	attnum = (AttrNumber) lfirst_int(lc);
+		Oid			type;
+		int32		typmod;
+		Oid			collid;
+
+		get_atttypetypmodcoll(rte->relid, attnum, &type, &typmod, &collid);
+		scan_tlist = lappend(scan_tlist,
+							 makeTargetEntry((Expr *) makeVar(relid, attnum, type, typmod, collid, 0),
+											 resno++, NULL, false));
+		key_names = lappend(key_names, makeString(get_attname(rte->relid, attnum, false)));
+		attrs = bms_add_member(attrs, attnum - FirstLowInvalidHeapAttributeNumber);
+	}
+	foreach(lc, aggrefs)
+	{
+		Aggref	   *aggref = lfirst_node(Aggref, lc);
+		AggSpec		spec;
+
+		if (!aggscan_agg_spec(aggref, relid, &spec))
+			elog(ERROR, "unexpected aggregate in a spillpool aggregate scan");
+		scan_tlist = lappend(scan_tlist, makeTargetEntry((Expr *) aggref, resno++, NULL, false));
+		agg_names = lappend(agg_names, makeString(aggscan_agg_name(aggref, rte->relid)));
+		specs = lappend(specs, list_make4_int((int) spec.calc, (int) spec.attnum,
+											  (int) spec.argtype, (int) spec.restype));
+		if (spec.attnum > 0)
+			attrs = bms_add_member(attrs, spec.attnum - FirstLowInvalidHeapAttributeNumber);
+	}
+	pull_varattnos((Node *) quals, relid, &attrs);
+	x = -1;
+	while ((x = bms_next_member(attrs, x)) >= 0)
+	{
+		AttrNumber	attnum = x + FirstLowInvalidHeapAttributeNumber;
+
+		/* 0: a whole-row reference in the WHERE clause needs every column */
+		if (attnum >= 0)
+			attr_list = lappend_int(attr_list, attnum);
+	}
+	filters = customscan_row_group_filters(quals, relid, &filter_sources);
+	if (quals != NIL)
+	{
+		/* the filter's text for EXPLAIN, over the table alone */
+		Node	   *expr = copyObject((Node *) make_ands_explicit(quals));
+
+		if (relid != 1)
+			ChangeVarNodes(expr, relid, 1, 0);
+		filter_text = deparse_expression(expr,
+										 deparse_context_for(rte->eref->aliasname, rte->relid),
+										 false, false);
+	}
+
+	cscan->scan.plan.targetlist = tlist;
+	cscan->scan.plan.qual = NIL;
+	cscan->scan.scanrelid = relid;
+	cscan->custom_scan_tlist = scan_tlist;
+	cscan->flags = best_path->flags;
+	cscan->methods = &aggscan_scan_methods;
+	cscan->custom_private = list_make5(list_make2(group_attnums, attr_list), specs,
+									   list_make3(copyObject(quals), filters, makeString(filter_text)),
+									   agg_names, key_names);
+	return &cscan->scan.plan;
+}
+
+/* ------------------------------------------------------------------------
+ * Execution: accumulating
+ * ------------------------------------------------------------------------
+ */
+
+/* The group of the key in keybuf, created with its key values if new. */
+static int32
+aggscan_group_for_key(AggScanState *state, Datum *keys, bool *keynulls)
+{
+	GroupKeyBytes k;
+	GroupEntry *e;
+	bool		found;
+
+	k.data = state->keybuf.data;
+	k.len = (uint32) state->keybuf.len;
+	e = grouphash_insert(state->groups_hash, k, &found);
+	if (!found)
+	{
+		MemoryContext old = MemoryContextSwitchTo(state->group_cxt);
+		AggGroup   *g = palloc0(offsetof(AggGroup, accs) + sizeof(AggAcc) * state->naggs);
+		char	   *copy = palloc(k.len + 1);
+		int			i;
+
+		memcpy(copy, k.data, k.len);
+		e->key.data = copy;
+		g->keys = palloc(sizeof(Datum) * Max(state->nkeys, 1));
+		g->keynulls = palloc(sizeof(bool) * Max(state->nkeys, 1));
+		for (i = 0; i < state->nkeys; i++)
+		{
+			g->keynulls[i] = keynulls[i];
+			g->keys[i] = keynulls[i] ? (Datum) 0 :
+				datumCopy(keys[i], state->key_types[i] != TEXTOID &&
+						  state->key_types[i] != VARCHAROID, -1);
+		}
+		if (state->ngroups == state->groups_cap)
+		{
+			state->groups_cap = Max(64, state->groups_cap * 2);
+			state->groups = state->groups ?
+				repalloc(state->groups, sizeof(AggGroup *) * state->groups_cap) :
+				palloc(sizeof(AggGroup *) * state->groups_cap);
+		}
+		state->groups[state->ngroups] = g;
+		e->group = state->ngroups++;
+		MemoryContextSwitchTo(old);
+	}
+	return e->group;
+}
+
+/* Appends one key column's value to keybuf: a null flag, then the value. */
+static void
+aggscan_key_append_int(StringInfo buf, bool isnull, int64 v)
+{
+	appendStringInfoChar(buf, isnull ? 'n' : 'v');
+	if (!isnull)
+		appendBinaryStringInfo(buf, (const char *) &v, sizeof(v));
+}
+
+static void
+aggscan_key_append_bytes(StringInfo buf, bool isnull, const char *p, uint32 len)
+{
+	appendStringInfoChar(buf, isnull ? 'n' : 'v');
+	if (!isnull)
+	{
+		appendBinaryStringInfo(buf, (const char *) &len, sizeof(len));
+		appendBinaryStringInfo(buf, p, len);
+	}
+}
+
+/* A key Datum of an integer-like type as the int64 its key bytes hold. */
+static int64
+aggscan_key_int(Oid type, Datum d)
+{
+	switch (type)
+	{
+		case INT2OID:
+			return DatumGetInt16(d);
+		case INT4OID:
+		case DATEOID:
+			return DatumGetInt32(d);
+		case BOOLOID:
+			return DatumGetBool(d) ? 1 : 0;
+		default:
+			return DatumGetInt64(d);
+	}
+}
+
+/* The group of a row given as Datums (a table row). */
+static int32
+aggscan_group_of_slot(AggScanState *state, TupleTableSlot *slot)
+{
+	Datum		keys[INDEX_MAX_KEYS];
+	bool		keynulls[INDEX_MAX_KEYS];
+	int			i;
+
+	if (state->nkeys == 0)
+		return 0;
+	resetStringInfo(&state->keybuf);
+	for (i = 0; i < state->nkeys; i++)
+	{
+		AttrNumber	a = state->key_attnums[i];
+		Oid			type = state->key_types[i];
+
+		keys[i] = slot->tts_values[a - 1];
+		keynulls[i] = slot->tts_isnull[a - 1];
+		if (type == TEXTOID || type == VARCHAROID)
+		{
+			text	   *t = keynulls[i] ? NULL : DatumGetTextPP(keys[i]);
+
+			if (t != NULL)
+				keys[i] = PointerGetDatum(t);
+			aggscan_key_append_bytes(&state->keybuf, keynulls[i],
+									 t ? VARDATA_ANY(t) : NULL,
+									 t ? VARSIZE_ANY_EXHDR(t) : 0);
+		}
+		else
+			aggscan_key_append_int(&state->keybuf, keynulls[i],
+								   keynulls[i] ? 0 : aggscan_key_int(type, keys[i]));
+	}
+	return aggscan_group_for_key(state, keys, keynulls);
+}
+
+/* float8_accum's step, with its overflow checks (see the file header). */
+static inline void
+aggscan_float_accum(AggAcc *acc, float8 newval)
+{
+	float8		N = acc->N;
+	float8		Sx = acc->Sx;
+	float8		Sxx = acc->Sxx;
+
+	N += 1.0;
+	Sx += newval;
+	if (acc->N > 0.0)
+	{
+		float8		tmp = newval * N - Sx;
+
+		Sxx += tmp * tmp / (N * acc->N);
+		if (isinf(Sx) || isinf(Sxx))
+		{
+			if (!isinf(acc->Sx) && !isinf(newval))
+				float_overflow_error();
+			Sxx = get_float8_nan();
+		}
+	}
+	else if (isnan(newval) || isinf(newval))
+		Sxx = get_float8_nan();
+	acc->N = N;
+	acc->Sx = Sx;
+	acc->Sxx = Sxx;
+}
+
+/* float8larger/float8smaller's choice: NaN sorts above every number. */
+static inline void
+aggscan_float_minmax(AggAcc *acc, float8 v, bool is_max)
+{
+	if (acc->count == 0)
+		acc->fval = v;
+	else if (is_max ? !float8_gt(acc->fval, v) : !float8_lt(acc->fval, v))
+		acc->fval = v;
+	acc->count++;
+}
+
+/*
+ * Adds one non-NULL input value, given as a Datum of the column's type, to
+ * an aggregate's state.
+ */
+static void
+aggscan_accum_datum(const AggSpec *spec, AggAcc *acc, Datum d)
+{
+	switch (spec->calc)
+	{
+		case CALC_COUNT_STAR:
+		case CALC_COUNT:
+			acc->count++;
+			break;
+		case CALC_SUM_INT:
+		case CALC_SUM_INT8:
+		case CALC_AVG_INT:
+			acc->isum += spec->argtype == INT2OID ? DatumGetInt16(d) :
+				spec->argtype == INT4OID ? DatumGetInt32(d) : DatumGetInt64(d);
+			acc->count++;
+			break;
+		case CALC_SUM_FLOAT4:
+			acc->fsum = acc->count == 0 ? DatumGetFloat4(d) :
+				float4_pl(acc->fsum, DatumGetFloat4(d));
+			acc->count++;
+			break;
+		case CALC_SUM_FLOAT8:
+			acc->Sx = acc->count == 0 ? DatumGetFloat8(d) :
+				float8_pl(acc->Sx, DatumGetFloat8(d));
+			acc->count++;
+			break;
+		case CALC_AVG_FLOAT:
+			aggscan_float_accum(acc, spec->argtype == FLOAT4OID ?
+								(float8) DatumGetFloat4(d) : DatumGetFloat8(d));
+			acc->count++;
+			break;
+		case CALC_MIN_INT:
+		case CALC_MAX_INT:
+			{
+				int64		v = aggscan_key_int(spec->argtype, d);
+
+				if (acc->count == 0 ||
+					(spec->calc == CALC_MIN_INT ? v < acc->ival : v > acc->ival))
+					acc->ival = v;
+				acc->count++;
+				break;
+			}
+		case CALC_MIN_FLOAT:
+		case CALC_MAX_FLOAT:
+			aggscan_float_minmax(acc, spec->argtype == FLOAT4OID ?
+								 (float8) DatumGetFloat4(d) : DatumGetFloat8(d),
+								 spec->calc == CALC_MAX_FLOAT);
+			break;
+	}
+}
+
+/* Adds one table row (already past the WHERE clause) to its group. */
+static void
+aggscan_add_slot(AggScanState *state, TupleTableSlot *slot)
+{
+	int32		gi = aggscan_group_of_slot(state, slot);	/* may grow groups */
+	AggGroup   *g = state->groups[gi];
+	int			i;
+
+	for (i = 0; i < state->naggs; i++)
+	{
+		const AggSpec *spec = &state->aggs[i];
+
+		if (spec->calc == CALC_COUNT_STAR)
+			g->accs[i].count++;
+		else if (!slot->tts_isnull[spec->attnum - 1])
+			aggscan_accum_datum(spec, &g->accs[i], slot->tts_values[spec->attnum - 1]);
+	}
+	state->rows_in++;
+}
+
+/* True if the WHERE clause passes the row in row_slot. */
+static bool
+aggscan_row_passes(AggScanState *state)
+{
+	ExprContext *econtext = state->css.ss.ps.ps_ExprContext;
+
+	if (state->qual == NULL)
+		return true;
+	econtext->ecxt_scantuple = state->row_slot;
+	return ExecQual(state->qual, econtext);
+}
+
+/*
+ * The group of one key value given as a Datum, through the serialized key
+ * (aggscan_group_for_key); for the fast paths' misses.
+ */
+static int32
+aggscan_group_of_datum(AggScanState *state, Datum key, bool isnull)
+{
+	resetStringInfo(&state->keybuf);
+	aggscan_key_append_int(&state->keybuf, isnull,
+						   isnull ? 0 : aggscan_key_int(state->key_types[0], key));
+	return aggscan_group_for_key(state, &key, &isnull);
+}
+
+/*
+ * The groups of a batch's rows for a single fixed-size key: one integer
+ * lookup per row, the key's Datum built only for values not seen before.
+ */
+static void
+aggscan_batch_groups_int(AggScanState *state, const ShardColumnArray *c, int64 nrows)
+{
+	int64		r;
+
+	for (r = 0; r < nrows; r++)
+	{
+		int64		raw;
+		IntGroupEntry *e;
+		bool		found;
+
+		if (c->is_null[r])
+		{
+			if (state->null_group < 0)
+				state->null_group = aggscan_group_of_datum(state, (Datum) 0, true);
+			state->row_groups[r] = state->null_group;
+			continue;
+		}
+		raw = c->kind == SK_INT8 || c->kind == SK_TIMESTAMP || c->kind == SK_TIMESTAMPTZ ?
+			c->values[r].int64 : c->kind == SK_BOOL ? (int64) c->values[r].boolean :
+			(int64) c->values[r].int32;
+		e = intgrouphash_insert(state->int_groups, raw, &found);
+		if (!found)
+			e->group = aggscan_group_of_datum(state, shard_array_datum(c, r), false);
+		state->row_groups[r] = e->group;
+	}
+}
+
+/*
+ * The groups of the rows of a shard batch, into state->row_groups, from the
+ * key columns' arrays.  False if a key column must take the row path.
+ */
+static bool
+aggscan_batch_groups(AggScanState *state, ShardScan *ss, int64 nrows)
+{
+	ShardColumnArray cols[INDEX_MAX_KEYS];
+	int64		r;
+	int			i;
+
+	if (nrows > state->row_groups_cap)
+	{
+		state->row_groups_cap = Max(nrows, state->row_groups_cap * 2);
+		if (state->row_groups)
+			pfree(state->row_groups);
+		state->row_groups = MemoryContextAlloc(state->group_cxt,
+											   sizeof(int32) * state->row_groups_cap);
+	}
+	if (state->nkeys == 0)
+	{
+		memset(state->row_groups, 0, sizeof(int32) * nrows);
+		return true;
+	}
+	for (i = 0; i < state->nkeys; i++)
+	{
+		shard_scan_batch_column(ss, state->key_attnums[i], &cols[i]);
+		if (!cols[i].plain || !aggscan_kind_matches(cols[i].kind, state->key_types[i]))
+			return false;
+	}
+	if (state->nkeys == 1 && cols[0].kind != SK_TEXT)
+	{
+		aggscan_batch_groups_int(state, &cols[0], nrows);
+		return true;
+	}
+	for (r = 0; r < nrows; r++)
+	{
+		Datum		keys[INDEX_MAX_KEYS];
+		bool		keynulls[INDEX_MAX_KEYS];
+		MemoryContext old = MemoryContextSwitchTo(state->row_cxt);
+
+		resetStringInfo(&state->keybuf);
+		for (i = 0; i < state->nkeys; i++)
+		{
+			const ShardColumnArray *c = &cols[i];
+
+			keynulls[i] = c->is_null[r];
+			keys[i] = (Datum) 0;
+			if (c->kind == SK_TEXT)
+			{
+				const ParquetBytes *b = &c->values[r].bytes;
+
+				aggscan_key_append_bytes(&state->keybuf, keynulls[i],
+										 (const char *) b->ptr, b->len);
+				if (!keynulls[i])
+					keys[i] = PointerGetDatum(cstring_to_text_with_len((const char *) b->ptr,
+																		(int) b->len));
+			}
+			else
+			{
+				int64		v = 0;
+
+				if (!keynulls[i])
+				{
+					keys[i] = shard_array_datum(c, r);
+					v = aggscan_key_int(state->key_types[i], keys[i]);
+				}
+				aggscan_key_append_int(&state->keybuf, keynulls[i], v);
+			}
+		}
+		MemoryContextSwitchTo(old);
+		state->row_groups[r] = aggscan_group_for_key(state, keys, keynulls);
+		if ((r & 1023) == 1023)
+			MemoryContextReset(state->row_cxt);
+	}
+	MemoryContextReset(state->row_cxt);
+	return true;
+}
+
+/*
+ * Aggregates one column array over the rows of a batch, each into its
+ * group.  The value extraction and the transition are specialised per
+ * column kind, so the loop does no per-value palloc or function call.
+ */
+static void
+aggscan_batch_aggregate(AggScanState *state, int agg, const ShardColumnArray *c,
+						int64 nrows)
+{
+	const AggSpec *spec = &state->aggs[agg];
+	const int32 *rg = state->row_groups;
+	AggGroup  **groups = state->groups;
+	int64		r;
+
+	for (r = 0; r < nrows; r++)
+	{
+		AggAcc	   *acc;
+
+		if (c->is_null[r])
+			continue;
+		acc = &groups[rg[r]]->accs[agg];
+		switch (spec->calc)
+		{
+			case CALC_COUNT_STAR:
+			case CALC_COUNT:
+				acc->count++;
+				break;
+			case CALC_SUM_INT:
+			case CALC_SUM_INT8:
+			case CALC_AVG_INT:
+				acc->isum += c->kind == SK_INT8 ? c->values[r].int64 : c->values[r].int32;
+				acc->count++;
+				break;
+			case CALC_SUM_FLOAT4:
+				acc->fsum = acc->count == 0 ? c->values[r].float4 :
+					float4_pl(acc->fsum, c->values[r].float4);
+				acc->count++;
+				break;
+			case CALC_SUM_FLOAT8:
+				acc->Sx = acc->count == 0 ? c->values[r].float8 :
+					float8_pl(acc->Sx, c->values[r].float8);
+				acc->count++;
+				break;
+			case CALC_AVG_FLOAT:
+				aggscan_float_accum(acc, c->kind == SK_FLOAT4 ?
+									(float8) c->values[r].float4 : c->values[r].float8);
+				acc->count++;
+				break;
+			case CALC_MIN_FLOAT:
+			case CALC_MAX_FLOAT:
+				aggscan_float_minmax(acc, c->kind == SK_FLOAT4 ?
+									 (float8) c->values[r].float4 : c->values[r].float8,
+									 spec->calc == CALC_MAX_FLOAT);
+				break;
+			case CALC_MIN_INT:
+			case CALC_MAX_INT:
+				aggscan_accum_datum(spec, acc, shard_array_datum(c, r));
+				break;
+		}
+	}
+}
+
+/*
+ * One row group of the shards.  Without a WHERE clause, and when every
+ * needed column is plain in this shard, column by column; otherwise row by
+ * row through row_slot, as unflushed rows are.
+ */
+static void
+aggscan_add_batch(AggScanState *state, ShardScan *ss)
+{
+	int64		nrows = shard_scan_batch_rows(ss);
+	int			i;
+
+	if (state->qual == NULL && aggscan_batch_groups(state, ss, nrows))
+	{
+		ShardColumnArray *cols = palloc(sizeof(ShardColumnArray) * Max(state->naggs, 1));
+		bool		plain = true;
+
+		for (i = 0; i < state->naggs && plain; i++)
+		{
+			if (state->aggs[i].attnum > 0)
+			{
+				shard_scan_batch_column(ss, state->aggs[i].attnum, &cols[i]);
+				plain = cols[i].plain &&
+					aggscan_kind_matches(cols[i].kind, state->aggs[i].argtype);
+			}
+		}
+		if (plain)
+		{
+			for (i = 0; i < state->naggs; i++)
+			{
+				if (state->aggs[i].calc == CALC_COUNT_STAR && state->nkeys == 0)
+					state->groups[0]->accs[i].count += nrows;
+				else if (state->aggs[i].calc == CALC_COUNT_STAR)
+				{
+					int64		r;
+
+					for (r = 0; r < nrows; r++)
+						state->groups[state->row_groups[r]]->accs[i].count++;
+				}
+				else
+					aggscan_batch_aggregate(state, i, &cols[i], nrows);
+			}
+			pfree(cols);
+			state->rows_in += nrows;
+			state->batches_vectorized++;
+			return;
+		}
+		pfree(cols);
+	}
+	for (i = 0; i < nrows; i++)
+	{
+		MemoryContext old = MemoryContextSwitchTo(state->row_cxt);
+
+		shard_scan_batch_row(ss, i, state->row_slot);
+		if (aggscan_row_passes(state))
+			aggscan_add_slot(state, state->row_slot);
+		MemoryContextSwitchTo(old);
+		if ((i & 1023) == 1023)
+			MemoryContextReset(state->row_cxt);
+	}
+	MemoryContextReset(state->row_cxt);
+}
+
+/* Reads every row of the table into the groups. */
+static void
+aggscan_consume(AggScanState *state)
+{
+	ShardScan  *ss;
+	int64		n = 0;
+
+	if (state->nkeys == 0 && state->ngroups == 0)
+	{
+		/* one group even for no rows: count 0, the others NULL */
+		resetStringInfo(&state->keybuf);
+		(void) aggscan_group_for_key(state, NULL, NULL);
+	}
+	ss = spillpool_scan_shards(state->scan);
+	if (ss != NULL)
+	{
+		while (shard_scan_next_batch(ss))
+		{
+			CHECK_FOR_INTERRUPTS();
+			aggscan_add_batch(state, ss);
+		}
+		spillpool_scan_end_shards(state->scan);
+	}
+	for (;;)
+	{
+		MemoryContext old = MemoryContextSwitchTo(state->row_cxt);
+		bool		more = table_scan_getnextslot(state->scan, ForwardScanDirection,
+												  state->row_slot);
+
+		if (more)
+		{
+			slot_getallattrs(state->row_slot);
+			if (aggscan_row_passes(state))
+				aggscan_add_slot(state, state->row_slot);
+		}
+		MemoryContextSwitchTo(old);
+		if (!more)
+			break;
+		if ((++n & 1023) == 0)
+		{
+			CHECK_FOR_INTERRUPTS();
+			MemoryContextReset(state->row_cxt);
+		}
+	}
+	MemoryContextReset(state->row_cxt);
+	state->consumed = true;
+}
+
+/* ------------------------------------------------------------------------
+ * Execution: results
+ * ------------------------------------------------------------------------
+ */
+
+/* An exact integer sum as numeric. */
+static Datum
+aggscan_int128_numeric(int128 v)
+{
+	return parquet_decimal_to_numeric(v, 0);
+}
+
+/* The final value of one aggregate of a group, as PostgreSQL gives it. */
+static Datum
+aggscan_final(const AggSpec *spec, const AggAcc *acc, bool *isnull)
+{
+	*isnull = false;
+	switch (spec->calc)
+	{
+		case CALC_COUNT_STAR:
+		case CALC_COUNT:
+			return Int64GetDatum(acc->count);
+		default:
+			break;
+	}
+	if (acc->count == 0)
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+	switch (spec->calc)
+	{
+		case CALC_SUM_INT:
+			if (acc->isum > PG_INT64_MAX || acc->isum < PG_INT64_MIN)
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("bigint out of range")));
+			return Int64GetDatum((int64) acc->isum);
+		case CALC_SUM_INT8:
+			return aggscan_int128_numeric(acc->isum);
+		case CALC_AVG_INT:
+			return DirectFunctionCall2(numeric_div, aggscan_int128_numeric(acc->isum),
+									   NumericGetDatum(int64_to_numeric(acc->count)));
+		case CALC_SUM_FLOAT4:
+			return Float4GetDatum(acc->fsum);
+		case CALC_SUM_FLOAT8:
+			return Float8GetDatum(acc->Sx);
+		case CALC_AVG_FLOAT:
+			return Float8GetDatum(acc->Sx / acc->N);
+		case CALC_MIN_INT:
+		case CALC_MAX_INT:
+			switch (spec->argtype)
+			{
+				case INT2OID:
+					return Int16GetDatum((int16) acc->ival);
+				case INT4OID:
+					return Int32GetDatum((int32) acc->ival);
+				case DATEOID:
+					return DateADTGetDatum((DateADT) acc->ival);
+				default:
+					return Int64GetDatum(acc->ival);
+			}
+		case CALC_MIN_FLOAT:
+		case CALC_MAX_FLOAT:
+			return spec->argtype == FLOAT4OID ? Float4GetDatum((float4) acc->fval) :
+				Float8GetDatum(acc->fval);
+		default:
+			break;
+	}
+	elog(ERROR, "unexpected spillpool aggregate %d", (int) spec->calc);
+	return (Datum) 0;
+}
+
+/* ExecScan's access method: the next group's row, or an empty slot. */
+static TupleTableSlot *
+aggscan_next(ScanState *node)
+{
+	AggScanState *state = (AggScanState *) node;
+	TupleTableSlot *slot = node->ss_ScanTupleSlot;
+	AggGroup   *g;
+	MemoryContext old;
+	int			i;
+
+	if (!state->consumed)
+		aggscan_consume(state);
+	ExecClearTuple(slot);
+	if (state->next_output >= state->ngroups)
+		return slot;
+	g = state->groups[state->next_output++];
+	old = MemoryContextSwitchTo(node->ps.ps_ExprContext->ecxt_per_tuple_memory);
+	for (i = 0; i < state->nkeys; i++)
+	{
+		slot->tts_values[i] = g->keys[i];
+		slot->tts_isnull[i] = g->keynulls[i];
+	}
+	for (i = 0; i < state->naggs; i++)
+		slot->tts_values[state->nkeys + i] =
+			aggscan_final(&state->aggs[i], &g->accs[i], &slot->tts_isnull[state->nkeys + i]);
+	MemoryContextSwitchTo(old);
+	return ExecStoreVirtualTuple(slot);
+}
+
+static bool
+aggscan_recheck(ScanState *node, TupleTableSlot *slot)
+{
+	return true;
+}
+
+/* ------------------------------------------------------------------------
+ * Executor callbacks
+ * ------------------------------------------------------------------------
+ */
+
+static Node *
+aggscan_create_state(CustomScan *cscan)
+{
+	AggScanState *state = palloc0(sizeof(AggScanState));
+
+	NodeSetTag(state, T_CustomScanState);
+	state->css.methods = &aggscan_exec_methods;
+	return (Node *) state;
+}
+
+/* Empties the groups, for the first run and for rescans. */
+static void
+aggscan_reset_groups(AggScanState *state)
+{
+	MemoryContextReset(state->group_cxt);
+	state->groups_hash = grouphash_create(state->group_cxt, 256, NULL);
+	state->int_groups = intgrouphash_create(state->group_cxt, 256, NULL);
+	state->null_group = -1;
+	state->groups = NULL;
+	state->ngroups = state->groups_cap = 0;
+	state->row_groups = NULL;
+	state->row_groups_cap = 0;
+	state->consumed = false;
+	state->next_output = 0;
+}
+
+static void
+aggscan_begin(CustomScanState *node, EState *estate, int eflags)
+{
+	AggScanState *state = (AggScanState *) node;
+	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
+	Relation	rel = node->ss.ss_currentRelation;
+	List	   *cols = linitial(cscan->custom_private);
+	List	   *specs = lsecond(cscan->custom_private);
+	List	   *qual_parts = lthird(cscan->custom_private);
+	ListCell   *lc;
+	bool		all_columns = false;
+	int			i;
+
+	state->agg_names = lfourth(cscan->custom_private);
+	state->key_names = list_nth(cscan->custom_private, 4);
+	state->nkeys = list_length(linitial(cols));
+	state->key_attnums = palloc(sizeof(AttrNumber) * Max(state->nkeys, 1));
+	state->key_types = palloc(sizeof(Oid) * Max(state->nkeys, 1));
+	i = 0;
+	foreach(lc, (List *) linitial(cols))
+	{
+		state->key_attnums[i] = (AttrNumber) lfirst_int(lc);
+		state->key_types[i] = TupleDescAttr(RelationGetDescr(rel), state->key_attnums[i] - 1)->atttypid;
+		i++;
+	}
+	foreach(lc, (List *) lsecond(cols))
+	{
+		if (lfirst_int(lc) == 0)
+		{
+			all_columns = true;
+			break;
+		}
+		state->attrs = bms_add_member(state->attrs,
+									  lfirst_int(lc) - FirstLowInvalidHeapAttributeNumber);
+	}
+	if (all_columns)
+		state->attrs = NULL;	/* every column */
+	else if (state->attrs == NULL)
+	{
+		/* count(*) alone: a system column decodes no user column */
+		state->attrs = bms_make_singleton(SelfItemPointerAttributeNumber -
+										  FirstLowInvalidHeapAttributeNumber);
+	}
+	state->naggs = list_length(specs);
+	state->aggs = palloc(sizeof(AggSpec) * state->naggs);
+	i = 0;
+	foreach(lc, specs)
+	{
+		List	   *s = lfirst(lc);
+
+		state->aggs[i].calc = (AggCalc) linitial_int(s);
+		state->aggs[i].attnum = (AttrNumber) lsecond_int(s);
+		state->aggs[i].argtype = (Oid) lthird_int(s);
+		state->aggs[i].restype = (Oid) lfourth_int(s);
+		i++;
+	}
+	state->qual = ExecInitQual((List *) linitial(qual_parts), &node->ss.ps);
+	state->filters = customscan_shard_filters(lsecond(qual_parts));
+	state->filter_text = strVal(lthird(qual_parts));
+
+	state->group_cxt = AllocSetContextCreate(estate->es_query_cxt, "spillpool aggregate groups",
+											 ALLOCSET_DEFAULT_SIZES);
+	state->row_cxt = AllocSetContextCreate(estate->es_query_cxt, "spillpool aggregate rows",
+										   ALLOCSET_DEFAULT_SIZES);
+	initStringInfo(&state->keybuf);
+	aggscan_reset_groups(state);
+	state->row_slot = table_slot_create(rel, &estate->es_tupleTable);
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+	state->scan = table_beginscan(rel, estate->es_snapshot, 0, NULL);
+	spillpool_scan_set_projection(state->scan, state->attrs, state->filters,
+								  &state->counters);
+}
+
+static TupleTableSlot *
+aggscan_exec(CustomScanState *node)
+{
+	return ExecScan(&node->ss, aggscan_next, aggscan_recheck);
+}
+
+static void
+aggscan_end(CustomScanState *node)
+{
+	AggScanState *state = (AggScanState *) node;
+
+	if (state->scan != NULL)
+		table_endscan(state->scan);
+	state->scan = NULL;
+}
+
+static void
+aggscan_rescan(CustomScanState *node)
+{
+	AggScanState *state = (AggScanState *) node;
+
+	aggscan_reset_groups(state);
+	state->rows_in = 0;
+	state->batches_vectorized = 0;
+	memset(&state->counters, 0, sizeof(state->counters));
+	if (state->scan != NULL)
+		table_rescan(state->scan, NULL);
+}
+
+/* EXPLAIN: what the node computes, and with ANALYZE what it read. */
+static void
+aggscan_explain(CustomScanState *node, List *ancestors, ExplainState *es)
+{
+	AggScanState *state = (AggScanState *) node;
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, state->agg_names)
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "", strVal(lfirst(lc)));
+	ExplainPropertyText("Aggregates", buf.data, es);
+	if (state->key_names != NIL)
+	{
+		resetStringInfo(&buf);
+		foreach(lc, state->key_names)
+			appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "", strVal(lfirst(lc)));
+		ExplainPropertyText("Group Key", buf.data, es);
+	}
+	if (state->filter_text[0] != '\0')
+		ExplainPropertyText("Filter", state->filter_text, es);
+	if (es->analyze)
+	{
+		ExplainPropertyInteger("Rows Aggregated", NULL, state->rows_in, es);
+		ExplainPropertyInteger("Row Groups Vectorized", NULL, state->batches_vectorized, es);
+		ExplainPropertyInteger("Row Groups Skipped", NULL, state->counters.row_groups_skipped, es);
+	}
+}
+
+/* Registers the node's methods; called from _PG_init. */
+void
+aggscan_init(void)
+{
+	aggscan_path_methods.CustomName = "SpillpoolAggregate";
+	aggscan_path_methods.PlanCustomPath = aggscan_plan_path;
+	aggscan_scan_methods.CustomName = "SpillpoolAggregate";
+	aggscan_scan_methods.CreateCustomScanState = aggscan_create_state;
+	aggscan_exec_methods.CustomName = "SpillpoolAggregate";
+	aggscan_exec_methods.BeginCustomScan = aggscan_begin;
+	aggscan_exec_methods.ExecCustomScan = aggscan_exec;
+	aggscan_exec_methods.EndCustomScan = aggscan_end;
+	aggscan_exec_methods.ReScanCustomScan = aggscan_rescan;
+	aggscan_exec_methods.ExplainCustomScan = aggscan_explain;
+	RegisterCustomScanMethods(&aggscan_scan_methods);
+}
