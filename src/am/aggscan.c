@@ -233,59 +233,63 @@ static CustomExecMethods aggscan_exec_methods;
  * ------------------------------------------------------------------------
  */
 
-/* True if a shard column of this kind holds values of the SQL type. */
-static bool
-aggscan_kind_matches(ShardKind kind, Oid type)
+/*
+ * The shard column kind that holds values of an SQL type the node reads,
+ * or 0 for the types it does not.
+ */
+static ShardKind
+aggscan_kind_of_type(Oid type)
 {
 	switch (type)
 	{
 		case BOOLOID:
-			return kind == SK_BOOL;
+			return SK_BOOL;
 		case INT2OID:
-			return kind == SK_INT2;
+			return SK_INT2;
 		case INT4OID:
-			return kind == SK_INT4;
+			return SK_INT4;
 		case INT8OID:
-			return kind == SK_INT8;
+			return SK_INT8;
 		case FLOAT4OID:
-			return kind == SK_FLOAT4;
+			return SK_FLOAT4;
 		case FLOAT8OID:
-			return kind == SK_FLOAT8;
+			return SK_FLOAT8;
 		case DATEOID:
-			return kind == SK_DATE;
+			return SK_DATE;
 		case TIMESTAMPOID:
-			return kind == SK_TIMESTAMP;
+			return SK_TIMESTAMP;
 		case TIMESTAMPTZOID:
-			return kind == SK_TIMESTAMPTZ;
+			return SK_TIMESTAMPTZ;
 		case TEXTOID:
 		case VARCHAROID:
-			return kind == SK_TEXT;
+			return SK_TEXT;
 		default:
-			return false;
+			return (ShardKind) 0;
 	}
 }
 
-/* True for the group-key types the node hashes, under the given collation. */
+/* True if a shard column of this kind holds values of the SQL type. */
+static inline bool
+aggscan_kind_matches(ShardKind kind, Oid type)
+{
+	return kind == aggscan_kind_of_type(type);
+}
+
+/*
+ * True for the group-key types the node hashes: not floats (their equality
+ * is not bytewise), text only under a deterministic collation (where equal
+ * strings are equal bytes).
+ */
 static bool
 aggscan_key_type_ok(Oid type, Oid collation)
 {
-	switch (type)
-	{
-		case INT2OID:
-		case INT4OID:
-		case INT8OID:
-		case BOOLOID:
-		case DATEOID:
-		case TIMESTAMPOID:
-		case TIMESTAMPTZOID:
-			return true;
-		case TEXTOID:
-		case VARCHAROID:
-			/* equal strings are equal bytes only under deterministic ones */
-			return OidIsValid(collation) && get_collation_isdeterministic(collation);
-		default:
-			return false;
-	}
+	ShardKind	kind = aggscan_kind_of_type(type);
+
+	if (kind == 0 || kind == SK_FLOAT4 || kind == SK_FLOAT8)
+		return false;
+	if (kind == SK_TEXT)
+		return OidIsValid(collation) && get_collation_isdeterministic(collation);
+	return true;
 }
 
 /*
@@ -816,12 +820,17 @@ aggscan_float_minmax(AggAcc *acc, float8 v, bool is_max)
 	acc->count++;
 }
 
-/*
- * Adds one non-NULL input value, given as a Datum of the column's type, to
- * an aggregate's state.
- */
-static void
-aggscan_accum_datum(const AggSpec *spec, AggAcc *acc, Datum d)
+/* One input value, in the members its aggregate reads. */
+typedef struct AggInput
+{
+	int64		i;				/* integer-like types */
+	float8		f8;				/* floats, float4 widened */
+	float4		f4;				/* float4, for sum(float4) */
+} AggInput;
+
+/* Adds one non-NULL input value to an aggregate's state. */
+static inline void
+aggscan_accum(const AggSpec *spec, AggAcc *acc, const AggInput *in)
 {
 	switch (spec->calc)
 	{
@@ -832,43 +841,51 @@ aggscan_accum_datum(const AggSpec *spec, AggAcc *acc, Datum d)
 		case CALC_SUM_INT:
 		case CALC_SUM_INT8:
 		case CALC_AVG_INT:
-			acc->isum += spec->argtype == INT2OID ? DatumGetInt16(d) :
-				spec->argtype == INT4OID ? DatumGetInt32(d) : DatumGetInt64(d);
+			acc->isum += in->i;
 			acc->count++;
 			break;
 		case CALC_SUM_FLOAT4:
-			acc->fsum = acc->count == 0 ? DatumGetFloat4(d) :
-				float4_pl(acc->fsum, DatumGetFloat4(d));
+			acc->fsum = acc->count == 0 ? in->f4 : float4_pl(acc->fsum, in->f4);
 			acc->count++;
 			break;
 		case CALC_SUM_FLOAT8:
-			acc->Sx = acc->count == 0 ? DatumGetFloat8(d) :
-				float8_pl(acc->Sx, DatumGetFloat8(d));
+			acc->Sx = acc->count == 0 ? in->f8 : float8_pl(acc->Sx, in->f8);
 			acc->count++;
 			break;
 		case CALC_AVG_FLOAT:
-			aggscan_float_accum(acc, spec->argtype == FLOAT4OID ?
-								(float8) DatumGetFloat4(d) : DatumGetFloat8(d));
+			aggscan_float_accum(acc, in->f8);
 			acc->count++;
 			break;
 		case CALC_MIN_INT:
 		case CALC_MAX_INT:
-			{
-				int64		v = aggscan_key_int(spec->argtype, d);
-
-				if (acc->count == 0 ||
-					(spec->calc == CALC_MIN_INT ? v < acc->ival : v > acc->ival))
-					acc->ival = v;
-				acc->count++;
-				break;
-			}
+			if (acc->count == 0 ||
+				(spec->calc == CALC_MIN_INT ? in->i < acc->ival : in->i > acc->ival))
+				acc->ival = in->i;
+			acc->count++;
+			break;
 		case CALC_MIN_FLOAT:
 		case CALC_MAX_FLOAT:
-			aggscan_float_minmax(acc, spec->argtype == FLOAT4OID ?
-								 (float8) DatumGetFloat4(d) : DatumGetFloat8(d),
-								 spec->calc == CALC_MAX_FLOAT);
+			aggscan_float_minmax(acc, in->f8, spec->calc == CALC_MAX_FLOAT);
 			break;
 	}
+}
+
+/* Adds one non-NULL value given as a Datum of the column's type. */
+static void
+aggscan_accum_datum(const AggSpec *spec, AggAcc *acc, Datum d)
+{
+	AggInput	in = {0};
+
+	if (spec->argtype == FLOAT4OID)
+	{
+		in.f4 = DatumGetFloat4(d);
+		in.f8 = (float8) in.f4;
+	}
+	else if (spec->argtype == FLOAT8OID)
+		in.f8 = DatumGetFloat8(d);
+	else if (spec->calc != CALC_COUNT)
+		in.i = aggscan_key_int(spec->argtype, d);
+	aggscan_accum(spec, acc, &in);
 }
 
 /* Adds one table row (already past the WHERE clause) to its group. */
@@ -1043,49 +1060,37 @@ aggscan_batch_aggregate(AggScanState *state, int agg, const ShardColumnArray *c,
 
 	for (r = 0; r < nrows; r++)
 	{
-		AggAcc	   *acc;
+		AggInput	in = {0};
 
 		if (c->is_null[r])
 			continue;
-		acc = &groups[rg[r]]->accs[agg];
-		switch (spec->calc)
+		if (spec->calc == CALC_COUNT)
 		{
-			case CALC_COUNT_STAR:
-			case CALC_COUNT:
-				acc->count++;
+			groups[rg[r]]->accs[agg].count++;
+			continue;
+		}
+		switch (c->kind)
+		{
+			case SK_INT2:
+			case SK_INT4:
+				in.i = c->values[r].int32;
 				break;
-			case CALC_SUM_INT:
-			case CALC_SUM_INT8:
-			case CALC_AVG_INT:
-				acc->isum += c->kind == SK_INT8 ? c->values[r].int64 : c->values[r].int32;
-				acc->count++;
+			case SK_INT8:
+				in.i = c->values[r].int64;
 				break;
-			case CALC_SUM_FLOAT4:
-				acc->fsum = acc->count == 0 ? c->values[r].float4 :
-					float4_pl(acc->fsum, c->values[r].float4);
-				acc->count++;
+			case SK_FLOAT4:
+				in.f4 = c->values[r].float4;
+				in.f8 = (float8) in.f4;
 				break;
-			case CALC_SUM_FLOAT8:
-				acc->Sx = acc->count == 0 ? c->values[r].float8 :
-					float8_pl(acc->Sx, c->values[r].float8);
-				acc->count++;
+			case SK_FLOAT8:
+				in.f8 = c->values[r].float8;
 				break;
-			case CALC_AVG_FLOAT:
-				aggscan_float_accum(acc, c->kind == SK_FLOAT4 ?
-									(float8) c->values[r].float4 : c->values[r].float8);
-				acc->count++;
-				break;
-			case CALC_MIN_FLOAT:
-			case CALC_MAX_FLOAT:
-				aggscan_float_minmax(acc, c->kind == SK_FLOAT4 ?
-									 (float8) c->values[r].float4 : c->values[r].float8,
-									 spec->calc == CALC_MAX_FLOAT);
-				break;
-			case CALC_MIN_INT:
-			case CALC_MAX_INT:
-				aggscan_accum_datum(spec, acc, shard_array_datum(c, r));
+			default:
+				/* dates and timestamps: PostgreSQL's epoch and range */
+				in.i = aggscan_key_int(spec->argtype, shard_array_datum(c, r));
 				break;
 		}
+		aggscan_accum(spec, &groups[rg[r]]->accs[agg], &in);
 	}
 }
 

@@ -703,11 +703,15 @@ shard_exception_text(ShardReadColumn *c, int64 row)
 	return NULL;
 }
 
-/* One decoded Parquet value as a datum of attribute a. */
+/*
+ * A decoded value of a fixed-size kind as a datum of the column's type:
+ * dates and timestamps converted from Parquet's epoch, with their
+ * infinities (the errors name the column).
+ */
 static Datum
-shard_value_datum(ShardScan *ss, ShardReadColumn *c, int a, const ParquetValue *v)
+shard_fixed_datum(ShardKind kind, const ParquetValue *v, const char *name)
 {
-	switch (c->kind)
+	switch (kind)
 	{
 		case SK_BOOL:
 			return BoolGetDatum(v->boolean);
@@ -722,10 +726,33 @@ shard_value_datum(ShardScan *ss, ShardReadColumn *c, int a, const ParquetValue *
 		case SK_FLOAT8:
 			return Float8GetDatum(v->float8);
 		case SK_DATE:
-			return shard_date_datum(ss, c, v->int32);
+			return DateADTGetDatum(parquet_date_to_pg(v->int32, name));
 		case SK_TIMESTAMP:
 		case SK_TIMESTAMPTZ:
-			return shard_timestamp_datum(ss, c, v->int64);
+			return TimestampGetDatum(parquet_timestamp_to_pg(v->int64, PQ_UNIT_MICROS, name));
+		default:
+			break;
+	}
+	elog(ERROR, "unexpected spillpool shard column kind %d", (int) kind);
+	return (Datum) 0;
+}
+
+/* One decoded Parquet value as a datum of attribute a. */
+static Datum
+shard_value_datum(ShardScan *ss, ShardReadColumn *c, int a, const ParquetValue *v)
+{
+	switch (c->kind)
+	{
+		case SK_BOOL:
+		case SK_INT2:
+		case SK_INT4:
+		case SK_INT8:
+		case SK_FLOAT4:
+		case SK_FLOAT8:
+		case SK_DATE:
+		case SK_TIMESTAMP:
+		case SK_TIMESTAMPTZ:
+			return shard_fixed_datum(c->kind, v, shard_column_name(ss, c));
 		case SK_UUID:
 			{
 				pg_uuid_t  *u = palloc(sizeof(pg_uuid_t));
@@ -933,39 +960,12 @@ shard_scan_batch_row(ShardScan *ss, int64 row, TupleTableSlot *slot)
 
 /*
  * The value of row r of a plain column array of a fixed-size kind, as a
- * datum of the column's type (dates and timestamps converted from
- * Parquet's epoch, with their infinities).
+ * datum of the column's type (see shard_fixed_datum).
  */
 Datum
 shard_array_datum(const ShardColumnArray *c, int64 r)
 {
-	const ParquetValue *v = &c->values[r];
-
-	switch (c->kind)
-	{
-		case SK_BOOL:
-			return BoolGetDatum(v->boolean);
-		case SK_INT2:
-			return Int16GetDatum((int16) v->int32);
-		case SK_INT4:
-			return Int32GetDatum(v->int32);
-		case SK_INT8:
-			return Int64GetDatum(v->int64);
-		case SK_FLOAT4:
-			return Float4GetDatum(v->float4);
-		case SK_FLOAT8:
-			return Float8GetDatum(v->float8);
-		case SK_DATE:
-			return DateADTGetDatum(parquet_date_to_pg(v->int32, c->name));
-		case SK_TIMESTAMP:
-		case SK_TIMESTAMPTZ:
-			return TimestampGetDatum(parquet_timestamp_to_pg(v->int64, PQ_UNIT_MICROS,
-															 c->name));
-		default:
-			break;
-	}
-	elog(ERROR, "unexpected spillpool shard column kind %d", (int) c->kind);
-	return (Datum) 0;
+	return shard_fixed_datum(c->kind, &c->values[r], c->name);
 }
 
 /*
