@@ -127,6 +127,25 @@ SELECT agg_check('SELECT min(s) FROM agg_t');
 SELECT agg_check('SELECT count(*) FILTER (WHERE b) FROM agg_t');
 SELECT agg_check('SELECT g, count(*) FROM agg_t GROUP BY ROLLUP (g)');
 
+-- system columns are not set on shard rows the node reads: ordinary plan
+SELECT agg_check('SELECT count(*) FROM agg_t WHERE tableoid = ''agg_t''::regclass');
+
+-- row-level security: the policy's qual alone is evaluated by the node;
+-- with a qual of the user's as well, the ordinary plan orders them
+CREATE ROLE regress_agg_reader;
+GRANT SELECT ON agg_t, agg_queries TO regress_agg_reader;
+ALTER TABLE agg_t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY agg_low ON agg_t FOR SELECT TO regress_agg_reader USING (g < 3);
+SET ROLE regress_agg_reader;
+SELECT agg_check('SELECT g, count(*), sum(i4) FROM agg_t GROUP BY g');
+SELECT agg_check('SELECT count(*) FROM agg_t WHERE s = ''s1''');
+SELECT g, count(*) FROM agg_t GROUP BY g ORDER BY g;
+RESET ROLE;
+DROP POLICY agg_low ON agg_t;
+ALTER TABLE agg_t DISABLE ROW LEVEL SECURITY;
+REVOKE ALL ON agg_t, agg_queries FROM regress_agg_reader;
+DROP ROLE regress_agg_reader;
+
 -- overflow is an error in both plans
 CREATE TABLE agg_big (f8 float8, f4 float4) USING spillpool;
 INSERT INTO agg_big VALUES (1e200, 3e38), (-1e200, 3e38);

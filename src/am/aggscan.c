@@ -523,9 +523,29 @@ aggscan_add_paths(PlannerInfo *root, UpperRelationKind stage,
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 
-		if (ri->pseudoconstant || aggscan_qual_walker((Node *) ri->clause, NULL))
+		/*
+		 * Row-level security and security-barrier quals must run before
+		 * the user's own (order_qual_clauses sorts by security level); the
+		 * node evaluates the clauses as they come, so it leaves such
+		 * queries to the ordinary plan.
+		 */
+		if (ri->pseudoconstant || ri->security_level > 0 ||
+			aggscan_qual_walker((Node *) ri->clause, NULL))
 			return;
 		quals = lappend(quals, ri->clause);
+	}
+
+	/* system columns (tableoid, ctid) are not set on shard rows read here */
+	{
+		Bitmapset  *qual_attrs = NULL;
+		int			x = -1;
+
+		pull_varattnos((Node *) quals, input_rel->relid, &qual_attrs);
+		while ((x = bms_next_member(qual_attrs, x)) >= 0)
+		{
+			if (x + FirstLowInvalidHeapAttributeNumber < 0)
+				return;
+		}
 	}
 
 	groups = group_exprs == NIL ? 1 :
@@ -914,10 +934,15 @@ aggscan_row_passes(AggScanState *state)
 {
 	ExprContext *econtext = state->css.ss.ps.ps_ExprContext;
 
+	bool		passes;
+
 	if (state->qual == NULL)
 		return true;
 	econtext->ecxt_scantuple = state->row_slot;
-	return ExecQual(state->qual, econtext);
+	passes = ExecQual(state->qual, econtext);
+	/* the whole table is read in one call: free what the qual allocated */
+	ResetExprContext(econtext);
+	return passes;
 }
 
 /*
@@ -1237,11 +1262,8 @@ aggscan_final(const AggSpec *spec, const AggAcc *acc, bool *isnull)
 	switch (spec->calc)
 	{
 		case CALC_SUM_INT:
-			if (acc->isum > PG_INT64_MAX || acc->isum < PG_INT64_MIN)
-				ereport(ERROR,
-						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						 errmsg("bigint out of range")));
-			return Int64GetDatum((int64) acc->isum);
+			/* int2_sum and int4_sum add in int64 and wrap, as this does */
+			return Int64GetDatum((int64) (uint64) acc->isum);
 		case CALC_SUM_INT8:
 			return aggscan_int128_numeric(acc->isum);
 		case CALC_AVG_INT:
@@ -1470,6 +1492,9 @@ aggscan_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 	if (es->analyze)
 	{
 		ExplainPropertyInteger("Rows Aggregated", NULL, state->rows_in, es);
+		ExplainPropertyInteger("Shards Read", NULL, state->counters.shards, es);
+		ExplainPropertyInteger("Row Groups Read", NULL,
+							   state->counters.row_groups - state->counters.row_groups_skipped, es);
 		ExplainPropertyInteger("Row Groups Vectorized", NULL, state->batches_vectorized, es);
 		ExplainPropertyInteger("Row Groups Skipped", NULL, state->counters.row_groups_skipped, es);
 	}

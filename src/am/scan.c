@@ -102,12 +102,23 @@ static bool
 scan_rows_visible(SpillScanDesc scan, FullTransactionId fxid, bool committed,
 				  bool before_load)
 {
-	if (FullTransactionIdEquals(fxid, scan->last_fxid) && !committed)
+	bool		visible;
+
+	if (committed)
+	{
+		/*
+		 * Not cached: a block on disk from before a crash may carry an xid
+		 * that was handed out again since, and must not decide the fate of
+		 * the new transaction's rows.
+		 */
+		return spill_rows_visible(fxid, committed, before_load, scan->base.rs_snapshot);
+	}
+	if (FullTransactionIdEquals(fxid, scan->last_fxid))
 		return scan->last_visible;
+	visible = spill_rows_visible(fxid, false, before_load, scan->base.rs_snapshot);
 	scan->last_fxid = fxid;
-	scan->last_visible = spill_rows_visible(fxid, committed, before_load,
-											scan->base.rs_snapshot);
-	return scan->last_visible;
+	scan->last_visible = visible;
+	return visible;
 }
 
 /* Visibility of a segment block. */

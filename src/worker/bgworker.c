@@ -198,10 +198,13 @@ launcher_for_each_table(void (*fn) (SpillTable *tab, void *arg), void *arg)
 		}
 		PG_CATCH();
 		{
+			/* the clean-up a bgworker's error recovery does */
 			MemoryContextSwitchTo(cxt);
 			EmitErrorReport();
 			FlushErrorState();
 			LWLockReleaseAll();
+			ConditionVariableCancelSleep();
+			pgstat_report_wait_end();
 		}
 		PG_END_TRY();
 		spilltable_unpin(tab);
