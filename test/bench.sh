@@ -45,6 +45,14 @@
 #          (parallel defaults; max_parallel_workers_per_gather=0 as a second
 #          reference), with the Row Groups Read/Skipped of EXPLAIN ANALYZE.
 #          Installs test/duckdb's npm dependencies (npm ci) if missing;
+#       f. analytics: a fixed set of 12 queries (count, sums and averages,
+#          min/max of a timestamp, GROUP BY, top 10, a time range with GROUP
+#          BY, text equality, LIKE, count(DISTINCT), two-column GROUP BY, a
+#          join with a 1,000-row dimension table) on the data set with every
+#          row flushed and with half of it unflushed, against heap (parallel
+#          defaults) and DuckDB (test/duckdb/analytics_bench.mjs, one and two
+#          threads) reading the flushed table's shard files; ratios and their
+#          geometric mean;
 #   * prints a Markdown summary table (also written to $BENCH_OUT if set).
 #
 # Each spillpool measurement is isolated: if it fails, its row reports
@@ -55,7 +63,7 @@
 #   BENCH_REPS=3        repetitions per measurement (median is reported)
 #   BENCH_ROWS=2000000  rows of the CSV data set (a, c, e); smaller for smoke tests
 #   BENCH_ONLY=         run only these sections (comma/space separated: copy,
-#                       insert, select, memory, flush); default all
+#                       insert, select, memory, flush, analytics); default all
 #   BENCH_SKIP_FLUSH=0  1 = skip the flush/Parquet section (e)
 #   BENCH_SECONDS=10    pgbench duration (-T) per run
 #   BENCH_SKIP_RSS=0    1 = skip the 10M-row peak-memory test (d)
@@ -90,7 +98,7 @@ BENCH_NO_BUILD=${BENCH_NO_BUILD:-0}
 BENCH_PORT=${BENCH_PORT:-54329}
 BENCH_EXTRA_CONF=${BENCH_EXTRA_CONF:-}
 
-readonly ALL_SECTIONS=(copy insert select memory flush)
+readonly ALL_SECTIONS=(copy insert select memory flush analytics)
 readonly DATA_ROWS=$BENCH_ROWS
 readonly RSS_ROWS=10000000
 readonly SELECT_RUNS=5
@@ -1401,6 +1409,7 @@ print_summary() {
                 "Queries on the flushed table (every row in the shard) vs a VACUUM ANALYZEd heap table without index," \
                 "parallel query at defaults unless noted; median of $SELECT_RUNS runs after a warm-up."
         fi
+        [[ -f $WORK_DIR/analytics.md ]] && cat "$WORK_DIR/analytics.md"
     } >"$WORK_DIR/summary.md"
     section "summary"
     cat "$WORK_DIR/summary.md"
@@ -1409,6 +1418,186 @@ print_summary() {
         log ""
         log "summary written to $BENCH_OUT"
     fi
+}
+
+# ------------------------------------------------------------- f. analytics
+
+# The analytics queries: name|SQL, T the table, DIM the dimension table.
+readonly ANALYTICS_QUERIES=(
+    "count|SELECT count(*) FROM T"
+    "count_avg|SELECT count(*), avg(temp) FROM T"
+    "sum_avg|SELECT sum(temp), avg(temp) FROM T"
+    "minmax_ts|SELECT min(ts), max(ts) FROM T"
+    "groupby|SELECT device, avg(temp) FROM T GROUP BY device"
+    "top10|SELECT device, count(*) FROM T GROUP BY device ORDER BY count(*) DESC, device LIMIT 10"
+    "range_groupby|SELECT device, avg(temp) FROM T WHERE ts >= TIMESTAMPTZ '2024-01-05 00:00:00+00' AND ts < TIMESTAMPTZ '2024-01-08 00:00:00+00' GROUP BY device"
+    "text_eq|SELECT count(*) FROM T WHERE msg = 'event 42'"
+    "like|SELECT count(*) FROM T WHERE msg LIKE '%42%'"
+    "distinct|SELECT count(DISTINCT device) FROM T"
+    "two_col|SELECT device, msg, count(*) FROM T GROUP BY device, msg"
+    "join|SELECT d.name, avg(t.temp) FROM T t JOIN DIM d USING (device) GROUP BY d.name"
+)
+declare -A AN_MS=()      # "table|query" -> median ms
+declare -A AN_ROWS=()    # "table|query" -> result rows
+AN_DUCKDB_VERSION=
+
+# Query $1 of ANALYTICS_QUERIES on table $2 (PostgreSQL side).
+analytics_sql() {
+    local sql=${1#*|}
+    sql=${sql//DIM/an_dim}
+    echo "${sql//FROM T/FROM $2}"
+}
+
+# Times every query on table $1 (warm-up, then SELECT_RUNS runs each).
+analytics_time_table() {
+    local table=$1 q name rows
+    for q in "${ANALYTICS_QUERIES[@]}"; do
+        name=${q%%|*}
+        if time_query "$(analytics_sql "$q" "$table")"; then
+            rows=$(grep -vc '^Time:' "$WORK_DIR/query.out" || true)
+            rows=$((rows / (SELECT_RUNS + 1)))
+            AN_MS[$table|$name]=$LAST_VALUE
+            AN_ROWS[$table|$name]=$rows
+            log "  $table $name: $(fmt1 "$LAST_VALUE") ms, $rows rows"
+        else
+            log "  $table $name: FAILED ($LAST_ERROR)"
+            ensure_server_up
+        fi
+    done
+}
+
+# DuckDB, THREADS threads, on the shard files of table $2: fills AN_MS[duckdbN|name].
+analytics_duckdb() {
+    local threads=$1 table=$2 json=$WORK_DIR/analytics.json out=$WORK_DIR/analytics_duckdb.out
+    local -a files
+    local q first=1 line name ms
+    mapfile -t files < <(psql_bench -c "SELECT path FROM spillpool.shards('$table') ORDER BY path" 2>/dev/null |
+                         sed "s|^|$DATA_DIR/|")
+    ((${#files[@]} > 0)) || { log "  DuckDB: no shard files of $table"; return 0; }
+    {
+        printf '['
+        for q in "${ANALYTICS_QUERIES[@]}"; do
+            local sql=${q#*|}
+            sql=${sql//DIM/dim}
+            sql=${sql//FROM T/FROM t}
+            ((first)) || printf ','
+            first=0
+            printf '{"name":"%s","sql":"%s"}' "${q%%|*}" "${sql//\"/\\\"}"
+        done
+        printf ']\n'
+    } >"$json"
+    chown "$BENCH_USER": "$json"
+    if ! node "$DUCKDB_DIR/analytics_bench.mjs" "$json" "$threads" "$SELECT_RUNS" "${files[@]}" \
+        >"$out" 2>"$WORK_DIR/analytics_duckdb.err"; then
+        log "  DuckDB ($threads threads): FAILED ($(tail -n 1 "$WORK_DIR/analytics_duckdb.err"))"
+        return 0
+    fi
+    AN_DUCKDB_VERSION=$(sed -nE 's/^analytics version: ([^ ]+).*/\1/p' "$out")
+    while read -r line; do
+        name=$(awk '{print $2}' <<<"$line")
+        ms=$(sed -nE 's/.* ms=([0-9.]+).*/\1/p' <<<"$line")
+        AN_MS[duckdb$threads|$name]=$ms
+        AN_ROWS[duckdb$threads|$name]=$(sed -nE 's/.* rows=([0-9]+).*/\1/p' <<<"$line")
+    done < <(grep -E '^analytics [a-z_0-9]+ ms=' "$out")
+    log "  DuckDB $AN_DUCKDB_VERSION, $threads thread(s): $(grep -c ' ms=' "$out") queries timed"
+}
+
+bench_analytics() {
+    section "f. analytics: $DATA_ROWS rows, every row flushed / half unflushed, vs heap and DuckDB (ms, median of $SELECT_RUNS after a warm-up)"
+    local half=$((DATA_ROWS / 2))
+    {
+        echo "DROP TABLE IF EXISTS an_dim;"
+        echo "CREATE TABLE an_dim AS SELECT i AS device, 'device ' || i AS name FROM generate_series(0, 999) AS i;"
+        echo "ANALYZE an_dim;"
+        table_ddl an_heap heap
+        echo "COPY an_heap FROM '$CSV_2M' WITH (FORMAT csv);"
+        echo "VACUUM ANALYZE an_heap;"
+        table_ddl an_flushed spillpool_commit
+        echo "COPY an_flushed FROM '$CSV_2M' WITH (FORMAT csv);"
+        echo "SELECT spillpool.flush('an_flushed');"
+        echo "ANALYZE an_flushed;"
+        table_ddl an_half spillpool_commit
+        echo "COPY an_half FROM '$CSV_2M' WITH (FORMAT csv) WHERE id <= $half;"
+        echo "SELECT spillpool.flush('an_half');"
+        echo "COPY an_half FROM '$CSV_2M' WITH (FORMAT csv) WHERE id > $half;"
+        echo "ANALYZE an_half;"
+        echo "CHECKPOINT;"
+    } >"$WORK_DIR/analytics_load.sql"
+    if ! run_sql_file "$WORK_DIR/analytics_load.sql" /dev/null; then
+        log "  loading the tables FAILED ($LAST_ERROR)"
+        return 0
+    fi
+    log "  an_flushed: $(flush_stats_line an_flushed) (memtable_rows|spilled_rows|shards|shard_rows|shard_bytes|flushes)"
+    log "  an_half:    $(flush_stats_line an_half)"
+    analytics_time_table an_heap
+    analytics_time_table an_flushed
+    analytics_time_table an_half
+    if ensure_duckdb; then
+        analytics_duckdb 1 an_flushed
+        analytics_duckdb 2 an_flushed
+    else
+        log "  DuckDB: $DUCKDB_REASON"
+    fi
+    analytics_summary >"$WORK_DIR/analytics.md"
+    cat "$WORK_DIR/analytics.md"
+    psql_bench -c "DROP TABLE IF EXISTS an_heap, an_flushed, an_half, an_dim" >/dev/null 2>&1 || true
+}
+
+# "x.xx" ratio of AN_MS[$1] to AN_MS[$2], or "–".
+analytics_ratio() {
+    local a=${AN_MS[$1]:-} b=${AN_MS[$2]:-}
+    if is_number "$a" && is_number "$b"; then ratio "$a" "$b"; else echo '–'; fi
+}
+
+analytics_ms() { local v=${AN_MS[$1]:-}; if is_number "$v"; then fmt1 "$v"; else echo '–'; fi; }
+
+# Geometric mean of the ratios AN_MS[$1|q] / AN_MS[$2|q] over the queries.
+analytics_geomean() {
+    local q name a b
+    for q in "${ANALYTICS_QUERIES[@]}"; do
+        name=${q%%|*}
+        a=${AN_MS[$1|$name]:-} b=${AN_MS[$2|$name]:-}
+        is_number "$a" && is_number "$b" && echo "$a $b"
+    done | awk '{ if ($2 > 0 && $1 > 0) { s += log($1 / $2); n++ } }
+                END { if (n) printf "%.2f", exp(s / n); else printf "–" }'
+}
+
+analytics_summary() {
+    local q name
+    echo
+    echo "#### Analytics ($(rows_label "$DATA_ROWS") rows)"
+    echo
+    echo "| Query | flushed (ms) | heap (ms) | flushed/heap | DuckDB 1 thread (ms) | flushed/DuckDB 1 | DuckDB 2 threads (ms) | half unflushed (ms) | half/heap |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    for q in "${ANALYTICS_QUERIES[@]}"; do
+        name=${q%%|*}
+        local rows_note=
+        if [[ -n ${AN_ROWS[an_flushed|$name]:-} && ${AN_ROWS[an_flushed|$name]} != "${AN_ROWS[an_heap|$name]:-}" ]]; then
+            rows_note=" (ROWS DIFFER: ${AN_ROWS[an_flushed|$name]} vs heap ${AN_ROWS[an_heap|$name]:-?})"
+        fi
+        printf '| %s%s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$rows_note" \
+            "$(analytics_ms "an_flushed|$name")" "$(analytics_ms "an_heap|$name")" \
+            "$(analytics_ratio "an_flushed|$name" "an_heap|$name")" \
+            "$(analytics_ms "duckdb1|$name")" "$(analytics_ratio "an_flushed|$name" "duckdb1|$name")" \
+            "$(analytics_ms "duckdb2|$name")" \
+            "$(analytics_ms "an_half|$name")" "$(analytics_ratio "an_half|$name" "an_heap|$name")"
+    done
+    local g gh gd r1 r2 r3
+    g=$(analytics_geomean an_flushed an_heap)
+    gh=$(analytics_geomean an_half an_heap)
+    gd=$(analytics_geomean an_flushed duckdb1)
+    r1=$(analytics_ratio "an_flushed|groupby" "duckdb1|groupby")
+    r2=$(analytics_ratio "an_flushed|count_avg" "duckdb1|count_avg")
+    r3=$(analytics_ratio "an_half|count_avg" "an_heap|count_avg")
+    printf '| geometric mean | | | %s | | %s | | | %s |\n' "$g" "$gd" "$gh"
+    echo
+    echo "Targets: geometric mean of flushed/heap <= 0.2: $g ($( [[ $g == – ]] && echo '–' || verdict "$g" '<=' 0.2 ));" \
+        "GROUP BY device, avg(temp) flushed <= 3x DuckDB 1 thread: $r1 ($( [[ $r1 == – ]] && echo '–' || verdict "$r1" '<=' 3 ));" \
+        "count(*), avg(temp) flushed <= 3x DuckDB 1 thread: $r2 ($( [[ $r2 == – ]] && echo '–' || verdict "$r2" '<=' 3 ));" \
+        "count(*), avg(temp) half unflushed <= 1.0x heap: $r3 ($( [[ $r3 == – ]] && echo '–' || verdict "$r3" '<=' 1.0 ))."
+    echo "Heap: VACUUM ANALYZEd, no index, parallel query at its defaults; spillpool: memory_limit $MEMORY_LIMIT," \
+        "durability commit, one flush of every row (flushed) or of the first half (half); DuckDB ${AN_DUCKDB_VERSION:-?}" \
+        "(@duckdb/node-api) reads the flushed table's shard files with read_parquet; dim: 1,000 rows, heap / DuckDB table."
 }
 
 # ------------------------------------------------------------------- main
@@ -1442,6 +1631,7 @@ main() {
     else
         skip_keys "$only" "${FLUSH_KEYS[@]}"
     fi
+    if section_selected analytics; then bench_analytics; fi
     print_summary
 }
 

@@ -1110,8 +1110,21 @@ aggscan_batch_aggregate(AggScanState *state, int agg, const ShardColumnArray *c,
 			case SK_FLOAT8:
 				in.f8 = c->values[r].float8;
 				break;
+			case SK_TIMESTAMP:
+			case SK_TIMESTAMPTZ:
+				{
+					int64		v = c->values[r].int64;
+
+					/* the common case inline; infinities and errors below */
+					if (v < PG_INT64_MAX && v >= PG_INT64_MIN + PARQUET_PG_EPOCH_USECS &&
+						IS_VALID_TIMESTAMP(v - PARQUET_PG_EPOCH_USECS))
+						in.i = v - PARQUET_PG_EPOCH_USECS;
+					else
+						in.i = DatumGetTimestamp(shard_array_datum(c, r));
+					break;
+				}
 			default:
-				/* dates and timestamps: PostgreSQL's epoch and range */
+				/* dates: PostgreSQL's epoch, range and infinities */
 				in.i = aggscan_key_int(spec->argtype, shard_array_datum(c, r));
 				break;
 		}
