@@ -67,7 +67,13 @@ INSERT INTO agg_queries VALUES
  (19, 'SELECT g, count(*) FROM agg_t GROUP BY g ORDER BY count(*) DESC, g LIMIT 3'),
  (20, 'SELECT g * 2, avg(f8) * 2, sum(i4) + 1 FROM agg_t GROUP BY g'),
  (21, 'SELECT count(*) FROM agg_t WHERE s LIKE ''%1%'''),
- (22, 'SELECT g, count(*) FROM agg_t WHERE agg_t IS NOT NULL GROUP BY g');
+ (22, 'SELECT g, count(*) FROM agg_t WHERE agg_t IS NOT NULL GROUP BY g'),
+ -- conditions evaluated on the shard arrays
+ (23, 'SELECT g, count(*), avg(f8) FROM agg_t WHERE d >= ''2024-01-10'' GROUP BY g'),
+ (24, 'SELECT count(*), min(tz) FROM agg_t WHERE ts < ''2024-01-01 10:00'' AND i8 > 0'),
+ (25, 'SELECT s, count(*), sum(f4) FROM agg_t WHERE f4 <= 100 GROUP BY s'),
+ (26, 'SELECT count(*) FROM agg_t WHERE s > ''s2'' COLLATE "C" AND i2 < 0'),
+ (27, 'SELECT b, max(i4) FROM agg_t WHERE f8 > -1e308 AND f8 <> 5 GROUP BY b');
 
 -- empty
 SELECT n, agg_check(q) FROM agg_queries ORDER BY n;

@@ -197,6 +197,13 @@ typedef struct AggScanState
 	int			naggs;
 	AggSpec    *aggs;
 	ExprState  *qual;			/* the WHERE clause, over the table's rows */
+	bool		qual_on_arrays; /* every qual is one of the filters: then
+								 * they are evaluated on shard arrays */
+	int			nfilters;
+	ShardFilter **filter_array;
+	FmgrInfo   *filter_cmp;		/* comparison function of each filter */
+	ShardKind  *filter_kinds;	/* the shard kind of each filter's column */
+	bool	   *row_pass;		/* rows of a batch that pass the filters */
 	List	   *filters;		/* ShardFilters for row-group skipping */
 	Bitmapset  *attrs;			/* columns to decode */
 	List	   *agg_names;		/* for EXPLAIN */
@@ -674,7 +681,9 @@ aggscan_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	cscan->flags = best_path->flags;
 	cscan->methods = &aggscan_scan_methods;
 	cscan->custom_private = list_make5(list_make2(group_attnums, attr_list), specs,
-									   list_make3(copyObject(quals), filters, makeString(filter_text)),
+									   list_make4(copyObject(quals), filters, makeString(filter_text),
+												  makeInteger(quals != NIL &&
+															  list_length(filter_sources) == list_length(quals))),
 									   agg_names, key_names);
 	return &cscan->scan.plan;
 }
@@ -945,6 +954,106 @@ aggscan_row_passes(AggScanState *state)
 	return passes;
 }
 
+/* Room for a batch of nrows rows in row_groups and row_pass. */
+static void
+aggscan_batch_reserve(AggScanState *state, int64 nrows)
+{
+	if (nrows <= state->row_groups_cap)
+		return;
+	state->row_groups_cap = Max(nrows, state->row_groups_cap * 2);
+	if (state->row_groups)
+		pfree(state->row_groups);
+	if (state->row_pass)
+		pfree(state->row_pass);
+	state->row_groups = MemoryContextAlloc(state->group_cxt,
+										   sizeof(int32) * state->row_groups_cap);
+	state->row_pass = MemoryContextAlloc(state->group_cxt,
+										 sizeof(bool) * state->row_groups_cap);
+}
+
+/*
+ * Whether row r of a plain column array passes filter f: the column's
+ * value compared with the filter's constant by the btree comparison the
+ * qual's operator belongs to (text compares bytes: the filters of text are
+ * under the "C" collation, or equality under a deterministic one, where
+ * equal means equal bytes).  NULL passes no filter.
+ */
+static bool
+aggscan_filter_row(const ShardFilter *f, FmgrInfo *cmp, const ShardColumnArray *c, int64 r)
+{
+	int32		res;
+
+	if (c->is_null[r])
+		return false;
+	if (c->kind == SK_TEXT)
+	{
+		text	   *t = (text *) DatumGetPointer(f->value);
+		const ParquetBytes *b = &c->values[r].bytes;
+		uint32		tlen = VARSIZE_ANY_EXHDR(t);
+
+		res = memcmp(b->ptr, VARDATA_ANY(t), Min(b->len, tlen));
+		if (res == 0)
+			res = b->len < tlen ? -1 : b->len > tlen ? 1 : 0;
+	}
+	else
+		res = DatumGetInt32(FunctionCall2Coll(cmp, f->collation, shard_array_datum(c, r),
+											  f->value));
+	switch (f->strategy)
+	{
+		case BTLessStrategyNumber:
+			return res < 0;
+		case BTLessEqualStrategyNumber:
+			return res <= 0;
+		case BTEqualStrategyNumber:
+			return res == 0;
+		case BTGreaterEqualStrategyNumber:
+			return res >= 0;
+		case BTGreaterStrategyNumber:
+			return res > 0;
+	}
+	return false;
+}
+
+/*
+ * The rows of a batch that pass the WHERE clause, evaluated on the column
+ * arrays when every qual is a filter (state->row_pass; NULL = every row),
+ * and how many pass.  False if a filter's column must take the row path.
+ */
+static bool
+aggscan_batch_mask(AggScanState *state, ShardScan *ss, int64 nrows, bool **pass,
+				   int64 *npass)
+{
+	int			i;
+	int64		r;
+
+	*pass = NULL;
+	*npass = nrows;
+	if (state->qual == NULL)
+		return true;
+	if (!state->qual_on_arrays)
+		return false;
+	memset(state->row_pass, true, sizeof(bool) * nrows);
+	for (i = 0; i < state->nfilters; i++)
+	{
+		ShardColumnArray c;
+
+		shard_scan_batch_column(ss, state->filter_array[i]->attnum, &c);
+		if (!c.plain || c.kind != state->filter_kinds[i])
+			return false;
+		for (r = 0; r < nrows; r++)
+		{
+			if (state->row_pass[r] &&
+				!aggscan_filter_row(state->filter_array[i], &state->filter_cmp[i], &c, r))
+				state->row_pass[r] = false;
+		}
+	}
+	*npass = 0;
+	for (r = 0; r < nrows; r++)
+		*npass += state->row_pass[r];
+	*pass = state->row_pass;
+	return true;
+}
+
 /*
  * The group of one key value given as a Datum, through the serialized key
  * (aggscan_group_for_key); for the fast paths' misses.
@@ -963,7 +1072,8 @@ aggscan_group_of_datum(AggScanState *state, Datum key, bool isnull)
  * lookup per row, the key's Datum built only for values not seen before.
  */
 static void
-aggscan_batch_groups_int(AggScanState *state, const ShardColumnArray *c, int64 nrows)
+aggscan_batch_groups_int(AggScanState *state, const ShardColumnArray *c, int64 nrows,
+						 const bool *pass)
 {
 	int64		r;
 
@@ -973,6 +1083,11 @@ aggscan_batch_groups_int(AggScanState *state, const ShardColumnArray *c, int64 n
 		IntGroupEntry *e;
 		bool		found;
 
+		if (pass != NULL && !pass[r])
+		{
+			state->row_groups[r] = -1;
+			continue;
+		}
 		if (c->is_null[r])
 		{
 			if (state->null_group < 0)
@@ -995,23 +1110,16 @@ aggscan_batch_groups_int(AggScanState *state, const ShardColumnArray *c, int64 n
  * key columns' arrays.  False if a key column must take the row path.
  */
 static bool
-aggscan_batch_groups(AggScanState *state, ShardScan *ss, int64 nrows)
+aggscan_batch_groups(AggScanState *state, ShardScan *ss, int64 nrows, const bool *pass)
 {
 	ShardColumnArray cols[INDEX_MAX_KEYS];
 	int64		r;
 	int			i;
 
-	if (nrows > state->row_groups_cap)
-	{
-		state->row_groups_cap = Max(nrows, state->row_groups_cap * 2);
-		if (state->row_groups)
-			pfree(state->row_groups);
-		state->row_groups = MemoryContextAlloc(state->group_cxt,
-											   sizeof(int32) * state->row_groups_cap);
-	}
 	if (state->nkeys == 0)
 	{
-		memset(state->row_groups, 0, sizeof(int32) * nrows);
+		for (r = 0; r < nrows; r++)
+			state->row_groups[r] = (pass == NULL || pass[r]) ? 0 : -1;
 		return true;
 	}
 	for (i = 0; i < state->nkeys; i++)
@@ -1022,14 +1130,21 @@ aggscan_batch_groups(AggScanState *state, ShardScan *ss, int64 nrows)
 	}
 	if (state->nkeys == 1 && cols[0].kind != SK_TEXT)
 	{
-		aggscan_batch_groups_int(state, &cols[0], nrows);
+		aggscan_batch_groups_int(state, &cols[0], nrows, pass);
 		return true;
 	}
 	for (r = 0; r < nrows; r++)
 	{
 		Datum		keys[INDEX_MAX_KEYS];
 		bool		keynulls[INDEX_MAX_KEYS];
-		MemoryContext old = MemoryContextSwitchTo(state->row_cxt);
+		MemoryContext old;
+
+		if (pass != NULL && !pass[r])
+		{
+			state->row_groups[r] = -1;
+			continue;
+		}
+		old = MemoryContextSwitchTo(state->row_cxt);
 
 		resetStringInfo(&state->keybuf);
 		for (i = 0; i < state->nkeys; i++)
@@ -1087,7 +1202,7 @@ aggscan_batch_aggregate(AggScanState *state, int agg, const ShardColumnArray *c,
 	{
 		AggInput	in = {0};
 
-		if (c->is_null[r])
+		if (rg[r] < 0 || c->is_null[r])
 			continue;
 		if (spec->calc == CALC_COUNT)
 		{
@@ -1141,9 +1256,13 @@ static void
 aggscan_add_batch(AggScanState *state, ShardScan *ss)
 {
 	int64		nrows = shard_scan_batch_rows(ss);
+	int64		npass;
+	bool	   *pass;
 	int			i;
 
-	if (state->qual == NULL && aggscan_batch_groups(state, ss, nrows))
+	aggscan_batch_reserve(state, nrows);
+	if (aggscan_batch_mask(state, ss, nrows, &pass, &npass) &&
+		aggscan_batch_groups(state, ss, nrows, pass))
 	{
 		ShardColumnArray *cols = palloc(sizeof(ShardColumnArray) * Max(state->naggs, 1));
 		bool		plain = true;
@@ -1162,19 +1281,22 @@ aggscan_add_batch(AggScanState *state, ShardScan *ss)
 			for (i = 0; i < state->naggs; i++)
 			{
 				if (state->aggs[i].calc == CALC_COUNT_STAR && state->nkeys == 0)
-					state->groups[0]->accs[i].count += nrows;
+					state->groups[0]->accs[i].count += npass;
 				else if (state->aggs[i].calc == CALC_COUNT_STAR)
 				{
 					int64		r;
 
 					for (r = 0; r < nrows; r++)
-						state->groups[state->row_groups[r]]->accs[i].count++;
+					{
+						if (state->row_groups[r] >= 0)
+							state->groups[state->row_groups[r]]->accs[i].count++;
+					}
 				}
 				else
 					aggscan_batch_aggregate(state, i, &cols[i], nrows);
 			}
 			pfree(cols);
-			state->rows_in += nrows;
+			state->rows_in += npass;
 			state->batches_vectorized++;
 			return;
 		}
@@ -1373,6 +1495,7 @@ aggscan_reset_groups(AggScanState *state)
 	state->groups = NULL;
 	state->ngroups = state->groups_cap = 0;
 	state->row_groups = NULL;
+	state->row_pass = NULL;
 	state->row_groups_cap = 0;
 	state->consumed = false;
 	state->next_output = 0;
@@ -1437,6 +1560,22 @@ aggscan_begin(CustomScanState *node, EState *estate, int eflags)
 	state->qual = ExecInitQual((List *) linitial(qual_parts), &node->ss.ps);
 	state->filters = customscan_shard_filters(lsecond(qual_parts));
 	state->filter_text = strVal(lthird(qual_parts));
+	state->qual_on_arrays = intVal(lfourth(qual_parts)) != 0;
+	state->nfilters = list_length(state->filters);
+	state->filter_array = palloc(sizeof(ShardFilter *) * Max(state->nfilters, 1));
+	state->filter_cmp = palloc0(sizeof(FmgrInfo) * Max(state->nfilters, 1));
+	state->filter_kinds = palloc(sizeof(ShardKind) * Max(state->nfilters, 1));
+	i = 0;
+	foreach(lc, state->filters)
+	{
+		ShardFilter *f = lfirst(lc);
+
+		state->filter_array[i] = f;
+		fmgr_info(f->cmp_proc, &state->filter_cmp[i]);
+		state->filter_kinds[i] =
+			aggscan_kind_of_type(TupleDescAttr(RelationGetDescr(rel), f->attnum - 1)->atttypid);
+		i++;
+	}
 
 	state->group_cxt = AllocSetContextCreate(estate->es_query_cxt, "spillpool aggregate groups",
 											 ALLOCSET_DEFAULT_SIZES);
