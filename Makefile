@@ -30,6 +30,7 @@ OBJS = \
 	src/shard/flush.o \
 	src/shard/shard_read.o \
 	src/shard/shard_write.o \
+	src/am/aggplan.o \
 	src/am/aggscan.o \
 	src/am/customscan.o \
 	src/am/functions.o \

@@ -1,0 +1,471 @@
+/*-------------------------------------------------------------------------
+ *
+ * aggplan.c
+ *	  SpillpoolAggregate, planning: which aggregate queries over a
+ *	  spillpool table are computed inside its scan (aggscan.c).
+ *
+ * The planner's upper-path hook offers, for a query that aggregates one
+ * spillpool table, a CustomScan path that produces the grouped result
+ * itself.  It is offered only when everything can be computed exactly as
+ * PostgreSQL's own aggregates compute it:
+ *
+ *	- the aggregates are count(*), count(col), sum, avg, min and max of a
+ *	  plain column of type int2, int4, int8, float4 or float8 (min and max
+ *	  also of date, timestamp and timestamptz), without DISTINCT, ORDER BY
+ *	  or FILTER;
+ *	- the GROUP BY columns (any number, also none) are plain columns of type
+ *	  int2, int4, int8, bool, date, timestamp, timestamptz, text or varchar
+ *	  under a deterministic collation, grouped by the type's default
+ *	  equality;
+ *	- there is no HAVING, no grouping sets, and the WHERE clause holds no
+ *	  subquery, no parameter of an outer plan, no system column and no
+ *	  row-level security or security-barrier qual.
+ *
+ * Anything else takes the ordinary plan, and spillpool.enable_aggregate_pushdown
+ * = off switches the node off.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/sysattr.h"
+#include "catalog/pg_aggregate.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "nodes/extensible.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/restrictinfo.h"
+#include "optimizer/tlist.h"
+#include "parser/parsetree.h"
+#include "rewrite/rewriteManip.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/ruleutils.h"
+#include "utils/selfuncs.h"
+#include "utils/typcache.h"
+
+#include "spillpool.h"
+#include "am/aggscan.h"
+#include "am/aggscan_spec.h"
+#include "am/customscan.h"
+#include "am/tableam.h"
+
+bool		spillpool_enable_aggregate_pushdown = true;
+
+static Plan *aggscan_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
+							   List *tlist, List *clauses, List *custom_plans);
+
+static const CustomPathMethods aggscan_path_methods = {
+	.CustomName = "SpillpoolAggregate",
+	.PlanCustomPath = aggscan_plan_path,
+};
+
+/*
+ * True for the group-key types the node hashes: not floats (their equality
+ * is not bytewise), text only under a deterministic collation (where equal
+ * strings are equal bytes).
+ */
+static bool
+aggscan_key_type_ok(Oid type, Oid collation)
+{
+	ShardKind	kind = aggscan_kind_of_type(type);
+
+	if (kind == 0 || kind == SK_FLOAT4 || kind == SK_FLOAT8)
+		return false;
+	if (kind == SK_TEXT)
+		return OidIsValid(collation) && get_collation_isdeterministic(collation);
+	return true;
+}
+
+/*
+ * How the Aggref is computed, or false if the node cannot compute it
+ * exactly as PostgreSQL does.  Its argument must be a plain column of
+ * relid.
+ */
+bool
+aggscan_agg_spec(Aggref *aggref, Index relid, AggSpec *spec)
+{
+	Var		   *var = NULL;
+
+	if (aggref->aggdistinct != NIL || aggref->aggorder != NIL ||
+		aggref->aggfilter != NULL || aggref->aggkind != AGGKIND_NORMAL ||
+		aggref->agglevelsup != 0 || aggref->aggsplit != AGGSPLIT_SIMPLE ||
+		aggref->aggstar != (aggref->aggfnoid == F_COUNT_))
+		return false;
+	if (aggref->aggfnoid != F_COUNT_)
+	{
+		TargetEntry *tle;
+
+		if (list_length(aggref->args) != 1)
+			return false;
+		tle = linitial_node(TargetEntry, aggref->args);
+		if (!IsA(tle->expr, Var))
+			return false;
+		var = (Var *) tle->expr;
+		if (var->varno != relid || var->varlevelsup != 0 || var->varattno <= 0)
+			return false;
+		spec->attnum = var->varattno;
+		spec->argtype = var->vartype;
+	}
+	else
+	{
+		spec->attnum = 0;
+		spec->argtype = InvalidOid;
+	}
+	spec->restype = aggref->aggtype;
+
+	switch (aggref->aggfnoid)
+	{
+		case F_COUNT_:
+			spec->calc = CALC_COUNT_STAR;
+			return true;
+		case F_SUM_INT2:
+		case F_SUM_INT4:
+			spec->calc = CALC_SUM_INT;
+			return true;
+		case F_SUM_INT8:
+			spec->calc = CALC_SUM_INT8;
+			return true;
+		case F_AVG_INT2:
+		case F_AVG_INT4:
+		case F_AVG_INT8:
+			spec->calc = CALC_AVG_INT;
+			return true;
+		case F_SUM_FLOAT4:
+			spec->calc = CALC_SUM_FLOAT4;
+			return true;
+		case F_SUM_FLOAT8:
+			spec->calc = CALC_SUM_FLOAT8;
+			return true;
+		case F_AVG_FLOAT4:
+		case F_AVG_FLOAT8:
+			spec->calc = CALC_AVG_FLOAT;
+			return true;
+		case F_MIN_INT2:
+		case F_MIN_INT4:
+		case F_MIN_INT8:
+		case F_MIN_DATE:
+		case F_MIN_TIMESTAMP:
+		case F_MIN_TIMESTAMPTZ:
+			spec->calc = CALC_MIN_INT;
+			return true;
+		case F_MAX_INT2:
+		case F_MAX_INT4:
+		case F_MAX_INT8:
+		case F_MAX_DATE:
+		case F_MAX_TIMESTAMP:
+		case F_MAX_TIMESTAMPTZ:
+			spec->calc = CALC_MAX_INT;
+			return true;
+		case F_MIN_FLOAT4:
+		case F_MIN_FLOAT8:
+			spec->calc = CALC_MIN_FLOAT;
+			return true;
+		case F_MAX_FLOAT4:
+		case F_MAX_FLOAT8:
+			spec->calc = CALC_MAX_FLOAT;
+			return true;
+		default:
+			break;
+	}
+	if (aggref->aggfnoid == F_COUNT_ANY)
+	{
+		spec->calc = CALC_COUNT;
+		return true;
+	}
+	return false;
+}
+
+/* What the planning walk collects. */
+typedef struct AggscanPlanContext
+{
+	Index		relid;
+	List	   *group_vars;
+	List	   *aggrefs;		/* distinct Aggrefs, in order of appearance */
+	bool		ok;
+} AggscanPlanContext;
+
+/*
+ * Walks the grouping target: collects its Aggrefs, and checks that every
+ * column outside them is a group column.
+ */
+static bool
+aggscan_target_walker(Node *node, AggscanPlanContext *cxt)
+{
+	if (node == NULL || !cxt->ok)
+		return false;
+	if (IsA(node, Aggref))
+	{
+		AggSpec		spec;
+
+		if (!aggscan_agg_spec((Aggref *) node, cxt->relid, &spec))
+			cxt->ok = false;
+		else if (!list_member(cxt->aggrefs, node))
+			cxt->aggrefs = lappend(cxt->aggrefs, node);
+		return false;
+	}
+	if (IsA(node, Var))
+	{
+		if (!list_member(cxt->group_vars, node))
+			cxt->ok = false;
+		return false;
+	}
+	if (IsA(node, SubPlan) || IsA(node, AlternativeSubPlan) || IsA(node, SubLink) ||
+		IsA(node, GroupingFunc) || IsA(node, WindowFunc))
+	{
+		cxt->ok = false;
+		return false;
+	}
+	return expression_tree_walker(node, aggscan_target_walker, (void *) cxt);
+}
+
+/* True if the WHERE clause can be evaluated by the node on table rows. */
+static bool
+aggscan_qual_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXEC)
+		return true;
+	if (IsA(node, SubPlan) || IsA(node, AlternativeSubPlan) || IsA(node, SubLink))
+		return true;
+	if (IsA(node, Var) && ((Var *) node)->varlevelsup != 0)
+		return true;
+	return expression_tree_walker(node, aggscan_qual_walker, context);
+}
+
+/* A short text of an aggregate for EXPLAIN: "avg(temp)". */
+static char *
+aggscan_agg_name(Aggref *aggref, Oid relid)
+{
+	if (aggref->aggstar)
+		return psprintf("%s(*)", get_func_name(aggref->aggfnoid));
+	return psprintf("%s(%s)", get_func_name(aggref->aggfnoid),
+					get_attname(relid, ((Var *) linitial_node(TargetEntry, aggref->args)->expr)->varattno,
+								false));
+}
+
+/*
+ * Upper-path hook: offers SpillpoolAggregate for a grouping over one
+ * spillpool table that it can compute (see the file header).
+ */
+void
+aggscan_add_paths(PlannerInfo *root, UpperRelationKind stage,
+				  RelOptInfo *input_rel, RelOptInfo *output_rel, void *extra)
+{
+	Query	   *parse = root->parse;
+	RangeTblEntry *rte;
+	AggscanPlanContext cxt;
+	CustomPath *cpath;
+	List	   *quals = NIL;
+	List	   *group_attnums = NIL;
+	List	   *group_exprs = NIL;
+	ListCell   *lc;
+	double		groups;
+	Cost		best = -1;
+
+	if (stage != UPPERREL_GROUP_AGG || !spillpool_enable_aggregate_pushdown)
+		return;
+	if (input_rel->reloptkind != RELOPT_BASEREL || input_rel->rtekind != RTE_RELATION)
+		return;
+	rte = planner_rt_fetch(input_rel->relid, root);
+	if (rte->inh || rte->tablesample != NULL || !relid_is_spillpool(rte->relid))
+		return;
+	if (!parse->hasAggs || parse->groupingSets != NIL || parse->havingQual != NULL ||
+		parse->hasTargetSRFs)
+		return;
+
+	memset(&cxt, 0, sizeof(cxt));
+	cxt.relid = input_rel->relid;
+	cxt.ok = true;
+	foreach(lc, parse->groupClause)
+	{
+		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+		Node	   *expr = get_sortgroupclause_expr(sgc, parse->targetList);
+		Var		   *var;
+		TypeCacheEntry *tc;
+
+		if (!IsA(expr, Var))
+			return;
+		var = (Var *) expr;
+		if (var->varno != input_rel->relid || var->varlevelsup != 0 || var->varattno <= 0 ||
+			!aggscan_key_type_ok(var->vartype, var->varcollid))
+			return;
+		tc = lookup_type_cache(var->vartype, TYPECACHE_EQ_OPR);
+		if (sgc->eqop != tc->eq_opr)
+			return;
+		if (!list_member(cxt.group_vars, var))
+		{
+			cxt.group_vars = lappend(cxt.group_vars, var);
+			group_attnums = lappend_int(group_attnums, var->varattno);
+			group_exprs = lappend(group_exprs, var);
+		}
+	}
+	aggscan_target_walker((Node *) output_rel->reltarget->exprs, &cxt);
+	if (!cxt.ok || cxt.aggrefs == NIL)
+		return;
+	foreach(lc, input_rel->baserestrictinfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		/*
+		 * Row-level security and security-barrier quals must run before
+		 * the user's own (order_qual_clauses sorts by security level); the
+		 * node evaluates the clauses as they come, so it leaves such
+		 * queries to the ordinary plan.
+		 */
+		if (ri->pseudoconstant || ri->security_level > 0 ||
+			aggscan_qual_walker((Node *) ri->clause, NULL))
+			return;
+		quals = lappend(quals, ri->clause);
+	}
+
+	/* system columns (tableoid, ctid) are not set on shard rows read here */
+	{
+		Bitmapset  *qual_attrs = NULL;
+		int			x = -1;
+
+		pull_varattnos((Node *) quals, input_rel->relid, &qual_attrs);
+		while ((x = bms_next_member(qual_attrs, x)) >= 0)
+		{
+			if (x + FirstLowInvalidHeapAttributeNumber < 0)
+				return;
+		}
+	}
+
+	groups = group_exprs == NIL ? 1 :
+		estimate_num_groups(root, group_exprs, input_rel->rows, NULL, NULL);
+	/* the node does not spill: leave large groupings to HashAgg */
+	if (groups * (64.0 + 48.0 * list_length(cxt.aggrefs)) > work_mem * 1024.0)
+		return;
+
+	foreach(lc, output_rel->pathlist)
+	{
+		Path	   *p = lfirst(lc);
+
+		if (best < 0 || p->total_cost < best)
+			best = p->total_cost;
+	}
+
+	cpath = makeNode(CustomPath);
+	cpath->path.pathtype = T_CustomScan;
+	cpath->path.parent = output_rel;
+	cpath->path.pathtarget = output_rel->reltarget;
+	cpath->path.param_info = NULL;
+	cpath->path.parallel_aware = false;
+	cpath->path.parallel_safe = false;
+	cpath->path.parallel_workers = 0;
+	cpath->path.rows = groups;
+	cpath->path.startup_cost = input_rel->rows * cpu_operator_cost * list_length(cxt.aggrefs);
+	/* cheaper than scanning and aggregating row by row, which it replaces */
+	cpath->path.total_cost = cpath->path.startup_cost + groups * cpu_tuple_cost;
+	if (best >= 0 && cpath->path.total_cost >= best)
+		cpath->path.startup_cost = cpath->path.total_cost = best * 0.5;
+	cpath->path.pathkeys = NIL;
+	cpath->flags = 0;
+	cpath->methods = (CustomPathMethods *) &aggscan_path_methods;
+	cpath->custom_private = list_make5(makeInteger((int) input_rel->relid),
+									   group_attnums, cxt.aggrefs, quals,
+									   input_rel->reltarget->exprs);
+	add_path(output_rel, &cpath->path);
+}
+
+/*
+ * Builds the CustomScan.  Its scan tuple (custom_scan_tlist) is the group
+ * columns followed by the aggregates; setrefs turns the target list's
+ * references to them into INDEX_VAR columns of that tuple.  The WHERE
+ * clause goes into custom_private: it is evaluated on table rows, not on
+ * the node's output, and holds no parameter or subquery (see the path's
+ * conditions), so setrefs has nothing to adjust in it.
+ */
+static Plan *
+aggscan_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
+				  List *tlist, List *clauses, List *custom_plans)
+{
+	CustomScan *cscan = makeNode(CustomScan);
+	Index		relid = (Index) intVal(linitial(best_path->custom_private));
+	List	   *group_attnums = lsecond(best_path->custom_private);
+	List	   *aggrefs = lthird(best_path->custom_private);
+	List	   *quals = lfourth(best_path->custom_private);
+	RangeTblEntry *rte = planner_rt_fetch(relid, root);
+	List	   *scan_tlist = NIL;
+	List	   *agg_names = NIL;
+	List	   *key_names = NIL;
+	List	   *specs = NIL;
+	List	   *attr_list = NIL;
+	List	   *filters;
+	List	   *filter_sources;
+	char	   *filter_text = "";
+	Bitmapset  *attrs = NULL;
+	ListCell   *lc;
+	AttrNumber	resno = 1;
+	int			x;
+
+	foreach(lc, group_attnums)
+	{
+		AttrNumber	attnum = (AttrNumber) lfirst_int(lc);
+		Oid			type;
+		int32		typmod;
+		Oid			collid;
+
+		get_atttypetypmodcoll(rte->relid, attnum, &type, &typmod, &collid);
+		scan_tlist = lappend(scan_tlist,
+							 makeTargetEntry((Expr *) makeVar(relid, attnum, type, typmod, collid, 0),
+											 resno++, NULL, false));
+		key_names = lappend(key_names, makeString(get_attname(rte->relid, attnum, false)));
+		attrs = bms_add_member(attrs, attnum - FirstLowInvalidHeapAttributeNumber);
+	}
+	foreach(lc, aggrefs)
+	{
+		Aggref	   *aggref = lfirst_node(Aggref, lc);
+		AggSpec		spec;
+
+		if (!aggscan_agg_spec(aggref, relid, &spec))
+			elog(ERROR, "unexpected aggregate in a spillpool aggregate scan");
+		scan_tlist = lappend(scan_tlist, makeTargetEntry((Expr *) aggref, resno++, NULL, false));
+		agg_names = lappend(agg_names, makeString(aggscan_agg_name(aggref, rte->relid)));
+		specs = lappend(specs, list_make4_int((int) spec.calc, (int) spec.attnum,
+											  (int) spec.argtype, (int) spec.restype));
+		if (spec.attnum > 0)
+			attrs = bms_add_member(attrs, spec.attnum - FirstLowInvalidHeapAttributeNumber);
+	}
+	pull_varattnos((Node *) quals, relid, &attrs);
+	x = -1;
+	while ((x = bms_next_member(attrs, x)) >= 0)
+	{
+		AttrNumber	attnum = x + FirstLowInvalidHeapAttributeNumber;
+
+		/* 0: a whole-row reference in the WHERE clause needs every column */
+		if (attnum >= 0)
+			attr_list = lappend_int(attr_list, attnum);
+	}
+	filters = customscan_row_group_filters(quals, relid, &filter_sources);
+	if (quals != NIL)
+	{
+		/* the filter's text for EXPLAIN, over the table alone */
+		Node	   *expr = copyObject((Node *) make_ands_explicit(quals));
+
+		if (relid != 1)
+			ChangeVarNodes(expr, relid, 1, 0);
+		filter_text = deparse_expression(expr,
+										 deparse_context_for(rte->eref->aliasname, rte->relid),
+										 false, false);
+	}
+
+	cscan->scan.plan.targetlist = tlist;
+	cscan->scan.plan.qual = NIL;
+	cscan->scan.scanrelid = relid;
+	cscan->custom_scan_tlist = scan_tlist;
+	cscan->flags = best_path->flags;
+	cscan->methods = &aggscan_scan_methods;
+	cscan->custom_private = list_make5(list_make2(group_attnums, attr_list), specs,
+									   list_make4(copyObject(quals), filters, makeString(filter_text),
+												  makeInteger(quals != NIL &&
+															  list_length(filter_sources) == list_length(quals))),
+									   agg_names, key_names);
+	return &cscan->scan.plan;
+}

@@ -1,0 +1,93 @@
+/*-------------------------------------------------------------------------
+ *
+ * aggscan_spec.h
+ *	  What the planning (aggplan.c) and the execution (aggscan.c) of
+ *	  SpillpoolAggregate share: how each aggregate is computed, and which
+ *	  shard column kinds hold the types it reads.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SPILLPOOL_AGGSCAN_SPEC_H
+#define SPILLPOOL_AGGSCAN_SPEC_H
+
+#include "catalog/pg_type.h"
+#include "nodes/extensible.h"
+#include "nodes/primnodes.h"
+
+#include "shard/convert.h"
+
+/* How one aggregate is computed. */
+typedef enum AggCalc
+{
+	CALC_COUNT_STAR,			/* count(*) */
+	CALC_COUNT,					/* count(col) */
+	CALC_SUM_INT,				/* sum of int2/int4: int8 */
+	CALC_SUM_INT8,				/* sum of int8: numeric */
+	CALC_AVG_INT,				/* avg of int2/int4/int8: numeric */
+	CALC_SUM_FLOAT4,			/* sum of float4: float4 */
+	CALC_SUM_FLOAT8,			/* sum of float8: float8 */
+	CALC_AVG_FLOAT,				/* avg of float4/float8: float8 */
+	CALC_MIN_INT,				/* min/max of int2/int4/int8/date/timestamp(tz) */
+	CALC_MAX_INT,
+	CALC_MIN_FLOAT,				/* min/max of float4/float8 */
+	CALC_MAX_FLOAT
+} AggCalc;
+
+/* One aggregate of the node: what it computes, over which column. */
+typedef struct AggSpec
+{
+	AggCalc		calc;
+	AttrNumber	attnum;			/* 0 for count(*) */
+	Oid			argtype;
+	Oid			restype;
+} AggSpec;
+
+/* How an Aggref is computed, or false if the node cannot compute it. */
+extern bool aggscan_agg_spec(Aggref *aggref, Index relid, AggSpec *spec);
+
+/* The scan methods of the plan node (aggscan.c). */
+extern CustomScanMethods aggscan_scan_methods;
+
+/*
+ * The shard column kind that holds values of an SQL type the node reads,
+ * or 0 for the types it does not.
+ */
+static inline ShardKind
+aggscan_kind_of_type(Oid type)
+{
+	switch (type)
+	{
+		case BOOLOID:
+			return SK_BOOL;
+		case INT2OID:
+			return SK_INT2;
+		case INT4OID:
+			return SK_INT4;
+		case INT8OID:
+			return SK_INT8;
+		case FLOAT4OID:
+			return SK_FLOAT4;
+		case FLOAT8OID:
+			return SK_FLOAT8;
+		case DATEOID:
+			return SK_DATE;
+		case TIMESTAMPOID:
+			return SK_TIMESTAMP;
+		case TIMESTAMPTZOID:
+			return SK_TIMESTAMPTZ;
+		case TEXTOID:
+		case VARCHAROID:
+			return SK_TEXT;
+		default:
+			return (ShardKind) 0;
+	}
+}
+
+/* True if a shard column of this kind holds values of the SQL type. */
+static inline bool
+aggscan_kind_matches(ShardKind kind, Oid type)
+{
+	return kind == aggscan_kind_of_type(type);
+}
+
+#endif							/* SPILLPOOL_AGGSCAN_SPEC_H */
