@@ -50,34 +50,32 @@ extern CustomScanMethods aggscan_scan_methods;
 
 /*
  * The shard column kind that holds values of an SQL type the node reads,
- * or 0 for the types it does not.
+ * or 0 for the types it does not: bpchar (its equality ignores trailing
+ * blanks) and money are stored as text and int8 but not read by it.
  */
 static inline ShardKind
 aggscan_kind_of_type(Oid type)
 {
-	switch (type)
+	int			precision,
+				scale;
+	ShardKind	kind;
+
+	if (type == BPCHAROID || type == CASHOID)
+		return (ShardKind) 0;
+	kind = shard_kind_of_type(type, -1, &precision, &scale);
+	switch (kind)
 	{
-		case BOOLOID:
-			return SK_BOOL;
-		case INT2OID:
-			return SK_INT2;
-		case INT4OID:
-			return SK_INT4;
-		case INT8OID:
-			return SK_INT8;
-		case FLOAT4OID:
-			return SK_FLOAT4;
-		case FLOAT8OID:
-			return SK_FLOAT8;
-		case DATEOID:
-			return SK_DATE;
-		case TIMESTAMPOID:
-			return SK_TIMESTAMP;
-		case TIMESTAMPTZOID:
-			return SK_TIMESTAMPTZ;
-		case TEXTOID:
-		case VARCHAROID:
-			return SK_TEXT;
+		case SK_BOOL:
+		case SK_INT2:
+		case SK_INT4:
+		case SK_INT8:
+		case SK_FLOAT4:
+		case SK_FLOAT8:
+		case SK_DATE:
+		case SK_TIMESTAMP:
+		case SK_TIMESTAMPTZ:
+		case SK_TEXT:
+			return kind;
 		default:
 			return (ShardKind) 0;
 	}

@@ -11,11 +11,13 @@
 
 #include <ctype.h>
 
+#include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/numeric.h"
 
+#include "parquet/parquet_write.h"
 #include "shard/convert.h"
 
 /*
@@ -249,4 +251,60 @@ shard_parquet_codec_name(SpillCodec codec)
 			break;
 	}
 	return "uncompressed";
+}
+
+/*
+ * The kind a column of (base) type "base" is stored as in shards; for
+ * numeric, the precision and scale of a DECIMAL (typmod -1: text form).
+ * The one mapping of types to kinds, for the writer and the aggregate scan.
+ */
+ShardKind
+shard_kind_of_type(Oid base, int32 typmod, int *precision, int *scale)
+{
+	switch (base)
+	{
+		case BOOLOID:
+			return SK_BOOL;
+		case INT2OID:
+			return SK_INT2;
+		case INT4OID:
+			return SK_INT4;
+		case INT8OID:
+		case CASHOID:			/* cents, whatever lc_monetary says */
+			return SK_INT8;
+		case FLOAT4OID:
+			return SK_FLOAT4;
+		case FLOAT8OID:
+			return SK_FLOAT8;
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+			return SK_TEXT;
+		case BYTEAOID:
+			return SK_BYTEA;
+		case DATEOID:
+			return SK_DATE;
+		case TIMESTAMPOID:
+			return SK_TIMESTAMP;
+		case TIMESTAMPTZOID:
+			return SK_TIMESTAMPTZ;
+		case UUIDOID:
+			return SK_UUID;
+		case JSONOID:
+			return SK_JSON;
+		case JSONBOID:
+			return SK_JSONB;
+		case NUMERICOID:
+			if (typmod >= (int32) VARHDRSZ)
+			{
+				*precision = ((typmod - VARHDRSZ) >> 16) & 0xffff;
+				*scale = (((typmod - VARHDRSZ) & 0x7ff) ^ 1024) - 1024;
+				if (*precision >= 1 && *precision <= PARQUET_MAX_DECIMAL_PRECISION &&
+					*scale >= 0 && *scale <= *precision)
+					return SK_NUMERIC;
+			}
+			return SK_TEXTFORM;
+		default:
+			return SK_TEXTFORM;
+	}
 }

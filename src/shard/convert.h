@@ -51,6 +51,8 @@ typedef enum ShardKind
 	SK_TEXTFORM					/* any other type: its text form */
 } ShardKind;
 
+extern ShardKind shard_kind_of_type(Oid base, int32 typmod, int *precision, int *scale);
+
 /* A Parquet DECIMAL's unscaled value and scale as a numeric Datum. */
 extern Datum parquet_decimal_to_numeric(int128 unscaled, int scale);
 

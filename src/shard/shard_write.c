@@ -111,58 +111,6 @@ struct ShardWriter
 	bool		utf8;			/* database encoding needs no conversion */
 };
 
-/* Maps a column's (base) type to its storage kind. */
-static ShardKind
-shard_kind_for_type(Oid base, int32 typmod, int *precision, int *scale)
-{
-	switch (base)
-	{
-		case BOOLOID:
-			return SK_BOOL;
-		case INT2OID:
-			return SK_INT2;
-		case INT4OID:
-			return SK_INT4;
-		case INT8OID:
-		case CASHOID:			/* cents, whatever lc_monetary says */
-			return SK_INT8;
-		case FLOAT4OID:
-			return SK_FLOAT4;
-		case FLOAT8OID:
-			return SK_FLOAT8;
-		case TEXTOID:
-		case VARCHAROID:
-		case BPCHAROID:
-			return SK_TEXT;
-		case BYTEAOID:
-			return SK_BYTEA;
-		case DATEOID:
-			return SK_DATE;
-		case TIMESTAMPOID:
-			return SK_TIMESTAMP;
-		case TIMESTAMPTZOID:
-			return SK_TIMESTAMPTZ;
-		case UUIDOID:
-			return SK_UUID;
-		case JSONOID:
-			return SK_JSON;
-		case JSONBOID:
-			return SK_JSONB;
-		case NUMERICOID:
-			if (typmod >= (int32) VARHDRSZ)
-			{
-				*precision = ((typmod - VARHDRSZ) >> 16) & 0xffff;
-				*scale = (((typmod - VARHDRSZ) & 0x7ff) ^ 1024) - 1024;
-				if (*precision >= 1 && *precision <= PARQUET_MAX_DECIMAL_PRECISION &&
-					*scale >= 0 && *scale <= *precision)
-					return SK_NUMERIC;
-			}
-			return SK_TEXTFORM;
-		default:
-			return SK_TEXTFORM;
-	}
-}
-
 /* Fills the Parquet column spec of one column. */
 static void
 shard_column_spec(ShardColumn *c, ParquetColumnSpec *spec, const char *name,
@@ -330,7 +278,7 @@ shard_writer_begin(Relation rel, Oid dbid, Oid relfilenode, uint64 snapshot,
 		c->attnum = att->attnum;
 		c->typid = att->atttypid;
 		c->typmod = att->atttypmod;
-		c->kind = shard_kind_for_type(base, base_typmod, &precision, &scale);
+		c->kind = shard_kind_of_type(base, base_typmod, &precision, &scale);
 		c->scale = scale;
 		getTypeOutputInfo(att->atttypid, &outfn, &isvarlena);
 		fmgr_info(outfn, &c->out);
