@@ -63,22 +63,7 @@ aggscan_kind_of_type(Oid type)
 	if (type == BPCHAROID || type == CASHOID)
 		return (ShardKind) 0;
 	kind = shard_kind_of_type(type, -1, &precision, &scale);
-	switch (kind)
-	{
-		case SK_BOOL:
-		case SK_INT2:
-		case SK_INT4:
-		case SK_INT8:
-		case SK_FLOAT4:
-		case SK_FLOAT8:
-		case SK_DATE:
-		case SK_TIMESTAMP:
-		case SK_TIMESTAMPTZ:
-		case SK_TEXT:
-			return kind;
-		default:
-			return (ShardKind) 0;
-	}
+	return shard_kind_is_fixed(kind) || kind == SK_TEXT ? kind : (ShardKind) 0;
 }
 
 /* True if a shard column of this kind holds values of the SQL type. */

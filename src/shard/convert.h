@@ -51,6 +51,31 @@ typedef enum ShardKind
 	SK_TEXTFORM					/* any other type: its text form */
 } ShardKind;
 
+/*
+ * True for the kinds whose Parquet values are fixed-size numbers that map
+ * to a by-value datum (see shard_fixed_datum): every kind from bool to
+ * timestamptz but uuid.
+ */
+static inline bool
+shard_kind_is_fixed(ShardKind kind)
+{
+	switch (kind)
+	{
+		case SK_BOOL:
+		case SK_INT2:
+		case SK_INT4:
+		case SK_INT8:
+		case SK_FLOAT4:
+		case SK_FLOAT8:
+		case SK_DATE:
+		case SK_TIMESTAMP:
+		case SK_TIMESTAMPTZ:
+			return true;
+		default:
+			return false;
+	}
+}
+
 extern ShardKind shard_kind_of_type(Oid base, int32 typmod, int *precision, int *scale);
 
 /* A Parquet DECIMAL's unscaled value and scale as a numeric Datum. */

@@ -741,18 +741,10 @@ shard_fixed_datum(ShardKind kind, const ParquetValue *v, const char *name)
 static Datum
 shard_value_datum(ShardScan *ss, ShardReadColumn *c, int a, const ParquetValue *v)
 {
+	if (shard_kind_is_fixed(c->kind))
+		return shard_fixed_datum(c->kind, v, shard_column_name(ss, c));
 	switch (c->kind)
 	{
-		case SK_BOOL:
-		case SK_INT2:
-		case SK_INT4:
-		case SK_INT8:
-		case SK_FLOAT4:
-		case SK_FLOAT8:
-		case SK_DATE:
-		case SK_TIMESTAMP:
-		case SK_TIMESTAMPTZ:
-			return shard_fixed_datum(c->kind, v, shard_column_name(ss, c));
 		case SK_UUID:
 			{
 				pg_uuid_t  *u = palloc(sizeof(pg_uuid_t));
@@ -800,6 +792,8 @@ shard_value_datum(ShardScan *ss, ShardReadColumn *c, int a, const ParquetValue *
 					u = parquet_be_bytes_to_int128(v->bytes.ptr, v->bytes.len, ss->path);
 				return parquet_decimal_to_numeric(u, c->scale);
 			}
+		default:
+			break;
 	}
 	elog(ERROR, "unexpected spillpool shard column kind %d", (int) c->kind);
 	return (Datum) 0;
@@ -930,25 +924,10 @@ shard_scan_batch_column(ShardScan *ss, AttrNumber attnum, ShardColumnArray *out)
 	out->kind = c->kind;
 	out->values = cv->values;
 	out->is_null = cv->is_null;
-	switch (c->kind)
-	{
-		case SK_BOOL:
-		case SK_INT2:
-		case SK_INT4:
-		case SK_INT8:
-		case SK_FLOAT4:
-		case SK_FLOAT8:
-		case SK_DATE:
-		case SK_TIMESTAMP:
-		case SK_TIMESTAMPTZ:
-			out->plain = c->nexceptions == 0;
-			break;
-		case SK_TEXT:
-			out->plain = c->nexceptions == 0 && ss->utf8;
-			break;
-		default:
-			break;
-	}
+	if (shard_kind_is_fixed(c->kind))
+		out->plain = c->nexceptions == 0;
+	else if (c->kind == SK_TEXT)
+		out->plain = c->nexceptions == 0 && ss->utf8;
 }
 
 /* Row "row" of the current batch into slot, as shard_scan_next does. */
