@@ -350,7 +350,7 @@ read_parquet_rows(ParquetReader *reader, ReadColumn *cols, TupleDesc desc,
 			PG_RE_THROW();
 		}
 		PG_END_TRY();
-		parquet_row_group_batch_free(&batch);
+		parquet_row_group_batch_recycle(reader, &batch);
 	}
 	MemoryContextDelete(row_cxt);
 }

@@ -372,9 +372,83 @@ parquet_reader_close(ParquetReader *reader)
 		close(reader->fd);
 	if (reader->zstd != NULL)
 		ZSTD_freeDCtx(reader->zstd);
+	for (int i = 0; i < reader->nspare; i++)
+		free(reader->spare[i].ptr);
+	free(reader->levels);
+	free(reader->indices);
+	free(reader->deltas);
 	free(reader->footer);
 	pq_arena_free(&reader->arena);
 	free(reader);
+}
+
+/*
+ * A buffer of at least size bytes (its capacity in *cap), for decoding:
+ * the smallest spare that holds size bytes without wasting more than
+ * about three quarters of itself, or a new one.
+ */
+void *
+pq_buffer_get(ParquetReader *reader, size_t size, size_t *cap, PqErr *e)
+{
+	int			best = -1;
+	void	   *buf;
+
+	if (size >= PQ_SPARE_MIN_BYTES)
+	{
+		for (int i = 0; i < reader->nspare; i++)
+		{
+			size_t		c = reader->spare[i].cap;
+
+			if (c >= size && c / 4 <= size &&
+				(best < 0 || c < reader->spare[best].cap))
+				best = i;
+		}
+	}
+	if (best >= 0)
+	{
+		buf = reader->spare[best].ptr;
+		*cap = reader->spare[best].cap;
+		reader->spare[best] = reader->spare[--reader->nspare];
+		return buf;
+	}
+	buf = pq_malloc(e, size > 0 ? size : 1);
+	*cap = size;
+	return buf;
+}
+
+/* Gives a buffer of cap bytes back: kept as a spare if large, else freed. */
+void
+pq_buffer_put(ParquetReader *reader, void *ptr, size_t cap)
+{
+	int			smallest = 0;
+
+	if (ptr == NULL)
+		return;
+	if (cap < PQ_SPARE_MIN_BYTES)
+	{
+		free(ptr);
+		return;
+	}
+	if (reader->nspare < PQ_SPARE_BUFFERS)
+	{
+		reader->spare[reader->nspare].ptr = ptr;
+		reader->spare[reader->nspare++].cap = cap;
+		return;
+	}
+	/* full: the smallest of the spares and this one goes */
+	for (int i = 1; i < reader->nspare; i++)
+	{
+		if (reader->spare[i].cap < reader->spare[smallest].cap)
+			smallest = i;
+	}
+	if (reader->spare[smallest].cap >= cap)
+	{
+		free(ptr);
+		return;
+	}
+	free(reader->spare[smallest].ptr);
+	reader->spare[smallest].ptr = ptr;
+	reader->spare[smallest].cap = cap;
 }
 
 /* See parquet_read.h. */
@@ -407,13 +481,20 @@ parquet_column_values_free(ParquetColumnValues *values)
 	for (int i = 0; i < values->num_buffers; i++)
 		free(values->buffers[i]);
 	free(values->buffers);
+	free(values->buffer_caps);
 	free(values->values);
 	free(values->is_null);
 	values->buffers = NULL;
+	values->buffer_caps = NULL;
+	values->values_cap = 0;
+	values->is_null_cap = 0;
 	values->num_buffers = 0;
 	values->max_buffers = 0;
 	values->values = NULL;
 	values->is_null = NULL;
+	values->dict_index = NULL;
+	values->dict = NULL;
+	values->dict_count = 0;
 	values->num_values = 0;
 	values->num_nulls = 0;
 }
@@ -448,8 +529,25 @@ parquet_read_column_chunk(ParquetReader *reader, int row_group, int column,
 	cd.out = out;
 	cd.e = &e;
 	cd.rows_total = rg->num_rows;
+	cd.levels = reader->levels;
+	cd.levels_cap = reader->levels_cap;
+	cd.indices = reader->indices;
+	cd.indices_cap = reader->indices_cap;
+	cd.deltas = reader->deltas;
+	cd.deltas_cap = reader->deltas_cap;
 
 	ok = pq_decode_column_chunk(&cd, rg);
+
+	/* the scratch arrays serve the next chunk */
+	reader->levels = cd.levels;
+	reader->levels_cap = cd.levels_cap;
+	reader->indices = cd.indices;
+	reader->indices_cap = cd.indices_cap;
+	reader->deltas = cd.deltas;
+	reader->deltas_cap = cd.deltas_cap;
+	cd.levels = NULL;
+	cd.indices = NULL;
+	cd.deltas = NULL;
 
 	/*
 	 * Byte arrays of uncompressed pages point into the chunk read from a
@@ -457,8 +555,29 @@ parquet_read_column_chunk(ParquetReader *reader, int row_group, int column,
 	 */
 	if (ok && cd.chunk_buf != NULL && cd.chunk_referenced && out->kind == PQ_VALUE_BYTES)
 	{
-		ok = pq_values_keep_buffer(out, cd.chunk_buf, &e);
+		ok = pq_values_keep_buffer(out, cd.chunk_buf, cd.chunk_buf_cap, &e);
 		cd.chunk_buf = NULL;
+	}
+
+	/* every row came from the dictionary: the output keeps it, see the header */
+	if (ok && cd.row_dict != NULL && cd.has_dict && !cd.not_dict_only &&
+		cd.rows_done == cd.rows_total)
+	{
+		ok = pq_values_keep_buffer(out, cd.row_dict, cd.row_dict_cap, &e);
+		if (ok)
+		{
+			out->dict_index = cd.row_dict;
+			ok = pq_values_keep_buffer(out, cd.dict, sizeof(ParquetValue) * cd.dict_count, &e);
+			if (ok)
+			{
+				out->dict = cd.dict;
+				out->dict_count = (int64_t) cd.dict_count;
+			}
+			else
+				out->dict_index = NULL;
+			cd.dict = NULL;
+		}
+		cd.row_dict = NULL;
 	}
 	pq_chunk_decoder_free(&cd);
 	if (!ok)
@@ -482,6 +601,27 @@ parquet_row_group_batch_free(ParquetRowGroupBatch *batch)
 	batch->columns = NULL;
 	batch->num_columns = 0;
 	batch->num_rows = 0;
+}
+
+/* See parquet_read.h. */
+void
+parquet_row_group_batch_recycle(ParquetReader *reader, ParquetRowGroupBatch *batch)
+{
+	if (batch == NULL)
+		return;
+	for (int i = 0; reader != NULL && i < batch->num_columns; i++)
+	{
+		ParquetColumnValues *cv = &batch->columns[i];
+
+		pq_buffer_put(reader, cv->values, cv->values_cap);
+		pq_buffer_put(reader, cv->is_null, cv->is_null_cap);
+		cv->values = NULL;
+		cv->is_null = NULL;
+		for (int k = 0; k < cv->num_buffers; k++)
+			pq_buffer_put(reader, cv->buffers[k], cv->buffer_caps[k]);
+		cv->num_buffers = 0;
+	}
+	parquet_row_group_batch_free(batch);
 }
 
 /* See parquet_read.h. */

@@ -177,8 +177,12 @@ typedef enum ParquetValueKind
 
 /*
  * All values of one column chunk: values[i] and is_null[i] for every row
- * i of the row group.  The remaining fields are private: the buffers that
- * byte-array values point into.
+ * i of the row group.  When every data page of the chunk was dictionary
+ * encoded, dict_index[i] is also the dictionary entry of row i (0 for a
+ * null row) and dict[0 .. dict_count - 1] the entries, which values[]
+ * repeat: a caller can then work once per distinct value.  Otherwise
+ * dict_index and dict are NULL.  The remaining fields are private: the
+ * buffers that byte-array values point into.
  */
 typedef struct ParquetColumnValues
 {
@@ -188,8 +192,14 @@ typedef struct ParquetColumnValues
 	int64_t		num_nulls;
 	ParquetValue *values;
 	bool	   *is_null;
+	const uint32_t *dict_index;
+	const ParquetValue *dict;
+	int64_t		dict_count;
 	/* private */
+	size_t		values_cap;		/* bytes allocated for values */
+	size_t		is_null_cap;	/* ... and is_null */
 	void	  **buffers;
+	size_t	   *buffer_caps;
 	int			num_buffers;
 	int			max_buffers;
 } ParquetColumnValues;
@@ -286,5 +296,14 @@ extern ParquetStatus parquet_read_row_group(ParquetReader *reader,
 
 /* Free a batch; idempotent. */
 extern void parquet_row_group_batch_free(ParquetRowGroupBatch *batch);
+
+/*
+ * Like parquet_row_group_batch_free(), but the reader keeps the batch's
+ * large buffers (up to a few dozen) to decode its next row groups into,
+ * until parquet_reader_close(); for callers that go through a file row
+ * group by row group.  Any reader may take them; NULL frees them.
+ */
+extern void parquet_row_group_batch_recycle(ParquetReader *reader,
+											ParquetRowGroupBatch *batch);
 
 #endif							/* PARQUET_READ_H */

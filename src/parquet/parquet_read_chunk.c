@@ -17,6 +17,30 @@
 #include "parquet_read_internal.h"
 
 /*
+ * Grows one output array (*arr, of *cap bytes holding used bytes) to
+ * need bytes, in a buffer from the reader's spares when one fits.
+ */
+static bool
+grow_array(ChunkDecoder *cd, void **arr, size_t *cap, size_t used, size_t need)
+{
+	size_t		newcap;
+	void	   *buf;
+
+	if (need <= *cap)
+		return true;
+	buf = pq_buffer_get(cd->reader, need, &newcap, cd->e);
+	if (buf == NULL)
+		return false;
+	if (used > 0)
+		memcpy(buf, *arr, used);
+	if (*arr != NULL)
+		pq_buffer_put(cd->reader, *arr, *cap);
+	*arr = buf;
+	*cap = newcap;
+	return true;
+}
+
+/*
  * Makes room for n more rows in the output arrays, growing geometrically
  * but never past the row group's row count (which the caller checked
  * against the max_row_group_rows limit).
@@ -26,8 +50,7 @@ reserve_rows(ChunkDecoder *cd, int64_t n)
 {
 	int64_t		need = cd->rows_done + n;
 	int64_t		newcap;
-	ParquetValue *values;
-	bool	   *is_null;
+	ParquetColumnValues *out = cd->out;
 
 	if (need <= cd->capacity)
 		return true;
@@ -36,15 +59,48 @@ reserve_rows(ChunkDecoder *cd, int64_t n)
 		newcap = need;
 	if (newcap > cd->rows_total)
 		newcap = cd->rows_total;
-	values = realloc(cd->out->values, sizeof(ParquetValue) * (size_t) newcap);
-	if (values == NULL)
-		return pq_fail(cd->e, PARQUET_ERROR_NOMEM, "out of memory for %lld values", (long long) newcap);
-	cd->out->values = values;
-	is_null = realloc(cd->out->is_null, sizeof(bool) * (size_t) newcap);
-	if (is_null == NULL)
-		return pq_fail(cd->e, PARQUET_ERROR_NOMEM, "out of memory for %lld values", (long long) newcap);
-	cd->out->is_null = is_null;
+	if (!grow_array(cd, (void **) &out->values, &out->values_cap,
+					sizeof(ParquetValue) * (size_t) cd->rows_done,
+					sizeof(ParquetValue) * (size_t) newcap) ||
+		!grow_array(cd, (void **) &out->is_null, &out->is_null_cap,
+					(size_t) cd->rows_done, (size_t) newcap))
+		return false;
 	cd->capacity = newcap;
+	return true;
+}
+
+/*
+ * Records the dictionary entry of each of a data page's n rows (0 for
+ * null rows), from the indices the page's values were just decoded from,
+ * as long as every data page of the chunk is dictionary encoded; the
+ * first page that is not ends the record (see ParquetColumnValues).
+ */
+static bool
+page_keep_dict_index(ChunkDecoder *cd, int64_t n, const uint32_t *levels, int32_t encoding)
+{
+	uint32_t   *dst;
+	size_t		next = 0;
+
+	if (cd->not_dict_only)
+		return true;
+	if (encoding != PQ_ENC_PLAIN_DICTIONARY && encoding != PQ_ENC_RLE_DICTIONARY)
+	{
+		cd->not_dict_only = true;
+		if (cd->row_dict != NULL)
+			pq_buffer_put(cd->reader, cd->row_dict, cd->row_dict_cap);
+		cd->row_dict = NULL;
+		return true;
+	}
+	if (cd->row_dict == NULL)
+	{
+		cd->row_dict = pq_buffer_get(cd->reader, sizeof(uint32_t) * (size_t) cd->rows_total,
+									 &cd->row_dict_cap, cd->e);
+		if (cd->row_dict == NULL)
+			return false;
+	}
+	dst = cd->row_dict + cd->rows_done;
+	for (int64_t i = 0; i < n; i++)
+		dst[i] = (levels == NULL || levels[i]) ? cd->indices[next++] : 0;
 	return true;
 }
 
@@ -77,6 +133,8 @@ page_emit(ChunkDecoder *cd, int64_t n, const uint32_t *levels, int32_t encoding,
 			present += levels[i];
 	}
 	if (!pq_decode_values(cd, encoding, p, len, dst, present))
+		return false;
+	if (!page_keep_dict_index(cd, n, levels, encoding))
 		return false;
 	if (levels == NULL)
 		memset(nulls, 0, (size_t) n);
@@ -316,24 +374,30 @@ page_body(ChunkDecoder *cd, bool compressed, const uint8_t *src, size_t srclen,
 	if (rawlen > cd->reader->options.max_page_bytes)
 		return pq_fail(cd->e, PARQUET_ERROR_LIMIT, "page of %zu bytes exceeds the limit of %zu bytes",
 					   rawlen, cd->reader->options.max_page_bytes);
-	buf = pq_malloc(cd->e, rawlen);
-	if (buf == NULL)
-		return false;
-	if (!pq_decompress_page(cd->reader, cd->cc->codec, src, srclen, buf, rawlen, cd->e))
-	{
-		free(buf);
-		return false;
-	}
-	if (cd->out->kind == PQ_VALUE_BYTES)
-	{
-		if (!pq_values_keep_buffer(cd->out, buf, cd->e))
-			return false;
-	}
+	if (cd->out->kind != PQ_VALUE_BYTES && cd->page_buf != NULL && cd->page_buf_cap >= rawlen)
+		buf = cd->page_buf;		/* the previous page's values are copied out */
 	else
 	{
-		free(cd->page_buf);
-		cd->page_buf = buf;
+		size_t		cap;
+
+		buf = pq_buffer_get(cd->reader, rawlen, &cap, cd->e);
+		if (buf == NULL)
+			return false;
+		if (cd->out->kind == PQ_VALUE_BYTES)
+		{
+			if (!pq_values_keep_buffer(cd->out, buf, cap, cd->e))
+				return false;
+		}
+		else
+		{
+			if (cd->page_buf != NULL)
+				pq_buffer_put(cd->reader, cd->page_buf, cd->page_buf_cap);
+			cd->page_buf = buf;
+			cd->page_buf_cap = cap;
+		}
 	}
+	if (!pq_decompress_page(cd->reader, cd->cc->codec, src, srclen, buf, rawlen, cd->e))
+		return false;
 	*data = buf;
 	*datalen = rawlen;
 	return true;
@@ -496,7 +560,7 @@ pq_decode_column_chunk(ChunkDecoder *cd, const ParquetRowGroup *rg)
 		chunk = reader->data + start;
 	else
 	{
-		cd->chunk_buf = pq_malloc(cd->e, (size_t) length);
+		cd->chunk_buf = pq_buffer_get(reader, (size_t) length, &cd->chunk_buf_cap, cd->e);
 		if (cd->chunk_buf == NULL ||
 			!pq_pread_fully(reader->fd, cd->chunk_buf, (size_t) length, start, cd->e))
 			return false;
@@ -552,10 +616,14 @@ pq_decode_column_chunk(ChunkDecoder *cd, const ParquetRowGroup *rg)
 void
 pq_chunk_decoder_free(ChunkDecoder *cd)
 {
-	free(cd->chunk_buf);
+	if (cd->chunk_buf != NULL)
+		pq_buffer_put(cd->reader, cd->chunk_buf, cd->chunk_buf_cap);
 	free(cd->dict);
 	free(cd->levels);
 	free(cd->indices);
+	if (cd->row_dict != NULL)
+		pq_buffer_put(cd->reader, cd->row_dict, cd->row_dict_cap);
 	free(cd->deltas);
-	free(cd->page_buf);
+	if (cd->page_buf != NULL)
+		pq_buffer_put(cd->reader, cd->page_buf, cd->page_buf_cap);
 }

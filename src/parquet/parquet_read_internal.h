@@ -43,6 +43,21 @@ typedef struct Arena
 } Arena;
 
 /* An open file: its source, options and decoded footer */
+/*
+ * Large buffers a reader keeps for reuse between row groups (see
+ * pq_buffer_get): decoding a row group after another would otherwise free
+ * and allocate the same megabytes again, which malloc may hand back to the
+ * kernel in between, so that every page of them faults in anew.
+ */
+#define PQ_SPARE_BUFFERS	32
+#define PQ_SPARE_MIN_BYTES	65536
+
+typedef struct PqSpare
+{
+	void	   *ptr;
+	size_t		cap;
+} PqSpare;
+
 struct ParquetReader
 {
 	ParquetReaderOptions options;
@@ -56,6 +71,15 @@ struct ParquetReader
 	ParquetFileMeta meta;
 	ParquetColumnSchema *columns;
 	ZSTD_DCtx  *zstd;			/* created on first use */
+	PqSpare		spare[PQ_SPARE_BUFFERS];
+	int			nspare;
+	/* the chunk decoders' scratch arrays, kept between chunks */
+	uint32_t   *levels;
+	size_t		levels_cap;
+	uint32_t   *indices;
+	size_t		indices_cap;
+	uint64_t   *deltas;
+	size_t		deltas_cap;
 };
 
 /* State of one column chunk being decoded. */
@@ -76,10 +100,15 @@ typedef struct ChunkDecoder
 	size_t		levels_cap;
 	uint32_t   *indices;		/* dictionary indices of the current page */
 	size_t		indices_cap;
+	uint32_t   *row_dict;		/* dictionary entry of every row so far */
+	bool		not_dict_only;	/* a data page was not dictionary encoded */
 	uint64_t   *deltas;			/* DELTA_* scratch */
 	size_t		deltas_cap;
 	uint8_t    *page_buf;		/* decompressed page not referenced by values */
+	size_t		page_buf_cap;
 	uint8_t    *chunk_buf;		/* the chunk as read from a file descriptor */
+	size_t		chunk_buf_cap;
+	size_t		row_dict_cap;
 	bool		chunk_referenced;	/* values point into chunk_buf */
 } ChunkDecoder;
 
@@ -90,6 +119,8 @@ extern bool pq_reader_load_footer(ParquetReader *reader, const uint8_t *meta,
 								  size_t meta_len, PqErr *e);
 
 /* parquet_read.c */
+extern void *pq_buffer_get(ParquetReader *reader, size_t size, size_t *cap, PqErr *e);
+extern void pq_buffer_put(ParquetReader *reader, void *ptr, size_t cap);
 extern bool pq_pread_fully(int fd, uint8_t *buf, size_t len, uint64_t offset,
 						   PqErr *e);
 
@@ -99,7 +130,8 @@ extern bool pq_decompress_page(ParquetReader *reader, int32_t codec,
 							   uint8_t *dst, size_t dstlen, PqErr *e);
 
 /* parquet_read_values.c */
-extern bool pq_values_keep_buffer(ParquetColumnValues *out, void *buf, PqErr *e);
+extern bool pq_values_keep_buffer(ParquetColumnValues *out, void *buf, size_t cap,
+								  PqErr *e);
 extern bool pq_scratch_reserve(void **buf, size_t *cap, size_t n,
 							   size_t elem_size, PqErr *e);
 extern uint64_t pq_plain_min_bits(const ParquetColumnSchema *col);

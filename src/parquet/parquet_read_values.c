@@ -133,12 +133,13 @@ int96_to_micros(const uint8_t *p, int64_t *out, PqErr *e)
  * which frees it with the values.  On failure the buffer is freed here.
  */
 bool
-pq_values_keep_buffer(ParquetColumnValues *out, void *buf, PqErr *e)
+pq_values_keep_buffer(ParquetColumnValues *out, void *buf, size_t cap, PqErr *e)
 {
 	if (out->num_buffers == out->max_buffers)
 	{
 		int			newmax = out->max_buffers == 0 ? 8 : out->max_buffers * 2;
 		void	  **nb;
+		size_t	   *ncaps;
 
 		if (out->max_buffers > INT_MAX / 4)
 		{
@@ -152,8 +153,16 @@ pq_values_keep_buffer(ParquetColumnValues *out, void *buf, PqErr *e)
 			return pq_fail(e, PARQUET_ERROR_NOMEM, "out of memory");
 		}
 		out->buffers = nb;
+		ncaps = realloc(out->buffer_caps, sizeof(size_t) * (size_t) newmax);
+		if (ncaps == NULL)
+		{
+			free(buf);
+			return pq_fail(e, PARQUET_ERROR_NOMEM, "out of memory");
+		}
+		out->buffer_caps = ncaps;
 		out->max_buffers = newmax;
 	}
+	out->buffer_caps[out->num_buffers] = cap;
 	out->buffers[out->num_buffers++] = buf;
 	return true;
 }
@@ -452,7 +461,7 @@ decode_delta_byte_array(ChunkDecoder *cd, const uint8_t *p, size_t len,
 	}
 
 	buf = pq_malloc(cd->e, (size_t) total);
-	if (buf == NULL || !pq_values_keep_buffer(cd->out, buf, cd->e))
+	if (buf == NULL || !pq_values_keep_buffer(cd->out, buf, (size_t) total, cd->e))
 		return false;
 	for (size_t i = 0; i < count; i++)
 	{
@@ -505,7 +514,7 @@ decode_byte_stream_split(ChunkDecoder *cd, const uint8_t *p, size_t len,
 	{
 		uint8_t    *buf = pq_malloc(cd->e, count * width);
 
-		if (buf == NULL || !pq_values_keep_buffer(cd->out, buf, cd->e))
+		if (buf == NULL || !pq_values_keep_buffer(cd->out, buf, count * width, cd->e))
 			return false;
 		for (size_t i = 0; i < count; i++)
 		{

@@ -38,6 +38,7 @@
 #include <lz4frame.h>
 
 #include "parquet_read.h"
+#include "parquet_write.h"
 
 static int	tests_passed;
 static int	tests_failed;
@@ -544,6 +545,34 @@ typedef struct ColumnTally
 } ColumnTally;
 
 /* Adds one decoded chunk to a column's counts and md5, row by row. */
+/*
+ * The dictionary index a decoded chunk exposes: only for a chunk with a
+ * dictionary page, and then every non-null row's value is its dictionary
+ * entry.
+ */
+static int	dict_index_chunks;		/* chunks that exposed one */
+
+static void
+check_dict_index(const char *name, int g, int c, const ParquetColumnChunk *cc,
+				 const ParquetColumnValues *cv)
+{
+	bool		ok = true;
+
+	if (cv->dict_index == NULL)
+		return;
+	dict_index_chunks++;
+	CHECK(cc->has_dictionary_page_offset && cv->dict != NULL && cv->dict_count > 0,
+		  "%s: row group %d column %d: dictionary index without a dictionary", name, g, c);
+	for (int64_t i = 0; ok && i < cv->num_values; i++)
+	{
+		if (cv->is_null[i])
+			continue;
+		ok = cv->dict_index[i] < (uint32_t) cv->dict_count &&
+			memcmp(&cv->values[i], &cv->dict[cv->dict_index[i]], sizeof(ParquetValue)) == 0;
+	}
+	CHECK(ok, "%s: row group %d column %d: values are their dictionary entries", name, g, c);
+}
+
 static void
 tally_values(ColumnTally *t, const ParquetColumnSchema *col, const ParquetColumnValues *cv)
 {
@@ -655,6 +684,7 @@ check_ok_fixture(ParquetReader *reader, const JVal *fx, const char *how)
 			CHECK(batch.columns[c].num_values == rg->num_rows, "%s: column %d has %lld values in row group %d",
 				  name, c, (long long) batch.columns[c].num_values, g);
 			tally_values(&tally[c], &meta->columns[c], &batch.columns[c]);
+			check_dict_index(name, g, c, cc, &batch.columns[c]);
 			if (cc->has_statistics && cc->statistics.has_null_count)
 				CHECK(cc->statistics.null_count == batch.columns[c].num_nulls,
 					  "%s: column %d null_count statistic %lld, decoded %lld nulls",
@@ -1716,6 +1746,8 @@ test_synthetic_features(void)
 				fprintf(stderr, "text_mixed row %d\n", i);
 		}
 		CHECK(ok, "dictionary, PLAIN and DELTA_BYTE_ARRAY pages in one chunk");
+		CHECK(cv.dict_index == NULL && cv.dict == NULL,
+			  "a chunk with PLAIN and DELTA pages has no dictionary index");
 		parquet_column_values_free(&cv);
 	}
 	if (synth_read(reader, 6, &cv))
@@ -1743,6 +1775,10 @@ test_synthetic_features(void)
 		for (int i = 0; ok && i < nrows; i++)
 			ok = cv.values[i].int32 == -12345;
 		CHECK(ok, "dictionary of one value with bit width 0");
+		ok = cv.dict_index != NULL && cv.dict_count == 1 && cv.dict[0].int32 == -12345;
+		for (int i = 0; ok && i < nrows; i++)
+			ok = cv.dict_index[i] == 0;
+		CHECK(ok, "a dictionary-only chunk exposes its dictionary index");
 		parquet_column_values_free(&cv);
 	}
 	if (synth_read(reader, 8, &cv))
@@ -2251,6 +2287,108 @@ test_values_outlive_reader(const char *dir)
 	free(data);
 }
 
+/*
+ * Row groups decoded into the buffers of the row groups before them
+ * (parquet_row_group_batch_recycle) equal a fresh decoding, also when the
+ * row groups differ in size and the string column switches between
+ * dictionary and PLAIN encoding: a file of four row groups (50,000 rows
+ * but the last, 20,000) written by the writer, read twice through one
+ * reader that recycles and compared, column by column, with a new
+ * reader's decoding of each row group.
+ */
+static void
+test_recycled_batches(void)
+{
+	char		path[] = "/tmp/parquet_recycle_XXXXXX";
+	char		err[512];
+	ParquetColumnSpec cols[3];
+	ParquetWriterOptions opts;
+	ParquetWriter *w;
+	ParquetWriteResult res;
+	ParquetReader *reader = NULL;
+	int			fd = mkstemp(path);
+	bool		all_same = true;
+	int			dict_groups = 0;
+
+	if (!CHECK(fd >= 0, "mkstemp"))
+		return;
+	parquet_column_init(&cols[0], "id", PQ_INT64, false);
+	parquet_column_init(&cols[1], "label", PQ_BYTE_ARRAY, true);
+	cols[1].logical = PQ_LT_STRING;
+	parquet_column_init(&cols[2], "x", PQ_DOUBLE, true);
+	parquet_writer_options_init(&opts);
+	opts.codec = PQ_CODEC_ZSTD;
+	opts.row_group_rows = 50000;
+	opts.dictionary_bytes = 64 * 1024;
+	w = parquet_writer_create(fd, cols, 3, &opts, err, sizeof(err));
+	if (!CHECK(w != NULL, "writer: %s", err))
+	{
+		close(fd);
+		unlink(path);
+		return;
+	}
+	for (int id = 0; id < 170000; id++)
+	{
+		ParquetRowValue v[3];
+		char		label[32];
+		int			g = id / 50000;
+
+		memset(v, 0, sizeof(v));
+		v[0].v.int64 = id;
+		/* row groups 0 and 2: 100 labels (dictionary); 1 and 3: distinct */
+		snprintf(label, sizeof(label), "label-%d", g % 2 == 0 ? id % 100 : id);
+		v[1].isnull = id % 7 == 0;
+		v[1].v.bytes.ptr = (const uint8_t *) label;
+		v[1].v.bytes.len = (uint32_t) strlen(label);
+		v[2].isnull = id % 5 == 0;
+		v[2].v.float8 = id * 0.25;
+		if (parquet_writer_add_row(w, v) != PARQUET_OK)
+		{
+			CHECK(false, "add_row %d: %s", id, parquet_writer_error(w));
+			break;
+		}
+	}
+	CHECK(parquet_writer_finish(w, &res, err, sizeof(err)) == PARQUET_OK && res.row_groups == 4,
+		  "finish: %s (%d row groups)", err, (int) res.row_groups);
+	parquet_writer_free(w);
+	close(fd);
+
+	if (CHECK(parquet_reader_open_file(path, NULL, &reader, err, sizeof(err)) == PARQUET_OK, "open: %s", err))
+	{
+		const ParquetFileMeta *meta = parquet_reader_metadata(reader);
+
+		for (int pass = 0; pass < 2; pass++)
+		{
+			for (int g = 0; g < meta->num_row_groups; g++)
+			{
+				ParquetRowGroupBatch batch;
+				ParquetRowGroupBatch fresh;
+				ParquetReader *other = NULL;
+
+				if (!CHECK(parquet_read_row_group(reader, g, NULL, 0, &batch, err, sizeof(err)) == PARQUET_OK,
+						   "row group %d: %s", g, err))
+					continue;
+				if (CHECK(parquet_reader_open_file(path, NULL, &other, err, sizeof(err)) == PARQUET_OK &&
+						  parquet_read_row_group(other, g, NULL, 0, &fresh, err, sizeof(err)) == PARQUET_OK,
+						  "fresh row group %d: %s", g, err))
+				{
+					for (int c = 0; c < 3; c++)
+						all_same &= same_values(&batch.columns[c], &fresh.columns[c]);
+					dict_groups += batch.columns[1].dict_index != NULL;
+					parquet_row_group_batch_free(&fresh);
+				}
+				parquet_reader_close(other);
+				parquet_row_group_batch_recycle(reader, &batch);
+			}
+		}
+		parquet_reader_close(reader);
+	}
+	CHECK(all_same, "row groups decoded into recycled buffers equal fresh decodings");
+	CHECK(dict_groups == 4, "the 100-label row groups (2 of 4, read twice) expose a dictionary index, the others not (%d)",
+		  dict_groups);
+	unlink(path);
+}
+
 /* Self-test of the helpers the fixture checks rely on. */
 static void
 test_helpers(void)
@@ -2279,8 +2417,11 @@ main(int argc, char **argv)
 
 	test_helpers();
 	test_fixtures(dir);
+	CHECK(dict_index_chunks > 0, "the fixtures' dictionary chunks expose dictionary indexes (%d)",
+		  dict_index_chunks);
 	test_synthetic_features();
 	test_values_outlive_reader(dir);
+	test_recycled_batches();
 	test_malformed();
 	test_corruption(dir, "tiny.parquet", 3000, true);
 	test_corruption(dir, "lz4_rawblock.parquet", 2000, true);
