@@ -32,6 +32,7 @@ OBJS = \
 	src/shard/shard_write.o \
 	src/am/aggplan.o \
 	src/am/aggscan.o \
+	src/am/arrayqual.o \
 	src/am/customscan.o \
 	src/am/functions.o \
 	src/am/hooks.o \

@@ -39,6 +39,28 @@ BEGIN
 	RETURN CASE WHEN used THEN 'same, pushed down' ELSE 'same, not pushed down' END;
 END $$;
 
+-- whether the node read every shard row group it read as column arrays,
+-- with the WHERE clause evaluated on them
+CREATE FUNCTION agg_vectorized(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	line text;
+	nread bigint;
+	nvec bigint;
+BEGIN
+	FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
+		IF line ~ 'Row Groups Read: ' THEN
+			nread := substring(line FROM 'Row Groups Read: ([0-9]+)')::bigint;
+		ELSIF line ~ 'Row Groups Vectorized: ' THEN
+			nvec := substring(line FROM 'Row Groups Vectorized: ([0-9]+)')::bigint;
+		END IF;
+	END LOOP;
+	IF nread IS NULL THEN
+		RETURN 'not pushed down';
+	END IF;
+	RETURN CASE WHEN nread > 0 AND nvec = nread THEN 'vectorized'
+		ELSE format('%s of %s row groups vectorized', nvec, nread) END;
+END $$;
+
 CREATE TABLE agg_t (id int, g int, b bool, d date, ts timestamp, tz timestamptz,
 	s text, v varchar, i2 int2, i4 int4, i8 int8, f4 float4, f8 float8, n numeric)
 	USING spillpool;
@@ -73,7 +95,25 @@ INSERT INTO agg_queries VALUES
  (24, 'SELECT count(*), min(tz) FROM agg_t WHERE ts < ''2024-01-01 10:00'' AND i8 > 0'),
  (25, 'SELECT s, count(*), sum(f4) FROM agg_t WHERE f4 <= 100 GROUP BY s'),
  (26, 'SELECT count(*) FROM agg_t WHERE s > ''s2'' COLLATE "C" AND i2 < 0'),
- (27, 'SELECT b, max(i4) FROM agg_t WHERE f8 > -1e308 AND f8 <> 5 GROUP BY b');
+ (27, 'SELECT b, max(i4) FROM agg_t WHERE f8 > -1e308 AND f8 <> 5 GROUP BY b'),
+ -- other conditions on one column, also evaluated on the arrays
+ (28, 'SELECT count(*), sum(i4) FROM agg_t WHERE s LIKE ''s1%'' AND v NOT LIKE ''%3'''),
+ (29, 'SELECT g, count(*) FROM agg_t WHERE s ILIKE ''S%2'' GROUP BY g'),
+ (30, 'SELECT count(*), count(s) FROM agg_t WHERE s IS NULL'),
+ (31, 'SELECT b, count(*) FROM agg_t WHERE f8 IS NOT NULL AND s IS NOT NULL GROUP BY b'),
+ (32, 'SELECT count(*) FROM agg_t WHERE s IN (''s1'', ''s4'', ''nope'') OR s IS NULL'),
+ (33, 'SELECT count(*), avg(f8) FROM agg_t WHERE s ~ ''^s[0-3]$'''),
+ (34, 'SELECT count(*) FROM agg_t WHERE upper(v) = ''V2'' AND length(s) = 2'),
+ (35, 'SELECT count(*) FROM agg_t WHERE coalesce(s, ''none'') = ''none'''),
+ (36, 'SELECT g, min(i8) FROM agg_t WHERE i4 % 3 = 0 AND tz > ''2024-01-01'' GROUP BY g'),
+ (37, 'SELECT count(*) FROM agg_t WHERE (s = ''s1'') IS NOT TRUE'),
+ (38, 'SELECT count(*), sum(i2) FROM agg_t WHERE s = ''s2'' AND s LIKE ''%2'''),
+ (39, 'SELECT count(*) FROM agg_t WHERE f8 = ''NaN'' OR f8 = ''Infinity'' OR f8 > 1e99'),
+ (40, 'SELECT count(*) FROM agg_t WHERE d = ''infinity'' OR d IS NULL'),
+ (41, 'SELECT g, count(*) FROM agg_t WHERE i8 > 9223372036854000000 OR i8 < -9223372036854000000 GROUP BY g'),
+ (42, 'SELECT count(*) FROM agg_t WHERE i2 < 10::int8 AND i4 >= -5::int2 AND i8 <> 3'),
+ -- a condition on two columns is evaluated on rows
+ (43, 'SELECT count(*) FROM agg_t WHERE f4 = ''NaN'' OR ts = ''infinity''');
 
 -- empty
 SELECT n, agg_check(q) FROM agg_queries ORDER BY n;
@@ -100,6 +140,9 @@ SELECT i, i % 7, i % 3 = 0,
 	i * 0.5
 FROM generate_series(1, 3000) i;
 SELECT spillpool.flush('agg_t') > 0 AS flushed;
+-- every row in shards: the conditions of one column are evaluated on the
+-- arrays (22 reads the whole row, 43 two columns)
+SELECT n, agg_check(q), agg_vectorized(q) FROM agg_queries WHERE n >= 16 ORDER BY n;
 INSERT INTO agg_t SELECT id + 3000, g, b, d, ts, tz, s, v, i2, i4, i8, f4, f8, n
 FROM agg_t WHERE id <= 1500;
 SELECT spillpool.flush('agg_t') > 1 AS flushed_again;

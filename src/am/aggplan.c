@@ -51,6 +51,7 @@
 #include "spillpool.h"
 #include "am/aggscan.h"
 #include "am/aggscan_spec.h"
+#include "am/arrayqual.h"
 #include "am/customscan.h"
 #include "am/tableam.h"
 
@@ -380,7 +381,12 @@ aggscan_add_paths(PlannerInfo *root, UpperRelationKind stage,
  * references to them into INDEX_VAR columns of that tuple.  The WHERE
  * clause goes into custom_private: it is evaluated on table rows, not on
  * the node's output, and holds no parameter or subquery (see the path's
- * conditions), so setrefs has nothing to adjust in it.
+ * conditions), so setrefs has nothing to adjust in it.  Its Vars keep the
+ * range table index of planning, which goes along with it: setrefs may
+ * offset scanrelid (a query flattened into another) but not custom_private.
+ * custom_private: (group attnums, decoded attnums), the aggregate specs,
+ * (WHERE clause, row-group filters, its text, whether it is evaluated on
+ * the arrays, range table index), the aggregates' and keys' names.
  */
 static Plan *
 aggscan_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
@@ -400,6 +406,7 @@ aggscan_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	List	   *filters;
 	List	   *filter_sources;
 	char	   *filter_text = "";
+	bool		on_arrays = quals != NIL;
 	Bitmapset  *attrs = NULL;
 	ListCell   *lc;
 	AttrNumber	resno = 1;
@@ -462,10 +469,11 @@ aggscan_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	cscan->custom_scan_tlist = scan_tlist;
 	cscan->flags = best_path->flags;
 	cscan->methods = &aggscan_scan_methods;
+	foreach(lc, quals)
+		on_arrays = on_arrays && arrayqual_clause_ok(lfirst(lc), relid, rte->relid);
 	cscan->custom_private = list_make5(list_make2(group_attnums, attr_list), specs,
-									   list_make4(copyObject(quals), filters, makeString(filter_text),
-												  makeInteger(quals != NIL &&
-															  list_length(filter_sources) == list_length(quals))),
+									   list_make5(copyObject(quals), filters, makeString(filter_text),
+												  makeInteger(on_arrays), makeInteger((int) relid)),
 									   agg_names, key_names);
 	return &cscan->scan.plan;
 }

@@ -52,6 +52,7 @@
 #include "spillpool.h"
 #include "am/aggscan.h"
 #include "am/aggscan_spec.h"
+#include "am/arrayqual.h"
 #include "am/customscan.h"
 #include "am/scan.h"
 #include "shard/convert.h"
@@ -140,13 +141,9 @@ typedef struct AggScanState
 	int			naggs;
 	AggSpec    *aggs;
 	ExprState  *qual;			/* the WHERE clause, over the table's rows */
-	bool		qual_on_arrays; /* every qual is one of the filters: then
-								 * they are evaluated on shard arrays */
-	int			nfilters;
-	ShardFilter **filter_array;
-	FmgrInfo   *filter_cmp;		/* comparison function of each filter */
-	ShardKind  *filter_kinds;	/* the shard kind of each filter's column */
-	bool	   *row_pass;		/* rows of a batch that pass the filters */
+	ArrayQuals *array_quals;	/* the qual on shard arrays (arrayqual.c),
+								 * NULL if it cannot be evaluated there */
+	bool	   *row_pass;		/* rows of a batch that pass the qual */
 	List	   *filters;		/* ShardFilters for row-group skipping */
 	Bitmapset  *attrs;			/* columns to decode */
 	List	   *agg_names;		/* for EXPLAIN */
@@ -461,84 +458,23 @@ aggscan_batch_reserve(AggScanState *state, int64 nrows)
 }
 
 /*
- * Whether row r of a plain column array passes filter f: the column's
- * value compared with the filter's constant by the btree comparison the
- * qual's operator belongs to (text compares bytes: the filters of text are
- * under the "C" collation, or equality under a deterministic one, where
- * equal means equal bytes).  NULL passes no filter.
- */
-static bool
-aggscan_filter_row(const ShardFilter *f, FmgrInfo *cmp, const ShardColumnArray *c, int64 r)
-{
-	int32		res;
-
-	if (c->is_null[r])
-		return false;
-	if (c->kind == SK_TEXT)
-	{
-		text	   *t = (text *) DatumGetPointer(f->value);
-		const ParquetBytes *b = &c->values[r].bytes;
-		uint32		tlen = VARSIZE_ANY_EXHDR(t);
-
-		res = memcmp(b->ptr, VARDATA_ANY(t), Min(b->len, tlen));
-		if (res == 0)
-			res = b->len < tlen ? -1 : b->len > tlen ? 1 : 0;
-	}
-	else
-		res = DatumGetInt32(FunctionCall2Coll(cmp, f->collation, shard_array_datum(c, r),
-											  f->value));
-	switch (f->strategy)
-	{
-		case BTLessStrategyNumber:
-			return res < 0;
-		case BTLessEqualStrategyNumber:
-			return res <= 0;
-		case BTEqualStrategyNumber:
-			return res == 0;
-		case BTGreaterEqualStrategyNumber:
-			return res >= 0;
-		case BTGreaterStrategyNumber:
-			return res > 0;
-	}
-	return false;
-}
-
-/*
  * The rows of a batch that pass the WHERE clause, evaluated on the column
- * arrays when every qual is a filter (state->row_pass; NULL = every row),
- * and how many pass.  False if a filter's column must take the row path.
+ * arrays (state->row_pass; NULL = every row), and how many pass.  False
+ * if the clause must be evaluated on rows.
  */
 static bool
 aggscan_batch_mask(AggScanState *state, ShardScan *ss, int64 nrows, bool **pass,
 				   int64 *npass)
 {
-	int			i;
-	int64		r;
-
 	*pass = NULL;
 	*npass = nrows;
 	if (state->qual == NULL)
 		return true;
-	if (!state->qual_on_arrays)
+	if (state->array_quals == NULL)
 		return false;
-	memset(state->row_pass, true, sizeof(bool) * nrows);
-	for (i = 0; i < state->nfilters; i++)
-	{
-		ShardColumnArray c;
-
-		shard_scan_batch_column(ss, state->filter_array[i]->attnum, &c);
-		if (!c.plain || c.kind != state->filter_kinds[i])
-			return false;
-		for (r = 0; r < nrows; r++)
-		{
-			if (state->row_pass[r] &&
-				!aggscan_filter_row(state->filter_array[i], &state->filter_cmp[i], &c, r))
-				state->row_pass[r] = false;
-		}
-	}
-	*npass = 0;
-	for (r = 0; r < nrows; r++)
-		*npass += state->row_pass[r];
+	*npass = arrayqual_filter_batch(state->array_quals, ss, nrows, state->row_pass);
+	if (*npass < 0)
+		return false;
 	*pass = state->row_pass;
 	return true;
 }
@@ -1049,22 +985,10 @@ aggscan_begin(CustomScanState *node, EState *estate, int eflags)
 	state->qual = ExecInitQual((List *) linitial(qual_parts), &node->ss.ps);
 	state->filters = customscan_shard_filters(lsecond(qual_parts));
 	state->filter_text = strVal(lthird(qual_parts));
-	state->qual_on_arrays = intVal(lfourth(qual_parts)) != 0;
-	state->nfilters = list_length(state->filters);
-	state->filter_array = palloc(sizeof(ShardFilter *) * Max(state->nfilters, 1));
-	state->filter_cmp = palloc0(sizeof(FmgrInfo) * Max(state->nfilters, 1));
-	state->filter_kinds = palloc(sizeof(ShardKind) * Max(state->nfilters, 1));
-	i = 0;
-	foreach(lc, state->filters)
-	{
-		ShardFilter *f = lfirst(lc);
-
-		state->filter_array[i] = f;
-		fmgr_info(f->cmp_proc, &state->filter_cmp[i]);
-		state->filter_kinds[i] =
-			aggscan_kind_of_type(TupleDescAttr(RelationGetDescr(rel), f->attnum - 1)->atttypid);
-		i++;
-	}
+	if (intVal(lfourth(qual_parts)) != 0)
+		state->array_quals = arrayqual_begin((List *) linitial(qual_parts),
+											 (Index) intVal(list_nth(qual_parts, 4)),
+											 rel, &node->ss.ps);
 
 	state->group_cxt = AllocSetContextCreate(estate->es_query_cxt, "spillpool aggregate groups",
 											 ALLOCSET_DEFAULT_SIZES);

@@ -633,7 +633,8 @@ shard_next_batch(ShardScan *ss)
 
 	if (ss->batch_valid)
 	{
-		parquet_row_group_batch_free(&ss->batch);
+		/* its buffers serve the next row group */
+		parquet_row_group_batch_recycle(ss->reader, &ss->batch);
 		ss->batch_valid = false;
 	}
 	for (;;)
@@ -924,6 +925,9 @@ shard_scan_batch_column(ShardScan *ss, AttrNumber attnum, ShardColumnArray *out)
 	out->kind = c->kind;
 	out->values = cv->values;
 	out->is_null = cv->is_null;
+	out->dict_index = cv->dict_index;
+	out->dict = cv->dict;
+	out->dict_count = cv->dict_count;
 	if (shard_kind_is_fixed(c->kind))
 		out->plain = c->nexceptions == 0;
 	else if (c->kind == SK_TEXT)

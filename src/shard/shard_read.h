@@ -54,7 +54,10 @@ extern char *shard_column_minmax(const char *path, TupleDesc desc);
  * column's values as they are, to be read by kind (shard_array_datum):
  * the column is in this shard, has no exceptions in it, and its text needs
  * no conversion to the database encoding.  Otherwise rows must be read
- * with shard_scan_batch_row.
+ * with shard_scan_batch_row.  When the row group's chunk of the column
+ * is dictionary encoded throughout, dict_index[r] is the dictionary entry
+ * of row r (0 for NULL) and dict[0 .. dict_count - 1] the entries, which
+ * values[] repeat; otherwise dict_index is NULL.
  */
 typedef struct ShardColumnArray
 {
@@ -62,6 +65,9 @@ typedef struct ShardColumnArray
 	const ParquetValue *values;
 	const bool *is_null;
 	bool		plain;
+	const uint32 *dict_index;
+	const ParquetValue *dict;
+	int64		dict_count;
 	const char *name;			/* for messages */
 } ShardColumnArray;
 
