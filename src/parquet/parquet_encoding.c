@@ -215,8 +215,19 @@ pq_rle_decode(const uint8_t *p, size_t len, int bit_width,
 			need = ((uint64_t) take * (uint64_t) bit_width + 7) / 8;
 			if (need > (uint64_t) (end - p))
 				return pq_corrupt(e, "truncated bit-packed run");
-			for (size_t k = 0; k < take; k++)
-				out[done++] = (uint32_t) pq_unpack_bits(p, (uint64_t) k * (uint64_t) bit_width, bit_width);
+			{
+				/* while 8 bytes can be loaded at once, one load per value */
+				size_t		avail = (size_t) (end - p);
+				uint64_t	mask = bit_width == 32 ? UINT64_C(0xffffffff) :
+					(UINT64_C(1) << bit_width) - 1;
+				uint64_t	bitpos = 0;
+				size_t		k = 0;
+
+				for (; k < take && (bitpos >> 3) + 8 <= avail; k++, bitpos += (uint64_t) bit_width)
+					out[done++] = (uint32_t) ((pq_load_le64(p + (bitpos >> 3)) >> (bitpos & 7)) & mask);
+				for (; k < take; k++, bitpos += (uint64_t) bit_width)
+					out[done++] = (uint32_t) pq_unpack_bits(p, bitpos, bit_width);
+			}
 			run_bytes = groups * (uint64_t) bit_width;
 			p += (run_bytes < (uint64_t) (end - p)) ? (size_t) run_bytes : (size_t) (end - p);
 		}

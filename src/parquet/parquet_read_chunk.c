@@ -76,7 +76,8 @@ reserve_rows(ChunkDecoder *cd, int64_t n)
  * first page that is not ends the record (see ParquetColumnValues).
  */
 static bool
-page_keep_dict_index(ChunkDecoder *cd, int64_t n, const uint32_t *levels, int32_t encoding)
+page_keep_dict_index(ChunkDecoder *cd, int64_t n, const uint32_t *levels, size_t present,
+					 int32_t encoding)
 {
 	uint32_t   *dst;
 	size_t		next = 0;
@@ -99,8 +100,13 @@ page_keep_dict_index(ChunkDecoder *cd, int64_t n, const uint32_t *levels, int32_
 			return false;
 	}
 	dst = cd->row_dict + cd->rows_done;
-	for (int64_t i = 0; i < n; i++)
-		dst[i] = (levels == NULL || levels[i]) ? cd->indices[next++] : 0;
+	if (levels == NULL || present == (size_t) n)
+		memcpy(dst, cd->indices, sizeof(uint32_t) * (size_t) n);
+	else
+	{
+		for (int64_t i = 0; i < n; i++)
+			dst[i] = levels[i] ? cd->indices[next++] : 0;
+	}
 	return true;
 }
 
@@ -134,10 +140,10 @@ page_emit(ChunkDecoder *cd, int64_t n, const uint32_t *levels, int32_t encoding,
 	}
 	if (!pq_decode_values(cd, encoding, p, len, dst, present))
 		return false;
-	if (!page_keep_dict_index(cd, n, levels, encoding))
+	if (!page_keep_dict_index(cd, n, levels, present, encoding))
 		return false;
-	if (levels == NULL)
-		memset(nulls, 0, (size_t) n);
+	if (levels == NULL || present == (size_t) n)
+		memset(nulls, 0, (size_t) n);	/* no nulls: values are in place */
 	else
 	{
 		size_t		next = present;
