@@ -40,25 +40,30 @@ BEGIN
 END $$;
 
 -- whether the node read every shard row group it read as column arrays,
--- with the WHERE clause evaluated on them
+-- with the WHERE clause evaluated on them, or answered every one from its
+-- footer statistics
 CREATE FUNCTION agg_vectorized(q text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
 	line text;
 	nread bigint;
 	nvec bigint;
+	nstats bigint := 0;
 BEGIN
 	FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
 		IF line ~ 'Row Groups Read: ' THEN
 			nread := substring(line FROM 'Row Groups Read: ([0-9]+)')::bigint;
 		ELSIF line ~ 'Row Groups Vectorized: ' THEN
 			nvec := substring(line FROM 'Row Groups Vectorized: ([0-9]+)')::bigint;
+		ELSIF line ~ 'Row Groups From Statistics: ' THEN
+			nstats := substring(line FROM 'Row Groups From Statistics: ([0-9]+)')::bigint;
 		END IF;
 	END LOOP;
 	IF nread IS NULL THEN
 		RETURN 'not pushed down';
 	END IF;
 	RETURN CASE WHEN nread > 0 AND nvec = nread THEN 'vectorized'
-		ELSE format('%s of %s row groups vectorized', nvec, nread) END;
+		WHEN nread > 0 AND nstats = nread THEN 'from statistics'
+		ELSE format('%s of %s row groups vectorized, %s from statistics', nvec, nread, nstats) END;
 END $$;
 
 CREATE TABLE agg_t (id int, g int, b bool, d date, ts timestamp, tz timestamptz,
@@ -142,7 +147,7 @@ FROM generate_series(1, 3000) i;
 SELECT spillpool.flush('agg_t') > 0 AS flushed;
 -- every row in shards: the conditions of one column are evaluated on the
 -- arrays (22 reads the whole row, 43 two columns)
-SELECT n, agg_check(q), agg_vectorized(q) FROM agg_queries WHERE n >= 16 ORDER BY n;
+SELECT n, agg_check(q), agg_vectorized(q) FROM agg_queries WHERE n >= 16 OR n IN (1, 5, 7) ORDER BY n;
 INSERT INTO agg_t SELECT id + 3000, g, b, d, ts, tz, s, v, i2, i4, i8, f4, f8, n
 FROM agg_t WHERE id <= 1500;
 SELECT spillpool.flush('agg_t') > 1 AS flushed_again;
@@ -208,6 +213,24 @@ RESET spillpool.enable_aggregate_pushdown;
 SELECT spillpool.flush('agg_big') > 0 AS flushed;
 SELECT avg(f8) FROM agg_big;
 SELECT sum(f8), count(*) FROM agg_big;
+
+-- count, min and max from footer statistics: a shard whose columns are
+-- NULL throughout, then one with extreme values and infinities
+CREATE TABLE agg_stats (i int8, t timestamptz, d date, f float8) USING spillpool;
+INSERT INTO agg_stats SELECT NULL, NULL, NULL, NULL FROM generate_series(1, 10);
+SELECT spillpool.flush('agg_stats') > 0 AS flushed;
+SELECT agg_check('SELECT count(*), count(i), min(i), max(t), min(d) FROM agg_stats');
+SELECT agg_vectorized('SELECT count(*), count(i), min(i), max(t), min(d) FROM agg_stats');
+INSERT INTO agg_stats VALUES (9223372036854775807, 'infinity', '-infinity', 'NaN'),
+	(-9223372036854775808, '-infinity', 'infinity', 1), (0, '2024-01-01', '2024-01-01', 2);
+SELECT spillpool.flush('agg_stats') > 1 AS flushed;
+SELECT agg_check('SELECT count(*), count(i), min(i), max(i), min(t), max(t), min(d), max(d) FROM agg_stats');
+SELECT agg_vectorized('SELECT count(*), count(i), min(i), max(i), min(t), max(t), min(d), max(d) FROM agg_stats');
+SELECT count(*), count(i), min(i), max(i), min(t), max(t), min(d), max(d) FROM agg_stats;
+-- floats' statistics leave NaN out: decoded
+SELECT agg_vectorized('SELECT min(f), max(f) FROM agg_stats');
+SELECT min(f), max(f) FROM agg_stats;
+DROP TABLE agg_stats;
 
 -- float4 sums in float4 arithmetic, in scan order
 CREATE TABLE agg_f4 (x float4) USING spillpool;

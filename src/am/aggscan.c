@@ -108,26 +108,47 @@ typedef struct GroupEntry
 #include "lib/simplehash.h"
 
 /*
- * For a single fixed-size group key read from shard arrays: the group of
- * each raw key value seen, so that a row costs one lookup of an integer.
+ * The group key of a shard row as codes, for one or two key columns: a
+ * fixed-size column's raw value, or a text column's dictionary entry, with
+ * a bit per NULL key.  A batch's rows find their group through these
+ * codes, so that a row costs one lookup of two integers; codes of text
+ * are those of one row group's dictionary, so the table is emptied for
+ * every batch.
  */
-typedef struct IntGroupEntry
+typedef struct CodedKey
 {
-	int64		key;			/* the raw value of the shard column */
+	uint64		v[2];
+	uint32		nulls;
+} CodedKey;
+
+static inline uint32
+aggscan_coded_hash(const CodedKey *k)
+{
+	uint64		h = hash_combine64(k->v[0] * UINT64CONST(0x9E3779B97F4A7C15), k->v[1]);
+
+	return murmurhash32((uint32) (h ^ (h >> 32)) ^ k->nulls);
+}
+
+typedef struct CodedGroupEntry
+{
+	CodedKey	key;
 	char		status;
 	int32		group;
-} IntGroupEntry;
+} CodedGroupEntry;
 
-#define SH_PREFIX intgrouphash
-#define SH_ELEMENT_TYPE IntGroupEntry
-#define SH_KEY_TYPE int64
+#define SH_PREFIX codedgrouphash
+#define SH_ELEMENT_TYPE CodedGroupEntry
+#define SH_KEY_TYPE CodedKey
 #define SH_KEY key
-#define SH_HASH_KEY(tb, k) murmurhash32((uint32) ((uint64) (k) ^ ((uint64) (k) >> 32)))
-#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_HASH_KEY(tb, k) aggscan_coded_hash(&(k))
+#define SH_EQUAL(tb, a, b) ((a).v[0] == (b).v[0] && (a).v[1] == (b).v[1] && (a).nulls == (b).nulls)
 #define SH_SCOPE static inline
 #define SH_DECLARE
 #define SH_DEFINE
 #include "lib/simplehash.h"
+
+/* Most slots of the array that maps a batch's key codes to groups. */
+#define AGGSCAN_DENSE_SLOTS		65536
 
 /* The executor state of the node. */
 typedef struct AggScanState
@@ -157,8 +178,8 @@ typedef struct AggScanState
 	MemoryContext group_cxt;	/* groups and their keys */
 	MemoryContext row_cxt;		/* per-row and per-batch work */
 	grouphash_hash *groups_hash;
-	intgrouphash_hash *int_groups;	/* see IntGroupEntry */
-	int32		null_group;		/* group of a NULL single key, or -1 */
+	codedgrouphash_hash *coded_groups;	/* see CodedKey */
+	int32	   *dense_groups;	/* AGGSCAN_DENSE_SLOTS groups by code */
 	AggGroup  **groups;
 	int			ngroups;
 	int			groups_cap;
@@ -167,8 +188,10 @@ typedef struct AggScanState
 	int64		row_groups_cap;
 	bool		consumed;
 	int			next_output;
+	bool		from_stats;		/* see aggscan_batch_from_stats */
 	int64		rows_in;		/* for EXPLAIN ANALYZE */
 	int64		batches_vectorized;
+	int64		batches_from_stats;
 } AggScanState;
 
 CustomScanMethods aggscan_scan_methods;
@@ -480,32 +503,174 @@ aggscan_batch_mask(AggScanState *state, ShardScan *ss, int64 nrows, bool **pass,
 }
 
 /*
- * The group of one key value given as a Datum, through the serialized key
- * (aggscan_group_for_key); for the fast paths' misses.
+ * The group of row r of a shard batch from its key columns' arrays, through
+ * the serialized key (aggscan_group_for_key): the key's datums are built
+ * in row_cxt.
  */
 static int32
-aggscan_group_of_datum(AggScanState *state, Datum key, bool isnull)
+aggscan_group_of_batch_row(AggScanState *state, const ShardColumnArray *cols, int64 r)
 {
+	Datum		keys[INDEX_MAX_KEYS];
+	bool		keynulls[INDEX_MAX_KEYS];
+	MemoryContext old = MemoryContextSwitchTo(state->row_cxt);
+	int			i;
+
 	resetStringInfo(&state->keybuf);
-	aggscan_key_append_int(&state->keybuf, isnull,
-						   isnull ? 0 : aggscan_key_int(state->key_types[0], key));
-	return aggscan_group_for_key(state, &key, &isnull);
+	for (i = 0; i < state->nkeys; i++)
+	{
+		const ShardColumnArray *c = &cols[i];
+
+		keynulls[i] = c->is_null[r];
+		keys[i] = (Datum) 0;
+		if (c->kind == SK_TEXT)
+		{
+			const ParquetBytes *b = &c->values[r].bytes;
+
+			aggscan_key_append_bytes(&state->keybuf, keynulls[i],
+									 (const char *) b->ptr, b->len);
+			if (!keynulls[i])
+				keys[i] = PointerGetDatum(cstring_to_text_with_len((const char *) b->ptr,
+																	(int) b->len));
+		}
+		else
+		{
+			int64		v = 0;
+
+			if (!keynulls[i])
+			{
+				keys[i] = shard_array_datum(c, r);
+				v = aggscan_key_int(state->key_types[i], keys[i]);
+			}
+			aggscan_key_append_int(&state->keybuf, keynulls[i], v);
+		}
+	}
+	MemoryContextSwitchTo(old);
+	return aggscan_group_for_key(state, keys, keynulls);
+}
+
+/* The code of row r of key column c (see CodedKey); false if it has none. */
+static inline uint64
+aggscan_key_code(const ShardColumnArray *c, int64 r)
+{
+	switch (c->kind)
+	{
+		case SK_TEXT:
+			return c->dict_index[r];
+		case SK_INT8:
+		case SK_TIMESTAMP:
+		case SK_TIMESTAMPTZ:
+			return (uint64) c->values[r].int64;
+		case SK_BOOL:
+			return c->values[r].boolean;
+		default:
+			return (uint32) c->values[r].int32;
+	}
 }
 
 /*
- * The groups of a batch's rows for a single fixed-size key: one integer
- * lookup per row, the key's Datum built only for values not seen before.
+ * The groups of a batch's rows for one or two key columns that all have
+ * codes, the serialized key looked up only for codes not seen before in
+ * this batch.  When the codes of the batch span a small enough range
+ * (dictionary entries, or integers between a minimum and a maximum), the
+ * group of a row is an array lookup, else a lookup in coded_groups.
  */
 static void
-aggscan_batch_groups_int(AggScanState *state, const ShardColumnArray *c, int64 nrows,
-						 const bool *pass)
+aggscan_batch_groups_coded(AggScanState *state, const ShardColumnArray *cols, int64 nrows,
+						   const bool *pass)
 {
+	uint64		lo[2] = {0, 0};
+	uint64		width[2] = {1, 1};	/* codes lo .. lo + width - 2, then NULL */
+	uint64		slots = 1;
 	int64		r;
+	int			i;
 
+	for (i = 0; i < state->nkeys; i++)
+	{
+		const ShardColumnArray *c = &cols[i];
+
+		if (c->kind == SK_TEXT)
+			width[i] = (uint64) c->dict_count + 1;
+		else
+		{
+			uint64		mn = PG_UINT64_MAX;
+			uint64		mx = 0;
+
+			/* signed values as offsets from their minimum */
+			for (r = 0; r < nrows; r++)
+			{
+				int64		v;
+
+				if (c->is_null[r])
+					continue;
+				v = (int64) aggscan_key_code(c, r);
+				if (c->kind == SK_INT2 || c->kind == SK_INT4 || c->kind == SK_DATE)
+					v = (int32) v;
+				if ((uint64) (v ^ PG_INT64_MIN) < mn)
+					mn = (uint64) (v ^ PG_INT64_MIN);
+				if ((uint64) (v ^ PG_INT64_MIN) > mx)
+					mx = (uint64) (v ^ PG_INT64_MIN);
+			}
+			lo[i] = mn;
+			width[i] = mn > mx ? 1 : (mx - mn >= AGGSCAN_DENSE_SLOTS ? AGGSCAN_DENSE_SLOTS : mx - mn + 2);
+		}
+		slots = width[i] >= AGGSCAN_DENSE_SLOTS ? AGGSCAN_DENSE_SLOTS : slots * width[i];
+		if (slots >= AGGSCAN_DENSE_SLOTS)
+			break;
+	}
+	if (slots < AGGSCAN_DENSE_SLOTS)
+	{
+		int32	   *dense;
+
+		if (state->dense_groups == NULL)
+			state->dense_groups = MemoryContextAlloc(state->group_cxt,
+													 sizeof(int32) * AGGSCAN_DENSE_SLOTS);
+		dense = state->dense_groups;
+		memset(dense, -1, sizeof(int32) * slots);
+		for (r = 0; r < nrows; r++)
+		{
+			uint64		slot = 0;
+
+			if (pass != NULL && !pass[r])
+			{
+				state->row_groups[r] = -1;
+				continue;
+			}
+			for (i = state->nkeys - 1; i >= 0; i--)
+			{
+				const ShardColumnArray *c = &cols[i];
+				uint64		code;
+
+				if (c->is_null[r])
+					code = width[i] - 1;
+				else if (c->kind == SK_TEXT)
+					code = c->dict_index[r];
+				else
+				{
+					int64		v = (int64) aggscan_key_code(c, r);
+
+					if (c->kind == SK_INT2 || c->kind == SK_INT4 || c->kind == SK_DATE)
+						v = (int32) v;
+					code = ((uint64) v ^ PG_INT64_MIN) - lo[i];
+				}
+				slot = slot * width[i] + code;
+			}
+			if (dense[slot] < 0)
+			{
+				dense[slot] = aggscan_group_of_batch_row(state, cols, r);
+				if ((r & 1023) == 1023)
+					MemoryContextReset(state->row_cxt);
+			}
+			state->row_groups[r] = dense[slot];
+		}
+		MemoryContextReset(state->row_cxt);
+		return;
+	}
+
+	codedgrouphash_reset(state->coded_groups);
 	for (r = 0; r < nrows; r++)
 	{
-		int64		raw;
-		IntGroupEntry *e;
+		CodedKey	k = {{0, 0}, 0};
+		CodedGroupEntry *e;
 		bool		found;
 
 		if (pass != NULL && !pass[r])
@@ -513,21 +678,23 @@ aggscan_batch_groups_int(AggScanState *state, const ShardColumnArray *c, int64 n
 			state->row_groups[r] = -1;
 			continue;
 		}
-		if (c->is_null[r])
+		for (i = 0; i < state->nkeys; i++)
 		{
-			if (state->null_group < 0)
-				state->null_group = aggscan_group_of_datum(state, (Datum) 0, true);
-			state->row_groups[r] = state->null_group;
-			continue;
+			if (cols[i].is_null[r])
+				k.nulls |= 1 << i;
+			else
+				k.v[i] = aggscan_key_code(&cols[i], r);
 		}
-		raw = c->kind == SK_INT8 || c->kind == SK_TIMESTAMP || c->kind == SK_TIMESTAMPTZ ?
-			c->values[r].int64 : c->kind == SK_BOOL ? (int64) c->values[r].boolean :
-			(int64) c->values[r].int32;
-		e = intgrouphash_insert(state->int_groups, raw, &found);
+		e = codedgrouphash_insert(state->coded_groups, k, &found);
 		if (!found)
-			e->group = aggscan_group_of_datum(state, shard_array_datum(c, r), false);
+		{
+			e->group = aggscan_group_of_batch_row(state, cols, r);
+			if ((r & 1023) == 1023)
+				MemoryContextReset(state->row_cxt);
+		}
 		state->row_groups[r] = e->group;
 	}
+	MemoryContextReset(state->row_cxt);
 }
 
 /*
@@ -538,6 +705,7 @@ static bool
 aggscan_batch_groups(AggScanState *state, ShardScan *ss, int64 nrows, const bool *pass)
 {
 	ShardColumnArray cols[INDEX_MAX_KEYS];
+	bool		coded = state->nkeys <= 2;
 	int64		r;
 	int			i;
 
@@ -552,56 +720,22 @@ aggscan_batch_groups(AggScanState *state, ShardScan *ss, int64 nrows, const bool
 		shard_scan_batch_column(ss, state->key_attnums[i], &cols[i]);
 		if (!cols[i].plain || !aggscan_kind_matches(cols[i].kind, state->key_types[i]))
 			return false;
+		if (cols[i].kind == SK_TEXT && cols[i].dict_index == NULL)
+			coded = false;
 	}
-	if (state->nkeys == 1 && cols[0].kind != SK_TEXT)
+	if (coded)
 	{
-		aggscan_batch_groups_int(state, &cols[0], nrows, pass);
+		aggscan_batch_groups_coded(state, cols, nrows, pass);
 		return true;
 	}
 	for (r = 0; r < nrows; r++)
 	{
-		Datum		keys[INDEX_MAX_KEYS];
-		bool		keynulls[INDEX_MAX_KEYS];
-		MemoryContext old;
-
 		if (pass != NULL && !pass[r])
 		{
 			state->row_groups[r] = -1;
 			continue;
 		}
-		old = MemoryContextSwitchTo(state->row_cxt);
-
-		resetStringInfo(&state->keybuf);
-		for (i = 0; i < state->nkeys; i++)
-		{
-			const ShardColumnArray *c = &cols[i];
-
-			keynulls[i] = c->is_null[r];
-			keys[i] = (Datum) 0;
-			if (c->kind == SK_TEXT)
-			{
-				const ParquetBytes *b = &c->values[r].bytes;
-
-				aggscan_key_append_bytes(&state->keybuf, keynulls[i],
-										 (const char *) b->ptr, b->len);
-				if (!keynulls[i])
-					keys[i] = PointerGetDatum(cstring_to_text_with_len((const char *) b->ptr,
-																		(int) b->len));
-			}
-			else
-			{
-				int64		v = 0;
-
-				if (!keynulls[i])
-				{
-					keys[i] = shard_array_datum(c, r);
-					v = aggscan_key_int(state->key_types[i], keys[i]);
-				}
-				aggscan_key_append_int(&state->keybuf, keynulls[i], v);
-			}
-		}
-		MemoryContextSwitchTo(old);
-		state->row_groups[r] = aggscan_group_for_key(state, keys, keynulls);
+		state->row_groups[r] = aggscan_group_of_batch_row(state, cols, r);
 		if ((r & 1023) == 1023)
 			MemoryContextReset(state->row_cxt);
 	}
@@ -673,6 +807,47 @@ aggscan_batch_aggregate(AggScanState *state, int agg, const ShardColumnArray *c,
 }
 
 /*
+ * One row group of the shards answered from its footer statistics alone,
+ * without decoding a page, for a node without WHERE clause or group key
+ * whose aggregates are all count, min or max (state->from_stats); false,
+ * with nothing added, if a column's statistics are not exact.
+ */
+static bool
+aggscan_batch_from_stats(AggScanState *state, ShardScan *ss)
+{
+	int64		nrows = shard_scan_batch_rows(ss);
+	Datum	   *mins = palloc(sizeof(Datum) * state->naggs);
+	Datum	   *maxs = palloc(sizeof(Datum) * state->naggs);
+	int64	   *nonnull = palloc0(sizeof(int64) * state->naggs);
+	int			i;
+
+	for (i = 0; i < state->naggs; i++)
+	{
+		if (state->aggs[i].attnum > 0 &&
+			!shard_scan_batch_stats(ss, state->aggs[i].attnum, &mins[i], &maxs[i], &nonnull[i]))
+			return false;
+	}
+	for (i = 0; i < state->naggs; i++)
+	{
+		const AggSpec *spec = &state->aggs[i];
+		AggAcc	   *acc = &state->groups[0]->accs[i];
+
+		if (spec->calc == CALC_COUNT_STAR)
+			acc->count += nrows;
+		else if (spec->calc == CALC_COUNT)
+			acc->count += nonnull[i];
+		else if (nonnull[i] > 0)
+		{
+			aggscan_accum_datum(spec, acc, mins[i]);
+			aggscan_accum_datum(spec, acc, maxs[i]);
+		}
+	}
+	state->rows_in += nrows;
+	state->batches_from_stats++;
+	return true;
+}
+
+/*
  * One row group of the shards.  Without a WHERE clause, and when every
  * needed column is plain in this shard, column by column; otherwise row by
  * row through row_slot, as unflushed rows are.
@@ -685,6 +860,16 @@ aggscan_add_batch(AggScanState *state, ShardScan *ss)
 	bool	   *pass;
 	int			i;
 
+	if (state->from_stats)
+	{
+		MemoryContext old = MemoryContextSwitchTo(state->row_cxt);
+		bool		done = aggscan_batch_from_stats(state, ss);
+
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(state->row_cxt);
+		if (done)
+			return;
+	}
 	aggscan_batch_reserve(state, nrows);
 	if (aggscan_batch_mask(state, ss, nrows, &pass, &npass) &&
 		aggscan_batch_groups(state, ss, nrows, pass))
@@ -915,8 +1100,8 @@ aggscan_reset_groups(AggScanState *state)
 {
 	MemoryContextReset(state->group_cxt);
 	state->groups_hash = grouphash_create(state->group_cxt, 256, NULL);
-	state->int_groups = intgrouphash_create(state->group_cxt, 256, NULL);
-	state->null_group = -1;
+	state->coded_groups = codedgrouphash_create(state->group_cxt, 256, NULL);
+	state->dense_groups = NULL;
 	state->groups = NULL;
 	state->ngroups = state->groups_cap = 0;
 	state->row_groups = NULL;
@@ -990,6 +1175,16 @@ aggscan_begin(CustomScanState *node, EState *estate, int eflags)
 											 (Index) intVal(list_nth(qual_parts, 4)),
 											 rel, &node->ss.ps);
 
+	state->from_stats = state->qual == NULL && state->nkeys == 0;
+	for (i = 0; i < state->naggs; i++)
+	{
+		AggCalc		calc = state->aggs[i].calc;
+
+		if (calc != CALC_COUNT_STAR && calc != CALC_COUNT && calc != CALC_MIN_INT &&
+			calc != CALC_MAX_INT)
+			state->from_stats = false;
+	}
+
 	state->group_cxt = AllocSetContextCreate(estate->es_query_cxt, "spillpool aggregate groups",
 											 ALLOCSET_DEFAULT_SIZES);
 	state->row_cxt = AllocSetContextCreate(estate->es_query_cxt, "spillpool aggregate rows",
@@ -1028,6 +1223,7 @@ aggscan_rescan(CustomScanState *node)
 	aggscan_reset_groups(state);
 	state->rows_in = 0;
 	state->batches_vectorized = 0;
+	state->batches_from_stats = 0;
 	memset(&state->counters, 0, sizeof(state->counters));
 	if (state->scan != NULL)
 		table_rescan(state->scan, NULL);
@@ -1061,6 +1257,8 @@ aggscan_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 		ExplainPropertyInteger("Row Groups Read", NULL,
 							   state->counters.row_groups - state->counters.row_groups_skipped, es);
 		ExplainPropertyInteger("Row Groups Vectorized", NULL, state->batches_vectorized, es);
+		if (state->from_stats)
+			ExplainPropertyInteger("Row Groups From Statistics", NULL, state->batches_from_stats, es);
 		ExplainPropertyInteger("Row Groups Skipped", NULL, state->counters.row_groups_skipped, es);
 	}
 }

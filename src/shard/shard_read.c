@@ -107,6 +107,7 @@ struct ShardScan
 	int64		rg_first_row;	/* shard row number of the batch's row 0 */
 	ParquetRowGroupBatch batch;
 	bool		batch_valid;
+	bool		batch_decoded;	/* its columns are decoded (shard_batch_decode) */
 	int64		row;			/* next row of the batch */
 
 	MemoryContext shard_cxt;	/* the current shard's mapping */
@@ -624,13 +625,42 @@ shard_row_group_excluded(ShardScan *ss, const ParquetRowGroup *rg)
 	return false;
 }
 
-/* Decodes the next row group that the filters do not rule out. */
-static bool
-shard_next_batch(ShardScan *ss)
+/*
+ * Decodes the columns of the row group the scan is at, if not done yet.
+ * A scan that read a row group's footer statistics alone never decodes it.
+ */
+static void
+shard_batch_decode(ShardScan *ss)
 {
 	char		err[PARQUET_ERROR_MESSAGE_SIZE];
 	ParquetStatus st;
+	int64		rows = ss->batch.num_rows;
 
+	if (ss->batch_decoded)
+		return;
+	if (ss->reopen)
+		shard_file_open(ss);	/* see shard_subxact_callback */
+	st = parquet_read_row_group(ss->reader, ss->batch.row_group, ss->batch_cols,
+								ss->nbatch_cols, &ss->batch, err, sizeof(err));
+	if (st != PARQUET_OK)
+	{
+		parquet_row_group_batch_free(&ss->batch);
+		ss->batch_valid = false;
+		shard_read_error(ss, st, err);
+	}
+	Assert(ss->batch.num_rows == rows);
+	(void) rows;
+	ss->batch_decoded = true;
+}
+
+/*
+ * Moves to the next row group that the filters do not rule out, and
+ * decodes it unless "lazily" (then shard_batch_decode does when a column
+ * is first read).
+ */
+static bool
+shard_next_batch(ShardScan *ss, bool lazily)
+{
 	if (ss->batch_valid)
 	{
 		/* its buffers serve the next row group */
@@ -661,25 +691,18 @@ shard_next_batch(ShardScan *ss)
 		}
 		CHECK_FOR_INTERRUPTS();
 		memset(&ss->batch, 0, sizeof(ss->batch));
-		if (ss->nbatch_cols == 0)
-		{
-			/* no column needed (count(*)): rows only */
-			ss->batch.num_rows = rg->num_rows;
-		}
-		else
-		{
-			st = parquet_read_row_group(ss->reader, ss->rg - 1, ss->batch_cols,
-										ss->nbatch_cols, &ss->batch, err, sizeof(err));
-			if (st != PARQUET_OK)
-			{
-				parquet_row_group_batch_free(&ss->batch);
-				shard_read_error(ss, st, err);
-			}
-		}
+		ss->batch.row_group = ss->rg - 1;
+		ss->batch.num_rows = rg->num_rows;
+		/* no column needed (count(*)): rows only */
+		ss->batch_decoded = ss->nbatch_cols == 0;
 		ss->batch_valid = true;
 		ss->row = 0;
 		if (ss->batch.num_rows > 0)
+		{
+			if (!lazily)
+				shard_batch_decode(ss);
 			return true;
+		}
 	}
 }
 
@@ -872,7 +895,7 @@ shard_scan_next(ShardScan *ss, TupleTableSlot *slot)
 {
 	if (!ss->batch_valid || ss->row >= ss->batch.num_rows)
 	{
-		if (!shard_next_batch(ss))
+		if (!shard_next_batch(ss, false))
 			return false;
 	}
 	shard_fill_row(ss, ss->row, slot);
@@ -890,7 +913,7 @@ shard_scan_next(ShardScan *ss, TupleTableSlot *slot)
 bool
 shard_scan_next_batch(ShardScan *ss)
 {
-	if (!shard_next_batch(ss))
+	if (!shard_next_batch(ss, true))
 		return false;
 	ss->row = ss->batch.num_rows;
 	ss->counters->rows += ss->batch.num_rows;
@@ -920,6 +943,7 @@ shard_scan_batch_column(ShardScan *ss, AttrNumber attnum, ShardColumnArray *out)
 	out->name = NameStr(TupleDescAttr(ss->desc, a)->attname);
 	if (bi < 0 || ss->att_col[a] < 0 || !ss->needed[a])
 		return;
+	shard_batch_decode(ss);
 	c = &ss->cols[ss->att_col[a]];
 	cv = &ss->batch.columns[bi];
 	out->kind = c->kind;
@@ -938,7 +962,59 @@ shard_scan_batch_column(ShardScan *ss, AttrNumber attnum, ShardColumnArray *out)
 void
 shard_scan_batch_row(ShardScan *ss, int64 row, TupleTableSlot *slot)
 {
+	shard_batch_decode(ss);
 	shard_fill_row(ss, row, slot);
+}
+
+/*
+ * The footer statistics of column attnum for the row group a batch read
+ * is at, as datums of the column's type: how many values are not NULL,
+ * and when there are any, the least and the greatest.  False unless they
+ * are exact: the column is in this shard, of an integer, date or timestamp
+ * kind (float statistics leave NaN out), with no exception values, and the
+ * row group has a null count and, unless every value is NULL, both bounds.
+ */
+bool
+shard_scan_batch_stats(ShardScan *ss, AttrNumber attnum, Datum *min, Datum *max,
+					   int64 *nonnull)
+{
+	int			col = ss->att_col[attnum - 1];
+	const ParquetRowGroup *rg;
+	const ParquetColumnChunk *chunk;
+	const ParquetStatistics *st;
+	ShardReadColumn *c;
+
+	if (col < 0 || !ss->batch_valid)
+		return false;
+	if (ss->reopen)
+		shard_file_open(ss);	/* see shard_subxact_callback */
+	c = &ss->cols[col];
+	switch (c->kind)
+	{
+		case SK_INT2:
+		case SK_INT4:
+		case SK_INT8:
+		case SK_DATE:
+		case SK_TIMESTAMP:
+		case SK_TIMESTAMPTZ:
+			break;
+		default:
+			return false;
+	}
+	if (c->no_skip || c->nexceptions > 0)
+		return false;
+	rg = &ss->meta->row_groups[ss->batch.row_group];
+	chunk = &rg->columns[col];
+	st = &chunk->statistics;
+	if (!chunk->has_statistics || !st->has_null_count ||
+		st->null_count < 0 || st->null_count > rg->num_rows)
+		return false;
+	*nonnull = rg->num_rows - st->null_count;
+	if (*nonnull == 0)
+		return true;
+	return st->has_min_value && st->has_max_value &&
+		shard_stat_datum(ss, c, st->min_value, min) &&
+		shard_stat_datum(ss, c, st->max_value, max);
 }
 
 /*

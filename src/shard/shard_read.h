@@ -77,5 +77,7 @@ extern int64 shard_scan_batch_rows(ShardScan *ss);
 extern void shard_scan_batch_column(ShardScan *ss, AttrNumber attnum, ShardColumnArray *out);
 extern void shard_scan_batch_row(ShardScan *ss, int64 row, TupleTableSlot *slot);
 extern Datum shard_array_datum(const ShardColumnArray *c, int64 row);
+extern bool shard_scan_batch_stats(ShardScan *ss, AttrNumber attnum, Datum *min,
+								   Datum *max, int64 *nonnull);
 
 #endif							/* SPILLPOOL_SHARD_READ_H */
