@@ -118,7 +118,11 @@ INSERT INTO agg_queries VALUES
  (41, 'SELECT g, count(*) FROM agg_t WHERE i8 > 9223372036854000000 OR i8 < -9223372036854000000 GROUP BY g'),
  (42, 'SELECT count(*) FROM agg_t WHERE i2 < 10::int8 AND i4 >= -5::int2 AND i8 <> 3'),
  -- a condition on two columns is evaluated on rows
- (43, 'SELECT count(*) FROM agg_t WHERE f4 = ''NaN'' OR ts = ''infinity''');
+ (43, 'SELECT count(*) FROM agg_t WHERE f4 = ''NaN'' OR ts = ''infinity'''),
+ -- many groups (they spill at a small work_mem, below)
+ (44, 'SELECT id, avg(f8), sum(i8), min(tz) FROM agg_t GROUP BY id'),
+ (45, 'SELECT s, i4, count(*), max(f4) FROM agg_t GROUP BY s, i4'),
+ (46, 'SELECT d, i2, v, count(*), sum(f8) FROM agg_t WHERE i2 < -12500 GROUP BY d, i2, v');
 
 -- empty
 SELECT n, agg_check(q) FROM agg_queries ORDER BY n;
@@ -166,6 +170,23 @@ SELECT n, agg_check(q) FROM agg_queries ORDER BY n;
 SELECT count(*), sum(i4) FROM agg_t WHERE g = 99;
 SELECT count(*) FROM agg_t WHERE g = 98;
 ROLLBACK;
+
+-- groups beyond work_mem: their rows spill to temporary files and are
+-- aggregated in later rounds (agg_spilled says whether rows spilled)
+CREATE FUNCTION agg_spilled(q text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+	line text;
+BEGIN
+	FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
+		IF line ~ 'Rows Spilled: [1-9]' THEN
+			RETURN true;
+		END IF;
+	END LOOP;
+	RETURN false;
+END $$;
+SET work_mem = '64kB';
+SELECT n, agg_check(q), agg_spilled(q) FROM agg_queries WHERE q LIKE '%GROUP BY%' ORDER BY n;
+RESET work_mem;
 
 -- what EXPLAIN shows
 EXPLAIN (COSTS OFF) SELECT g, count(*), avg(f8) FROM agg_t GROUP BY g;

@@ -31,6 +31,7 @@
 #include "access/sysattr.h"
 #include "catalog/pg_aggregate.h"
 #include "catalog/pg_type.h"
+#include "executor/nodeHash.h"
 #include "miscadmin.h"
 #include "nodes/extensible.h"
 #include "nodes/makefuncs.h"
@@ -340,9 +341,6 @@ aggscan_add_paths(PlannerInfo *root, UpperRelationKind stage,
 
 	groups = group_exprs == NIL ? 1 :
 		estimate_num_groups(root, group_exprs, input_rel->rows, NULL, NULL);
-	/* the node does not spill: leave large groupings to HashAgg */
-	if (groups * (64.0 + 48.0 * list_length(cxt.aggrefs)) > work_mem * 1024.0)
-		return;
 
 	foreach(lc, output_rel->pathlist)
 	{
@@ -362,6 +360,9 @@ aggscan_add_paths(PlannerInfo *root, UpperRelationKind stage,
 	cpath->path.parallel_workers = 0;
 	cpath->path.rows = groups;
 	cpath->path.startup_cost = input_rel->rows * cpu_operator_cost * list_length(cxt.aggrefs);
+	/* groups beyond hash_mem: their rows are written and read once more */
+	if (groups * (64.0 + 48.0 * list_length(cxt.aggrefs)) > (double) get_hash_memory_limit())
+		cpath->path.startup_cost += 2.0 * input_rel->rows * cpu_tuple_cost;
 	/* cheaper than scanning and aggregating row by row, which it replaces */
 	cpath->path.total_cost = cpath->path.startup_cost + groups * cpu_tuple_cost;
 	if (best >= 0 && cpath->path.total_cost >= best)

@@ -8,24 +8,28 @@
  * aggplan.c plans the node and says which queries it takes.  Execution
  * reads the table with the ordinary scan (scan.c), so it sees exactly the
  * rows a SELECT would see: first the shards, whose row groups come as
- * column arrays (shard_scan_next_batch).  Without a WHERE clause, or when
- * every condition of it is a row-group filter (column op constant, then
- * evaluated on the arrays), the aggregates run over the arrays directly,
- * column by column, with the group of each row looked up once per row
- * group.  Then the unflushed rows (segments, memtable, the transaction's
- * own rows) come as tuples and are aggregated one by one, and so are shard
- * rows when another WHERE clause must be evaluated or a column needs a
- * conversion.  The transition rules are those of PostgreSQL's aggregates:
- * integer sums in 128 bits (sum of int2/int4 wraps into bigint as
- * int4_sum does), avg and sum(int8) as numeric from the exact sum, float
- * sums with the overflow checks of float8pl and float8_accum (and its sum
- * of squares, whose overflow PostgreSQL reports too), float4 sums in
- * float4, min and max of floats with NaN above every number.  Float sums
- * add in scan order, as a serial plan does.
+ * column arrays (shard_scan_next_batch).  The WHERE clause is evaluated on
+ * the arrays when each of its conditions reads one column (arrayqual.c);
+ * the group of each row is then found through the codes of its key (raw
+ * values, dictionary entries), and the aggregates run over the arrays
+ * column by column.  count, min and max without WHERE clause or grouping
+ * come from the row groups' footer statistics where those are exact.  The
+ * unflushed rows (segments, memtable, the transaction's own rows) come as
+ * tuples and are aggregated one by one, and so are shard rows when another
+ * WHERE clause must be evaluated or a column needs a conversion.  The
+ * transition rules are those of PostgreSQL's aggregates: integer sums in
+ * 128 bits (sum of int2/int4 wraps into bigint as int4_sum does), avg and
+ * sum(int8) as numeric from the exact sum, float sums with the overflow
+ * checks of float8pl and float8_accum (and its sum of squares, whose
+ * overflow PostgreSQL reports too), float4 sums in float4, min and max of
+ * floats with NaN above every number.  Float sums add in scan order, as a
+ * serial plan does.
  *
- * Groups live in a memory context of their own; the node does not spill,
- * so the planner offers it only when the estimated number of groups fits
- * in work_mem.
+ * Groups live in a memory context of their own.  Once it holds more than
+ * hash_mem (work_mem times hash_mem_multiplier), rows of new groups spill
+ * to temporary files, partitioned by the hash of their key, and each file
+ * is aggregated in a later round, as HashAgg does; a group's rows are
+ * never split between rounds, so float sums keep their order.
  *
  *-------------------------------------------------------------------------
  */
@@ -33,14 +37,17 @@
 
 #include <math.h>
 
+#include "access/htup_details.h"
 #include "access/relscan.h"
 #include "access/tableam.h"
 #include "catalog/pg_type.h"
 #include "commands/explain.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
+#include "executor/nodeHash.h"
 #include "miscadmin.h"
 #include "nodes/extensible.h"
+#include "storage/buffile.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/date.h"
@@ -147,6 +154,24 @@ typedef struct CodedGroupEntry
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
+/*
+ * Groups beyond work_mem: rows of groups that do not fit go to one of
+ * AGGSCAN_SPILL_PARTITIONS temporary files by the hash of their key, and
+ * each file is aggregated in a round of its own after the groups in memory
+ * are returned.  Past AGGSCAN_SPILL_MAX_DEPTH rounds within rounds (the
+ * hash's bits are used up) groups are kept in memory whatever it takes.
+ */
+#define AGGSCAN_SPILL_PARTITIONS	16
+#define AGGSCAN_SPILL_BITS			4
+#define AGGSCAN_SPILL_MAX_DEPTH		7
+
+typedef struct SpillPartition
+{
+	BufFile    *file;
+	int			depth;			/* of the round that reads it */
+	int64		rows;
+} SpillPartition;
+
 /* Most slots of the array that maps a batch's key codes to groups. */
 #define AGGSCAN_DENSE_SLOTS		65536
 
@@ -176,7 +201,19 @@ typedef struct AggScanState
 	TupleTableSlot *row_slot;	/* rows of the table */
 	ShardScanCounters counters;
 	MemoryContext group_cxt;	/* groups and their keys */
+	MemoryContext batch_cxt;	/* arrays of a batch's rows */
 	MemoryContext row_cxt;		/* per-row and per-batch work */
+
+	/* spilling, see aggscan_spill_row */
+	Size		mem_limit;		/* hash_mem: for group_cxt */
+	bool		groups_full;	/* no new group in this round */
+	int			spill_depth;	/* of the round: hash bits used before */
+	BufFile    *spill[AGGSCAN_SPILL_PARTITIONS];	/* this round's */
+	List	   *spill_pending;	/* SpillPartition: rounds to come */
+	TupleTableSlot *spill_slot;
+	int64		rows_spilled;
+	int			rounds;
+	Size		peak_mem;		/* of group_cxt and batch_cxt */
 	grouphash_hash *groups_hash;
 	codedgrouphash_hash *coded_groups;	/* see CodedKey */
 	int32	   *dense_groups;	/* AGGSCAN_DENSE_SLOTS groups by code */
@@ -202,7 +239,11 @@ static CustomExecMethods aggscan_exec_methods;
  * ------------------------------------------------------------------------
  */
 
-/* The group of the key in keybuf, created with its key values if new. */
+/*
+ * The group of the key in keybuf, created with its key values if new; -2
+ * for a new key once the groups fill work_mem, whose rows are then
+ * spilled (aggscan_spill_row).
+ */
 static int32
 aggscan_group_for_key(AggScanState *state, Datum *keys, bool *keynulls)
 {
@@ -212,6 +253,11 @@ aggscan_group_for_key(AggScanState *state, Datum *keys, bool *keynulls)
 
 	k.data = state->keybuf.data;
 	k.len = (uint32) state->keybuf.len;
+	if (state->groups_full)
+	{
+		e = grouphash_lookup(state->groups_hash, k);
+		return e != NULL ? e->group : -2;
+	}
 	e = grouphash_insert(state->groups_hash, k, &found);
 	if (!found)
 	{
@@ -241,8 +287,69 @@ aggscan_group_for_key(AggScanState *state, Datum *keys, bool *keynulls)
 		state->groups[state->ngroups] = g;
 		e->group = state->ngroups++;
 		MemoryContextSwitchTo(old);
+		if (state->nkeys > 0 && state->spill_depth < AGGSCAN_SPILL_MAX_DEPTH &&
+			MemoryContextMemAllocated(state->group_cxt, true) > state->mem_limit)
+			state->groups_full = true;
 	}
 	return e->group;
+}
+
+/*
+ * Writes a row (in slot, past the WHERE clause) whose group did not fit to
+ * the spill file of its key's partition; keybuf holds the key.
+ */
+static void
+aggscan_spill_row(AggScanState *state, TupleTableSlot *slot)
+{
+	uint32		hash = hash_bytes((const unsigned char *) state->keybuf.data, state->keybuf.len);
+	int			p = (hash >> (state->spill_depth * AGGSCAN_SPILL_BITS)) &
+		(AGGSCAN_SPILL_PARTITIONS - 1);
+	bool		should_free;
+	MinimalTuple tuple;
+
+	if (state->spill[p] == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(state->css.ss.ps.state->es_query_cxt);
+
+		state->spill[p] = BufFileCreateTemp(false);
+		MemoryContextSwitchTo(old);
+	}
+	tuple = ExecFetchSlotMinimalTuple(slot, &should_free);
+	BufFileWrite(state->spill[p], &tuple->t_len, sizeof(tuple->t_len));
+	BufFileWrite(state->spill[p], tuple, tuple->t_len);
+	if (should_free)
+		heap_free_minimal_tuple(tuple);
+	state->rows_spilled++;
+}
+
+/*
+ * This round's spill files become rounds to come; the memory its groups
+ * took counts for the peak that EXPLAIN ANALYZE shows.
+ */
+static void
+aggscan_spill_finish_round(AggScanState *state)
+{
+	Size		mem = MemoryContextMemAllocated(state->group_cxt, true) +
+		MemoryContextMemAllocated(state->batch_cxt, true);
+	int			p;
+
+	state->peak_mem = Max(state->peak_mem, mem);
+
+	for (p = 0; p < AGGSCAN_SPILL_PARTITIONS; p++)
+	{
+		SpillPartition *sp;
+		MemoryContext old;
+
+		if (state->spill[p] == NULL)
+			continue;
+		old = MemoryContextSwitchTo(state->css.ss.ps.state->es_query_cxt);
+		sp = palloc(sizeof(SpillPartition));
+		sp->file = state->spill[p];
+		sp->depth = state->spill_depth + 1;
+		state->spill_pending = lappend(state->spill_pending, sp);
+		MemoryContextSwitchTo(old);
+		state->spill[p] = NULL;
+	}
 }
 
 /* Appends one key column's value to keybuf: a null flag, then the value. */
@@ -426,13 +533,38 @@ aggscan_accum_datum(const AggSpec *spec, AggAcc *acc, Datum d)
 	aggscan_accum(spec, acc, &in);
 }
 
+/* Empties the groups, for the first run, rescans and spill rounds. */
+static void
+aggscan_reset_groups(AggScanState *state)
+{
+	MemoryContextReset(state->group_cxt);
+	MemoryContextReset(state->batch_cxt);
+	state->groups_hash = grouphash_create(state->group_cxt, 256, NULL);
+	state->coded_groups = codedgrouphash_create(state->batch_cxt, 256, NULL);
+	state->dense_groups = NULL;
+	state->groups = NULL;
+	state->ngroups = state->groups_cap = 0;
+	state->row_groups = NULL;
+	state->row_pass = NULL;
+	state->row_groups_cap = 0;
+	state->groups_full = false;
+	state->next_output = 0;
+}
+
 /* Adds one table row (already past the WHERE clause) to its group. */
 static void
 aggscan_add_slot(AggScanState *state, TupleTableSlot *slot)
 {
 	int32		gi = aggscan_group_of_slot(state, slot);	/* may grow groups */
-	AggGroup   *g = state->groups[gi];
+	AggGroup   *g;
 	int			i;
+
+	if (gi == -2)
+	{
+		aggscan_spill_row(state, slot);
+		return;
+	}
+	g = state->groups[gi];
 
 	for (i = 0; i < state->naggs; i++)
 	{
@@ -474,9 +606,9 @@ aggscan_batch_reserve(AggScanState *state, int64 nrows)
 		pfree(state->row_groups);
 	if (state->row_pass)
 		pfree(state->row_pass);
-	state->row_groups = MemoryContextAlloc(state->group_cxt,
+	state->row_groups = MemoryContextAlloc(state->batch_cxt,
 										   sizeof(int32) * state->row_groups_cap);
-	state->row_pass = MemoryContextAlloc(state->group_cxt,
+	state->row_pass = MemoryContextAlloc(state->batch_cxt,
 										 sizeof(bool) * state->row_groups_cap);
 }
 
@@ -622,7 +754,7 @@ aggscan_batch_groups_coded(AggScanState *state, const ShardColumnArray *cols, in
 		int32	   *dense;
 
 		if (state->dense_groups == NULL)
-			state->dense_groups = MemoryContextAlloc(state->group_cxt,
+			state->dense_groups = MemoryContextAlloc(state->batch_cxt,
 													 sizeof(int32) * AGGSCAN_DENSE_SLOTS);
 		dense = state->dense_groups;
 		memset(dense, -1, sizeof(int32) * slots);
@@ -807,6 +939,30 @@ aggscan_batch_aggregate(AggScanState *state, int agg, const ShardColumnArray *c,
 }
 
 /*
+ * Spills the rows of a vectorized batch whose groups did not fit (-2 in
+ * row_groups), built as table rows.
+ */
+static void
+aggscan_spill_batch(AggScanState *state, ShardScan *ss, int64 nrows)
+{
+	int64		r;
+
+	for (r = 0; r < nrows; r++)
+	{
+		MemoryContext old;
+
+		if (state->row_groups[r] != -2)
+			continue;
+		old = MemoryContextSwitchTo(state->row_cxt);
+		shard_scan_batch_row(ss, r, state->row_slot);
+		state->rows_in--;		/* counted when its round aggregates it */
+		aggscan_add_slot(state, state->row_slot);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(state->row_cxt);
+	}
+}
+
+/*
  * One row group of the shards answered from its footer statistics alone,
  * without decoding a page, for a node without WHERE clause or group key
  * whose aggregates are all count, min or max (state->from_stats); false,
@@ -908,6 +1064,8 @@ aggscan_add_batch(AggScanState *state, ShardScan *ss)
 			pfree(cols);
 			state->rows_in += npass;
 			state->batches_vectorized++;
+			if (state->groups_full)
+				aggscan_spill_batch(state, ss, nrows);
 			return;
 		}
 		pfree(cols);
@@ -971,7 +1129,90 @@ aggscan_consume(AggScanState *state)
 		}
 	}
 	MemoryContextReset(state->row_cxt);
+	aggscan_spill_finish_round(state);
 	state->consumed = true;
+}
+
+/*
+ * Starts the next round on a spilled partition (see SpillPartition): its
+ * rows aggregated into empty groups, those of groups that do not fit
+ * spilled again by the next bits of their hash.  False if none is left.
+ */
+static bool
+aggscan_next_round(AggScanState *state)
+{
+	SpillPartition *sp;
+	int64		n = 0;
+
+	if (state->spill_pending == NIL)
+		return false;
+	sp = linitial(state->spill_pending);
+	state->spill_pending = list_delete_first(state->spill_pending);
+	aggscan_reset_groups(state);
+	state->spill_depth = sp->depth;
+	state->rounds++;
+	if (BufFileSeek(sp->file, 0, 0, SEEK_SET) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not rewind the temporary file of a spillpool aggregate: %m")));
+	for (;;)
+	{
+		MemoryContext old = MemoryContextSwitchTo(state->row_cxt);
+		uint32		len;
+		size_t		got = BufFileRead(sp->file, &len, sizeof(len));
+		MinimalTuple tuple;
+
+		if (got == 0)
+		{
+			MemoryContextSwitchTo(old);
+			break;
+		}
+		tuple = palloc(Max(len, sizeof(len)));
+		if (got != sizeof(len) || len < sizeof(len) ||
+			BufFileRead(sp->file, tuple, len) != len)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not read the temporary file of a spillpool aggregate: %m")));
+		ExecStoreMinimalTuple(tuple, state->spill_slot, false);
+		slot_getallattrs(state->spill_slot);
+		aggscan_add_slot(state, state->spill_slot);
+		ExecClearTuple(state->spill_slot);
+		MemoryContextSwitchTo(old);
+		if ((++n & 1023) == 0)
+		{
+			CHECK_FOR_INTERRUPTS();
+			MemoryContextReset(state->row_cxt);
+		}
+	}
+	MemoryContextReset(state->row_cxt);
+	BufFileClose(sp->file);
+	pfree(sp);
+	aggscan_spill_finish_round(state);
+	return true;
+}
+
+/* Closes the spill files of this round and of the rounds to come. */
+static void
+aggscan_spill_close(AggScanState *state)
+{
+	ListCell   *lc;
+	int			p;
+
+	for (p = 0; p < AGGSCAN_SPILL_PARTITIONS; p++)
+	{
+		if (state->spill[p] != NULL)
+			BufFileClose(state->spill[p]);
+		state->spill[p] = NULL;
+	}
+	foreach(lc, state->spill_pending)
+	{
+		SpillPartition *sp = lfirst(lc);
+
+		BufFileClose(sp->file);
+	}
+	list_free_deep(state->spill_pending);
+	state->spill_pending = NIL;
+	state->spill_depth = 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -1057,8 +1298,11 @@ aggscan_next(ScanState *node)
 	if (!state->consumed)
 		aggscan_consume(state);
 	ExecClearTuple(slot);
-	if (state->next_output >= state->ngroups)
-		return slot;
+	while (state->next_output >= state->ngroups)
+	{
+		if (!aggscan_next_round(state))
+			return slot;
+	}
 	g = state->groups[state->next_output++];
 	old = MemoryContextSwitchTo(node->ps.ps_ExprContext->ecxt_per_tuple_memory);
 	for (i = 0; i < state->nkeys; i++)
@@ -1092,23 +1336,6 @@ aggscan_create_state(CustomScan *cscan)
 	NodeSetTag(state, T_CustomScanState);
 	state->css.methods = &aggscan_exec_methods;
 	return (Node *) state;
-}
-
-/* Empties the groups, for the first run and for rescans. */
-static void
-aggscan_reset_groups(AggScanState *state)
-{
-	MemoryContextReset(state->group_cxt);
-	state->groups_hash = grouphash_create(state->group_cxt, 256, NULL);
-	state->coded_groups = codedgrouphash_create(state->group_cxt, 256, NULL);
-	state->dense_groups = NULL;
-	state->groups = NULL;
-	state->ngroups = state->groups_cap = 0;
-	state->row_groups = NULL;
-	state->row_pass = NULL;
-	state->row_groups_cap = 0;
-	state->consumed = false;
-	state->next_output = 0;
 }
 
 static void
@@ -1187,11 +1414,17 @@ aggscan_begin(CustomScanState *node, EState *estate, int eflags)
 
 	state->group_cxt = AllocSetContextCreate(estate->es_query_cxt, "spillpool aggregate groups",
 											 ALLOCSET_DEFAULT_SIZES);
+	state->batch_cxt = AllocSetContextCreate(estate->es_query_cxt, "spillpool aggregate batches",
+											 ALLOCSET_DEFAULT_SIZES);
 	state->row_cxt = AllocSetContextCreate(estate->es_query_cxt, "spillpool aggregate rows",
 										   ALLOCSET_DEFAULT_SIZES);
 	initStringInfo(&state->keybuf);
 	aggscan_reset_groups(state);
+	state->consumed = false;
+	state->mem_limit = get_hash_memory_limit();
 	state->row_slot = table_slot_create(rel, &estate->es_tupleTable);
+	state->spill_slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel),
+											   &TTSOpsMinimalTuple);
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 	state->scan = table_beginscan(rel, estate->es_snapshot, 0, NULL);
@@ -1210,6 +1443,7 @@ aggscan_end(CustomScanState *node)
 {
 	AggScanState *state = (AggScanState *) node;
 
+	aggscan_spill_close(state);
 	if (state->scan != NULL)
 		table_endscan(state->scan);
 	state->scan = NULL;
@@ -1220,8 +1454,13 @@ aggscan_rescan(CustomScanState *node)
 {
 	AggScanState *state = (AggScanState *) node;
 
+	aggscan_spill_close(state);
 	aggscan_reset_groups(state);
+	state->consumed = false;
 	state->rows_in = 0;
+	state->rows_spilled = 0;
+	state->rounds = 0;
+	state->peak_mem = 0;
 	state->batches_vectorized = 0;
 	state->batches_from_stats = 0;
 	memset(&state->counters, 0, sizeof(state->counters));
@@ -1259,6 +1498,13 @@ aggscan_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 		ExplainPropertyInteger("Row Groups Vectorized", NULL, state->batches_vectorized, es);
 		if (state->from_stats)
 			ExplainPropertyInteger("Row Groups From Statistics", NULL, state->batches_from_stats, es);
+		if (state->nkeys > 0)
+			ExplainPropertyInteger("Peak Group Memory", "kB", (int64) ((state->peak_mem + 1023) / 1024), es);
+		if (state->rows_spilled > 0)
+		{
+			ExplainPropertyInteger("Rows Spilled", NULL, state->rows_spilled, es);
+			ExplainPropertyInteger("Spill Rounds", NULL, state->rounds, es);
+		}
 		ExplainPropertyInteger("Row Groups Skipped", NULL, state->counters.row_groups_skipped, es);
 	}
 }
