@@ -122,7 +122,16 @@ INSERT INTO agg_queries VALUES
  -- many groups (they spill at a small work_mem, below)
  (44, 'SELECT id, avg(f8), sum(i8), min(tz) FROM agg_t GROUP BY id'),
  (45, 'SELECT s, i4, count(*), max(f4) FROM agg_t GROUP BY s, i4'),
- (46, 'SELECT d, i2, v, count(*), sum(f8) FROM agg_t WHERE i2 < -12500 GROUP BY d, i2, v');
+ (46, 'SELECT d, i2, v, count(*), sum(f8) FROM agg_t WHERE i2 < -12500 GROUP BY d, i2, v'),
+ -- count(DISTINCT col) alone
+ (47, 'SELECT count(DISTINCT g) FROM agg_t'),
+ (48, 'SELECT count(DISTINCT s) FROM agg_t'),
+ (49, 'SELECT count(DISTINCT v) FROM agg_t WHERE s LIKE ''%2'''),
+ (50, 'SELECT count(DISTINCT d) FROM agg_t WHERE tz IS NOT NULL'),
+ (51, 'SELECT count(DISTINCT ts), 1 FROM agg_t'),
+ (52, 'SELECT count(DISTINCT b) FROM agg_t'),
+ (53, 'SELECT count(DISTINCT i8) FROM agg_t'),
+ (54, 'SELECT count(DISTINCT i2) FROM agg_t WHERE i2 IS NULL');
 
 -- empty
 SELECT n, agg_check(q) FROM agg_queries ORDER BY n;
@@ -185,7 +194,8 @@ BEGIN
 	RETURN false;
 END $$;
 SET work_mem = '64kB';
-SELECT n, agg_check(q), agg_spilled(q) FROM agg_queries WHERE q LIKE '%GROUP BY%' ORDER BY n;
+SELECT n, agg_check(q), agg_spilled(q) FROM agg_queries
+WHERE q LIKE '%GROUP BY%' OR q LIKE '%DISTINCT%' ORDER BY n;
 RESET work_mem;
 
 -- what EXPLAIN shows
@@ -194,7 +204,9 @@ EXPLAIN (COSTS OFF) SELECT count(*) FROM agg_t WHERE id < 10;
 
 -- shapes that take the ordinary plan
 SELECT agg_check('SELECT sum(n) FROM agg_t');
-SELECT agg_check('SELECT count(DISTINCT g) FROM agg_t');
+SELECT agg_check('SELECT count(DISTINCT g), count(*) FROM agg_t');
+SELECT agg_check('SELECT g, count(DISTINCT s) FROM agg_t GROUP BY g');
+SELECT agg_check('SELECT count(DISTINCT f8) FROM agg_t');
 SELECT agg_check('SELECT g, count(*) FROM agg_t GROUP BY g HAVING count(*) > 100');
 SELECT agg_check('SELECT f8, count(*) FROM agg_t GROUP BY f8');
 SELECT agg_check('SELECT sum(i2 + 1) FROM agg_t');

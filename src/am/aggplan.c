@@ -84,6 +84,38 @@ aggscan_key_type_ok(Oid type, Oid collation)
 }
 
 /*
+ * count(DISTINCT col) of a column the node can group by, with the type's
+ * default equality: computed as the groups of col, counted.
+ */
+static bool
+aggscan_count_distinct_spec(Aggref *aggref, Index relid, AggSpec *spec)
+{
+	TargetEntry *tle;
+	Var		   *var;
+	SortGroupClause *sgc;
+
+	if (aggref->aggfnoid != F_COUNT_ANY || aggref->aggorder != NIL ||
+		aggref->aggfilter != NULL || aggref->aggkind != AGGKIND_NORMAL ||
+		aggref->agglevelsup != 0 || aggref->aggsplit != AGGSPLIT_SIMPLE ||
+		list_length(aggref->args) != 1 || list_length(aggref->aggdistinct) != 1)
+		return false;
+	tle = linitial_node(TargetEntry, aggref->args);
+	sgc = linitial_node(SortGroupClause, aggref->aggdistinct);
+	if (!IsA(tle->expr, Var))
+		return false;
+	var = (Var *) tle->expr;
+	if (var->varno != relid || var->varlevelsup != 0 || var->varattno <= 0 ||
+		!aggscan_key_type_ok(var->vartype, var->varcollid) ||
+		sgc->eqop != lookup_type_cache(var->vartype, TYPECACHE_EQ_OPR)->eq_opr)
+		return false;
+	spec->calc = CALC_COUNT_DISTINCT;
+	spec->attnum = var->varattno;
+	spec->argtype = var->vartype;
+	spec->restype = aggref->aggtype;
+	return true;
+}
+
+/*
  * How the Aggref is computed, or false if the node cannot compute it
  * exactly as PostgreSQL does.  Its argument must be a plain column of
  * relid.
@@ -93,7 +125,9 @@ aggscan_agg_spec(Aggref *aggref, Index relid, AggSpec *spec)
 {
 	Var		   *var = NULL;
 
-	if (aggref->aggdistinct != NIL || aggref->aggorder != NIL ||
+	if (aggref->aggdistinct != NIL)
+		return aggscan_count_distinct_spec(aggref, relid, spec);
+	if (aggref->aggorder != NIL ||
 		aggref->aggfilter != NULL || aggref->aggkind != AGGKIND_NORMAL ||
 		aggref->agglevelsup != 0 || aggref->aggsplit != AGGSPLIT_SIMPLE ||
 		aggref->aggstar != (aggref->aggfnoid == F_COUNT_))
@@ -246,7 +280,8 @@ aggscan_agg_name(Aggref *aggref, Oid relid)
 {
 	if (aggref->aggstar)
 		return psprintf("%s(*)", get_func_name(aggref->aggfnoid));
-	return psprintf("%s(%s)", get_func_name(aggref->aggfnoid),
+	return psprintf("%s(%s%s)", get_func_name(aggref->aggfnoid),
+					aggref->aggdistinct != NIL ? "DISTINCT " : "",
 					get_attname(relid, ((Var *) linitial_node(TargetEntry, aggref->args)->expr)->varattno,
 								false));
 }
@@ -310,6 +345,13 @@ aggscan_add_paths(PlannerInfo *root, UpperRelationKind stage,
 	aggscan_target_walker((Node *) output_rel->reltarget->exprs, &cxt);
 	if (!cxt.ok || cxt.aggrefs == NIL)
 		return;
+	/* count(DISTINCT col) alone, over the whole table */
+	foreach(lc, cxt.aggrefs)
+	{
+		if (((Aggref *) lfirst(lc))->aggdistinct != NIL &&
+			(list_length(cxt.aggrefs) != 1 || group_attnums != NIL))
+			return;
+	}
 	foreach(lc, input_rel->baserestrictinfo)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);

@@ -226,6 +226,8 @@ typedef struct AggScanState
 	bool		consumed;
 	int			next_output;
 	bool		from_stats;		/* see aggscan_batch_from_stats */
+	bool		count_distinct; /* count(DISTINCT col): groups of col */
+	bool		distinct_done;
 	int64		rows_in;		/* for EXPLAIN ANALYZE */
 	int64		batches_vectorized;
 	int64		batches_from_stats;
@@ -481,6 +483,7 @@ aggscan_accum(const AggSpec *spec, AggAcc *acc, const AggInput *in)
 	{
 		case CALC_COUNT_STAR:
 		case CALC_COUNT:
+		case CALC_COUNT_DISTINCT:	/* not an aggregate of the groups */
 			acc->count++;
 			break;
 		case CALC_SUM_INT:
@@ -1298,6 +1301,22 @@ aggscan_next(ScanState *node)
 	if (!state->consumed)
 		aggscan_consume(state);
 	ExecClearTuple(slot);
+	if (state->count_distinct)
+	{
+		int64		n = 0;
+
+		if (state->distinct_done)
+			return slot;
+		do
+		{
+			for (i = 0; i < state->ngroups; i++)
+				n += !state->groups[i]->keynulls[0];
+		} while (aggscan_next_round(state));
+		state->distinct_done = true;
+		slot->tts_values[0] = Int64GetDatum(n);
+		slot->tts_isnull[0] = false;
+		return ExecStoreVirtualTuple(slot);
+	}
 	while (state->next_output >= state->ngroups)
 	{
 		if (!aggscan_next_round(state))
@@ -1394,6 +1413,15 @@ aggscan_begin(CustomScanState *node, EState *estate, int eflags)
 		state->aggs[i].restype = (Oid) lfourth_int(s);
 		i++;
 	}
+	if (state->naggs == 1 && state->aggs[0].calc == CALC_COUNT_DISTINCT)
+	{
+		/* the groups of the column, counted by aggscan_next */
+		state->count_distinct = true;
+		state->nkeys = 1;
+		state->key_attnums[0] = state->aggs[0].attnum;
+		state->key_types[0] = state->aggs[0].argtype;
+		state->naggs = 0;
+	}
 	state->qual = ExecInitQual((List *) linitial(qual_parts), &node->ss.ps);
 	state->filters = customscan_shard_filters(lsecond(qual_parts));
 	state->filter_text = strVal(lthird(qual_parts));
@@ -1457,6 +1485,7 @@ aggscan_rescan(CustomScanState *node)
 	aggscan_spill_close(state);
 	aggscan_reset_groups(state);
 	state->consumed = false;
+	state->distinct_done = false;
 	state->rows_in = 0;
 	state->rows_spilled = 0;
 	state->rounds = 0;
@@ -1498,6 +1527,8 @@ aggscan_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 		ExplainPropertyInteger("Row Groups Vectorized", NULL, state->batches_vectorized, es);
 		if (state->from_stats)
 			ExplainPropertyInteger("Row Groups From Statistics", NULL, state->batches_from_stats, es);
+
+		ExplainPropertyInteger("Row Groups Skipped", NULL, state->counters.row_groups_skipped, es);
 		if (state->nkeys > 0)
 			ExplainPropertyInteger("Peak Group Memory", "kB", (int64) ((state->peak_mem + 1023) / 1024), es);
 		if (state->rows_spilled > 0)
@@ -1505,7 +1536,6 @@ aggscan_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 			ExplainPropertyInteger("Rows Spilled", NULL, state->rows_spilled, es);
 			ExplainPropertyInteger("Spill Rounds", NULL, state->rounds, es);
 		}
-		ExplainPropertyInteger("Row Groups Skipped", NULL, state->counters.row_groups_skipped, es);
 	}
 }
 

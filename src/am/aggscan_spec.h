@@ -30,7 +30,9 @@ typedef enum AggCalc
 	CALC_MIN_INT,				/* min/max of int2/int4/int8/date/timestamp(tz) */
 	CALC_MAX_INT,
 	CALC_MIN_FLOAT,				/* min/max of float4/float8 */
-	CALC_MAX_FLOAT
+	CALC_MAX_FLOAT,
+	CALC_COUNT_DISTINCT			/* count(DISTINCT col), the only aggregate:
+								 * the groups of col, counted */
 } AggCalc;
 
 /* One aggregate of the node: what it computes, over which column. */
