@@ -879,6 +879,26 @@ aggscan_batch_groups(AggScanState *state, ShardScan *ss, int64 nrows, const bool
 }
 
 /*
+ * True if every value of a float8 column array is a number of magnitude
+ * below 1e100 (its dictionary's entries when it has one), so that sums of
+ * up to 2^53 of them and of their squared deviations stay far from
+ * overflowing.
+ */
+static bool
+aggscan_floats_small(const ShardColumnArray *c, int64 nrows)
+{
+	const ParquetValue *v = c->dict_index != NULL ? c->dict : c->values;
+	int64		n = c->dict_index != NULL ? c->dict_count : nrows;
+	bool		small = true;
+	int64		r;
+
+	/* NaN fails the comparison too; NULL rows hold zeros */
+	for (r = 0; r < n; r++)
+		small &= fabs(v[r].float8) < 1e100;
+	return small;
+}
+
+/*
  * Aggregates one column array over the rows of a batch, each into its
  * group.  The value extraction and the transition are specialised per
  * column kind, so the loop does no per-value palloc or function call.
@@ -891,6 +911,30 @@ aggscan_batch_aggregate(AggScanState *state, int agg, const ShardColumnArray *c,
 	const int32 *rg = state->row_groups;
 	AggGroup  **groups = state->groups;
 	int64		r;
+
+	if (spec->calc == CALC_AVG_FLOAT && c->kind == SK_FLOAT8 &&
+		aggscan_floats_small(c, nrows))
+	{
+		/*
+		 * avg of values that cannot overflow: float8_accum's count and sum,
+		 * in the same order, without its sum of squares, which avg never
+		 * returns and which only serves to report an overflow (it would
+		 * lack these values' contributions, each below 1e201, should
+		 * values near the overflow threshold follow).
+		 */
+		for (r = 0; r < nrows; r++)
+		{
+			AggAcc	   *acc;
+
+			if (rg[r] < 0 || c->is_null[r])
+				continue;
+			acc = &groups[rg[r]]->accs[agg];
+			acc->N += 1.0;
+			acc->Sx += c->values[r].float8;
+			acc->count++;
+		}
+		return;
+	}
 
 	for (r = 0; r < nrows; r++)
 	{
