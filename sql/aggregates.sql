@@ -265,6 +265,29 @@ SELECT agg_vectorized('SELECT min(f), max(f) FROM agg_stats');
 SELECT min(f), max(f) FROM agg_stats;
 DROP TABLE agg_stats;
 
+-- numeric(p <= 38, s), stored as DECIMAL (INT32, INT64 or 16 bytes): exact
+-- sums past 128 bits, NaN (a shard exception) in one group, every tier
+CREATE TABLE agg_num (g int, a numeric(9,2), b numeric(18,4), c numeric(38,0),
+	d numeric(38,10)) USING spillpool;
+INSERT INTO agg_num
+SELECT i % 3,
+	CASE WHEN i % 17 = 0 THEN NULL ELSE i * 1.37 * (CASE WHEN i % 2 = 0 THEN -1 ELSE 1 END) END,
+	i * 12345.6789,
+	CASE WHEN i % 5 = 0 THEN 99999999999999999999999999999999999999 ELSE -i END,
+	i / 7.0
+FROM generate_series(1, 2000) i;
+INSERT INTO agg_num VALUES (5, 'NaN', 1, 2, 'NaN'), (5, 3.5, 'NaN', 4, 5.25);
+SELECT spillpool.flush('agg_num') > 0 AS flushed;
+INSERT INTO agg_num SELECT g + 1, -a, b, c, -d FROM agg_num WHERE g = 0 AND b < 5000000;
+INSERT INTO agg_num VALUES (5, 7, 8, 9, 10), (6, NULL, NULL, NULL, NULL);
+SELECT agg_check('SELECT sum(a), avg(a), min(a), max(a), sum(b), avg(b), min(b), max(b) FROM agg_num');
+SELECT agg_check('SELECT g, sum(c), avg(c), min(c), max(c), sum(d), avg(d), min(d), max(d) FROM agg_num GROUP BY g');
+SELECT agg_check('SELECT count(c), sum(c), avg(d) FROM agg_num WHERE b > 1000 AND g < 5');
+-- c holds no NaN: its shard arrays are aggregated
+SELECT agg_vectorized('SELECT g, sum(c), min(c), max(c), avg(c) FROM agg_num WHERE g < 5 GROUP BY g');
+SELECT g, sum(c), min(a), max(a), avg(b) FROM agg_num GROUP BY g ORDER BY g;
+DROP TABLE agg_num;
+
 -- float4 sums in float4 arithmetic, in scan order
 CREATE TABLE agg_f4 (x float4) USING spillpool;
 INSERT INTO agg_f4 VALUES (16777216), (1), (1);

@@ -111,6 +111,7 @@ aggscan_count_distinct_spec(Aggref *aggref, Index relid, AggSpec *spec)
 	spec->calc = CALC_COUNT_DISTINCT;
 	spec->attnum = var->varattno;
 	spec->argtype = var->vartype;
+	spec->argtypmod = var->vartypmod;
 	spec->restype = aggref->aggtype;
 	return true;
 }
@@ -146,11 +147,13 @@ aggscan_agg_spec(Aggref *aggref, Index relid, AggSpec *spec)
 			return false;
 		spec->attnum = var->varattno;
 		spec->argtype = var->vartype;
+		spec->argtypmod = var->vartypmod;
 	}
 	else
 	{
 		spec->attnum = 0;
 		spec->argtype = InvalidOid;
+		spec->argtypmod = -1;
 	}
 	spec->restype = aggref->aggtype;
 
@@ -205,6 +208,22 @@ aggscan_agg_spec(Aggref *aggref, Index relid, AggSpec *spec)
 		case F_MAX_FLOAT8:
 			spec->calc = CALC_MAX_FLOAT;
 			return true;
+		case F_SUM_NUMERIC:
+		case F_AVG_NUMERIC:
+		case F_MIN_NUMERIC:
+		case F_MAX_NUMERIC:
+			{
+				int			precision,
+							scale;
+
+				/* numeric(p, s) with p <= 38: DECIMAL in shards */
+				if (shard_kind_of_type(NUMERICOID, var->vartypmod, &precision, &scale) != SK_NUMERIC)
+					return false;
+				spec->calc = aggref->aggfnoid == F_SUM_NUMERIC ? CALC_SUM_NUMERIC :
+					aggref->aggfnoid == F_AVG_NUMERIC ? CALC_AVG_NUMERIC :
+					aggref->aggfnoid == F_MIN_NUMERIC ? CALC_MIN_NUMERIC : CALC_MAX_NUMERIC;
+				return true;
+			}
 		default:
 			break;
 	}
@@ -478,8 +497,9 @@ aggscan_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 			elog(ERROR, "unexpected aggregate in a spillpool aggregate scan");
 		scan_tlist = lappend(scan_tlist, makeTargetEntry((Expr *) aggref, resno++, NULL, false));
 		agg_names = lappend(agg_names, makeString(aggscan_agg_name(aggref, rte->relid)));
-		specs = lappend(specs, list_make4_int((int) spec.calc, (int) spec.attnum,
-											  (int) spec.argtype, (int) spec.restype));
+		specs = lappend(specs, list_make5_int((int) spec.calc, (int) spec.attnum,
+											  (int) spec.argtype, (int) spec.restype,
+											  (int) spec.argtypmod));
 		if (spec.attnum > 0)
 			attrs = bms_add_member(attrs, spec.attnum - FirstLowInvalidHeapAttributeNumber);
 	}

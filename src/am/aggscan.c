@@ -76,6 +76,10 @@ typedef struct AggAcc
 	float4		fsum;			/* sum(float4) */
 	int64		ival;			/* min/max of integer-like types */
 	float8		fval;			/* min/max of floats */
+	int64		isum_hi;		/* numeric sums: the bits above isum's 128 */
+	int128		nval;			/* min/max of numeric, unscaled */
+	int64		nnum;			/* numeric inputs but NaN */
+	bool		nan;			/* a numeric NaN was seen */
 } AggAcc;
 
 /* A group: its key values and one state per aggregate. */
@@ -473,7 +477,23 @@ typedef struct AggInput
 	int64		i;				/* integer-like types */
 	float8		f8;				/* floats, float4 widened */
 	float4		f4;				/* float4, for sum(float4) */
+	int128		d;				/* numeric, unscaled at the column's scale */
+	bool		nan;			/* numeric NaN */
 } AggInput;
+
+/*
+ * Adds an unscaled numeric to a sum of 192 bits (isum_hi, then isum as
+ * unsigned): sums of numeric(38, s) values pass 128 bits.
+ */
+static inline void
+aggscan_add_decimal(AggAcc *acc, int128 v)
+{
+	uint128		lo = (uint128) acc->isum;
+	uint128		sum = lo + (uint128) v;
+
+	acc->isum_hi += (sum < lo ? 1 : 0) + (v < 0 ? -1 : 0);
+	acc->isum = (int128) sum;
+}
 
 /* Adds one non-NULL input value to an aggregate's state. */
 static inline void
@@ -515,6 +535,28 @@ aggscan_accum(const AggSpec *spec, AggAcc *acc, const AggInput *in)
 		case CALC_MAX_FLOAT:
 			aggscan_float_minmax(acc, in->f8, spec->calc == CALC_MAX_FLOAT);
 			break;
+		case CALC_SUM_NUMERIC:
+		case CALC_AVG_NUMERIC:
+			if (in->nan)
+				acc->nan = true;
+			else
+				aggscan_add_decimal(acc, in->d);
+			acc->count++;
+			break;
+		case CALC_MIN_NUMERIC:
+		case CALC_MAX_NUMERIC:
+			/* NaN above every number, as numeric_larger has it */
+			if (in->nan)
+				acc->nan = true;
+			else
+			{
+				if (acc->nnum == 0 ||
+					(spec->calc == CALC_MIN_NUMERIC ? in->d < acc->nval : in->d > acc->nval))
+					acc->nval = in->d;
+				acc->nnum++;
+			}
+			acc->count++;
+			break;
 	}
 }
 
@@ -531,6 +573,11 @@ aggscan_accum_datum(const AggSpec *spec, AggAcc *acc, Datum d)
 	}
 	else if (spec->argtype == FLOAT8OID)
 		in.f8 = DatumGetFloat8(d);
+	else if (spec->argtype == NUMERICOID)
+	{
+		if (spec->calc != CALC_COUNT)
+			in.nan = !pg_numeric_to_unscaled(d, spec->scale, &in.d);
+	}
 	else if (spec->calc != CALC_COUNT)
 		in.i = aggscan_key_int(spec->argtype, d);
 	aggscan_accum(spec, acc, &in);
@@ -963,6 +1010,9 @@ aggscan_batch_aggregate(AggScanState *state, int agg, const ShardColumnArray *c,
 			case SK_FLOAT8:
 				in.f8 = c->values[r].float8;
 				break;
+			case SK_NUMERIC:
+				in.d = shard_array_decimal(c, r);
+				break;
 			case SK_TIMESTAMP:
 			case SK_TIMESTAMPTZ:
 				{
@@ -1086,7 +1136,7 @@ aggscan_add_batch(AggScanState *state, ShardScan *ss)
 			{
 				shard_scan_batch_column(ss, state->aggs[i].attnum, &cols[i]);
 				plain = cols[i].plain &&
-					aggscan_kind_matches(cols[i].kind, state->aggs[i].argtype);
+					aggscan_arg_kind_matches(cols[i].kind, &state->aggs[i]);
 			}
 		}
 		if (plain)
@@ -1274,6 +1324,54 @@ aggscan_int128_numeric(int128 v)
 	return parquet_decimal_to_numeric(v, 0);
 }
 
+/* numeric NaN. */
+static Numeric
+aggscan_numeric_nan(void)
+{
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum("NaN"),
+											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+}
+
+/* numeric_in of a C string. */
+static Datum
+aggscan_numeric_of(const char *s)
+{
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(s), ObjectIdGetDatum(InvalidOid),
+							   Int32GetDatum(-1));
+}
+
+/*
+ * A numeric sum of 192 bits (see aggscan_add_decimal) at scale as numeric,
+ * with that scale as its display scale, as numeric_sum gives it.
+ */
+static Datum
+aggscan_sum192_numeric(const AggAcc *acc, int scale)
+{
+	uint128		lo = (uint128) acc->isum;
+	char		buf[64];
+	Datum		hi,
+				low,
+				total;
+
+	if ((acc->isum_hi == 0 && acc->isum >= 0) || (acc->isum_hi == -1 && acc->isum < 0))
+		return parquet_decimal_to_numeric(acc->isum, scale);
+	/* hi * 2^128 + lo, then the decimal point moved by scale */
+	hi = DirectFunctionCall2(numeric_mul, NumericGetDatum(int64_to_numeric(acc->isum_hi)),
+							 aggscan_numeric_of("340282366920938463463374607431768211456"));
+	snprintf(buf, sizeof(buf), UINT64_FORMAT, (uint64) (lo >> 64));
+	low = DirectFunctionCall2(numeric_mul, aggscan_numeric_of(buf),
+							  aggscan_numeric_of("18446744073709551616"));
+	snprintf(buf, sizeof(buf), UINT64_FORMAT, (uint64) lo);
+	low = DirectFunctionCall2(numeric_add, low, aggscan_numeric_of(buf));
+	total = DirectFunctionCall2(numeric_add, hi, low);
+	if (scale > 0)
+	{
+		snprintf(buf, sizeof(buf), "1e-%d", scale);
+		total = DirectFunctionCall2(numeric_mul, total, aggscan_numeric_of(buf));
+	}
+	return total;
+}
+
 /* The final value of one aggregate of a group, as PostgreSQL gives it. */
 static Datum
 aggscan_final(const AggSpec *spec, const AggAcc *acc, bool *isnull)
@@ -1325,6 +1423,24 @@ aggscan_final(const AggSpec *spec, const AggAcc *acc, bool *isnull)
 		case CALC_MAX_FLOAT:
 			return spec->argtype == FLOAT4OID ? Float4GetDatum((float4) acc->fval) :
 				Float8GetDatum(acc->fval);
+		case CALC_SUM_NUMERIC:
+			if (acc->nan)
+				return NumericGetDatum(aggscan_numeric_nan());
+			return aggscan_sum192_numeric(acc, spec->scale);
+		case CALC_AVG_NUMERIC:
+			/* numeric_avg: the sum divided by the count of inputs */
+			if (acc->nan)
+				return NumericGetDatum(aggscan_numeric_nan());
+			return DirectFunctionCall2(numeric_div, aggscan_sum192_numeric(acc, spec->scale),
+									   NumericGetDatum(int64_to_numeric(acc->count)));
+		case CALC_MIN_NUMERIC:
+			if (acc->nnum == 0)
+				return NumericGetDatum(aggscan_numeric_nan());
+			return parquet_decimal_to_numeric(acc->nval, spec->scale);
+		case CALC_MAX_NUMERIC:
+			if (acc->nan)
+				return NumericGetDatum(aggscan_numeric_nan());
+			return parquet_decimal_to_numeric(acc->nval, spec->scale);
 		default:
 			break;
 	}
@@ -1455,6 +1571,15 @@ aggscan_begin(CustomScanState *node, EState *estate, int eflags)
 		state->aggs[i].attnum = (AttrNumber) lsecond_int(s);
 		state->aggs[i].argtype = (Oid) lthird_int(s);
 		state->aggs[i].restype = (Oid) lfourth_int(s);
+		state->aggs[i].argtypmod = (int32) list_nth_int(s, 4);
+		state->aggs[i].scale = 0;
+		if (state->aggs[i].argtype == NUMERICOID)
+		{
+			int			precision;
+
+			(void) shard_kind_of_type(NUMERICOID, state->aggs[i].argtypmod, &precision,
+									  &state->aggs[i].scale);
+		}
 		i++;
 	}
 	if (state->naggs == 1 && state->aggs[0].calc == CALC_COUNT_DISTINCT)

@@ -31,8 +31,12 @@ typedef enum AggCalc
 	CALC_MAX_INT,
 	CALC_MIN_FLOAT,				/* min/max of float4/float8 */
 	CALC_MAX_FLOAT,
-	CALC_COUNT_DISTINCT			/* count(DISTINCT col), the only aggregate:
+	CALC_COUNT_DISTINCT,		/* count(DISTINCT col), the only aggregate:
 								 * the groups of col, counted */
+	CALC_SUM_NUMERIC,			/* sum/avg/min/max of numeric(p <= 38, s) */
+	CALC_AVG_NUMERIC,
+	CALC_MIN_NUMERIC,
+	CALC_MAX_NUMERIC
 } AggCalc;
 
 /* One aggregate of the node: what it computes, over which column. */
@@ -41,7 +45,9 @@ typedef struct AggSpec
 	AggCalc		calc;
 	AttrNumber	attnum;			/* 0 for count(*) */
 	Oid			argtype;
+	int32		argtypmod;
 	Oid			restype;
+	int			scale;			/* numeric: the column's scale (execution) */
 } AggSpec;
 
 /* How an Aggref is computed, or false if the node cannot compute it. */
@@ -73,6 +79,22 @@ static inline bool
 aggscan_kind_matches(ShardKind kind, Oid type)
 {
 	return kind == aggscan_kind_of_type(type);
+}
+
+/*
+ * The same for an aggregate's argument, which may also be numeric of at
+ * most 38 digits (a DECIMAL column).
+ */
+static inline bool
+aggscan_arg_kind_matches(ShardKind kind, const AggSpec *spec)
+{
+	int			precision,
+				scale;
+
+	if (spec->argtype == NUMERICOID)
+		return kind == SK_NUMERIC &&
+			shard_kind_of_type(NUMERICOID, spec->argtypmod, &precision, &scale) == SK_NUMERIC;
+	return aggscan_kind_matches(kind, spec->argtype);
 }
 
 #endif							/* SPILLPOOL_AGGSCAN_SPEC_H */

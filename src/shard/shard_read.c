@@ -952,7 +952,9 @@ shard_scan_batch_column(ShardScan *ss, AttrNumber attnum, ShardColumnArray *out)
 	out->dict_index = cv->dict_index;
 	out->dict = cv->dict;
 	out->dict_count = cv->dict_count;
-	if (shard_kind_is_fixed(c->kind))
+	out->physical = c->physical;
+	out->scale = c->scale;
+	if (shard_kind_is_fixed(c->kind) || c->kind == SK_NUMERIC)
 		out->plain = c->nexceptions == 0;
 	else if (c->kind == SK_TEXT)
 		out->plain = c->nexceptions == 0 && ss->utf8;

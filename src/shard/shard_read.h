@@ -65,6 +65,8 @@ typedef struct ShardColumnArray
 	const ParquetValue *values;
 	const bool *is_null;
 	bool		plain;
+	ParquetType physical;		/* SK_NUMERIC: INT32, INT64 or FLBA */
+	int			scale;			/* SK_NUMERIC */
 	const uint32 *dict_index;
 	const ParquetValue *dict;
 	int64		dict_count;
@@ -77,6 +79,20 @@ extern int64 shard_scan_batch_rows(ShardScan *ss);
 extern void shard_scan_batch_column(ShardScan *ss, AttrNumber attnum, ShardColumnArray *out);
 extern void shard_scan_batch_row(ShardScan *ss, int64 row, TupleTableSlot *slot);
 extern Datum shard_array_datum(const ShardColumnArray *c, int64 row);
+/*
+ * The unscaled value of row r of a plain SK_NUMERIC column array, at the
+ * column's scale.
+ */
+static inline int128
+shard_array_decimal(const ShardColumnArray *c, int64 r)
+{
+	if (c->physical == PQ_INT32)
+		return c->values[r].int32;
+	if (c->physical == PQ_INT64)
+		return c->values[r].int64;
+	return parquet_be_bytes_to_int128(c->values[r].bytes.ptr, c->values[r].bytes.len, c->name);
+}
+
 extern bool shard_scan_batch_stats(ShardScan *ss, AttrNumber attnum, Datum *min,
 								   Datum *max, int64 *nonnull);
 
