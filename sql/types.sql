@@ -385,7 +385,7 @@ SELECT count(*) = 5000 AS rows_after_vacuum FROM an;
 -- planner row estimates come from the table's counters
 EXPLAIN (COSTS OFF) SELECT * FROM an;
 EXPLAIN (COSTS OFF) SELECT count(*) FROM an WHERE grp = 3;
--- no parallel plan even when parallelism is cheap
+-- when parallelism is cheap: the parallel custom scan (sql/parallel.sql)
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;

@@ -185,6 +185,11 @@ spillpool_define_settings(void)
 							 "Reads spillpool tables through the custom scan (column projection, row-group skipping).",
 							 NULL, &spillpool_enable_custom_scan, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("spillpool.enable_parallel_scan",
+							 "Lets the custom scan of spillpool tables run in parallel plans.",
+							 "Workers share the shards' row groups and the segments' blocks; the leader reads the rows in memory and the transaction's own rows.",
+							 &spillpool_enable_parallel_scan, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("spillpool.enable_aggregate_pushdown",
 							 "Computes supported aggregates over a spillpool table inside its scan (SpillpoolAggregate).",
 							 NULL, &spillpool_enable_aggregate_pushdown, true,

@@ -25,6 +25,7 @@
 #include "postgres.h"
 
 #include "access/nbtree.h"
+#include "access/parallel.h"
 #include "access/stratnum.h"
 #include "access/sysattr.h"
 #include "access/tableam.h"
@@ -38,6 +39,7 @@
 #include "nodes/extensible.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/paths.h"
@@ -56,6 +58,9 @@
 #include "shard/shard_read.h"
 
 bool		spillpool_enable_custom_scan = true;
+bool		spillpool_enable_parallel_scan = true;
+
+static void customscan_add_partial_path(PlannerInfo *root, RelOptInfo *rel);
 
 /* Execution state of one SpillpoolScan. */
 typedef struct SpillpoolScanState
@@ -90,12 +95,24 @@ static const CustomScanMethods spillpool_scan_methods = {
 	.CreateCustomScanState = spillpool_create_scan_state,
 };
 
+static Size spillpool_estimate_dsm(CustomScanState *node, ParallelContext *pcxt);
+static void spillpool_initialize_dsm(CustomScanState *node, ParallelContext *pcxt,
+									 void *coordinate);
+static void spillpool_reinitialize_dsm(CustomScanState *node, ParallelContext *pcxt,
+									   void *coordinate);
+static void spillpool_initialize_worker(CustomScanState *node, shm_toc *toc,
+										void *coordinate);
+
 static const CustomExecMethods spillpool_exec_methods = {
 	.CustomName = "SpillpoolScan",
 	.BeginCustomScan = spillpool_begin_scan,
 	.ExecCustomScan = spillpool_exec_scan,
 	.EndCustomScan = spillpool_end_scan,
 	.ReScanCustomScan = spillpool_rescan,
+	.EstimateDSMCustomScan = spillpool_estimate_dsm,
+	.InitializeDSMCustomScan = spillpool_initialize_dsm,
+	.ReInitializeDSMCustomScan = spillpool_reinitialize_dsm,
+	.InitializeWorkerCustomScan = spillpool_initialize_worker,
 	.ExplainCustomScan = spillpool_explain_scan,
 };
 
@@ -149,7 +166,67 @@ customscan_add_path(PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte)
 	rel->pathlist = NIL;
 	foreach(lc, paths)
 		add_path(rel, (Path *) lfirst(lc));
+	customscan_add_partial_path(root, rel);
 	set_cheapest(rel);
+}
+
+/*
+ * A parallel SpillpoolScan (see SpillParallelScan in scan.h): workers and
+ * leader share the shards' row groups and the segments' blocks, the leader
+ * alone reads the memtable and its own rows.  So the leader must take part
+ * (parallel_leader_participation), and only this partial path may run in
+ * a worker: the table's other paths stay parallel-unsafe (hooks.c).
+ */
+static void
+customscan_add_partial_path(PlannerInfo *root, RelOptInfo *rel)
+{
+	CustomPath *cpath;
+	Path	   *seq = NULL;
+	ListCell   *lc;
+	int			workers;
+	double		divisor;
+
+	if (!spillpool_enable_parallel_scan || !rel->consider_parallel ||
+		!parallel_leader_participation || rel->lateral_relids != NULL)
+		return;
+	foreach(lc, rel->pathlist)
+	{
+		Path	   *path = lfirst(lc);
+
+		if (IsA(path, CustomPath) && ((CustomPath *) path)->methods == &spillpool_path_methods &&
+			path->param_info == NULL)
+			seq = path;
+	}
+	if (seq == NULL)
+		return;
+	/*
+	 * Decoding costs per row, whatever the size of the compressed files:
+	 * the workers are those of a heap table of as many rows.
+	 */
+	workers = compute_parallel_worker(rel, Max(rel->pages, rel->tuples / ANALYZE_ROWS_PER_BLOCK),
+									  -1, max_parallel_workers_per_gather);
+	if (workers <= 0)
+		return;
+	/* as costsize.c's get_parallel_divisor, with the leader taking part */
+	divisor = workers + Max(0.0, 1.0 - 0.3 * workers);
+
+	cpath = makeNode(CustomPath);
+	cpath->path.pathtype = T_CustomScan;
+	cpath->path.parent = rel;
+	cpath->path.pathtarget = rel->reltarget;
+	cpath->path.param_info = NULL;
+	cpath->path.parallel_aware = true;
+	cpath->path.parallel_safe = true;
+	cpath->path.parallel_workers = workers;
+	cpath->path.rows = clamp_row_est(seq->rows / divisor);
+	cpath->path.startup_cost = seq->startup_cost;
+	/* the CPU part divides among the participants, the I/O part not quite */
+	cpath->path.total_cost = seq->startup_cost +
+		(seq->total_cost - seq->startup_cost) / divisor;
+	cpath->path.pathkeys = NIL;
+	cpath->flags = 0;
+	cpath->methods = &spillpool_path_methods;
+	add_partial_path(rel, &cpath->path);
 }
 
 /*
@@ -420,15 +497,11 @@ spillpool_begin_scan(CustomScanState *node, EState *estate, int eflags)
 	state->fetch_slot = table_slot_create(rel, &estate->es_tupleTable);
 }
 
-/* Fetches the next row from the access method into the scan slot. */
-static TupleTableSlot *
-spillpool_scan_next(ScanState *ss)
+/* The table scan of the node, begun on first use. */
+static TableScanDesc
+spillpool_scan_desc(ScanState *ss)
 {
 	SpillpoolScanState *state = (SpillpoolScanState *) ss;
-	TupleTableSlot *scan_slot = ss->ss_ScanTupleSlot;
-	TupleTableSlot *fetch = state->fetch_slot;
-	int			natts = scan_slot->tts_tupleDescriptor->natts;
-	int			n = Min(state->max_attr, natts);
 
 	if (ss->ss_currentScanDesc == NULL)
 	{
@@ -439,6 +512,20 @@ spillpool_scan_next(ScanState *ss)
 		spillpool_scan_set_projection(ss->ss_currentScanDesc, state->attrs,
 									  state->filters, &state->counters);
 	}
+	return ss->ss_currentScanDesc;
+}
+
+/* Fetches the next row from the access method into the scan slot. */
+static TupleTableSlot *
+spillpool_scan_next(ScanState *ss)
+{
+	SpillpoolScanState *state = (SpillpoolScanState *) ss;
+	TupleTableSlot *scan_slot = ss->ss_ScanTupleSlot;
+	TupleTableSlot *fetch = state->fetch_slot;
+	int			natts = scan_slot->tts_tupleDescriptor->natts;
+	int			n = Min(state->max_attr, natts);
+
+	(void) spillpool_scan_desc(ss);
 	ExecClearTuple(scan_slot);
 	/* the access method refuses backward scans with a clear error */
 	if (!table_scan_getnextslot(ss->ss_currentScanDesc, ss->ps.state->es_direction, fetch))
@@ -483,6 +570,46 @@ spillpool_rescan(CustomScanState *node)
 {
 	if (node->ss.ss_currentScanDesc != NULL)
 		table_rescan(node->ss.ss_currentScanDesc, NULL);
+}
+
+/* Parallel: the shared state of the scan (SpillParallelScan). */
+static Size
+spillpool_estimate_dsm(CustomScanState *node, ParallelContext *pcxt)
+{
+	return sizeof(SpillParallelScan);
+}
+
+/*
+ * The leader, before the workers start: begins its scan, which fixes what
+ * every participant reads.  Without the leader nobody would read the
+ * memtable and the transaction's own rows; the planner offers the path
+ * only with parallel_leader_participation, which may have changed since.
+ */
+static void
+spillpool_initialize_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate)
+{
+	if (!parallel_leader_participation)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a parallel scan of spillpool table \"%s\" needs parallel_leader_participation",
+						RelationGetRelationName(node->ss.ss_currentRelation)),
+				 errdetail("The leader reads the rows that are only in memory and the transaction's own rows."),
+				 errhint("Set parallel_leader_participation to on, or plan the query again.")));
+	spillpool_scan_parallel_leader(spillpool_scan_desc(&node->ss), coordinate);
+}
+
+/* A rescan: the leader's scan starts anew (ReScan reset it). */
+static void
+spillpool_reinitialize_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate)
+{
+	spillpool_scan_parallel_leader(spillpool_scan_desc(&node->ss), coordinate);
+}
+
+/* A worker joins the scan the leader fixed. */
+static void
+spillpool_initialize_worker(CustomScanState *node, shm_toc *toc, void *coordinate)
+{
+	spillpool_scan_parallel_worker(spillpool_scan_desc(&node->ss), coordinate);
 }
 
 /*

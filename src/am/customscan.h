@@ -15,6 +15,7 @@ struct RangeTblEntry;
 #include "nodes/pg_list.h"
 
 extern bool spillpool_enable_custom_scan;
+extern bool spillpool_enable_parallel_scan;
 
 extern void customscan_init(void);
 extern List *customscan_row_group_filters(List *clauses, Index relid,

@@ -2,8 +2,8 @@
  *
  * hooks.c
  *	  The executor and planner hooks: append-only refusals before anything
- *	  runs, no parallel plans over spillpool tables, and the custom scan's
- *	  path.
+ *	  runs, only the parallel custom scan in parallel plans, and the custom
+ *	  scan's paths.
  *
  *-------------------------------------------------------------------------
  */
@@ -23,7 +23,6 @@
 #include "am/tableam.h"
 
 static ExecutorStart_hook_type prev_executor_start = NULL;
-static get_relation_info_hook_type prev_get_relation_info = NULL;
 static set_rel_pathlist_hook_type prev_set_rel_pathlist = NULL;
 static create_upper_paths_hook_type prev_create_upper_paths = NULL;
 
@@ -116,23 +115,15 @@ run:
 }
 
 /*
- * No parallel plans over spillpool tables: the scan reads the leader's own
- * pending rows, which workers cannot see.
- */
-static void
-spillpool_get_relation_info(PlannerInfo *root, Oid relationObjectId,
-							bool inhparent, RelOptInfo *rel)
-{
-	if (prev_get_relation_info)
-		prev_get_relation_info(root, relationObjectId, inhparent, rel);
-	if (relid_is_spillpool(relationObjectId))
-		rel->rel_parallel_workers = 0;
-}
-
-/*
- * ... nor may a spillpool scan run inside a parallel plan at all (a Parallel
- * Append runs even non-partial child scans in workers): its paths are
- * marked parallel-unsafe.
+ * A spillpool scan that runs in a worker must know it is one: only the
+ * leader holds the transaction's own pending rows and the copy of the
+ * memtable the scan reads.  So every path of a spillpool table is marked
+ * parallel-unsafe (a Parallel Append would run even a non-partial child
+ * scan in a worker, and a worker could build a hash table from one), the
+ * access method's partial sequential scan is dropped, and the one path
+ * that may run in workers is the parallel SpillpoolScan, which shares the
+ * tiers with the leader (customscan.c).  The relation itself stays open to
+ * parallel plans, so that joins with it can be parallel.
  */
 static void
 spillpool_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti,
@@ -144,10 +135,11 @@ spillpool_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti,
 		prev_set_rel_pathlist(root, rel, rti, rte);
 	if (rte->rtekind != RTE_RELATION || !relid_is_spillpool(rte->relid))
 		return;
-	rel->consider_parallel = false;
 	rel->partial_pathlist = NIL;
 	foreach(lc, rel->pathlist)
 		((Path *) lfirst(lc))->parallel_safe = false;
+	if (!spillpool_enable_custom_scan)
+		rel->consider_parallel = false;
 	customscan_add_path(root, rel, rte);
 }
 
@@ -171,8 +163,6 @@ hooks_init(void)
 {
 	prev_executor_start = ExecutorStart_hook;
 	ExecutorStart_hook = spillpool_executor_start;
-	prev_get_relation_info = get_relation_info_hook;
-	get_relation_info_hook = spillpool_get_relation_info;
 	prev_set_rel_pathlist = set_rel_pathlist_hook;
 	set_rel_pathlist_hook = spillpool_set_rel_pathlist;
 	prev_create_upper_paths = create_upper_paths_hook;

@@ -89,6 +89,12 @@ typedef struct SpillScanDescData
 	/* ANALYZE */
 	int64		rows_seen;
 	BlockNumber analyze_block;
+
+	/* a participant of a parallel scan (see SpillParallelScan) */
+	SpillParallelScan *par;
+	bool		par_leader;
+	uint64		par_row_group;	/* units this participant has come to */
+	uint64		par_block;
 } SpillScanDescData;
 
 typedef SpillScanDescData *SpillScanDesc;
@@ -255,9 +261,25 @@ spillpool_scan_start(SpillScanDesc scan)
 	open_scans = os;
 	scan->open = os;
 
-	memtable_copy(scan->tab, &scan->mem, &scan->start);
-	os->pin_gen = scan->start.pin_gen;
-	os->pinned = true;
+	if (scan->par != NULL && !scan->par_leader)
+	{
+		/*
+		 * A worker reads what the leader fixed, under the leader's pin,
+		 * and no memtable batch: only the leader has them.
+		 */
+		scan->start.seg_first = scan->par->seg_first;
+		scan->start.seg_first_off = scan->par->seg_first_off;
+		scan->start.seg_end = scan->par->seg_end;
+		scan->start.seg_end_off = scan->par->seg_end_off;
+		scan->start.snapshot_id = scan->par->snapshot_id;
+		memset(&scan->mem, 0, sizeof(scan->mem));
+	}
+	else
+	{
+		memtable_copy(scan->tab, &scan->mem, &scan->start);
+		os->pin_gen = scan->start.pin_gen;
+		os->pinned = true;
+	}
 	scan->load_seg = scan->tab->load_seg;
 	scan->load_off = scan->tab->load_off;
 	scan->cur_seg = scan->start.seg_first;
@@ -273,11 +295,78 @@ spillpool_scan_start(SpillScanDesc scan)
 		scan->start.snapshot_id = scan->travel_id;
 	}
 
-	/* in a parallel scan one participant, the leader, reads everything */
+	/*
+	 * A parallel sequential scan of the access method: one participant, the
+	 * leader, reads everything (the planner offers none; see hooks.c).
+	 */
 	if (scan->base.rs_parallel != NULL && IsParallelWorker())
 		scan->phase = SCAN_DONE;
 	pending_reader_begin(&scan->own, rel);
+	scan->par_row_group = scan->par_block = 0;
 	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Claims the next unit of work of a parallel scan (a row group or a
+ * block), numbered in the order every participant comes to them: *mine is
+ * this participant's count of units come to, *next the first unit nobody
+ * has claimed.  A participant reaching unit k finds next >= k, since it
+ * came to every unit before k; the unit is its own if it moves next from
+ * k to k + 1.
+ */
+static bool
+scan_claim(pg_atomic_uint64 *next, uint64 *mine)
+{
+	uint64		k = (*mine)++;
+	uint64		cur = pg_atomic_read_u64(next);
+
+	while (cur == k)
+	{
+		if (pg_atomic_compare_exchange_u64(next, &cur, k + 1))
+			return true;
+	}
+	return false;
+}
+
+/* Claims a shard row group for this participant (shard_scan_set_claim). */
+static bool
+scan_claim_row_group(void *arg)
+{
+	SpillScanDesc scan = (SpillScanDesc) arg;
+
+	return scan_claim(&scan->par->next_row_group, &scan->par_row_group);
+}
+
+/*
+ * The leader of a parallel scan: fixes what every participant reads and
+ * shares it, before any worker starts.
+ */
+void
+spillpool_scan_parallel_leader(TableScanDesc sscan, SpillParallelScan *shared)
+{
+	SpillScanDesc scan = (SpillScanDesc) sscan;
+
+	scan->par = shared;
+	scan->par_leader = true;
+	if (!scan->started)
+		spillpool_scan_start(scan);
+	shared->seg_first = scan->start.seg_first;
+	shared->seg_first_off = scan->start.seg_first_off;
+	shared->seg_end = scan->start.seg_end;
+	shared->seg_end_off = scan->start.seg_end_off;
+	shared->snapshot_id = scan->start.snapshot_id;
+	pg_atomic_init_u64(&shared->next_row_group, 0);
+	pg_atomic_init_u64(&shared->next_block, 0);
+}
+
+/* A worker of a parallel scan: reads its share of what the leader fixed. */
+void
+spillpool_scan_parallel_worker(TableScanDesc sscan, SpillParallelScan *shared)
+{
+	SpillScanDesc scan = (SpillScanDesc) sscan;
+
+	scan->par = shared;
+	scan->par_leader = false;
 }
 
 /*
@@ -389,6 +478,8 @@ spillpool_scan_open_shards(SpillScanDesc scan, TupleDesc desc)
 									  scan->tab->key.relfilenode,
 									  scan->start.snapshot_id, scan->attrs,
 									  scan->filters, scan->counters);
+		if (scan->par != NULL)
+			shard_scan_set_claim(os->shards, scan_claim_row_group, scan);
 		MemoryContextSwitchTo(old);
 	}
 	return os->shards;
@@ -494,6 +585,13 @@ spillpool_scan_next_block(SpillScanDesc scan)
 			continue;
 		}
 		idx = memtable_copy_find(&scan->mem, hdr.seq);
+		if (scan->par != NULL && !scan_claim(&scan->par->next_block, &scan->par_block))
+		{
+			/* another participant's; the leader's memtable phase skips it */
+			if (idx >= 0)
+				scan->mem.consumed[idx] = true;
+			continue;
+		}
 		if (idx >= 0)
 		{
 			/* still in memory: no need to decompress */
@@ -511,6 +609,8 @@ spillpool_scan_next_block(SpillScanDesc scan)
 		scan->end = scan->rd.raw + scan->rd.raw_len;
 		return true;
 	}
+	if (scan->phase == SCAN_MEMTABLE && scan->par != NULL && !scan->par_leader)
+		scan->phase = SCAN_DONE;	/* the memtable and own rows: the leader's */
 	while (scan->phase == SCAN_MEMTABLE)
 	{
 		int			i = scan->mem_idx++;

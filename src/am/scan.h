@@ -11,6 +11,7 @@
 #include "access/relscan.h"
 #include "nodes/bitmapset.h"
 #include "nodes/pg_list.h"
+#include "port/atomics.h"
 #include "shard/shard_read.h"
 #include "utils/snapshot.h"
 
@@ -41,6 +42,27 @@ extern void spillpool_scan_set_projection(TableScanDesc scan, Bitmapset *attrs,
 /* The aggregate scan reads the shards through their reader first. */
 extern ShardScan *spillpool_scan_shards(TableScanDesc sscan);
 extern void spillpool_scan_end_shards(TableScanDesc sscan);
+
+/*
+ * Parallel scans (the parallel custom scan): what the participants share,
+ * in the dynamic shared memory of the query.  The leader fixes the tiers
+ * every participant reads (its ScanStart); the shards' row groups and the
+ * segments' blocks go to whichever participant claims them first, and the
+ * leader alone reads the memtable's batches and its transaction's rows.
+ */
+typedef struct SpillParallelScan
+{
+	uint32		seg_first;		/* the leader's ScanStart */
+	int64		seg_first_off;
+	uint32		seg_end;
+	int64		seg_end_off;
+	uint64		snapshot_id;
+	pg_atomic_uint64 next_row_group;	/* the next unit to claim */
+	pg_atomic_uint64 next_block;
+} SpillParallelScan;
+
+extern void spillpool_scan_parallel_leader(TableScanDesc sscan, SpillParallelScan *shared);
+extern void spillpool_scan_parallel_worker(TableScanDesc sscan, SpillParallelScan *shared);
 
 /* Time travel: only the shards of snapshots up to snapshot_id. */
 extern void spillpool_scan_set_snapshot_id(TableScanDesc scan, uint64 snapshot_id);

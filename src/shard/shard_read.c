@@ -107,6 +107,8 @@ struct ShardScan
 	int64		rg_first_row;	/* shard row number of the batch's row 0 */
 	ParquetRowGroupBatch batch;
 	bool		batch_valid;
+	bool		(*claim) (void *arg);	/* see shard_scan_set_claim */
+	void	   *claim_arg;
 	bool		batch_decoded;	/* its columns are decoded (shard_batch_decode) */
 	int64		row;			/* next row of the batch */
 
@@ -689,6 +691,11 @@ shard_next_batch(ShardScan *ss, bool lazily)
 			ss->counters->row_groups_skipped++;
 			continue;
 		}
+		if (ss->claim != NULL && !ss->claim(ss->claim_arg))
+		{
+			ss->counters->row_groups--; /* another participant's */
+			continue;
+		}
 		CHECK_FOR_INTERRUPTS();
 		memset(&ss->batch, 0, sizeof(ss->batch));
 		ss->batch.row_group = ss->rg - 1;
@@ -918,6 +925,19 @@ shard_scan_next_batch(ShardScan *ss)
 	ss->row = ss->batch.num_rows;
 	ss->counters->rows += ss->batch.num_rows;
 	return true;
+}
+
+/*
+ * A parallel scan: before reading a row group that the filters do not rule
+ * out, the scan calls claim(arg), and skips the row group when it returns
+ * false (another participant reads it).  Every participant must come to
+ * the row groups in the same order, which the shards' order gives.
+ */
+void
+shard_scan_set_claim(ShardScan *ss, bool (*claim) (void *arg), void *arg)
+{
+	ss->claim = claim;
+	ss->claim_arg = arg;
 }
 
 /* Rows of the current batch. */

@@ -1,0 +1,109 @@
+--
+-- Parallel scans: workers and the leader share the shards' row groups and
+-- the segments' blocks; the leader alone reads the batches only in memory
+-- and the transaction's own rows.  Every query runs with a parallel plan
+-- and with a serial one, and the results must be the same.
+--
+SET spillpool.shard_row_group_rows = 500;
+SET spillpool.enable_aggregate_pushdown = off;
+
+CREATE FUNCTION par_rows(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	r text;
+BEGIN
+	EXECUTE format('SELECT md5(string_agg(x::text, E''\n'' ORDER BY x::text)) || '' '' || count(*) FROM (%s) x', q) INTO r;
+	RETURN r;
+END $$;
+
+-- the plan of q in parallel (forced by the costs) against the serial one
+CREATE FUNCTION par_check(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	par text;
+	ser text;
+	line text;
+	used boolean := false;
+BEGIN
+	PERFORM set_config('parallel_setup_cost', '0', true);
+	PERFORM set_config('parallel_tuple_cost', '0', true);
+	PERFORM set_config('min_parallel_table_scan_size', '0', true);
+	PERFORM set_config('max_parallel_workers_per_gather', '2', true);
+	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+		used := used OR line LIKE '%Parallel Custom Scan (SpillpoolScan)%';
+	END LOOP;
+	par := par_rows(q);
+	PERFORM set_config('max_parallel_workers_per_gather', '0', true);
+	ser := par_rows(q);
+	PERFORM set_config('max_parallel_workers_per_gather', '2', true);
+	IF par IS DISTINCT FROM ser THEN
+		RETURN format('DIFFERENT: parallel %s, serial %s', par, ser);
+	END IF;
+	RETURN CASE WHEN used THEN 'same, parallel' ELSE 'same, not parallel' END;
+END $$;
+
+-- every tier: two shards of several row groups, segment blocks of many
+-- transactions, memtable batches; a durability = 'none' table whose rows
+-- are in memory only
+CREATE TABLE par_t (id int, g int, s text, x float8) USING spillpool;
+INSERT INTO par_t SELECT i, i % 7, 's' || (i % 50), i * 0.5 FROM generate_series(1, 3000) i;
+SELECT spillpool.flush('par_t') > 0 AS flushed;
+INSERT INTO par_t SELECT i, i % 7, 's' || (i % 50), i * 0.5 FROM generate_series(3001, 5000) i;
+SELECT spillpool.flush('par_t') > 1 AS flushed;
+DO $$
+BEGIN
+	FOR b IN 0..59 LOOP
+		INSERT INTO par_t SELECT i, i % 7, 'seg' || b, i FROM generate_series(10000 + b * 50, 10049 + b * 50) i;
+		COMMIT;
+	END LOOP;
+END $$;
+CREATE TABLE par_mem (id int, s text) USING spillpool;
+SELECT spillpool.alter_table('par_mem', durability => 'none');
+INSERT INTO par_mem SELECT i, 'm' || i FROM generate_series(1, 2000) i;
+CREATE TABLE par_heap AS SELECT i AS g, 'group ' || i AS name FROM generate_series(0, 6) i;
+ANALYZE par_t, par_mem, par_heap;
+SELECT shards, segment_files > 0 AS in_segments FROM spillpool.stats('par_t');
+
+CREATE TABLE par_queries (n int, q text);
+INSERT INTO par_queries VALUES
+ (1, 'SELECT count(*), sum(id), sum(x) FROM par_t'),
+ (2, 'SELECT g, count(*), min(s), max(id) FROM par_t GROUP BY g'),
+ (3, 'SELECT id, s FROM par_t WHERE id % 97 = 0'),
+ (4, 'SELECT id FROM par_t WHERE id BETWEEN 2500 AND 3600'),
+ (5, 'SELECT h.name, count(*), sum(t.id) FROM par_t t JOIN par_heap h USING (g) GROUP BY h.name'),
+ (6, 'SELECT count(*), max(s) FROM par_mem'),
+ (7, 'SELECT count(*) FROM par_t t JOIN par_mem m USING (id)');
+
+SELECT n, par_check(q) FROM par_queries ORDER BY n;
+
+-- the transaction's own rows, and a rolled-back savepoint
+BEGIN;
+INSERT INTO par_t SELECT i, 1, 'own', 1 FROM generate_series(90001, 90300) i;
+INSERT INTO par_mem VALUES (90001, 'own');
+SAVEPOINT sp;
+INSERT INTO par_t SELECT i, 2, 'gone', 1 FROM generate_series(95001, 95100) i;
+ROLLBACK TO sp;
+SELECT n, par_check(q) FROM par_queries ORDER BY n;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SELECT count(*) FILTER (WHERE s = 'own') AS own, count(*) FILTER (WHERE s = 'gone') AS gone FROM par_t;
+COMMIT;
+
+-- the leader must take part: no parallel path without it
+SET parallel_leader_participation = off;
+SELECT par_check('SELECT count(*) FROM par_t');
+RESET parallel_leader_participation;
+
+-- the setting
+SET spillpool.enable_parallel_scan = off;
+SELECT par_check('SELECT count(*) FROM par_t');
+RESET spillpool.enable_parallel_scan;
+
+-- the table's other paths stay out of workers: a forced parallel plan
+-- (force_parallel_mode) keeps a spillpool scan in the leader
+SET force_parallel_mode = on;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM par_t WHERE id < 100;
+SELECT count(*) FROM par_t WHERE id < 100;
+RESET force_parallel_mode;
+
+DROP TABLE par_t, par_mem, par_heap, par_queries;
+DROP FUNCTION par_rows(text), par_check(text);
