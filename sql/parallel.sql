@@ -105,5 +105,27 @@ EXPLAIN (COSTS OFF) SELECT count(*) FROM par_t WHERE id < 100;
 SELECT count(*) FROM par_t WHERE id < 100;
 RESET force_parallel_mode;
 
-DROP TABLE par_t, par_mem, par_heap, par_queries;
+-- plain scans evaluate conditions of one column on the shard arrays before
+-- building rows: the same rows as a heap copy, in every tier
+CREATE TABLE par_copy AS SELECT * FROM par_t;
+CREATE FUNCTION par_same(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	a text := par_rows(format(q, 'par_t'));
+	b text := par_rows(format(q, 'par_copy'));
+BEGIN
+	RETURN CASE WHEN a = b THEN 'same ' || split_part(a, ' ', 2) ELSE format('DIFFERENT: %s, heap %s', a, b) END;
+END $$;
+SELECT par_same('SELECT id, s FROM %s WHERE s LIKE ''s1%%''');
+SELECT par_same('SELECT id, x FROM %s WHERE s = ''seg3'' AND id > 0');
+SELECT par_same('SELECT * FROM %s WHERE x IS NULL OR x < 10');
+SELECT par_same('SELECT g, s FROM %s WHERE s ~ ''^s[0-9]$'' AND id %% 5 = 0');
+SELECT par_same('SELECT id FROM %s WHERE upper(s) IN (''S7'', ''SEG59'') AND g <> id');
+EXPLAIN (COSTS OFF) SELECT id, s FROM par_t WHERE s LIKE 's1%' AND g <> id;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT id FROM par_t WHERE s = 's7' AND id < 5000;
+-- system columns: every condition on rows
+EXPLAIN (COSTS OFF) SELECT ctid, id FROM par_t WHERE s = 's7';
+DROP FUNCTION par_same(text);
+
+DROP TABLE par_t, par_mem, par_heap, par_queries, par_copy;
 DROP FUNCTION par_rows(text), par_check(text);

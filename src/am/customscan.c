@@ -16,9 +16,18 @@
  *	  qual out is not read at all.  Text ranges are used only under the C
  *	  collation (Parquet orders strings by bytes); text equality under any
  *	  deterministic collation.
- * Every qual is still evaluated on every row returned.  EXPLAIN shows the
- * columns and the filters, and EXPLAIN ANALYZE how many row groups were
- * skipped.  spillpool.enable_custom_scan = off falls back to the plain scan.
+ * The quals of one column that arrayqual.c evaluates on column arrays
+ * (comparisons, LIKE, IS NULL, ...) are taken out of the plan's qual: they
+ * are evaluated on each shard row group's arrays before any row is built,
+ * so that only the rows that pass are built from the arrays (late
+ * materialization), and on the rows of the other tiers as they come.  The
+ * remaining quals are evaluated by ExecScan on every row returned.
+ * EXPLAIN shows the columns and the filters, and EXPLAIN ANALYZE how many
+ * row groups were skipped.  spillpool.enable_custom_scan = off falls back
+ * to the plain scan.
+ *
+ * The parallel path (customscan_add_partial_path) shares the scan through
+ * the query's shared memory; see SpillParallelScan in scan.h.
  *
  *-------------------------------------------------------------------------
  */
@@ -32,6 +41,7 @@
 #include "catalog/pg_am.h"
 #include "catalog/pg_collation.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/explain.h"
@@ -40,11 +50,13 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/cost.h"
+#include "optimizer/clauses.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/paths.h"
 #include "optimizer/restrictinfo.h"
 #include "parser/parsetree.h"
+#include "rewrite/rewriteManip.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/pg_locale.h"
@@ -52,6 +64,7 @@
 #include "utils/ruleutils.h"
 
 #include "spillpool.h"
+#include "am/arrayqual.h"
 #include "am/customscan.h"
 #include "am/scan.h"
 #include "shard/convert.h"
@@ -61,6 +74,9 @@ bool		spillpool_enable_custom_scan = true;
 bool		spillpool_enable_parallel_scan = true;
 
 static void customscan_add_partial_path(PlannerInfo *root, RelOptInfo *rel);
+static void customscan_split_array_quals(PlannerInfo *root, RelOptInfo *rel, List *clauses,
+										 List *actual, List **array_clauses,
+										 List **row_clauses);
 
 /* Execution state of one SpillpoolScan. */
 typedef struct SpillpoolScanState
@@ -72,6 +88,19 @@ typedef struct SpillpoolScanState
 	ShardScanCounters counters;
 	TupleTableSlot *fetch_slot; /* the access method's slot type */
 	int			max_attr;		/* highest attribute the query reads */
+
+	/* conditions evaluated on shard arrays first (see spillpool_scan_next) */
+	List	   *array_clauses;	/* for EXPLAIN */
+	ArrayQuals *array_quals;	/* on the arrays of a row group */
+	ExprState  *array_qual;		/* the same on rows of the other tiers */
+	ShardScan  *shards;			/* the scan's shards, read row group by row group */
+	bool		shards_done;
+	bool	   *pass;			/* rows of the row group that passed */
+	int64		pass_cap;
+	int64		batch_rows;
+	int64		batch_next;		/* next row of the row group to look at */
+	bool		batch_on_rows;	/* its arrays could not take the conditions */
+	int64		rows_removed_on_arrays;	/* for EXPLAIN ANALYZE */
 } SpillpoolScanState;
 
 static Plan *spillpool_plan_path(PlannerInfo *root, RelOptInfo *rel,
@@ -420,6 +449,8 @@ spillpool_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	List	   *filters = NIL;
 	List	   *filter_exprs = NIL;
 	List	   *actual = extract_actual_clauses(clauses, false);
+	List	   *array_clauses;
+	List	   *row_clauses;
 	int			x;
 	bool		all = false;
 
@@ -439,14 +470,63 @@ spillpool_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 		attr_list = list_make1_int(0);
 
 	filters = customscan_row_group_filters(actual, rel->relid, &filter_exprs);
+	customscan_split_array_quals(root, rel, clauses, actual, &array_clauses, &row_clauses);
 
 	cscan->scan.plan.targetlist = tlist;
-	cscan->scan.plan.qual = actual;
+	cscan->scan.plan.qual = row_clauses;
 	cscan->scan.scanrelid = rel->relid;
 	cscan->flags = best_path->flags;
 	cscan->methods = &spillpool_scan_methods;
-	cscan->custom_private = list_make3(attr_list, filters, filter_exprs);
+	cscan->custom_private = list_make5(attr_list, filters, filter_exprs, array_clauses,
+									   makeInteger((int) rel->relid));
 	return &cscan->scan.plan;
+}
+
+/*
+ * Which quals the scan evaluates on a shard row group's column arrays
+ * before it builds any row (late materialization): those of one column
+ * that arrayqual.c takes, in their order, as long as they can all go
+ * first, i.e. no qual is a row-level security or security-barrier one
+ * (those must run before the user's own) and the query reads no system
+ * column (shard rows built from arrays get no row position).  The others
+ * stay in the plan's qual, evaluated by ExecScan on the rows built.
+ */
+static void
+customscan_split_array_quals(PlannerInfo *root, RelOptInfo *rel, List *clauses,
+							 List *actual, List **array_clauses, List **row_clauses)
+{
+	RangeTblEntry *rte = planner_rt_fetch(rel->relid, root);
+	Bitmapset  *attrs = NULL;
+	ListCell   *lc;
+	int			x = -1;
+
+	*array_clauses = NIL;
+	*row_clauses = actual;
+	foreach(lc, clauses)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		if (ri->security_level > 0)
+			return;
+	}
+	pull_varattnos((Node *) rel->reltarget->exprs, rel->relid, &attrs);
+	pull_varattnos((Node *) actual, rel->relid, &attrs);
+	while ((x = bms_next_member(attrs, x)) >= 0)
+	{
+		if (x + FirstLowInvalidHeapAttributeNumber < 0)
+			return;
+	}
+	*row_clauses = NIL;
+	foreach(lc, actual)
+	{
+		Expr	   *clause = lfirst(lc);
+
+		if (!contain_exec_param((Node *) clause, NULL) &&
+			arrayqual_clause_ok(clause, rel->relid, rte->relid))
+			*array_clauses = lappend(*array_clauses, clause);
+		else
+			*row_clauses = lappend(*row_clauses, clause);
+	}
 }
 
 /* Creates the execution state; BeginCustomScan fills it. */
@@ -495,6 +575,14 @@ spillpool_begin_scan(CustomScanState *node, EState *estate, int eflags)
 	state->filters = customscan_shard_filters(filters);
 	state->filter_exprs = lthird(cscan->custom_private);
 	state->fetch_slot = table_slot_create(rel, &estate->es_tupleTable);
+	state->array_clauses = lfourth(cscan->custom_private);
+	if (state->array_clauses != NIL)
+	{
+		state->array_quals = arrayqual_begin(state->array_clauses,
+											 (Index) intVal(list_nth(cscan->custom_private, 4)),
+											 rel, &node->ss.ps);
+		state->array_qual = ExecInitQual(state->array_clauses, &node->ss.ps);
+	}
 }
 
 /* The table scan of the node, begun on first use. */
@@ -515,6 +603,67 @@ spillpool_scan_desc(ScanState *ss)
 	return ss->ss_currentScanDesc;
 }
 
+/*
+ * With conditions to evaluate on the arrays: the next shard row that passes
+ * them, built from the row group's arrays into fetch; false after the last
+ * shard.  A row group whose arrays cannot take the conditions (a column
+ * with exception values, text to convert) is read row by row, with the
+ * conditions evaluated on each row.
+ */
+static bool
+spillpool_scan_next_shard_row(SpillpoolScanState *state, TupleTableSlot *fetch)
+{
+	ExprContext *econtext = state->css.ss.ps.ps_ExprContext;
+
+	for (;;)
+	{
+		while (state->batch_next < state->batch_rows)
+		{
+			int64		r = state->batch_next++;
+
+			if (!state->batch_on_rows && !state->pass[r])
+				continue;
+			shard_scan_batch_row(state->shards, r, fetch);
+			if (state->batch_on_rows)
+			{
+				/* the qual reads the slot's values as they are */
+				slot_getallattrs(fetch);
+				econtext->ecxt_scantuple = fetch;
+				if (!ExecQual(state->array_qual, econtext))
+				{
+					ResetExprContext(econtext);
+					state->rows_removed_on_arrays++;
+					continue;
+				}
+			}
+			return true;
+		}
+		CHECK_FOR_INTERRUPTS();
+		if (!shard_scan_next_batch(state->shards))
+			return false;
+		state->batch_rows = shard_scan_batch_rows(state->shards);
+		state->batch_next = 0;
+		if (state->batch_rows > state->pass_cap)
+		{
+			state->pass_cap = Max(state->batch_rows, 2 * state->pass_cap);
+			if (state->pass)
+				pfree(state->pass);
+			state->pass = MemoryContextAlloc(state->css.ss.ps.state->es_query_cxt,
+											 sizeof(bool) * state->pass_cap);
+		}
+		state->batch_on_rows = false;
+		{
+			int64		npass = arrayqual_filter_batch(state->array_quals, state->shards,
+													   state->batch_rows, state->pass);
+
+			if (npass < 0)
+				state->batch_on_rows = true;
+			else
+				state->rows_removed_on_arrays += state->batch_rows - npass;
+		}
+	}
+}
+
 /* Fetches the next row from the access method into the scan slot. */
 static TupleTableSlot *
 spillpool_scan_next(ScanState *ss)
@@ -524,11 +673,47 @@ spillpool_scan_next(ScanState *ss)
 	TupleTableSlot *fetch = state->fetch_slot;
 	int			natts = scan_slot->tts_tupleDescriptor->natts;
 	int			n = Min(state->max_attr, natts);
+	TableScanDesc scan = spillpool_scan_desc(ss);
+	bool		found = false;
 
-	(void) spillpool_scan_desc(ss);
 	ExecClearTuple(scan_slot);
+	if (state->array_quals != NULL)
+	{
+		if (ScanDirectionIsBackward(ss->ps.state->es_direction))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("spillpool tables can only be scanned forward"),
+					 errhint("Use a SCROLL cursor, which reads backward through a Material node.")));
+		if (!state->shards_done)
+		{
+			if (state->shards == NULL)
+				state->shards = spillpool_scan_shards(scan);
+			if (state->shards != NULL && spillpool_scan_next_shard_row(state, fetch))
+				found = true;
+			else
+			{
+				if (state->shards != NULL)
+					spillpool_scan_end_shards(scan);
+				state->shards = NULL;
+				state->shards_done = true;
+			}
+		}
+		while (!found)
+		{
+			ExprContext *econtext = ss->ps.ps_ExprContext;
+
+			if (!table_scan_getnextslot(scan, ForwardScanDirection, fetch))
+				return scan_slot;
+			slot_getallattrs(fetch);
+			econtext->ecxt_scantuple = fetch;
+			found = ExecQual(state->array_qual, econtext);
+			ResetExprContext(econtext);
+			if (!found)
+				state->rows_removed_on_arrays++;
+		}
+	}
 	/* the access method refuses backward scans with a clear error */
-	if (!table_scan_getnextslot(ss->ss_currentScanDesc, ss->ps.state->es_direction, fetch))
+	else if (!table_scan_getnextslot(scan, ss->ps.state->es_direction, fetch))
 		return scan_slot;
 	if (n > 0)
 		slot_getsomeattrs(fetch, n);
@@ -539,7 +724,7 @@ spillpool_scan_next(ScanState *ss)
 		memset(scan_slot->tts_values + n, 0, sizeof(Datum) * (natts - n));
 		memset(scan_slot->tts_isnull + n, true, sizeof(bool) * (natts - n));
 	}
-	scan_slot->tts_tableOid = fetch->tts_tableOid;
+	scan_slot->tts_tableOid = RelationGetRelid(ss->ss_currentRelation);
 	scan_slot->tts_tid = fetch->tts_tid;
 	return ExecStoreVirtualTuple(scan_slot);
 }
@@ -568,8 +753,13 @@ spillpool_end_scan(CustomScanState *node)
 static void
 spillpool_rescan(CustomScanState *node)
 {
+	SpillpoolScanState *state = (SpillpoolScanState *) node;
+
 	if (node->ss.ss_currentScanDesc != NULL)
 		table_rescan(node->ss.ss_currentScanDesc, NULL);
+	state->shards = NULL;		/* the rescan ended them */
+	state->shards_done = false;
+	state->batch_rows = state->batch_next = 0;
 }
 
 /* Parallel: the shared state of the scan (SpillParallelScan). */
@@ -652,6 +842,25 @@ spillpool_explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 
 		ExplainPropertyText("Row Group Filter",
 							deparse_expression(expr, context, true, false), es);
+	}
+	if (state->array_clauses != NIL)
+	{
+		List	   *context = set_deparse_context_plan(es->deparse_cxt,
+													   node->ss.ps.plan, ancestors);
+		Node	   *expr = (Node *) make_ands_explicit(state->array_clauses);
+		CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
+		Index		relid = (Index) intVal(list_nth(cscan->custom_private, 4));
+
+		/* the conditions keep planning's range table index (see plan_path) */
+		if (relid != cscan->scan.scanrelid)
+		{
+			expr = copyObject(expr);
+			ChangeVarNodes(expr, relid, cscan->scan.scanrelid, 0);
+		}
+		ExplainPropertyText("Array Filter", deparse_expression(expr, context, false, false), es);
+		if (es->analyze)
+			ExplainPropertyInteger("Rows Removed by Array Filter", NULL,
+								   state->rows_removed_on_arrays, es);
 	}
 	if (es->analyze)
 	{
