@@ -969,6 +969,27 @@ aggscan_batch_aggregate(AggScanState *state, int agg, const ShardColumnArray *c,
 		 * lack these values' contributions, each below 1e201, should
 		 * values near the overflow threshold follow).
 		 */
+		if (state->nkeys == 0)
+		{
+			/* one group: its state in registers */
+			AggAcc	   *acc = &groups[0]->accs[agg];
+			float8		N = acc->N;
+			float8		Sx = acc->Sx;
+			int64		count = acc->count;
+
+			for (r = 0; r < nrows; r++)
+			{
+				if (rg[r] < 0 || c->is_null[r])
+					continue;
+				N += 1.0;
+				Sx += c->values[r].float8;
+				count++;
+			}
+			acc->N = N;
+			acc->Sx = Sx;
+			acc->count = count;
+			return;
+		}
 		for (r = 0; r < nrows; r++)
 		{
 			AggAcc	   *acc;

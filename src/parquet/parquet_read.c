@@ -34,7 +34,10 @@ parquet_reader_default_options(ParquetReaderOptions *options)
 	options->max_metadata_bytes = (size_t) 64 * 1024 * 1024;
 	options->max_page_bytes = (size_t) 512 * 1024 * 1024;
 	options->max_row_group_rows = INT64_C(64) * 1024 * 1024;
+	options->buffer_pool = NULL;
 }
+
+static void pool_release(ParquetBufferPool *pool);
 
 /* Printable physical type, for messages. */
 const char *
@@ -209,6 +212,9 @@ reader_create(const ParquetReaderOptions *options, PqErr *e)
 	else
 		parquet_reader_default_options(&reader->options);
 	reader->fd = -1;
+	reader->own_pool.max_bytes = SIZE_MAX;
+	reader->pool = reader->options.buffer_pool != NULL ? reader->options.buffer_pool :
+		&reader->own_pool;
 	return reader;
 }
 
@@ -372,14 +378,44 @@ parquet_reader_close(ParquetReader *reader)
 		close(reader->fd);
 	if (reader->zstd != NULL)
 		ZSTD_freeDCtx(reader->zstd);
-	for (int i = 0; i < reader->nspare; i++)
-		free(reader->spare[i].ptr);
+	pool_release(&reader->own_pool);
 	free(reader->levels);
 	free(reader->indices);
 	free(reader->deltas);
 	free(reader->footer);
 	pq_arena_free(&reader->arena);
 	free(reader);
+}
+
+/* See parquet_read.h. */
+ParquetBufferPool *
+parquet_buffer_pool_create(size_t max_bytes)
+{
+	ParquetBufferPool *pool = calloc(1, sizeof(ParquetBufferPool));
+
+	if (pool != NULL)
+		pool->max_bytes = max_bytes;
+	return pool;
+}
+
+/* Frees the spares of a pool. */
+static void
+pool_release(ParquetBufferPool *pool)
+{
+	for (int i = 0; i < pool->nspare; i++)
+		free(pool->spare[i].ptr);
+	pool->nspare = 0;
+	pool->bytes = 0;
+}
+
+/* See parquet_read.h. */
+void
+parquet_buffer_pool_free(ParquetBufferPool *pool)
+{
+	if (pool == NULL)
+		return;
+	pool_release(pool);
+	free(pool);
 }
 
 /*
@@ -390,25 +426,27 @@ parquet_reader_close(ParquetReader *reader)
 void *
 pq_buffer_get(ParquetReader *reader, size_t size, size_t *cap, PqErr *e)
 {
+	ParquetBufferPool *pool = reader->pool;
 	int			best = -1;
 	void	   *buf;
 
 	if (size >= PQ_SPARE_MIN_BYTES)
 	{
-		for (int i = 0; i < reader->nspare; i++)
+		for (int i = 0; i < pool->nspare; i++)
 		{
-			size_t		c = reader->spare[i].cap;
+			size_t		c = pool->spare[i].cap;
 
 			if (c >= size && c / 4 <= size &&
-				(best < 0 || c < reader->spare[best].cap))
+				(best < 0 || c < pool->spare[best].cap))
 				best = i;
 		}
 	}
 	if (best >= 0)
 	{
-		buf = reader->spare[best].ptr;
-		*cap = reader->spare[best].cap;
-		reader->spare[best] = reader->spare[--reader->nspare];
+		buf = pool->spare[best].ptr;
+		*cap = pool->spare[best].cap;
+		pool->bytes -= *cap;
+		pool->spare[best] = pool->spare[--pool->nspare];
 		return buf;
 	}
 	buf = pq_malloc(e, size > 0 ? size : 1);
@@ -416,39 +454,43 @@ pq_buffer_get(ParquetReader *reader, size_t size, size_t *cap, PqErr *e)
 	return buf;
 }
 
-/* Gives a buffer of cap bytes back: kept as a spare if large, else freed. */
+/*
+ * Gives a buffer of cap bytes back: kept as a spare if large and there is
+ * room (the smallest spares make way for larger ones), else freed.
+ */
 void
 pq_buffer_put(ParquetReader *reader, void *ptr, size_t cap)
 {
-	int			smallest = 0;
+	ParquetBufferPool *pool = reader->pool;
 
 	if (ptr == NULL)
 		return;
-	if (cap < PQ_SPARE_MIN_BYTES)
+	if (cap < PQ_SPARE_MIN_BYTES || cap > pool->max_bytes)
 	{
 		free(ptr);
 		return;
 	}
-	if (reader->nspare < PQ_SPARE_BUFFERS)
+	while (pool->nspare == PQ_SPARE_BUFFERS || pool->bytes + cap > pool->max_bytes)
 	{
-		reader->spare[reader->nspare].ptr = ptr;
-		reader->spare[reader->nspare++].cap = cap;
-		return;
+		int			smallest = 0;
+
+		for (int i = 1; i < pool->nspare; i++)
+		{
+			if (pool->spare[i].cap < pool->spare[smallest].cap)
+				smallest = i;
+		}
+		if (pool->spare[smallest].cap >= cap)
+		{
+			free(ptr);
+			return;
+		}
+		free(pool->spare[smallest].ptr);
+		pool->bytes -= pool->spare[smallest].cap;
+		pool->spare[smallest] = pool->spare[--pool->nspare];
 	}
-	/* full: the smallest of the spares and this one goes */
-	for (int i = 1; i < reader->nspare; i++)
-	{
-		if (reader->spare[i].cap < reader->spare[smallest].cap)
-			smallest = i;
-	}
-	if (reader->spare[smallest].cap >= cap)
-	{
-		free(ptr);
-		return;
-	}
-	free(reader->spare[smallest].ptr);
-	reader->spare[smallest].ptr = ptr;
-	reader->spare[smallest].cap = cap;
+	pool->spare[pool->nspare].ptr = ptr;
+	pool->spare[pool->nspare++].cap = cap;
+	pool->bytes += cap;
 }
 
 /* See parquet_read.h. */

@@ -55,12 +55,24 @@
  * allocate.  parquet_reader_default_options() gives generous values; the
  * fuzzer and tests lower them.
  */
+/*
+ * Large decoding buffers kept for reuse (see parquet_row_group_batch_recycle).
+ * A reader keeps its own until it is closed; a pool given in the options
+ * keeps them for the readers that come after it, up to max_bytes.  Not
+ * thread-safe: one pool serves readers used one after another.
+ */
+typedef struct ParquetBufferPool ParquetBufferPool;
+
+extern ParquetBufferPool *parquet_buffer_pool_create(size_t max_bytes);
+extern void parquet_buffer_pool_free(ParquetBufferPool *pool);
+
 typedef struct ParquetReaderOptions
 {
 	size_t		max_metadata_bytes; /* FileMetaData (footer) size */
 	size_t		max_page_bytes; /* one page, compressed or decompressed,
 								 * also the expanded DELTA_BYTE_ARRAY data */
 	int64_t		max_row_group_rows; /* rows decoded at once */
+	ParquetBufferPool *buffer_pool; /* NULL: the reader's own */
 } ParquetReaderOptions;
 
 /*

@@ -58,6 +58,15 @@ typedef struct PqSpare
 	size_t		cap;
 } PqSpare;
 
+/* A set of spares: a reader's own, or one that outlives readers. */
+struct ParquetBufferPool
+{
+	PqSpare		spare[PQ_SPARE_BUFFERS];
+	int			nspare;
+	size_t		bytes;			/* held in spares */
+	size_t		max_bytes;		/* at most */
+};
+
 struct ParquetReader
 {
 	ParquetReaderOptions options;
@@ -71,8 +80,8 @@ struct ParquetReader
 	ParquetFileMeta meta;
 	ParquetColumnSchema *columns;
 	ZSTD_DCtx  *zstd;			/* created on first use */
-	PqSpare		spare[PQ_SPARE_BUFFERS];
-	int			nspare;
+	ParquetBufferPool own_pool;
+	ParquetBufferPool *pool;	/* own_pool or options.buffer_pool */
 	/* the chunk decoders' scratch arrays, kept between chunks */
 	uint32_t   *levels;
 	size_t		levels_cap;

@@ -48,6 +48,16 @@
 #include "shard/convert.h"
 #include "tier/manifest.h"
 
+/*
+ * The decoding buffers (column arrays, pages) that the backend keeps from
+ * one shard scan to the next, up to this many bytes: without them every
+ * query faulted its first row groups' megabytes in anew, since malloc
+ * returns freed buffers of that size to the kernel.
+ */
+#define SHARD_BUFFER_POOL_BYTES		((size_t) 32 * 1024 * 1024)
+
+static ParquetBufferPool *shard_buffer_pool = NULL;
+
 /* A value a shard stores as NULL because Parquet's type cannot hold it. */
 typedef struct ShardException
 {
@@ -207,6 +217,7 @@ shard_file_open(ShardScan *ss)
 {
 	char		err[PARQUET_ERROR_MESSAGE_SIZE];
 	ParquetStatus st;
+	ParquetReaderOptions options;
 
 	Assert(ss->reader == NULL && ss->fd < 0);
 	if (!shard_subxact_callback_registered)
@@ -223,7 +234,11 @@ shard_file_open(ShardScan *ss)
 	ss->fd_subid = GetCurrentSubTransactionId();
 	ss->next_open = open_shard_files;
 	open_shard_files = ss;
-	st = parquet_reader_open_fd(ss->fd, NULL, &ss->reader, err, sizeof(err));
+	parquet_reader_default_options(&options);
+	if (shard_buffer_pool == NULL)
+		shard_buffer_pool = parquet_buffer_pool_create(SHARD_BUFFER_POOL_BYTES);
+	options.buffer_pool = shard_buffer_pool;	/* NULL: each reader its own */
+	st = parquet_reader_open_fd(ss->fd, &options, &ss->reader, err, sizeof(err));
 	if (st != PARQUET_OK)
 	{
 		ss->reader = NULL;

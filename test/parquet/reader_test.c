@@ -2383,6 +2383,50 @@ test_recycled_batches(void)
 		}
 		parquet_reader_close(reader);
 	}
+	/* a pool that outlives its readers: two readers, one after the other */
+	{
+		ParquetBufferPool *pool = parquet_buffer_pool_create(8 * 1024 * 1024);
+		ParquetReaderOptions popts;
+		bool		pool_same = true;
+
+		parquet_reader_default_options(&popts);
+		popts.buffer_pool = pool;
+		for (int round = 0; pool != NULL && round < 2; round++)
+		{
+			ParquetReader *pr = NULL;
+
+			if (!CHECK(parquet_reader_open_file(path, &popts, &pr, err, sizeof(err)) == PARQUET_OK,
+					   "open with a pool: %s", err))
+				break;
+			for (int g = 0; g < parquet_reader_metadata(pr)->num_row_groups; g++)
+			{
+				ParquetRowGroupBatch batch;
+				ParquetRowGroupBatch fresh;
+				ParquetReader *other = NULL;
+
+				if (parquet_read_row_group(pr, g, NULL, 0, &batch, err, sizeof(err)) != PARQUET_OK)
+				{
+					pool_same = false;
+					continue;
+				}
+				if (parquet_reader_open_file(path, NULL, &other, err, sizeof(err)) == PARQUET_OK &&
+					parquet_read_row_group(other, g, NULL, 0, &fresh, err, sizeof(err)) == PARQUET_OK)
+				{
+					for (int c = 0; c < 3; c++)
+						pool_same &= same_values(&batch.columns[c], &fresh.columns[c]);
+					parquet_row_group_batch_free(&fresh);
+				}
+				else
+					pool_same = false;
+				parquet_reader_close(other);
+				parquet_row_group_batch_recycle(pr, &batch);
+			}
+			parquet_reader_close(pr);
+		}
+		CHECK(pool != NULL && pool_same,
+			  "readers sharing a buffer pool one after another decode as fresh readers do");
+		parquet_buffer_pool_free(pool);
+	}
 	CHECK(all_same, "row groups decoded into recycled buffers equal fresh decodings");
 	CHECK(dict_groups == 4, "the 100-label row groups (2 of 4, read twice) expose a dictionary index, the others not (%d)",
 		  dict_groups);
