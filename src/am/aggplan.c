@@ -24,6 +24,15 @@
  * Anything else takes the ordinary plan, and spillpool.enable_aggregate_pushdown
  * = off switches the node off.
  *
+ * When the table can be scanned in parallel, the hook also offers the node
+ * in partial mode under Gather: each participant aggregates the row groups
+ * and blocks it claims (the leader also the memtable and its own rows) and
+ * returns the transition states of its groups, in the form PostgreSQL's own
+ * partial aggregates hand them on, and a Finalize Aggregate above Gather
+ * combines them.  PostgreSQL 15 calls no hook for partial grouping, so the
+ * whole Finalize-Gather-partial path is built here, as the planner builds
+ * its own (add_paths_to_grouping_rel).
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -60,6 +69,11 @@ bool		spillpool_enable_aggregate_pushdown = true;
 
 static Plan *aggscan_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 							   List *tlist, List *clauses, List *custom_plans);
+static Cost aggscan_work_cost(double rows, double groups, int naggs);
+static void aggscan_add_parallel_path(PlannerInfo *root, RelOptInfo *input_rel,
+									  RelOptInfo *output_rel, GroupPathExtraData *extra,
+									  List *group_vars, List *group_attnums, List *quals,
+									  double groups, double scale);
 
 static const CustomPathMethods aggscan_path_methods = {
 	.CustomName = "SpillpoolAggregate",
@@ -119,7 +133,9 @@ aggscan_count_distinct_spec(Aggref *aggref, Index relid, AggSpec *spec)
 /*
  * How the Aggref is computed, or false if the node cannot compute it
  * exactly as PostgreSQL does.  Its argument must be a plain column of
- * relid.
+ * relid.  A partial Aggref (AGGSPLIT_INITIAL_SERIAL, the partial target of
+ * a parallel plan) is computed the same way; the node then returns its
+ * transition state.
  */
 bool
 aggscan_agg_spec(Aggref *aggref, Index relid, AggSpec *spec)
@@ -130,7 +146,8 @@ aggscan_agg_spec(Aggref *aggref, Index relid, AggSpec *spec)
 		return aggscan_count_distinct_spec(aggref, relid, spec);
 	if (aggref->aggorder != NIL ||
 		aggref->aggfilter != NULL || aggref->aggkind != AGGKIND_NORMAL ||
-		aggref->agglevelsup != 0 || aggref->aggsplit != AGGSPLIT_SIMPLE ||
+		aggref->agglevelsup != 0 ||
+		(aggref->aggsplit != AGGSPLIT_SIMPLE && aggref->aggsplit != AGGSPLIT_INITIAL_SERIAL) ||
 		aggref->aggstar != (aggref->aggfnoid == F_COUNT_))
 		return false;
 	if (aggref->aggfnoid != F_COUNT_)
@@ -323,6 +340,8 @@ aggscan_add_paths(PlannerInfo *root, UpperRelationKind stage,
 	ListCell   *lc;
 	double		groups;
 	Cost		best = -1;
+	Cost		work;
+	double		scale = 1.0;
 
 	if (stage != UPPERREL_GROUP_AGG || !spillpool_enable_aggregate_pushdown)
 		return;
@@ -410,6 +429,7 @@ aggscan_add_paths(PlannerInfo *root, UpperRelationKind stage,
 		if (best < 0 || p->total_cost < best)
 			best = p->total_cost;
 	}
+	work = aggscan_work_cost(input_rel->rows, groups, list_length(cxt.aggrefs));
 
 	cpath = makeNode(CustomPath);
 	cpath->path.pathtype = T_CustomScan;
@@ -420,21 +440,123 @@ aggscan_add_paths(PlannerInfo *root, UpperRelationKind stage,
 	cpath->path.parallel_safe = false;
 	cpath->path.parallel_workers = 0;
 	cpath->path.rows = groups;
-	cpath->path.startup_cost = input_rel->rows * cpu_operator_cost * list_length(cxt.aggrefs);
-	/* groups beyond hash_mem: their rows are written and read once more */
-	if (groups * (64.0 + 48.0 * list_length(cxt.aggrefs)) > (double) get_hash_memory_limit())
-		cpath->path.startup_cost += 2.0 * input_rel->rows * cpu_tuple_cost;
+	cpath->path.startup_cost = work;
 	/* cheaper than scanning and aggregating row by row, which it replaces */
 	cpath->path.total_cost = cpath->path.startup_cost + groups * cpu_tuple_cost;
 	if (best >= 0 && cpath->path.total_cost >= best)
+	{
+		/* and the parallel form's work in the same proportion, below */
+		scale = best * 0.5 / cpath->path.total_cost;
 		cpath->path.startup_cost = cpath->path.total_cost = best * 0.5;
+	}
 	cpath->path.pathkeys = NIL;
 	cpath->flags = 0;
 	cpath->methods = (CustomPathMethods *) &aggscan_path_methods;
 	cpath->custom_private = list_make5(makeInteger((int) input_rel->relid),
 									   group_attnums, cxt.aggrefs, quals,
-									   input_rel->reltarget->exprs);
+									   makeInteger(false));
 	add_path(output_rel, &cpath->path);
+
+	aggscan_add_parallel_path(root, input_rel, output_rel, (GroupPathExtraData *) extra,
+							  cxt.group_vars, group_attnums, quals, groups, scale);
+}
+
+/*
+ * The estimated cost of aggregating rows into groups inside the scan: a
+ * step per row and aggregate, and for groups beyond hash_mem, the rows
+ * that are written and read once more.
+ */
+static Cost
+aggscan_work_cost(double rows, double groups, int naggs)
+{
+	Cost		work = rows * cpu_operator_cost * naggs;
+
+	if (groups * (64.0 + 48.0 * naggs) > (double) get_hash_memory_limit())
+		work += 2.0 * rows * cpu_tuple_cost;
+	return work;
+}
+
+/*
+ * The parallel form of the node: a partial SpillpoolAggregate, run by every
+ * participant of a parallel scan of the table, under Gather and a Finalize
+ * Aggregate, as the planner's own parallel aggregation is built
+ * (add_paths_to_grouping_rel).  Offered when the planner itself considered
+ * a partial aggregation of the table, whose partial grouping target (the
+ * upper relation UPPERREL_PARTIAL_GROUP_AGG) it reuses: its aggregates
+ * must all be ones the node computes.  The table's parallel scan path
+ * (customscan.c) gives the number of workers.  Its work costs what the
+ * serial node's costs, times scale (the serial node's cost is lowered
+ * below the ordinary plans'), divided among the participants.
+ */
+static void
+aggscan_add_parallel_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *output_rel,
+						  GroupPathExtraData *extra, List *group_vars, List *group_attnums,
+						  List *quals, double groups, double scale)
+{
+	Query	   *parse = root->parse;
+	RelOptInfo *prel;
+	Path	   *scan_path;
+	AggscanPlanContext cxt;
+	CustomPath *cpath;
+	Path	   *gpath;
+	double		divisor;
+	double		partial_groups;
+	double		gathered_groups;
+
+	if (!output_rel->consider_parallel || input_rel->partial_pathlist == NIL ||
+		!extra->partial_costs_set || (extra->flags & GROUPING_CAN_PARTIAL_AGG) == 0 ||
+		extra->patype != PARTITIONWISE_AGGREGATE_NONE)
+		return;
+	if (parse->groupClause != NIL && (extra->flags & GROUPING_CAN_USE_HASH) == 0)
+		return;
+	prel = fetch_upper_rel(root, UPPERREL_PARTIAL_GROUP_AGG, output_rel->relids);
+	if (prel->reltarget == NULL || prel->reltarget->exprs == NIL || !prel->consider_parallel)
+		return;
+
+	memset(&cxt, 0, sizeof(cxt));
+	cxt.relid = input_rel->relid;
+	cxt.group_vars = group_vars;
+	cxt.ok = true;
+	aggscan_target_walker((Node *) prel->reltarget->exprs, &cxt);
+	if (!cxt.ok || cxt.aggrefs == NIL)
+		return;
+
+	scan_path = linitial(input_rel->partial_pathlist);
+	if (scan_path->parallel_workers <= 0)
+		return;
+	/* as the table's parallel scan: the leader takes part */
+	divisor = scan_path->parallel_workers + Max(0.0, 1.0 - 0.3 * scan_path->parallel_workers);
+	partial_groups = Min(groups, clamp_row_est(input_rel->rows / divisor));
+
+	cpath = makeNode(CustomPath);
+	cpath->path.pathtype = T_CustomScan;
+	cpath->path.parent = prel;
+	cpath->path.pathtarget = prel->reltarget;
+	cpath->path.param_info = NULL;
+	cpath->path.parallel_aware = true;
+	cpath->path.parallel_safe = true;
+	cpath->path.parallel_workers = scan_path->parallel_workers;
+	cpath->path.rows = partial_groups;
+	cpath->path.startup_cost = scale *
+		aggscan_work_cost(input_rel->rows, groups, list_length(cxt.aggrefs)) / divisor;
+	cpath->path.total_cost = cpath->path.startup_cost + partial_groups * cpu_tuple_cost;
+	cpath->path.pathkeys = NIL;
+	cpath->flags = 0;
+	cpath->methods = (CustomPathMethods *) &aggscan_path_methods;
+	cpath->custom_private = list_make5(makeInteger((int) input_rel->relid),
+									   group_attnums, cxt.aggrefs, quals,
+									   makeInteger(true));
+
+	/* as gather_grouping_paths: every participant may return every group */
+	gathered_groups = partial_groups * scan_path->parallel_workers;
+	gpath = (Path *) create_gather_path(root, prel, &cpath->path, prel->reltarget, NULL,
+										&gathered_groups);
+	add_path(output_rel, (Path *)
+			 create_agg_path(root, output_rel, gpath, output_rel->reltarget,
+							 parse->groupClause != NIL ? AGG_HASHED : AGG_PLAIN,
+							 AGGSPLIT_FINAL_DESERIAL, parse->groupClause,
+							 (List *) extra->havingQual, &extra->agg_final_costs,
+							 groups));
 }
 
 /*
@@ -448,7 +570,9 @@ aggscan_add_paths(PlannerInfo *root, UpperRelationKind stage,
  * offset scanrelid (a query flattened into another) but not custom_private.
  * custom_private: (group attnums, decoded attnums), the aggregate specs,
  * (WHERE clause, row-group filters, its text, whether it is evaluated on
- * the arrays, range table index), the aggregates' and keys' names.
+ * the arrays, range table index), the aggregates' and keys' names, and
+ * whether the node returns transition states (partial, under Gather)
+ * rather than results.
  */
 static Plan *
 aggscan_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
@@ -459,6 +583,7 @@ aggscan_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	List	   *group_attnums = lsecond(best_path->custom_private);
 	List	   *aggrefs = lthird(best_path->custom_private);
 	List	   *quals = lfourth(best_path->custom_private);
+	bool		partial = intVal(list_nth(best_path->custom_private, 4)) != 0;
 	RangeTblEntry *rte = planner_rt_fetch(relid, root);
 	List	   *scan_tlist = NIL;
 	List	   *agg_names = NIL;
@@ -538,5 +663,6 @@ aggscan_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 									   list_make5(copyObject(quals), filters, makeString(filter_text),
 												  makeInteger(on_arrays), makeInteger((int) relid)),
 									   agg_names, key_names);
+	cscan->custom_private = lappend(cscan->custom_private, makeInteger(partial));
 	return &cscan->scan.plan;
 }

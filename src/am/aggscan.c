@@ -25,6 +25,12 @@
  * floats with NaN above every number.  Float sums add in scan order, as a
  * serial plan does.
  *
+ * Under Gather the node runs in partial mode in every participant of a
+ * parallel scan (the leader also reads the memtable and its own rows; see
+ * SpillParallelScan): it returns each group's transition states as
+ * PostgreSQL's own partial aggregates would (aggscan_partial), and a
+ * Finalize Aggregate above Gather combines them.
+ *
  * Groups live in a memory context of their own.  Once it holds more than
  * hash_mem (work_mem times hash_mem_multiplier), rows of new groups spill
  * to temporary files, partitioned by the hash of their key, and each file
@@ -38,6 +44,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "access/parallel.h"
 #include "access/relscan.h"
 #include "access/tableam.h"
 #include "catalog/pg_type.h"
@@ -45,9 +52,12 @@
 #include "common/hashfn.h"
 #include "executor/executor.h"
 #include "executor/nodeHash.h"
+#include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "nodes/extensible.h"
 #include "storage/buffile.h"
+#include "optimizer/optimizer.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/date.h"
@@ -78,7 +88,7 @@ typedef struct AggAcc
 	float8		fval;			/* min/max of floats */
 	int64		isum_hi;		/* numeric sums: the bits above isum's 128 */
 	int128		nval;			/* min/max of numeric, unscaled */
-	int64		nnum;			/* numeric inputs but NaN */
+	int64		nnum;			/* numeric inputs but NaN (sums, min, max) */
 	bool		nan;			/* a numeric NaN was seen */
 } AggAcc;
 
@@ -227,6 +237,7 @@ typedef struct AggScanState
 	StringInfoData keybuf;
 	int32	   *row_groups;		/* group of each row of a batch */
 	int64		row_groups_cap;
+	bool		partial;		/* return transition states (under Gather) */
 	bool		consumed;
 	int			next_output;
 	bool		from_stats;		/* see aggscan_batch_from_stats */
@@ -540,7 +551,10 @@ aggscan_accum(const AggSpec *spec, AggAcc *acc, const AggInput *in)
 			if (in->nan)
 				acc->nan = true;
 			else
+			{
 				aggscan_add_decimal(acc, in->d);
+				acc->nnum++;
+			}
 			acc->count++;
 			break;
 		case CALC_MIN_NUMERIC:
@@ -1469,6 +1483,105 @@ aggscan_final(const AggSpec *spec, const AggAcc *acc, bool *isnull)
 	return (Datum) 0;
 }
 
+/*
+ * A numeric in the form numeric.c's numericvar_serialize writes it (the
+ * fields of numeric_send, its header as int32s), as partial states of
+ * numeric aggregates hold their sums.
+ */
+static void
+aggscan_send_numericvar(StringInfo buf, Datum num)
+{
+	bytea	   *sent = DatumGetByteaPP(DirectFunctionCall1(numeric_send, num));
+	StringInfoData in;
+	int			ndigits;
+	int			i;
+
+	in.data = VARDATA_ANY(sent);
+	in.len = VARSIZE_ANY_EXHDR(sent);
+	in.maxlen = in.len;
+	in.cursor = 0;
+	ndigits = (int16) pq_getmsgint(&in, sizeof(int16));
+	pq_sendint32(buf, ndigits);
+	pq_sendint32(buf, (int16) pq_getmsgint(&in, sizeof(int16)));	/* weight */
+	pq_sendint32(buf, pq_getmsgint(&in, sizeof(int16)));	/* sign */
+	pq_sendint32(buf, pq_getmsgint(&in, sizeof(int16)));	/* dscale */
+	for (i = 0; i < ndigits; i++)
+		pq_sendint16(buf, pq_getmsgint(&in, sizeof(int16)));
+	pq_getmsgend(&in);
+}
+
+/*
+ * The transition state of one aggregate of a group, in the form
+ * PostgreSQL 15's own aggregate hands it from a partial aggregation to the
+ * Finalize Aggregate above Gather, which combines the states of every
+ * participant and computes the results:
+ *
+ *	- count: the count (int8); sum of int2/int4: the int8 sum (int4_sum's
+ *	  state); float sums, min and max: the running value, NULL without
+ *	  input (the transition functions' own state);
+ *	- avg of int2/int4: int8[] {count, sum} (int4_avg_accum);
+ *	- avg of floats: float8[] {N, Sx, Sxx} (float8_accum; where the node
+ *	  skipped the sum of squares, see aggscan_batch_aggregate, Sxx lacks
+ *	  those values' share, which float8_combine uses only to check for
+ *	  overflow and avg never returns);
+ *	- sum and avg of int8: int8_avg_serialize's bytea (N, then the sum as
+ *	  numericvar_serialize writes it);
+ *	- sum and avg of numeric: numeric_avg_serialize's bytea (N, the sum, the
+ *	  largest scale and its count, the NaN and infinity counts).
+ */
+static Datum
+aggscan_partial(const AggSpec *spec, const AggAcc *acc, bool *isnull)
+{
+	StringInfoData buf;
+	Datum		elems[3];
+
+	*isnull = false;
+	switch (spec->calc)
+	{
+		case CALC_AVG_FLOAT:
+			elems[0] = Float8GetDatumFast(acc->N);
+			elems[1] = Float8GetDatumFast(acc->Sx);
+			elems[2] = Float8GetDatumFast(acc->Sxx);
+			return PointerGetDatum(construct_array(elems, 3, FLOAT8OID, sizeof(float8),
+												   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		case CALC_AVG_INT:
+			if (spec->argtype == INT8OID)
+				break;
+			elems[0] = Int64GetDatumFast(acc->count);
+			elems[1] = Int64GetDatumFast((int64) (uint64) acc->isum);
+			return PointerGetDatum(construct_array(elems, 2, INT8OID, sizeof(int64),
+												   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		default:
+			break;
+	}
+	if (acc->count == 0)
+		return aggscan_final(spec, acc, isnull);	/* count 0, or NULL */
+	switch (spec->calc)
+	{
+		case CALC_SUM_INT8:
+		case CALC_AVG_INT:
+			pq_begintypsend(&buf);
+			pq_sendint64(&buf, acc->count);
+			aggscan_send_numericvar(&buf, aggscan_int128_numeric(acc->isum));
+			return PointerGetDatum(pq_endtypsend(&buf));
+		case CALC_SUM_NUMERIC:
+		case CALC_AVG_NUMERIC:
+			/* numeric(p <= 38, s): every number at scale s, no infinity */
+			pq_begintypsend(&buf);
+			pq_sendint64(&buf, acc->nnum);
+			aggscan_send_numericvar(&buf, aggscan_sum192_numeric(acc, spec->scale));
+			pq_sendint32(&buf, acc->nnum > 0 ? spec->scale : 0);
+			pq_sendint64(&buf, acc->nnum);
+			pq_sendint64(&buf, acc->count - acc->nnum);
+			pq_sendint64(&buf, 0);
+			pq_sendint64(&buf, 0);
+			return PointerGetDatum(pq_endtypsend(&buf));
+		default:
+			/* the state is the result */
+			return aggscan_final(spec, acc, isnull);
+	}
+}
+
 /* ExecScan's access method: the next group's row, or an empty slot. */
 static TupleTableSlot *
 aggscan_next(ScanState *node)
@@ -1511,7 +1624,8 @@ aggscan_next(ScanState *node)
 		slot->tts_isnull[i] = g->keynulls[i];
 	}
 	for (i = 0; i < state->naggs; i++)
-		slot->tts_values[state->nkeys + i] =
+		slot->tts_values[state->nkeys + i] = state->partial ?
+			aggscan_partial(&state->aggs[i], &g->accs[i], &slot->tts_isnull[state->nkeys + i]) :
 			aggscan_final(&state->aggs[i], &g->accs[i], &slot->tts_isnull[state->nkeys + i]);
 	MemoryContextSwitchTo(old);
 	return ExecStoreVirtualTuple(slot);
@@ -1553,6 +1667,7 @@ aggscan_begin(CustomScanState *node, EState *estate, int eflags)
 
 	state->agg_names = lfourth(cscan->custom_private);
 	state->key_names = list_nth(cscan->custom_private, 4);
+	state->partial = intVal(list_nth(cscan->custom_private, 5)) != 0;
 	state->nkeys = list_length(linitial(cols));
 	state->key_attnums = palloc(sizeof(AttrNumber) * Max(state->nkeys, 1));
 	state->key_types = palloc(sizeof(Oid) * Max(state->nkeys, 1));
@@ -1698,7 +1813,7 @@ aggscan_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 	initStringInfo(&buf);
 	foreach(lc, state->agg_names)
 		appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "", strVal(lfirst(lc)));
-	ExplainPropertyText("Aggregates", buf.data, es);
+	ExplainPropertyText(state->partial ? "Partial Aggregates" : "Aggregates", buf.data, es);
 	if (state->key_names != NIL)
 	{
 		resetStringInfo(&buf);
@@ -1729,6 +1844,50 @@ aggscan_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 	}
 }
 
+/*
+ * Parallel (the partial node under Gather): the participants share the
+ * table's scan as a parallel SpillpoolScan does (SpillParallelScan).
+ */
+static Size
+aggscan_estimate_dsm(CustomScanState *node, ParallelContext *pcxt)
+{
+	return sizeof(SpillParallelScan);
+}
+
+/*
+ * The leader, before the workers start: fixes what every participant
+ * reads.  It alone reads the memtable and its own rows, so it must take
+ * part (see spillpool_initialize_dsm in customscan.c).
+ */
+static void
+aggscan_initialize_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate)
+{
+	AggScanState *state = (AggScanState *) node;
+
+	if (!parallel_leader_participation)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a parallel scan of spillpool table \"%s\" needs parallel_leader_participation",
+						RelationGetRelationName(node->ss.ss_currentRelation)),
+				 errdetail("The leader reads the rows that are only in memory and the transaction's own rows."),
+				 errhint("Set parallel_leader_participation to on, or plan the query again.")));
+	spillpool_scan_parallel_leader(state->scan, coordinate);
+}
+
+/* A rescan under Gather: the leader's scan starts anew. */
+static void
+aggscan_reinitialize_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate)
+{
+	spillpool_scan_parallel_leader(((AggScanState *) node)->scan, coordinate);
+}
+
+/* A worker joins the scan the leader fixed. */
+static void
+aggscan_initialize_worker(CustomScanState *node, shm_toc *toc, void *coordinate)
+{
+	spillpool_scan_parallel_worker(((AggScanState *) node)->scan, coordinate);
+}
+
 /* Registers the node's methods; called from _PG_init. */
 void
 aggscan_init(void)
@@ -1741,5 +1900,9 @@ aggscan_init(void)
 	aggscan_exec_methods.EndCustomScan = aggscan_end;
 	aggscan_exec_methods.ReScanCustomScan = aggscan_rescan;
 	aggscan_exec_methods.ExplainCustomScan = aggscan_explain;
+	aggscan_exec_methods.EstimateDSMCustomScan = aggscan_estimate_dsm;
+	aggscan_exec_methods.InitializeDSMCustomScan = aggscan_initialize_dsm;
+	aggscan_exec_methods.ReInitializeDSMCustomScan = aggscan_reinitialize_dsm;
+	aggscan_exec_methods.InitializeWorkerCustomScan = aggscan_initialize_worker;
 	RegisterCustomScanMethods(&aggscan_scan_methods);
 }
