@@ -38,6 +38,7 @@
 #include "postgres.h"
 
 #include "access/sysattr.h"
+#include "access/table.h"
 #include "catalog/pg_aggregate.h"
 #include "catalog/pg_type.h"
 #include "executor/nodeHash.h"
@@ -69,7 +70,8 @@ bool		spillpool_enable_aggregate_pushdown = true;
 
 static Plan *aggscan_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 							   List *tlist, List *clauses, List *custom_plans);
-static Cost aggscan_work_cost(double rows, double groups, int naggs);
+static Cost aggscan_work_cost(PlannerInfo *root, RelOptInfo *input_rel, List *aggrefs,
+							  int nkeys, List *quals, double groups);
 static void aggscan_add_parallel_path(PlannerInfo *root, RelOptInfo *input_rel,
 									  RelOptInfo *output_rel, GroupPathExtraData *extra,
 									  List *group_vars, List *group_attnums, List *quals,
@@ -429,7 +431,8 @@ aggscan_add_paths(PlannerInfo *root, UpperRelationKind stage,
 		if (best < 0 || p->total_cost < best)
 			best = p->total_cost;
 	}
-	work = aggscan_work_cost(input_rel->rows, groups, list_length(cxt.aggrefs));
+	work = aggscan_work_cost(root, input_rel, cxt.aggrefs, list_length(group_attnums), quals,
+							 groups);
 
 	cpath = makeNode(CustomPath);
 	cpath->path.pathtype = T_CustomScan;
@@ -462,15 +465,42 @@ aggscan_add_paths(PlannerInfo *root, UpperRelationKind stage,
 }
 
 /*
- * The estimated cost of aggregating rows into groups inside the scan: a
- * step per row and aggregate, and for groups beyond hash_mem, the rows
- * that are written and read once more.
+ * The estimated cost of aggregating the table's rows inside the scan.  The
+ * shard rows are aggregated from column arrays: a quarter of an operator
+ * per row and aggregate or key (the vectorized loops measure about that,
+ * against a heap scan's costs), nothing when the footers' statistics
+ * answer (no WHERE clause, no key, only count, min and max).  The unflushed
+ * rows are deformed and aggregated one by one.  Groups beyond hash_mem
+ * cost their rows a write and a read.
  */
 static Cost
-aggscan_work_cost(double rows, double groups, int naggs)
+aggscan_work_cost(PlannerInfo *root, RelOptInfo *input_rel, List *aggrefs, int nkeys,
+				  List *quals, double groups)
 {
-	Cost		work = rows * cpu_operator_cost * naggs;
+	double		rows = input_rel->rows;
+	int			naggs = list_length(aggrefs);
+	bool		from_stats = quals == NIL && nkeys == 0;
+	double		shard_fraction;
+	Relation	rel;
+	Cost		work;
+	ListCell   *lc;
 
+	foreach(lc, aggrefs)
+	{
+		AggSpec		spec;
+
+		if (!aggscan_agg_spec(lfirst_node(Aggref, lc), input_rel->relid, &spec) ||
+			(spec.calc != CALC_COUNT_STAR && spec.calc != CALC_COUNT &&
+			 spec.calc != CALC_MIN_INT && spec.calc != CALC_MAX_INT))
+			from_stats = false;
+	}
+	rel = table_open(planner_rt_fetch(input_rel->relid, root)->relid, NoLock);
+	shard_fraction = spillpool_estimate_shard_fraction(rel);
+	table_close(rel, NoLock);
+
+	work = (1.0 - shard_fraction) * rows * (cpu_tuple_cost + cpu_operator_cost * (naggs + nkeys));
+	if (!from_stats)
+		work += shard_fraction * rows * 0.25 * cpu_operator_cost * (naggs + nkeys);
 	if (groups * (64.0 + 48.0 * naggs) > (double) get_hash_memory_limit())
 		work += 2.0 * rows * cpu_tuple_cost;
 	return work;
@@ -486,7 +516,8 @@ aggscan_work_cost(double rows, double groups, int naggs)
  * must all be ones the node computes.  The table's parallel scan path
  * (customscan.c) gives the number of workers.  Its work costs what the
  * serial node's costs, times scale (the serial node's cost is lowered
- * below the ordinary plans'), divided among the participants.
+ * below the ordinary plans'), divided among the participants, plus what a
+ * worker pays to warm up.
  */
 static void
 aggscan_add_parallel_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *output_rel,
@@ -537,8 +568,13 @@ aggscan_add_parallel_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *
 	cpath->path.parallel_safe = true;
 	cpath->path.parallel_workers = scan_path->parallel_workers;
 	cpath->path.rows = partial_groups;
-	cpath->path.startup_cost = scale *
-		aggscan_work_cost(input_rel->rows, groups, list_length(cxt.aggrefs)) / divisor;
+	/*
+	 * Each worker also opens the shards and faults in the buffers the
+	 * leader keeps between scans (about the price of starting it).
+	 */
+	cpath->path.startup_cost = parallel_setup_cost + scale *
+		aggscan_work_cost(root, input_rel, cxt.aggrefs, list_length(group_attnums), quals,
+						  groups) / divisor;
 	cpath->path.total_cost = cpath->path.startup_cost + partial_groups * cpu_tuple_cost;
 	cpath->path.pathkeys = NIL;
 	cpath->flags = 0;

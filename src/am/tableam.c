@@ -364,6 +364,25 @@ spillpool_estimate_rows(Relation rel, double *bytes)
 	return rows;
 }
 
+/*
+ * The share of the table's rows that are in shards, from the shared
+ * counters: the planner costs reading them (as column arrays) apart from
+ * reading the unflushed rows (row by row).
+ */
+double
+spillpool_estimate_shard_fraction(Relation rel)
+{
+	double		bytes;
+	double		rows = spillpool_estimate_rows(rel, &bytes);
+	SpillTable *tab = spilltable_for_rel(rel);
+	double		shard_rows;
+
+	LWLockAcquire(&tab->lock, LW_SHARED);
+	shard_rows = (double) tab->shard_rows;
+	LWLockRelease(&tab->lock);
+	return rows > 0 ? Min(1.0, shard_rows / rows) : 0.0;
+}
+
 /* Pseudo size: enough blocks for ANALYZE to sample every row. */
 static uint64
 spillpool_relation_size(Relation rel, ForkNumber forkNumber)

@@ -13,5 +13,6 @@
 extern bool rel_is_spillpool(Relation rel);
 extern bool relid_is_spillpool(Oid relid);
 extern void spillpool_append_only_error(const char *what) pg_attribute_noreturn();
+extern double spillpool_estimate_shard_fraction(Relation rel);
 
 #endif							/* SPILLPOOL_TABLEAM_H */
