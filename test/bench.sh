@@ -1539,8 +1539,52 @@ bench_analytics() {
         log "  DuckDB: $DUCKDB_REASON"
     fi
     analytics_summary >"$WORK_DIR/analytics.md"
+    analytics_memory >>"$WORK_DIR/analytics.md"
     cat "$WORK_DIR/analytics.md"
     psql_bench -c "DROP TABLE IF EXISTS an_heap, an_flushed, an_half, an_dim" >/dev/null 2>&1 || true
+}
+
+# The memory of SpillpoolAggregate under work_mem 4MB, one process: the
+# node's own peak (groups and column arrays, EXPLAIN ANALYZE's Peak Group
+# Memory), the rows it spilled, and how much the backend's peak resident
+# size (VmHWM) grew during the query, which also counts the shard
+# decoding buffers and the shared memory it touched.
+readonly ANALYTICS_MEMORY_QUERIES=(
+    "GROUP BY device (1,000 groups)|SELECT device, avg(temp) FROM T GROUP BY device"
+    "GROUP BY id (one group per row)|SELECT id, count(*), avg(temp) FROM T GROUP BY id"
+    "GROUP BY device, msg (about 5,000 groups)|SELECT device, msg, count(*) FROM T GROUP BY device, msg"
+)
+analytics_memory() {
+    local q label sql table out peak spilled before after
+    echo
+    echo "SpillpoolAggregate memory, work_mem 4MB, no parallel workers (one run each):"
+    echo
+    echo "| Query | table | Peak Group Memory (kB) | Rows Spilled | backend VmHWM growth (MB) |"
+    echo "|---|---|---|---|---|"
+    for q in "${ANALYTICS_MEMORY_QUERIES[@]}"; do
+        label=${q%%|*}
+        for table in an_flushed an_half; do
+            sql=${q#*|}
+            sql=${sql//FROM T/FROM $table}
+            if ! out=$(psql_bench 2>&1 <<EOF
+SET work_mem = '4MB';
+SET max_parallel_workers_per_gather = 0;
+SELECT 'hwm ' || (regexp_match(pg_read_file('/proc/' || pg_backend_pid() || '/status'), 'VmHWM:\s+(\d+)'))[1];
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) $sql;
+SELECT 'hwm ' || (regexp_match(pg_read_file('/proc/' || pg_backend_pid() || '/status'), 'VmHWM:\s+(\d+)'))[1];
+EOF
+            ); then
+                printf '| %s | %s | FAILED | | |\n' "$label" "$table"
+                continue
+            fi
+            peak=$(sed -nE 's/.*Peak Group Memory: ([0-9]+) ?kB.*/\1/p' <<<"$out" | head -n 1)
+            spilled=$(sed -nE 's/.*Rows Spilled: ([0-9]+).*/\1/p' <<<"$out" | head -n 1)
+            before=$(sed -nE 's/^hwm ([0-9]+)$/\1/p' <<<"$out" | head -n 1)
+            after=$(sed -nE 's/^hwm ([0-9]+)$/\1/p' <<<"$out" | tail -n 1)
+            printf '| %s | %s | %s | %s | %s |\n' "$label" "$table" "${peak:-–}" "${spilled:-0}" \
+                "$(awk -v a="${after:-0}" -v b="${before:-0}" 'BEGIN { printf "%.1f", (a - b) / 1024 }')"
+        done
+    done
 }
 
 # "x.xx" ratio of AN_MS[$1] to AN_MS[$2], or "–".
