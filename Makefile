@@ -1,7 +1,7 @@
 # spillpool: PGXS build
 EXTENSION = spillpool
 MODULE_big = spillpool
-DATA = sql/spillpool--0.1.sql sql/spillpool--0.1--0.2.sql
+DATA = sql/spillpool--0.1.sql sql/spillpool--0.1--0.2.sql sql/spillpool--0.2--0.3.sql
 PGFILEDESC = "spillpool - spill-backed append-only tables"
 
 OBJS = \

@@ -997,6 +997,46 @@ COMMIT;
 RESET spillpool.shard_row_group_rows;
 
 --
+-- a flush with the WAL insert position at the start of a page: it flushes
+-- the WAL written before it, which ends at the page boundary (the insert
+-- position points past the next page's header, a page not yet written)
+--
+CREATE TABLE walpage (id int) USING spillpool;
+INSERT INTO walpage SELECT generate_series(1, 1000);
+CREATE FUNCTION wal_to_page_start() RETURNS boolean LANGUAGE plpgsql AS $f$
+DECLARE
+	off int;
+	overhead int;
+	before pg_lsn;
+BEGIN
+	-- what a message record adds to its payload (the least of three: one
+	-- may cross a page and count its header too)
+	overhead := 1000000;
+	FOR k IN 1..3 LOOP
+		before := pg_current_wal_insert_lsn();
+		PERFORM pg_logical_emit_message(false, 'x', repeat('m', 1000));
+		overhead := least(overhead, (pg_current_wal_insert_lsn() - before)::int - 1000);
+	END LOOP;
+	FOR i IN 1..100 LOOP
+		off := ((pg_current_wal_insert_lsn() - '0/0'::pg_lsn) % 8192)::int;
+		IF off = 24 THEN
+			RETURN true;
+		END IF;
+		IF 8192 - off < overhead + 600 THEN
+			-- too close to the boundary: into the next page first
+			PERFORM pg_logical_emit_message(false, 'x', repeat('m', 1000));
+		ELSE
+			PERFORM pg_logical_emit_message(false, 'x', repeat('m', 8192 - off - overhead));
+		END IF;
+	END LOOP;
+	RETURN false;
+END $f$;
+SELECT wal_to_page_start() AS at_page_start;
+SELECT spillpool.flush('walpage') > 0 AS flushed;
+SELECT count(*) FROM walpage;
+DROP FUNCTION wal_to_page_start();
+
+--
 -- clean up: no directory of a dropped table is left behind
 --
 \set VERBOSITY default

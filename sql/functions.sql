@@ -124,6 +124,8 @@ FROM (VALUES
 	('flush_bytes 12 parsecs', $$SELECT spillpool.alter_table('f1', flush_bytes => '12 parsecs')$$),
 	('flush_interval -1 min', $$SELECT spillpool.alter_table('f1', flush_interval => '-1 min')$$),
 	('flush_interval 0', $$SELECT spillpool.alter_table('f1', flush_interval => '0')$$),
+	('flush_interval 1000000 years', $$SELECT spillpool.alter_table('f1', flush_interval => '1000000 years')$$),
+	('flush_interval INT_MAX+1 s', $$SELECT spillpool.alter_table('f1', flush_interval => '2147483648 seconds')$$),
 	('max_disk_size -2', $$SELECT spillpool.alter_table('f1', max_disk_size => '-2')$$),
 	('max_disk_size -1MB', $$SELECT spillpool.alter_table('f1', max_disk_size => '-1MB')$$),
 	('max_disk_size lots', $$SELECT spillpool.alter_table('f1', max_disk_size => 'lots')$$),
@@ -133,6 +135,14 @@ FROM (VALUES
 ) AS v(label, stmt), LATERAL sp_fn.err(v.stmt) e;
 -- nothing changed
 SELECT (SELECT row(o.*)::text FROM opts_before o) = (SELECT row(o.*)::text FROM f1_opts o) AS unchanged;
+
+-- the longest flush_interval is taken, and does not flush the table at once
+CREATE TABLE sp_fn.f_long (a int) USING spillpool;
+SELECT spillpool.alter_table('sp_fn.f_long', flush_interval => '2147483647 seconds');
+INSERT INTO sp_fn.f_long VALUES (1);
+SELECT spillpool.flush_if_due('sp_fn.f_long') IS NULL AS not_due;
+SELECT flush_interval FROM spillpool.options WHERE table_name = 'sp_fn.f_long'::regclass;
+DROP TABLE sp_fn.f_long;
 
 -- the hint of the memory_limit error
 \set VERBOSITY default

@@ -1,9 +1,10 @@
 --
 -- privileges: stats() and segments() need SELECT on the table, alter_table()
--- needs ownership; stats() without an argument lists only the tables the
--- caller may read; the options catalog cannot be written around
--- alter_table().  Nothing here grants anything on the extension's schema:
--- the extension must work for ordinary roles as installed.
+-- needs ownership; stats(), the options view and the options catalog list
+-- only the tables the caller may read; the options catalog cannot be
+-- written around alter_table().  Nothing here grants anything on the
+-- extension's schema: the extension must work for ordinary roles as
+-- installed.
 --
 SET client_min_messages = warning;
 CREATE SCHEMA sp_priv;
@@ -38,6 +39,11 @@ RESET ROLE;
 SELECT relname, pg_get_userbyid(relowner) = 'regress_spill_owner' AS owned_by_role FROM pg_class
 WHERE relname IN ('pr1', 'pr2') AND relnamespace = 'sp_priv'::regnamespace ORDER BY 1;
 
+-- pr1 has a row in the options catalog
+SELECT spillpool.alter_table('pr1', memory_limit => '64MB');
+SELECT count(*) AS all_options FROM spillpool.table_options
+WHERE relid IN ('sp_priv.pr1'::regclass, 'sp_priv.pr2'::regclass);
+
 --
 -- a role without privileges
 --
@@ -58,9 +64,11 @@ FROM (VALUES
 -- stats() without an argument skips what the role may not read
 SELECT count(*) AS visible_tables FROM spillpool.stats();
 SELECT count(*) AS visible_tables FROM spillpool.stats(NULL);
--- the options view is readable by everyone
+-- the options view and the options catalog show no table the role may
+-- not read
 SELECT table_name, memory_limit FROM spillpool.options
 WHERE table_name::text IN ('pr1', 'pr2') ORDER BY 1::text;
+SELECT count(*) AS visible_options FROM spillpool.table_options;
 RESET ROLE;
 
 --
@@ -74,8 +82,11 @@ FROM spillpool.stats('sp_priv.pr1');
 SELECT count(*) >= 1 AS has_segments, sum(rows) = 1000 AS rows_ok,
 	bool_and(path LIKE 'spillpool/%/seg/%.seg') AS relative_paths
 FROM spillpool.segments('sp_priv.pr1');
--- only the readable table is listed
+-- only the readable table is listed, by stats(), the options view and
+-- the options catalog
 SELECT table_name FROM spillpool.stats() ORDER BY 1::text;
+SELECT table_name FROM spillpool.options WHERE table_name::text IN ('pr1', 'pr2');
+SELECT relid, memory_limit FROM spillpool.table_options;
 SELECT v.label, e.code, e.message
 FROM (VALUES
 	('alter_table', $$SELECT spillpool.alter_table('sp_priv.pr1', memory_limit => '1MB')$$),
@@ -89,6 +100,20 @@ RESET ROLE;
 SELECT memory_limit = 64 * 1024 * 1024 AS pr1_options_unchanged
 FROM spillpool.options WHERE table_name = 'pr1'::regclass;
 SELECT count(*) = 1000 AS pr1_rows_unchanged FROM pr1;
+
+-- a role that may only INSERT writes with the table's options, which the
+-- options catalog does not show it: durability 'none' keeps its rows in
+-- memory, where the default durability would write a segment file
+CREATE TABLE pr4 (id int) USING spillpool;
+SELECT spillpool.alter_table('pr4', durability => 'none');
+GRANT INSERT ON pr4 TO regress_spill_reader;
+\c -
+SET search_path = sp_priv, public;
+SET ROLE regress_spill_reader;
+SELECT count(*) AS visible_options FROM spillpool.table_options WHERE relid = 'sp_priv.pr4'::regclass;
+INSERT INTO sp_priv.pr4 SELECT generate_series(1, 100);
+RESET ROLE;
+SELECT memtable_rows, segment_files FROM spillpool.stats('pr4');
 
 -- a column privilege is not SELECT on the table
 CREATE TABLE pr3 (id int, secret text) USING spillpool;

@@ -93,6 +93,16 @@ FROM (VALUES ('nested_struct.parquet', 'id int'), ('nested_list.parquet', 'id in
 	('nested_map.parquet', 'id int'), ('gzip.parquet', 'id int, s text'), ('tiny.parquet', 'nope int'),
 	('no_such_file.parquet', 'a int'), ('expected.json', 'a int')) v(f, c);
 
+-- anything but a regular file is refused before it is read: the fixtures'
+-- directory, and a FIFO nobody writes to, whose open or read would wait
+-- (statement_timeout ends the test should it)
+SELECT sp_rp.try(:'corpus', 'a int') AS directory;
+COPY (SELECT 1) TO PROGRAM 'rm -f sp_rp_fifo && mkfifo sp_rp_fifo';
+SET statement_timeout = '20s';
+SELECT sp_rp.try('sp_rp_fifo', 'a int') AS fifo;
+RESET statement_timeout;
+COPY (SELECT 1) TO PROGRAM 'rm -f sp_rp_fifo';
+
 -- truncated and corrupted files: every prefix of a file, and the file with
 -- one byte changed at every position, give an error or (for a byte that
 -- only changes a value) rows, never a crash; written into the data

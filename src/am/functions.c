@@ -248,6 +248,17 @@ spillpool_alter_table(PG_FUNCTION_ARGS)
 			option_error("flush_interval",
 						 DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv))),
 						 "The interval must be positive.");
+
+		/*
+		 * The same bound as spillpool.default_flush_interval (INT_MAX
+		 * seconds, about 68 years): the flush worker counts in microseconds,
+		 * which a longer interval could overflow.
+		 */
+		if (DatumGetFloat8(DirectFunctionCall2(interval_part, CStringGetTextDatum("epoch"),
+											   IntervalPGetDatum(iv))) > (float8) INT_MAX)
+			option_error("flush_interval",
+						 DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv))),
+						 "The interval must be at most 2147483647 seconds (about 68 years).");
 		values[8] = IntervalPGetDatum(iv);
 		nulls[8] = ' ';
 	}

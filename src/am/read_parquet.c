@@ -21,6 +21,9 @@
  */
 #include "postgres.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
@@ -356,6 +359,36 @@ read_parquet_rows(ParquetReader *reader, ReadColumn *cols, TupleDesc desc,
 }
 
 /*
+ * Refuses anything but a regular file.  The file was opened without
+ * blocking, so that a FIFO with no writer (whose reads would wait, deaf to
+ * cancellation) or a device is refused here instead of hanging the open.
+ */
+static void
+read_parquet_check_regular(int fd, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+	{
+		int			save_errno = errno;
+
+		CloseTransientFile(fd);
+		errno = save_errno;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not stat Parquet file \"%s\": %m", path)));
+	}
+	if (!S_ISREG(st.st_mode))
+	{
+		CloseTransientFile(fd);
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a regular file", path),
+				 errdetail("spillpool.read_parquet reads regular files only, not directories, FIFOs or devices.")));
+	}
+}
+
+/*
  * spillpool.read_parquet(path text) RETURNS SETOF record.  Superusers and
  * members of pg_read_server_files only: it reads any file the server can.
  */
@@ -391,12 +424,13 @@ spillpool_read_parquet(PG_FUNCTION_ARGS)
 	 * it.  A file that does not open gives the message (and SQLSTATE) the
 	 * reader gave when it opened files itself.
 	 */
-	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	fd = OpenTransientFile(path, O_RDONLY | O_NONBLOCK | PG_BINARY);
 	if (fd < 0)
 	{
 		snprintf(err, sizeof(err), "could not open Parquet file \"%s\": %m", path);
 		read_parquet_error(PARQUET_ERROR_IO, path, err);
 	}
+	read_parquet_check_regular(fd, path);
 	st = parquet_reader_open_fd(fd, NULL, &reader, err, sizeof(err));
 	if (st != PARQUET_OK)
 	{

@@ -179,10 +179,11 @@ check_ends(const ParquetReader *reader, const uint8_t *head, const uint8_t *tail
 {
 	uint32_t	len;
 
+	/* a file with an encrypted footer starts and ends with "PARE" */
+	if (memcmp(head, "PARE", 4) == 0 || memcmp(tail + 4, "PARE", 4) == 0)
+		return pq_fail(e, PARQUET_ERROR_UNSUPPORTED, "encrypted Parquet files are not supported");
 	if (memcmp(head, PARQUET_MAGIC, PARQUET_MAGIC_LEN) != 0)
 		return pq_corrupt(e, "not a Parquet file: missing the leading \"PAR1\" magic");
-	if (memcmp(tail + 4, "PARE", 4) == 0)
-		return pq_fail(e, PARQUET_ERROR_UNSUPPORTED, "encrypted Parquet files are not supported");
 	if (memcmp(tail + 4, PARQUET_MAGIC, PARQUET_MAGIC_LEN) != 0)
 		return pq_corrupt(e, "not a Parquet file: missing the trailing \"PAR1\" magic");
 	len = pq_load_le32(tail);

@@ -40,9 +40,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access/table.h"
 #include "access/transam.h"
-#include "access/xlog.h"
 #include "access/xact.h"
+#include "access/xlog.h"
+#include "access/xlog_internal.h"
 #include "catalog/pg_class.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -55,7 +57,6 @@
 #include "utils/snapmgr.h"
 #include "utils/wait_event.h"
 
-#include "access/table.h"
 #include "spillpool.h"
 #include "shard/flush.h"
 #include "shard/shard_write.h"
@@ -114,9 +115,28 @@ flush_is_due(SpillTable *tab, TimestampTz now)
 		 (tab->flush_rows > 0 && rows >= tab->flush_rows) ||
 		 (tab->flush_bytes > 0 && bytes >= tab->flush_bytes) ||
 		 (tab->unflushed_since != 0 &&
-		  now - tab->unflushed_since >= tab->flush_interval_ms * 1000));
+		  (now - tab->unflushed_since) / 1000 >= tab->flush_interval_ms));
 	LWLockRelease(&tab->lock);
 	return due;
+}
+
+/*
+ * The end of the WAL inserted so far, as XLogFlush takes it.  When the
+ * insert position is at the start of a page, GetXLogInsertRecPtr points
+ * past that page's header, into a page nobody has written yet, and
+ * XLogFlush of it fails ("xlog flush request ... is not satisfied"); the
+ * WAL before it ends at the page boundary.
+ */
+static XLogRecPtr
+flush_wal_insert_end(void)
+{
+	XLogRecPtr	ptr = GetXLogInsertRecPtr();
+
+	if (XLogSegmentOffset(ptr, wal_segment_size) == SizeOfXLogLongPHD)
+		return ptr - SizeOfXLogLongPHD;
+	if (ptr % XLOG_BLCKSZ == SizeOfXLogShortPHD)
+		return ptr - SizeOfXLogShortPHD;
+	return ptr;
 }
 
 /*
@@ -239,9 +259,13 @@ static void
 flush_take_rows(FlushState *fs, const char *pos, const char *end)
 {
 	if (fs->sw == NULL)
+	{
+		/* the manifest exists before any shard file does */
+		manifest_ensure(fs->tab->key.dbid, fs->tab->key.relfilenode);
 		fs->sw = shard_writer_begin(fs->rel, fs->tab->key.dbid, fs->tab->key.relfilenode,
 									fs->snapshot, fs->opts->shard_codec,
 									fs->opts->compression_level);
+	}
 	fs->rows += flush_add_rows(fs->sw, pos, end);
 }
 
@@ -429,7 +453,7 @@ flush_commit(FlushState *fs)
 	 * rows become durable in a shard, or a crash could keep that half of
 	 * a transaction whose heap half is lost.
 	 */
-	XLogFlush(GetXLogInsertRecPtr());
+	XLogFlush(flush_wal_insert_end());
 
 	(void) manifest_read(fs->tab->key.dbid, fs->tab->key.relfilenode, &m);
 	m.flush_seg = fs->new_seg;

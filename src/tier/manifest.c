@@ -55,6 +55,9 @@ typedef struct ManifestCacheEntry
 
 static HTAB *manifest_cache = NULL;
 
+static void manifest_write_file(Oid dbid, Oid relfilenode, const Manifest *m,
+								bool fault_points);
+
 /* $PGDATA-relative path of a table's manifest (or of its temporary copy). */
 static void
 manifest_path(char *path, Oid dbid, Oid relfilenode, bool temp)
@@ -99,6 +102,70 @@ manifest_corrupt(const char *path, int line, const char *detail)
 }
 
 /*
+ * A table without a manifest has never been flushed, and holds no shard
+ * file: every flush writes the manifest (empty at the first) before its
+ * first shard (manifest_ensure).  Shard files without a manifest mean the
+ * manifest was lost; that is corruption, not an interrupted flush, and the
+ * files are left where they are.
+ */
+static void
+manifest_check_no_shards(Oid dbid, Oid relfilenode, const char *path)
+{
+	char		dir[MAXPGPATH];
+	DIR		   *d;
+	struct dirent *de;
+	int			shards = 0;
+	char		first[MAXPGPATH] = "";
+
+	shard_dir_path(dir, dbid, relfilenode);
+	d = AllocateDir(dir);
+	while (d && (de = ReadDirExtended(d, dir, LOG)) != NULL)
+	{
+		size_t		len = strlen(de->d_name);
+
+		if (len > 8 && strcmp(de->d_name + len - 8, ".parquet") == 0)
+		{
+			if (shards++ == 0)
+				strlcpy(first, de->d_name, sizeof(first));
+		}
+	}
+	if (d)
+		FreeDir(d);
+	if (shards > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("spillpool manifest \"%s\" is missing", path),
+				 errdetail_plural("The shard directory \"%s\" holds %d Parquet file (\"%s\") that only the manifest can list.",
+								  "The shard directory \"%s\" holds %d Parquet files (such as \"%s\") that only the manifest can list.",
+								  shards, dir, shards, first),
+				 errhint("Restore the manifest from a backup. No file was removed.")));
+}
+
+/*
+ * Writes an empty manifest for a table that has none, before its first
+ * flush writes a shard: from then on, shard files without a manifest are
+ * corruption (manifest_check_no_shards).
+ */
+void
+manifest_ensure(Oid dbid, Oid relfilenode)
+{
+	char		path[MAXPGPATH];
+	struct stat st;
+	Manifest	m;
+
+	manifest_path(path, dbid, relfilenode, false);
+	if (stat(path, &st) == 0)
+		return;
+	if (errno != ENOENT)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not stat file \"%s\": %m", path)));
+	manifest_check_no_shards(dbid, relfilenode, path);
+	manifest_init(&m);
+	manifest_write_file(dbid, relfilenode, &m, false);
+}
+
+/*
  * Reads a table's manifest into m (allocated in the current context).
  * Returns false, with m empty, when the table has none (never flushed).
  */
@@ -121,7 +188,10 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 	if (fd < 0)
 	{
 		if (errno == ENOENT)
+		{
+			manifest_check_no_shards(dbid, relfilenode, path);
 			return false;
+		}
 		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not open file \"%s\": %m", path)));
@@ -226,6 +296,17 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 void
 manifest_write(Oid dbid, Oid relfilenode, const Manifest *m)
 {
+	manifest_write_file(dbid, relfilenode, m, true);
+}
+
+/*
+ * The body of manifest_write; with fault_points, the flush's fault point
+ * "manifest-temp" comes between the temporary file's fsync and its rename
+ * (manifest_ensure's empty manifest has none).
+ */
+static void
+manifest_write_file(Oid dbid, Oid relfilenode, const Manifest *m, bool fault_points)
+{
 	StringInfoData buf;
 	char		path[MAXPGPATH];
 	char		tmp[MAXPGPATH];
@@ -276,7 +357,8 @@ manifest_write(Oid dbid, Oid relfilenode, const Manifest *m)
 	CloseTransientFile(fd);
 	pfree(buf.data);
 
-	spillpool_fault_point("manifest-temp");
+	if (fault_points)
+		spillpool_fault_point("manifest-temp");
 	if (durable_rename(tmp, path, ERROR) != 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),

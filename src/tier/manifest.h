@@ -43,6 +43,7 @@ extern void shard_dir_path(char *path, Oid dbid, Oid relfilenode);
 extern void shard_file_path(char *path, Oid dbid, Oid relfilenode, uint64 snapshot, int n);
 extern bool manifest_read(Oid dbid, Oid relfilenode, Manifest *m);
 extern void manifest_write(Oid dbid, Oid relfilenode, const Manifest *m);
+extern void manifest_ensure(Oid dbid, Oid relfilenode);
 extern const Manifest *manifest_get(Oid dbid, Oid relfilenode, uint64 snapshot_id);
 extern void manifest_forget(Oid dbid, Oid relfilenode);
 extern void manifest_remove_leftovers(Oid dbid, Oid relfilenode, const Manifest *m);

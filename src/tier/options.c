@@ -39,6 +39,8 @@ typedef struct OptionsCacheEntry
 
 static HTAB *options_cache = NULL;
 
+static Oid	options_catalog_owner(Oid relid);
+
 /* Relcache invalidation: forget cached options of that relation (or all). */
 static void
 options_relcache_callback(Datum arg, Oid relid)
@@ -87,7 +89,10 @@ options_defaults(SpillOptions *opts)
 
 /*
  * Reads the row of spillpool.table_options for a relation over SPI and
- * overrides the defaults with its non-NULL columns.
+ * overrides the defaults with its non-NULL columns.  It reads as the
+ * catalog's owner: the catalog shows other roles only the rows of tables
+ * they may SELECT, and a role that may only INSERT must still write with
+ * the table's options.
  */
 static void
 options_read_catalog(Oid relid, SpillOptions *opts)
@@ -95,8 +100,15 @@ options_read_catalog(Oid relid, SpillOptions *opts)
 	Oid			argtypes[1] = {OIDOID};
 	Datum		args[1];
 	int			rc;
+	Oid			owner = options_catalog_owner(relid);
+	Oid			save_userid;
+	int			save_sec;
 
+	if (!OidIsValid(owner))
+		return;					/* no catalog (DROP EXTENSION): the defaults */
 	args[0] = ObjectIdGetDatum(relid);
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
 	SPI_connect();
 	rc = SPI_execute_with_args("SELECT memory_limit, max_file_size, spill_compression, "
 							   "shard_compression, compression_level, flush_rows, flush_bytes, "
@@ -104,6 +116,7 @@ options_read_catalog(Oid relid, SpillOptions *opts)
 							   "max_disk_size, durability "
 							   "FROM spillpool.table_options WHERE relid = $1",
 							   1, argtypes, args, NULL, true, 1);
+	SetUserIdAndSecContext(save_userid, save_sec);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read spillpool.table_options: %s", SPI_result_code_string(rc));
 	if (SPI_processed == 1)

@@ -2030,6 +2030,11 @@ test_malformed(void)
 		memcpy(f.d + f.len - 4, "PARE", 4);
 		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
 		CHECK(st == PARQUET_ERROR_UNSUPPORTED && strstr(err, "encrypted"), "encrypted: %s", err);
+		/* an encrypted footer: "PARE" at both ends */
+		memcpy(f.d, "PARE", 4);
+		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_UNSUPPORTED && strstr(err, "encrypted"), "encrypted footer: %s", err);
+		memcpy(f.d, "PAR1", 4);
 		memcpy(f.d + f.len - 4, "PAR2", 4);
 		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
 		CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "magic"), "bad magic: %s", err);

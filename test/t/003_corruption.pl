@@ -286,6 +286,50 @@ is( exact('t_tail',
 	'5500|0|0',
 	'undamaged table unaffected');
 
+###########################################################################
+# (d) a lost manifest: the table has shards, and the manifest that lists
+# them is deleted.  Reads fail with XX001 naming the manifest, before and
+# after a restart, and no shard file is removed; with the manifest back,
+# every row reads again.
+###########################################################################
+$node->safe_psql('postgres',
+	'CREATE TABLE t_man (id int, payload text) USING spillpool');
+$node->safe_psql('postgres', fill_sql('t_man', 1, 4, 500));
+$node->safe_psql('postgres', "SELECT spillpool.flush('t_man')");
+$node->safe_psql('postgres', fill_sql('t_man', 5, 6, 500));
+my $man_dir = $pgdata . '/'
+  . $node->safe_psql('postgres',
+	"SELECT format('spillpool/%s/%s', (SELECT oid FROM pg_database WHERE datname = current_database()), pg_relation_filenode('t_man'))");
+my $manifest = "$man_dir/manifest";
+ok(-f $manifest, '(d) the table has a manifest');
+my @shard_files = glob("$man_dir/shards/*.parquet");
+is(scalar(@shard_files), 1, '(d) one shard file');
+my $saved = read_file_bin($manifest);
+unlink($manifest) or die "cannot remove $manifest: $!";
+for my $when ('running', 'after a restart')
+{
+	for my $q ('SELECT count(*) FROM t_man', 'SELECT id FROM t_man ORDER BY id LIMIT 3')
+	{
+		my ($ret, $out, $err) = fails_with($q);
+		isnt($ret, 0, "(d) $when: $q fails");
+		like($err, qr/ERROR:  XX001: spillpool manifest ".*manifest" is missing/,
+			"(d) $when: XX001 naming the manifest");
+		unlike($out, qr/\d/, "(d) $when: $q returns no rows");
+	}
+	my ($ret, $out, $err) = fails_with("SELECT spillpool.flush('t_man')");
+	like($err, qr/XX001/, "(d) $when: a flush fails too");
+	my @shards_now = glob("$man_dir/shards/*.parquet");
+	is(scalar(@shards_now), scalar(@shard_files), "(d) $when: the shard file is still there");
+	ok(!-f $manifest, "(d) $when: no manifest was made up");
+	restart_node($node, '(d)') if $when eq 'running';
+}
+open(my $mfh, '>:raw', $manifest) or die "cannot write $manifest: $!";
+print $mfh $saved;
+close $mfh;
+restart_node($node, '(d) manifest restored');
+is(exact('t_man', 'SELECT generate_series(1, 3000)'), '3000|0|0',
+	'(d) with the manifest restored every row reads');
+
 ok(!$node->log_contains('was terminated by signal|PANIC'), 'no server process crashed');
 stop_node($node, 'fast', 'end of test');
 done_testing();

@@ -319,12 +319,19 @@ $node->safe_psql('postgres', 'CREATE DATABASE upgrade');
 $node->safe_psql('upgrade', "CREATE EXTENSION spillpool VERSION '0.1'");
 my $payload_fns = "SELECT count(*) FROM pg_proc WHERE proname = 'compressed_payload'";
 is($node->safe_psql('upgrade', $payload_fns), '0', '0.1 has no compressed_payload');
+$node->safe_psql('upgrade', "ALTER EXTENSION spillpool UPDATE TO '0.2'");
+is($node->safe_psql('upgrade', "SELECT extversion FROM pg_extension WHERE extname = 'spillpool'"),
+	'0.2', 'ALTER EXTENSION spillpool UPDATE TO 0.2');
+is($node->safe_psql('upgrade', $payload_fns), '4', '0.2 has compressed_payload for bytea, text, json, bpchar');
+# 0.3 shows each role only the options of the tables it may read
+my $rls = "SELECT relrowsecurity FROM pg_class WHERE oid = 'spillpool.table_options'::regclass";
+is($node->safe_psql('upgrade', $rls), 'f', '0.2: the options catalog has no row-level security');
 $node->safe_psql('upgrade', 'ALTER EXTENSION spillpool UPDATE');
 is($node->safe_psql('upgrade', "SELECT extversion FROM pg_extension WHERE extname = 'spillpool'"),
-	'0.2', 'ALTER EXTENSION spillpool UPDATE goes to 0.2');
-is($node->safe_psql('upgrade', $payload_fns), '4', '0.2 has compressed_payload for bytea, text, json, bpchar');
+	'0.3', 'ALTER EXTENSION spillpool UPDATE goes on to 0.3');
+is($node->safe_psql('upgrade', $rls), 't', '0.3: the options catalog has row-level security');
 is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'spillpool'"),
-	'0.2', 'CREATE EXTENSION installs 0.2');
+	'0.3', 'CREATE EXTENSION installs 0.3');
 
 ok(!$node->log_contains('was terminated by signal|PANIC'), 'no backend crashed');
 stop_node($node, 'fast', 'end of test');
