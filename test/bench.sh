@@ -292,6 +292,8 @@ install_build_deps_if_missing() {
         pkgs+=("postgresql-server-dev-$PG_MAJOR")
     [[ -f /usr/include/lz4.h ]] || pkgs+=(liblz4-dev)
     [[ -f /usr/include/zstd.h ]] || pkgs+=(libzstd-dev)
+    [[ -f /usr/include/zlib.h ]] || pkgs+=(zlib1g-dev)
+    [[ -f /usr/include/brotli/decode.h ]] || pkgs+=(libbrotli-dev)
     command -v make >/dev/null && command -v gcc >/dev/null || pkgs+=(build-essential)
     if ((${#pkgs[@]})); then
         log "installing missing build dependencies: ${pkgs[*]}"

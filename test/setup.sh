@@ -3,8 +3,9 @@
 #
 # Idempotent. It:
 #   * installs the build and test dependencies that are missing with apt-get
-#     (build tools, PostgreSQL 15 server and dev files, zstd/lz4 headers,
-#     IPC::Run for the TAP tests, Node.js and npm unless already on PATH);
+#     (build tools, PostgreSQL 15 server and dev files, zstd/lz4/zlib/brotli
+#     headers, IPC::Run for the TAP tests, Node.js and npm unless already on
+#     PATH);
 #   * stops Debian's auto-created PostgreSQL cluster on port 5432 and sets it
 #     to start manually, so it cannot interfere with the test instances;
 #   * makes sure an unprivileged system user exists to run PostgreSQL servers
@@ -24,6 +25,8 @@ readonly APT_PACKAGES=(
     postgresql-contrib
     libzstd-dev
     liblz4-dev
+    zlib1g-dev
+    libbrotli-dev
     libipc-run-perl
 )
 
