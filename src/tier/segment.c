@@ -60,6 +60,7 @@ typedef struct SegmentFileEntry
 static HTAB *segment_files = NULL;
 
 static bool segment_rest_is_zero(SegmentReader *rd, int64 off);
+static bool segment_reader_check_payload(SegmentReader *rd, const SegmentBlockHeader *hdr);
 
 /* $PGDATA-relative directory of a table's files. */
 void
@@ -111,6 +112,21 @@ segment_block_crc(const SegmentBlockHeader *hdr, const char *payload)
 	return crc;
 }
 
+/* CRC32C of a block's header alone, with crc and hdr_crc = 0. */
+static pg_crc32c
+segment_header_crc(const SegmentBlockHeader *hdr)
+{
+	SegmentBlockHeader h = *hdr;
+	pg_crc32c	crc;
+
+	h.crc = 0;
+	h.hdr_crc = 0;
+	INIT_CRC32C(crc);
+	COMP_CRC32C(crc, &h, sizeof(h));
+	FIN_CRC32C(crc);
+	return crc;
+}
+
 /*
  * Compresses a run of row records into a block ready to write.  Stores the
  * rows uncompressed when compression would not make them smaller.
@@ -147,6 +163,7 @@ segment_build_block(SegmentBlock *blk, SpillCodec codec, int level,
 	hdr->nrows = nrows;
 	hdr->fxid = U64FromFullTransactionId(fxid);
 	hdr->seq = seq;
+	hdr->hdr_crc = segment_header_crc(hdr);
 	hdr->crc = segment_block_crc(hdr, blk->buf + sizeof(SegmentBlockHeader));
 	memcpy(blk->buf, hdr, sizeof(*hdr));
 	blk->len = sizeof(SegmentBlockHeader) + clen;
@@ -1207,9 +1224,43 @@ segment_reader_next(SegmentReader *rd, SegmentBlockHeader *hdr, bool want_payloa
 	rd->block_off = off;
 	rd->off = off + sizeof(SegmentBlockHeader) + hdr->comp_len;
 	rd->raw_len = 0;
+
+	/*
+	 * Callers act on the header alone (the visibility of its transaction,
+	 * the memtable batch that holds the same rows, the counters) and may
+	 * skip the payload, so the header is checked here: by its own CRC, or,
+	 * in blocks written before there was one, by the block's CRC.
+	 */
+	if (hdr->hdr_crc != 0 ? segment_header_crc(hdr) != hdr->hdr_crc :
+		!want_payload && !segment_reader_check_payload(rd, hdr))
+	{
+		rd->torn_tail = (rd->off >= rd->end) || segment_rest_is_zero(rd, rd->off);
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("checksum mismatch in the block header of spillpool segment file \"%s\" at offset " INT64_FORMAT,
+						rd->path, off)));
+	}
 	if (want_payload)
 		segment_reader_payload(rd, hdr);
 	return true;
+}
+
+/*
+ * Reads the compressed payload of the block whose header segment_reader_next
+ * is reading into rd->comp; true if the block's CRC matches.
+ */
+static bool
+segment_reader_check_payload(SegmentReader *rd, const SegmentBlockHeader *hdr)
+{
+	if (rd->comp_cap < hdr->comp_len)
+	{
+		if (rd->comp)
+			pfree(rd->comp);
+		rd->comp_cap = Max(hdr->comp_len, SEGMENT_BLOCK_RAW_TARGET);
+		rd->comp = palloc(rd->comp_cap);
+	}
+	segment_read_exact(rd, rd->comp, hdr->comp_len, rd->block_off + sizeof(SegmentBlockHeader));
+	return segment_block_crc(hdr, rd->comp) == hdr->crc;
 }
 
 /*
@@ -1221,15 +1272,7 @@ segment_reader_payload(SegmentReader *rd, const SegmentBlockHeader *hdr)
 {
 	int64		off = rd->block_off;
 
-	if (rd->comp_cap < hdr->comp_len)
-	{
-		if (rd->comp)
-			pfree(rd->comp);
-		rd->comp_cap = Max(hdr->comp_len, SEGMENT_BLOCK_RAW_TARGET);
-		rd->comp = palloc(rd->comp_cap);
-	}
-	segment_read_exact(rd, rd->comp, hdr->comp_len, off + sizeof(SegmentBlockHeader));
-	if (segment_block_crc(hdr, rd->comp) != hdr->crc)
+	if (!segment_reader_check_payload(rd, hdr))
 	{
 		rd->torn_tail = (rd->off >= rd->end) || segment_rest_is_zero(rd, rd->off);
 		ereport(ERROR,

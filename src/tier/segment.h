@@ -32,7 +32,10 @@ typedef struct SegmentBlockHeader
 	uint64		fxid;			/* FullTransactionId of the rows */
 	uint64		seq;			/* memtable batch seq, 0 if none */
 	pg_crc32c	crc;			/* CRC32C of header (crc = 0) and payload */
-	uint32		reserved2;
+	pg_crc32c	hdr_crc;		/* CRC32C of the header alone (crc = hdr_crc =
+								 * 0), so that a reader may trust the header
+								 * without reading the payload; 0 in blocks
+								 * written before 0.3 */
 } SegmentBlockHeader;
 
 /* A compressed block ready to write: header and payload, contiguous. */
