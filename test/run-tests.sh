@@ -149,9 +149,26 @@ stop_leftover_servers() {
     done < <(find "$WORKDIR" -name postmaster.pid 2>/dev/null)
 }
 
+# A 16 MB tmpfs owned by the test user, for the full-disk TAP test (only
+# root can mount it).  Sets FULL_DISK_DIR; false if it cannot be mounted.
+FULL_DISK_DIR=
+mount_full_disk() {
+    local dir="$WORKDIR/.fulldisk"
+    mkdir -p "$dir"
+    if ! mount -t tmpfs -o "size=16m,mode=0700,uid=$(id -u "$TEST_USER"),gid=$(id -g "$TEST_USER")" \
+        tmpfs "$dir" 2>"$LOGDIR/mount.err"; then
+        say "tap: could not mount a tmpfs for the full-disk test ($(cat "$LOGDIR/mount.err")); it is skipped"
+        return 1
+    fi
+    FULL_DISK_DIR=$dir
+}
+
 cleanup() {
     local status=$?
     stop_leftover_servers
+    if [[ -n "$FULL_DISK_DIR" ]]; then
+        umount "$FULL_DISK_DIR" 2>/dev/null || umount -l "$FULL_DISK_DIR" 2>/dev/null || true
+    fi
     if [[ -n "$WORKDIR" && -d "$WORKDIR" ]]; then
         if [[ $status -eq 0 && $FAILED -eq 0 && -z "${SPILLPOOL_KEEP_WORKDIR:-}" ]]; then
             rm -rf "$WORKDIR"
@@ -288,6 +305,10 @@ run_make_suite() {  # run_make_suite SUITE
         # TAP test 009 reads every shard it writes with DuckDB: it must run
         install_duckdb_modules || true
         vars+=("SPILLPOOL_REQUIRE_DUCKDB=1")
+        # TAP test 013 fills a real file system: a small tmpfs
+        if mount_full_disk; then
+            vars+=("SPILLPOOL_FULL_DISK_DIR=$FULL_DISK_DIR")
+        fi
     fi
     say "$suite: make installcheck ${vars[*]}"
     run_as_user "$WORKDIR" env "${vars[@]}" make PG_CONFIG="$PG_CONFIG" "${vars[@]}" installcheck 2>&1 \

@@ -91,6 +91,9 @@ typedef struct SpillTable
 	bool		seg_active_exists;	/* the active file has been created */
 	int64		seg_active_size;	/* bytes of blocks in the active file */
 	int64		seg_active_alloc;	/* its size on disk, zero-filled past the blocks */
+	int64		seg_promised;	/* zero-filled room of the active file promised
+								 * to committers between PRE_COMMIT and their
+								 * commit write (segment_promise_room) */
 	int64		seg_files;
 	int64		seg_rows;
 	int64		seg_bytes;		/* on-disk bytes of all segment files */

@@ -100,6 +100,7 @@ struct PendingTable
 	/* set at PRE_COMMIT for the write after commit */
 	MemBatch   *batch;
 	int64		commit_reserved;	/* quota for the block written at COMMIT */
+	int64		room_promised;	/* its room in the active segment file */
 };
 
 static List *pending_tables = NIL;
@@ -592,13 +593,23 @@ pending_pre_commit(void)
 			continue;
 		}
 
-		/* the write after the commit record must not fail for want of quota */
+		/*
+		 * The write after the commit record must not fail for want of quota,
+		 * nor of space on disk when the committer writes it itself (a
+		 * synchronous commit; others are written by the background worker,
+		 * where a failure is an ERROR tried again).
+		 */
 		{
 			int64		bound = sizeof(SegmentBlockHeader) +
 				codec_compress_bound(tab->spill_codec, pt->buf_used);
 
 			segment_reserve_quota(tab, bound);
 			pt->commit_reserved = bound;	/* only once it is really reserved */
+			if (synchronous_commit > SYNCHRONOUS_COMMIT_OFF)
+			{
+				segment_promise_room(tab, bound);
+				pt->room_promised = bound;
+			}
 		}
 	}
 }
@@ -632,6 +643,9 @@ pending_commit(void)
 		memtable_mark_batch(tab, pt->batch, true, false, false, false);
 		if (synchronous_commit > SYNCHRONOUS_COMMIT_OFF)
 			segment_commit_write(tab, pt->batch);
+		if (pt->room_promised)
+			segment_release_room(tab, pt->room_promised);
+		pt->room_promised = 0;
 		segment_release_quota(tab, pt->commit_reserved);
 		pt->commit_reserved = 0;
 		/* unsynced, it is written by the next flush, eviction or the worker */
@@ -660,6 +674,8 @@ pending_abort(void)
 			memtable_mark_batch(pt->tab, pt->batch, false, true, false, true);
 		if (pt->commit_reserved)
 			segment_release_quota(pt->tab, pt->commit_reserved);
+		if (pt->room_promised)
+			segment_release_room(pt->tab, pt->room_promised);
 		if (pt->file_reserved)
 			segment_release_quota(pt->tab, pt->file_reserved);
 		pending_remove_files(pt, 0);

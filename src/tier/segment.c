@@ -297,7 +297,8 @@ segment_datasync(File f)
 /*
  * Zero-fills the active segment ahead of the write position, so that a
  * commit's fdatasync writes data only and not the file's size as well.
- * Caller holds write_lock.
+ * Up to need_end it must succeed (an error otherwise); the chunk beyond it
+ * is taken when the file system has room for it.  Caller holds write_lock.
  */
 static void
 segment_preallocate(SpillTable *tab, File f, int64 need_end, int flags)
@@ -322,11 +323,21 @@ segment_preallocate(SpillTable *tab, File f, int64 need_end, int flags)
 								  (need_end - tab->seg_active_size))));
 	while (off < target)
 	{
-		int			n = (int) Min((int64) sizeof(zeros), target - off);
+		/* a write ends at need_end, so that what is needed is tried alone */
+		int			n = (int) Min((int64) sizeof(zeros), (off < need_end ? need_end : target) - off);
 
+		errno = 0;
 		if (FileWrite(f, zeros, n, off, WAIT_EVENT_DATA_FILE_EXTEND) != n)
 		{
 			int			save_errno = errno ? errno : ENOSPC;
+
+			if (off >= need_end)
+			{
+				/* what is needed is there; only the extra room is not */
+				(void) FileTruncate(f, off, WAIT_EVENT_DATA_FILE_TRUNCATE);
+				target = off;
+				break;
+			}
 
 			(void) FileTruncate(f, tab->seg_active_alloc, WAIT_EVENT_DATA_FILE_TRUNCATE);
 			segment_io_failure(flags, FilePathName(f), "extend", save_errno);
@@ -478,13 +489,79 @@ segment_finish_if_at(SpillTable *tab, uint32 seg, int64 off)
 
 	LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
 	if (tab->seg_active == seg && tab->seg_active_exists &&
-		tab->seg_active_size == off && off > 0)
+		tab->seg_active_size == off && off > 0 && tab->seg_promised == 0)
 	{
 		segment_rotate(tab, 0);
 		done = true;
 	}
 	LWLockRelease(&tab->write_lock);
 	return done;
+}
+
+/*
+ * The active segment file, created (and its name made durable) if it does
+ * not exist yet.  Caller holds write_lock.
+ */
+static File
+segment_open_active(SpillTable *tab, int flags)
+{
+	File		f;
+
+	if (tab->seg_active_exists)
+		return segment_open_cached(tab->key.dbid, tab->key.relfilenode, tab->seg_active, false);
+	f = segment_open_cached(tab->key.dbid, tab->key.relfilenode, tab->seg_active, true);
+	segment_sync_dir(tab, (flags & SEGMENT_APPEND_PANIC) ? PANIC : ERROR);
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	tab->seg_active_exists = true;
+	tab->seg_active_size = 0;
+	tab->seg_active_alloc = 0;
+	tab->seg_files++;
+	LWLockRelease(&tab->lock);
+	return f;
+}
+
+/*
+ * At PRE_COMMIT, before the commit record: makes sure that the block a
+ * committer writes after it (segment_commit_write) has room in the active
+ * file, zero-filled and counted in seg_promised, so that the write after
+ * the commit record cannot fail for want of space, which would be a PANIC.
+ * Everything that can fail for lack of space happens here and is an ERROR
+ * (ERRCODE_DISK_FULL for ENOSPC) that rolls the transaction back: the
+ * rotation to the next file, its creation, the zero-fill.  The commit
+ * writer then writes into the promised room (past max_file_size when
+ * several committers' promises overlap a rotation) and every other writer
+ * leaves it free.  The committer gives the room back with
+ * segment_release_room once its write is done, or at abort.
+ */
+void
+segment_promise_room(SpillTable *tab, int64 bytes)
+{
+	File		f;
+	int64		promised;
+
+	LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
+	LWLockAcquire(&tab->lock, LW_SHARED);
+	promised = tab->seg_promised;
+	LWLockRelease(&tab->lock);
+	if (tab->seg_active_exists && tab->seg_active_size > 0 && promised == 0 &&
+		tab->seg_active_size + bytes > tab->max_file_size)
+		segment_rotate(tab, 0);
+	f = segment_open_active(tab, 0);
+	segment_preallocate(tab, f, tab->seg_active_size + promised + bytes, 0);
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	tab->seg_promised += bytes;
+	LWLockRelease(&tab->lock);
+	LWLockRelease(&tab->write_lock);
+}
+
+/* Gives back room that segment_promise_room promised. */
+void
+segment_release_room(SpillTable *tab, int64 bytes)
+{
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	Assert(tab->seg_promised >= bytes);
+	tab->seg_promised -= bytes;
+	LWLockRelease(&tab->lock);
 }
 
 /*
@@ -510,6 +587,7 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 		size_t		len = 0;
 		int64		rows = 0;
 		int64		raw = 0;
+		int64		promised;
 		char	   *buf;
 
 		/* a write past the quota fails before any file grows */
@@ -519,25 +597,21 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 			segment_release_quota(tab, (int64) blocks[i].len);
 		}
 
+		/*
+		 * A commit's write goes into the room its committer was promised
+		 * in the active file, past max_file_size if need be: a rotation
+		 * creates and fills a file, which can fail.  Others rotate only
+		 * when no room is promised, which a rotation would take away.
+		 */
+		LWLockAcquire(&tab->lock, LW_SHARED);
+		promised = tab->seg_promised;
+		LWLockRelease(&tab->lock);
 		if (tab->seg_active_exists && tab->seg_active_size > 0 &&
-			tab->seg_active_size + (int64) blocks[i].len > tab->max_file_size)
+			tab->seg_active_size + (int64) blocks[i].len > tab->max_file_size &&
+			!(flags & SEGMENT_APPEND_PANIC) && promised == 0)
 			segment_rotate(tab, flags);
 
-		if (!tab->seg_active_exists)
-		{
-			f = segment_open_cached(tab->key.dbid, tab->key.relfilenode,
-									tab->seg_active, true);
-			segment_sync_dir(tab, (flags & SEGMENT_APPEND_PANIC) ? PANIC : ERROR);
-			LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-			tab->seg_active_exists = true;
-			tab->seg_active_size = 0;
-			tab->seg_active_alloc = 0;
-			tab->seg_files++;
-			LWLockRelease(&tab->lock);
-		}
-		else
-			f = segment_open_cached(tab->key.dbid, tab->key.relfilenode,
-									tab->seg_active, false);
+		f = segment_open_active(tab, flags);
 
 		/* the run of blocks that fits in this file goes out in one write */
 		off = tab->seg_active_size;
@@ -571,7 +645,9 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 			buf = run;
 		}
 
-		segment_preallocate(tab, f, off + (int64) len, flags);
+		/* others' writes leave the promised room free */
+		segment_preallocate(tab, f, off + (int64) len +
+							((flags & SEGMENT_APPEND_PANIC) ? 0 : promised), flags);
 		/* reserved only now, so that nothing above can leak the reservation */
 		if (flags & SEGMENT_APPEND_CHECK_QUOTA)
 			segment_reserve_quota(tab, (int64) len);

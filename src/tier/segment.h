@@ -53,6 +53,8 @@ extern void segment_build_block(SegmentBlock *blk, SpillCodec codec, int level,
 								const char *raw, uint32 raw_len, uint32 nrows,
 								FullTransactionId fxid, uint64 seq, uint8 flags);
 extern void segment_load(SpillTable *tab);
+extern void segment_promise_room(SpillTable *tab, int64 bytes);
+extern void segment_release_room(SpillTable *tab, int64 bytes);
 #define SEGMENT_APPEND_PANIC		0x01	/* after commit: failure is a PANIC */
 #define SEGMENT_APPEND_CHECK_QUOTA	0x02	/* fail with DISK_FULL past a limit */
 extern void segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
