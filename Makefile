@@ -51,7 +51,7 @@ TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 
 PG_CPPFLAGS += -I$(srcdir)/src
-SHLIB_LINK += -llz4 -lzstd
+SHLIB_LINK += -llz4 -lzstd -lz -lbrotlidec
 PG_CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Wno-cast-function-type
 
 EXTRA_CLEAN = tmp_check tmp_check_iso output_iso results regression.diffs regression.out log

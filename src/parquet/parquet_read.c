@@ -377,8 +377,7 @@ parquet_reader_close(ParquetReader *reader)
 		return;
 	if (reader->owns_fd && reader->fd >= 0)
 		close(reader->fd);
-	if (reader->zstd != NULL)
-		ZSTD_freeDCtx(reader->zstd);
+	pq_codec_free(reader);
 	pool_release(&reader->own_pool);
 	free(reader->levels);
 	free(reader->indices);

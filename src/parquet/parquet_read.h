@@ -7,7 +7,7 @@
  *	  decoding of column chunks into arrays of values and null flags.
  *
  * The reader has no PostgreSQL dependency (plain C11, liblz4, libzstd,
- * malloc/free) so that it can be unit-tested and fuzzed outside the server;
+ * zlib, libbrotlidec, malloc/free) so that it can be unit-tested and fuzzed outside the server;
  * the PostgreSQL glue (spillpool.read_parquet and the shard scans) is a
  * separate layer on top of it.  Nothing here aborts on bad input: every
  * function that can fail returns a ParquetStatus and, when the caller passes
@@ -22,8 +22,14 @@
  * PLAIN, PLAIN_DICTIONARY/RLE_DICTIONARY, RLE (booleans), BIT_PACKED
  * (legacy levels), DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY,
  * DELTA_BYTE_ARRAY and BYTE_STREAM_SPLIT, and the codecs UNCOMPRESSED,
- * SNAPPY, ZSTD, LZ4_RAW and LZ4 (Hadoop framing, else a raw LZ4 block, else
- * an LZ4 frame).  GZIP, BROTLI and LZO fail with PARQUET_ERROR_UNSUPPORTED.
+ * SNAPPY, GZIP (gzip or zlib streams, concatenated gzip members too), BROTLI,
+ * ZSTD, LZ4_RAW and LZ4 (Hadoop framing, else a raw LZ4 block, else an LZ4
+ * frame).  LZO fails with PARQUET_ERROR_UNSUPPORTED.
+ *
+ * A page whose header carries a crc (PageHeader field 4) is checked before
+ * it is decompressed: the CRC-32 of the bytes after its header must match,
+ * else decoding fails with PARQUET_ERROR_CORRUPT and "page checksum
+ * mismatch".  Pages without one are read unchecked.
  *
  * Lifetimes: metadata returned by the accessors (names, statistics bytes)
  * lives until parquet_reader_close().  A reader opened on memory does not
@@ -36,8 +42,8 @@
  * that chunk (compressed and decompressed) plus the value arrays: memory
  * is bounded by one row group's decoded columns.
  *
- * A reader is not thread-safe (it caches a zstd context); use one reader
- * per thread.
+ * A reader is not thread-safe (it caches a zstd and a zlib context); use
+ * one reader per thread.
  *
  *-------------------------------------------------------------------------
  */

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * parquet_read_chunk.c
- *	  Decoding one column chunk page by page: page headers, dictionary
- *	  pages, data pages v1 and v2 (their definition levels, decompression
- *	  and values), and spreading the decoded values to their rows.
+ *	  Decoding one column chunk page by page: page headers and their
+ *	  checksums, dictionary pages, data pages v1 and v2 (their definition
+ *	  levels, decompression and values), and spreading the decoded values
+ *	  to their rows.
  *
  * The chunk's bytes come from the caller's memory or are read from the
  * file descriptor at once; its pages must lie inside it and hold exactly
@@ -13,6 +14,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+
+#include <zlib.h>
 
 #include "parquet_read_internal.h"
 
@@ -174,6 +177,8 @@ typedef struct PageHeader
 	int32_t		type;
 	int32_t		uncompressed_size;
 	int32_t		compressed_size;
+	bool		has_crc;
+	uint32_t	crc;			/* CRC-32 of the bytes after the header */
 	bool		has_data;
 	bool		has_dict;
 	bool		has_v2;
@@ -315,6 +320,17 @@ page_header_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
 			return thrift_field_read(thrift_read_i32(tr, type, &ph->uncompressed_size));
 		case 3:
 			return thrift_field_read(thrift_read_i32(tr, type, &ph->compressed_size));
+		case 4:
+			{
+				int32_t		crc;
+
+				if (!thrift_read_i32(tr, type, &crc))
+					return THRIFT_FIELD_FAILED;
+				/* an i32 on the wire; the checksum is its bits */
+				memcpy(&ph->crc, &crc, sizeof(ph->crc));
+				ph->has_crc = true;
+				return THRIFT_FIELD_READ;
+			}
 		case 5:
 			sub = &data_page_header_def;
 			has = &ph->has_data;
@@ -356,6 +372,31 @@ parse_page_header(ThriftReader *tr, PageHeader *ph)
 		return false;
 	if (ph->uncompressed_size < 0 || ph->compressed_size < 0)
 		return pq_corrupt(tr->err, "negative page size");
+	return true;
+}
+
+/*
+ * Checks the CRC-32 a page header carries against the page's bytes as
+ * they lie in the file after the header (compressed, and for v2 pages the
+ * levels too), before anything is decompressed, so that a flipped or torn
+ * byte fails as corruption instead of decoding into wrong values or
+ * feeding a decompressor garbage.  page_offset, where the page header
+ * starts in the file, is for the message; the column is named by the
+ * context parquet_read_column_chunk adds.  Pages without a crc pass.
+ */
+static bool
+page_check_crc(ChunkDecoder *cd, const PageHeader *ph, const uint8_t *body, size_t body_len,
+			   uint64_t page_offset)
+{
+	uint32_t	computed;
+
+	if (!ph->has_crc)
+		return true;
+	/* crc32() takes a uInt length; compressed_size is an int32 */
+	computed = (uint32_t) crc32(crc32(0L, Z_NULL, 0), body, (uInt) body_len);
+	if (computed != ph->crc)
+		return pq_corrupt(cd->e, "page checksum mismatch at offset %llu (header crc %08x, computed %08x)",
+						  (unsigned long long) page_offset, ph->crc, computed);
 	return true;
 }
 
@@ -579,6 +620,7 @@ pq_decode_column_chunk(ChunkDecoder *cd, const ParquetRowGroup *rg)
 		PageHeader	ph;
 		const uint8_t *body;
 		size_t		body_len;
+		uint64_t	page_offset = start + pos;
 
 		if (pos >= length)
 			return pq_corrupt(cd->e, "column chunk ends after %lld of %lld rows",
@@ -595,6 +637,8 @@ pq_decode_column_chunk(ChunkDecoder *cd, const ParquetRowGroup *rg)
 		body = chunk + pos;
 		body_len = (size_t) ph.compressed_size;
 		pos += body_len;
+		if (!page_check_crc(cd, &ph, body, body_len, page_offset))
+			return false;
 
 		switch (ph.type)
 		{

@@ -2,17 +2,20 @@
  *
  * parquet_read_codec.c
  *	  Page decompression for the reader: UNCOMPRESSED, SNAPPY (decoded
- *	  here, from the format description), ZSTD, LZ4_RAW and the legacy LZ4
- *	  codec (Hadoop framing, else a raw block, else an LZ4 frame).
+ *	  here, from the format description), GZIP (zlib), BROTLI
+ *	  (libbrotlidec), ZSTD, LZ4_RAW and the legacy LZ4 codec (Hadoop
+ *	  framing, else a raw block, else an LZ4 frame).  LZO is not supported.
  *
  * Every codec must produce exactly the uncompressed size the page header
  * states, and every copy is bounds-checked against both buffers.
  *
  *-------------------------------------------------------------------------
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <brotli/decode.h>
 #include <lz4.h>
 #include <lz4frame.h>
 
@@ -200,6 +203,112 @@ lz4_frame_decompress(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dst
 }
 
 /*
+ * GZIP pages (codec 2) with zlib.  windowBits 15 + 32 accepts both gzip
+ * and zlib headers; some writers concatenate gzip members, so a member
+ * that ends before the input does is followed by the next one until the
+ * input is consumed or dst is full.  zlib never writes past avail_out, and
+ * the result must be exactly dstlen bytes.  The z_stream is kept in the
+ * reader and reset per page, sparing its 40 kB of state a malloc per page.
+ */
+static bool
+gzip_decompress(ParquetReader *reader, const uint8_t *src, size_t srclen,
+				uint8_t *dst, size_t dstlen, PqErr *e)
+{
+	z_stream   *zs = reader->inflater;
+	int			rc;
+
+	if (srclen > UINT_MAX || dstlen > UINT_MAX)
+		return pq_fail(e, PARQUET_ERROR_LIMIT, "GZIP page too large");
+	if (zs == NULL)
+	{
+		zs = pq_calloc(e, 1, sizeof(z_stream));
+		if (zs == NULL)
+			return false;
+		rc = inflateInit2(zs, 15 + 32);
+		if (rc != Z_OK)
+		{
+			free(zs);
+			if (rc == Z_MEM_ERROR)
+				return pq_fail(e, PARQUET_ERROR_NOMEM, "out of memory creating a zlib context");
+			return pq_fail(e, PARQUET_ERROR_UNSUPPORTED, "could not create a zlib context: %s", zError(rc));
+		}
+		reader->inflater = zs;
+	}
+	else if (inflateReset(zs) != Z_OK)
+		return pq_corrupt(e, "could not reset the zlib context");
+
+	zs->next_in = (Bytef *) src;
+	zs->avail_in = (uInt) srclen;
+	zs->next_out = dst;
+	zs->avail_out = (uInt) dstlen;
+	for (;;)
+	{
+		rc = inflate(zs, Z_NO_FLUSH);
+		if (rc == Z_STREAM_END)
+		{
+			/* a member ended: the page, or another member follows */
+			if (zs->avail_in == 0 || zs->avail_out == 0)
+				break;
+			if (inflateReset(zs) != Z_OK)
+				return pq_corrupt(e, "could not reset the zlib context");
+			continue;
+		}
+		if (rc == Z_OK)
+			continue;			/* progress was made */
+		/* no progress: the input ended inside a member, or dst is full */
+		if (rc == Z_BUF_ERROR && zs->avail_in == 0)
+			return pq_corrupt(e, "invalid GZIP data: truncated after %zu of %zu bytes",
+							  dstlen - zs->avail_out, dstlen);
+		if (rc == Z_BUF_ERROR)
+			return pq_corrupt(e, "invalid GZIP data: more than the %zu bytes the page says", dstlen);
+		if (rc == Z_MEM_ERROR)
+			return pq_fail(e, PARQUET_ERROR_NOMEM, "out of memory decompressing GZIP data");
+		return pq_corrupt(e, "invalid GZIP data: %s", zs->msg != NULL ? zs->msg : zError(rc));
+	}
+	if (zs->avail_out != 0)
+		return pq_corrupt(e, "invalid GZIP data: %zu bytes decompressed, expected %zu",
+						  dstlen - zs->avail_out, dstlen);
+	return true;
+}
+
+/*
+ * BROTLI pages (codec 4) with libbrotlidec's one-shot decoder, which
+ * writes at most dstlen bytes; it fails alike for corrupt and truncated
+ * input and for output that would not fit, and the result must be
+ * exactly dstlen bytes.
+ */
+static bool
+brotli_decompress(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen, PqErr *e)
+{
+	size_t		decoded = dstlen;
+
+	if (BrotliDecoderDecompress(srclen, src, &decoded, dst) != BROTLI_DECODER_RESULT_SUCCESS)
+		return pq_corrupt(e, "invalid Brotli data (corrupt, truncated or more than the %zu bytes the page says)",
+						  dstlen);
+	if (decoded != dstlen)
+		return pq_corrupt(e, "invalid Brotli data: %zu bytes decompressed, expected %zu", decoded, dstlen);
+	return true;
+}
+
+/*
+ * Frees the decompression contexts a reader created on first use; called
+ * by parquet_reader_close.
+ */
+void
+pq_codec_free(ParquetReader *reader)
+{
+	if (reader->zstd != NULL)
+		ZSTD_freeDCtx(reader->zstd);
+	reader->zstd = NULL;
+	if (reader->inflater != NULL)
+	{
+		inflateEnd(reader->inflater);
+		free(reader->inflater);
+	}
+	reader->inflater = NULL;
+}
+
+/*
  * Decompresses one page (or the values section of a v2 page) into dst,
  * which must be exactly the uncompressed size the page header states.
  */
@@ -219,6 +328,10 @@ pq_decompress_page(ParquetReader *reader, int32_t codec, const uint8_t *src, siz
 			return true;
 		case PQ_CODEC_SNAPPY:
 			return snappy_decompress(src, srclen, dst, dstlen, e);
+		case PQ_CODEC_GZIP:
+			return gzip_decompress(reader, src, srclen, dst, dstlen, e);
+		case PQ_CODEC_BROTLI:
+			return brotli_decompress(src, srclen, dst, dstlen, e);
 		case PQ_CODEC_ZSTD:
 			if (reader->zstd == NULL)
 			{

@@ -15,6 +15,7 @@
 #ifndef PARQUET_READ_INTERNAL_H
 #define PARQUET_READ_INTERNAL_H
 
+#include <zlib.h>
 #include <zstd.h>
 
 #include "parquet_read.h"
@@ -80,6 +81,7 @@ struct ParquetReader
 	ParquetFileMeta meta;
 	ParquetColumnSchema *columns;
 	ZSTD_DCtx  *zstd;			/* created on first use */
+	z_stream   *inflater;		/* GZIP pages: created on first use */
 	ParquetBufferPool own_pool;
 	ParquetBufferPool *pool;	/* own_pool or options.buffer_pool */
 	/* the chunk decoders' scratch arrays, kept between chunks */
@@ -137,6 +139,7 @@ extern bool pq_pread_fully(int fd, uint8_t *buf, size_t len, uint64_t offset,
 extern bool pq_decompress_page(ParquetReader *reader, int32_t codec,
 							   const uint8_t *src, size_t srclen,
 							   uint8_t *dst, size_t dstlen, PqErr *e);
+extern void pq_codec_free(ParquetReader *reader);
 
 /* parquet_read_values.c */
 extern bool pq_values_keep_buffer(ParquetColumnValues *out, void *buf, size_t cap,

@@ -6,7 +6,7 @@
  * This header owns the interface of src/parquet/parquet_write*.c, a Parquet file
  * writer for flat schemas (a root group plus N primitive columns, each
  * REQUIRED or OPTIONAL).  It has no PostgreSQL dependency: plain C11,
- * liblz4 and libzstd, malloc/free, and errors reported as negative return
+ * liblz4, libzstd and zlib (the CRC-32 of every page), malloc/free, and errors reported as negative return
  * codes plus a message, so that it can be unit-tested outside the server.
  * The PostgreSQL glue maps PG types to column specs and converts datums to
  * ParquetRowValues; this file knows nothing about PG types.

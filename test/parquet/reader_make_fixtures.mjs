@@ -175,12 +175,6 @@ for (const name of files) {
     const meta = await rows(`SELECT row_group_id, column_id, path_in_schema, compression, encodings, row_group_num_rows
       FROM parquet_metadata(${q(file)}) ORDER BY row_group_id, column_id`);
     const codecs = [...new Set(meta.map((m) => m.compression))];
-    if (codecs.includes('GZIP')) {
-      entry = { ...entry, expect: 'error', status: 'unsupported', stage: 'read',
-        message: 'unsupported Parquet compression codec GZIP' };
-      expected.files.push(entry);
-      continue;
-    }
     const nrows = Number((await rows(`SELECT count(*) AS n FROM ${src}`))[0].n);
     const groups = new Set(meta.map((m) => Number(m.row_group_id)));
     entry = { ...entry, expect: 'ok', num_rows: nrows, num_row_groups: groups.size, codecs, columns: [] };

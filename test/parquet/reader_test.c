@@ -14,7 +14,8 @@
  * 2. Hand-built files cover what DuckDB does not write: unknown thrift
  *	  fields of every type, REQUIRED columns, INT96, BIT_PACKED levels, RLE
  *	  booleans, DELTA_BYTE_ARRAY, dictionary fallback within a chunk, legacy
- *	  statistics, snappy literals, and malformed metadata and pages.
+ *	  statistics, snappy literals, page checksums (PageHeader.crc), GZIP
+ *	  and Brotli pages, and malformed metadata and pages.
  * 3. Truncated and corrupted variants of fixtures must fail cleanly (every
  *	  prefix, prefix + footer) or at least not crash (random byte flips,
  *	  zeroed tails); run the ASan build to catch memory errors.
@@ -34,8 +35,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <brotli/encode.h>
 #include <lz4.h>
 #include <lz4frame.h>
+#include <zlib.h>
 
 #include "parquet_read.h"
 #include "parquet_write.h"
@@ -1109,6 +1112,26 @@ tw_unknown_fields(TW *tw)
 	b_zigzag(tw->b, 99);
 }
 
+/*
+ * Whether synth_page writes PageHeader.crc (the CRC-32 of the page body):
+ * on, except where a test wants pages without one.
+ */
+static bool synth_page_crc = true;
+
+/*
+ * The CRC-32 of a page body as PageHeader.crc holds it: an i32 with the
+ * same bits.
+ */
+static int32_t
+page_crc(const uint8_t *p, size_t n)
+{
+	uint32_t	crc = (uint32_t) crc32(0L, p, (uInt) n);
+	int32_t		as_i32;
+
+	memcpy(&as_i32, &crc, sizeof(as_i32));
+	return as_i32;
+}
+
 /* A column of a hand-built file: schema and the pages of its chunk. */
 typedef struct SynthColumn
 {
@@ -1126,7 +1149,10 @@ typedef struct SynthColumn
 	bool		v2_values_uncompressed; /* is_compressed = false */
 } SynthColumn;
 
-/* Appends a page (header with unknown fields, then body). */
+/*
+ * Appends a page (header with unknown fields and, if synth_page_crc, the
+ * CRC-32 of the body; then the body).
+ */
 static void
 synth_page(SynthColumn *col, int page_type, int num_values, int encoding,
 		   const Buf *body, size_t uncompressed_len, int num_nulls, int def_len,
@@ -1138,7 +1164,8 @@ synth_page(SynthColumn *col, int page_type, int num_values, int encoding,
 	tw_i32(&tw, 1, page_type);
 	tw_i32(&tw, 2, (int64_t) uncompressed_len);
 	tw_i32(&tw, 3, (int64_t) body->len);
-	tw_i32(&tw, 4, 0x1234);		/* crc, ignored */
+	if (synth_page_crc)
+		tw_i32(&tw, 4, page_crc(body->d, body->len));
 	if (page_type == PQ_PAGE_DATA)
 	{
 		tw_struct(&tw, 5);
@@ -1979,15 +2006,15 @@ test_malformed(void)
 		SynthColumn col;
 
 		memset(&col, 0, sizeof(col));
-		col = (SynthColumn) {"x", PQ_INT32, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_BROTLI, {0}, false, 1, {PQ_ENC_PLAIN}, false};
+		col = (SynthColumn) {"x", PQ_INT32, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_LZO, {0}, false, 1, {PQ_ENC_PLAIN}, false};
 		body.len = 0;
 		b_le32(&body, 1);
 		synth_page(&col, PQ_PAGE_DATA, 1, PQ_ENC_PLAIN, &body, body.len, 0, 0, PQ_ENC_RLE);
 		f.len = 0;
 		synth_file(&f, &col, 1, 1);
 		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
-		CHECK(st == PARQUET_ERROR_UNSUPPORTED && strstr(err, "unsupported Parquet compression codec BROTLI"),
-			  "brotli: %s", err);
+		CHECK(st == PARQUET_ERROR_UNSUPPORTED && strstr(err, "unsupported Parquet compression codec LZO"),
+			  "lzo: %s", err);
 		free(col.pages.d);
 		memset(&col.pages, 0, sizeof(col.pages));
 		col.codec = PQ_CODEC_UNCOMPRESSED;
@@ -2125,6 +2152,527 @@ rng(void)
 	rng_state ^= rng_state << 25;
 	rng_state ^= rng_state >> 27;
 	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+/* ----------------------------------------------------------------
+ * Page checksums, GZIP and Brotli pages
+ * ----------------------------------------------------------------
+ */
+
+/* Where one page of a hand-built chunk lies in the file. */
+typedef struct SynthPageSpan
+{
+	size_t		start;			/* file offset of the page header */
+	size_t		body;			/* file offset of the page body */
+	size_t		end;			/* file offset after the body */
+} SynthPageSpan;
+
+/*
+ * Appends a page with synth_page and records where it will lie in a file
+ * whose only column chunk starts at offset 4, as synth_file places it.
+ */
+static void
+synth_page_at(SynthColumn *col, SynthPageSpan *span, int page_type, int num_values, int encoding,
+			  const Buf *body, size_t uncompressed_len, int def_len, int def_encoding)
+{
+	span->start = 4 + col->pages.len;
+	synth_page(col, page_type, num_values, encoding, body, uncompressed_len, 0, def_len, def_encoding);
+	span->end = 4 + col->pages.len;
+	span->body = span->end - body->len;
+}
+
+/*
+ * The file of the checksum tests: one OPTIONAL INT32 column "x" of 12
+ * rows without nulls in three uncompressed pages, a dictionary page (10,
+ * 20, 30), a v1 page of 8 dictionary indices and a v2 page of 4 PLAIN
+ * values (100 to 103); spans[0..2] say where the pages lie.  The pages
+ * carry CRCs if synth_page_crc is set.
+ */
+static void
+checksum_file(Buf *f, SynthPageSpan *spans)
+{
+	SynthColumn col;
+	Buf			body = {0};
+	uint32_t	idx[8];
+
+	memset(&col, 0, sizeof(col));
+	col = (SynthColumn) {"x", PQ_INT32, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 3,
+	{PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_RLE}, false};
+	for (int i = 1; i <= 3; i++)
+		b_le32(&body, (uint32_t) (10 * i));
+	synth_page_at(&col, &spans[0], PQ_PAGE_DICTIONARY, 3, PQ_ENC_PLAIN, &body, body.len, 0, 0);
+	body.len = 0;
+	b_le32(&body, 2);
+	rle_run(&body, 8, 1, 1);
+	b_byte(&body, 2);
+	for (int i = 0; i < 8; i++)
+		idx[i] = (uint32_t) (i % 3);
+	bitpacked_run(&body, idx, 8, 2);
+	synth_page_at(&col, &spans[1], PQ_PAGE_DATA, 8, PQ_ENC_RLE_DICTIONARY, &body, body.len, 0, PQ_ENC_RLE);
+	body.len = 0;
+	rle_run(&body, 4, 1, 1);	/* v2 levels: no length prefix */
+	for (int i = 0; i < 4; i++)
+		b_le32(&body, (uint32_t) (100 + i));
+	synth_page_at(&col, &spans[2], PQ_PAGE_DATA_V2, 4, PQ_ENC_PLAIN, &body, body.len, 2, 0);
+	f->len = 0;
+	synth_file(f, &col, 1, 12);
+	free(col.pages.d);
+	free(body.d);
+}
+
+/* Whether a checksum_file reads back with its 12 values. */
+static bool
+checksum_file_reads(const Buf *f, char *err, size_t errlen)
+{
+	ParquetReader *reader;
+	ParquetColumnValues cv;
+	bool		ok;
+
+	if (parquet_reader_open_memory(f->d, f->len, NULL, &reader, err, errlen) != PARQUET_OK)
+		return false;
+	ok = parquet_read_column_chunk(reader, 0, 0, &cv, err, errlen) == PARQUET_OK;
+	if (ok)
+	{
+		ok = cv.num_values == 12 && cv.num_nulls == 0;
+		for (int i = 0; ok && i < 12; i++)
+			ok = cv.values[i].int32 == (i < 8 ? 10 * (i % 3 + 1) : 100 + i - 8);
+		if (!ok)
+			snprintf(err, errlen, "wrong values");
+		parquet_column_values_free(&cv);
+	}
+	parquet_reader_close(reader);
+	return ok;
+}
+
+/*
+ * PageHeader.crc on hand-built pages: pages with CRCs read; a flip of any
+ * byte of a dictionary, v1 or v2 page body (v2: the uncompressed levels
+ * too) fails with PARQUET_ERROR_CORRUPT and a message that names the
+ * column and where the page starts; pages without a crc are not checked.
+ */
+static void
+test_page_checksums(void)
+{
+	static const char *const page_names[3] = {"dictionary page", "v1 data page", "v2 data page"};
+	SynthPageSpan spans[3];
+	Buf			f = {0};
+	uint8_t    *copy;
+	char		err[512];
+	ParquetStatus st;
+
+	synth_page_crc = true;
+	checksum_file(&f, spans);
+	CHECK(checksum_file_reads(&f, err, sizeof(err)), "pages with CRCs read: %s", err);
+
+	copy = malloc(f.len);
+	for (int k = 0; k < 3; k++)
+	{
+		char		expect[128];
+		int			caught = 0;
+		int			flipped = 0;
+		bool		named = true;
+
+		snprintf(expect, sizeof(expect), "row group 0, column \"x\": page checksum mismatch at offset %zu ",
+				 spans[k].start);
+		for (size_t pos = spans[k].body; pos < spans[k].end; pos++)
+		{
+			memcpy(copy, f.d, f.len);
+			copy[pos] ^= 0x20;
+			flipped++;
+			err[0] = '\0';
+			st = open_and_read_all(copy, f.len, NULL, err, sizeof(err));
+			if (st == PARQUET_ERROR_CORRUPT && strstr(err, "checksum") != NULL)
+				caught++;
+			named &= strncmp(err, expect, strlen(expect)) == 0;
+		}
+		CHECK(flipped > 0 && caught == flipped, "%s: %d of %d flipped body bytes fail the checksum",
+			  page_names[k], caught, flipped);
+		CHECK(named, "%s: the message names the column and the page's offset: %s", page_names[k], err);
+	}
+	free(copy);
+
+	/* pages without a crc read, and are not checked */
+	synth_page_crc = false;
+	checksum_file(&f, spans);
+	CHECK(checksum_file_reads(&f, err, sizeof(err)), "pages without CRCs read: %s", err);
+	f.d[spans[2].end - 4] ^= 0x01;	/* the last value: 103 becomes 102 */
+	st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+	CHECK(st == PARQUET_OK, "a flipped byte of a page without a crc goes unnoticed: %s", err);
+	synth_page_crc = true;
+	free(f.d);
+}
+
+/*
+ * Files of spillpool's writer carry page CRCs: they read, and a flipped
+ * byte at the end of a (ZSTD-compressed) dictionary page or of a chunk's
+ * last data page fails the checksum before ZSTD sees it.
+ */
+static void
+test_writer_checksums(void)
+{
+	char		path[] = "/tmp/parquet_crc_XXXXXX";
+	char		err[512];
+	ParquetColumnSpec cols[2];
+	ParquetWriterOptions opts;
+	ParquetWriteResult res;
+	ParquetWriter *w;
+	ParquetReader *reader;
+	uint8_t    *data;
+	size_t		len;
+	size_t		flips[3];
+	const char *flip_names[3] = {"end of the dictionary page of \"label\"",
+		"end of the last data page of \"label\"", "end of the last data page of \"id\""};
+	int			fd = mkstemp(path);
+
+	if (!CHECK(fd >= 0, "mkstemp"))
+		return;
+	parquet_column_init(&cols[0], "id", PQ_INT64, false);
+	parquet_column_init(&cols[1], "label", PQ_BYTE_ARRAY, true);
+	cols[1].logical = PQ_LT_STRING;
+	parquet_writer_options_init(&opts);
+	opts.codec = PQ_CODEC_ZSTD;
+	w = parquet_writer_create(fd, cols, 2, &opts, err, sizeof(err));
+	if (!CHECK(w != NULL, "writer: %s", err))
+	{
+		close(fd);
+		unlink(path);
+		return;
+	}
+	for (int id = 0; id < 3000; id++)
+	{
+		ParquetRowValue v[2];
+		char		label[32];
+
+		memset(v, 0, sizeof(v));
+		v[0].v.int64 = id;
+		snprintf(label, sizeof(label), "label-%d", id % 10);
+		v[1].isnull = id % 7 == 0;
+		v[1].v.bytes.ptr = (const uint8_t *) label;
+		v[1].v.bytes.len = (uint32_t) strlen(label);
+		if (parquet_writer_add_row(w, v) != PARQUET_OK)
+		{
+			CHECK(false, "add_row %d: %s", id, parquet_writer_error(w));
+			break;
+		}
+	}
+	CHECK(parquet_writer_finish(w, &res, err, sizeof(err)) == PARQUET_OK, "finish: %s", err);
+	parquet_writer_free(w);
+	close(fd);
+	data = read_file(path, &len);
+	unlink(path);
+	if (!CHECK(data != NULL, "read back %s", path))
+		return;
+	if (!CHECK(parquet_reader_open_memory(data, len, NULL, &reader, err, sizeof(err)) == PARQUET_OK,
+			   "open: %s", err))
+	{
+		free(data);
+		return;
+	}
+	{
+		const ParquetColumnChunk *id = &parquet_reader_metadata(reader)->row_groups[0].columns[0];
+		const ParquetColumnChunk *label = &parquet_reader_metadata(reader)->row_groups[0].columns[1];
+
+		CHECK(label->has_dictionary_page_offset && label->codec == PQ_CODEC_ZSTD,
+			  "the writer's label chunk has a ZSTD dictionary page");
+		flips[0] = (size_t) label->data_page_offset - 1;
+		flips[1] = (size_t) (label->dictionary_page_offset + label->total_compressed_size) - 1;
+		flips[2] = (size_t) (id->data_page_offset + id->total_compressed_size) - 1;
+	}
+	parquet_reader_close(reader);
+	CHECK(open_and_read_all(data, len, NULL, err, sizeof(err)) == PARQUET_OK, "a writer file with CRCs reads: %s",
+		  err);
+	for (int k = 0; k < 3; k++)
+	{
+		ParquetStatus st;
+
+		data[flips[k]] ^= 0x01;
+		st = open_and_read_all(data, len, NULL, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "page checksum mismatch") != NULL,
+			  "writer file, a flipped byte at the %s: %s", flip_names[k], err);
+		data[flips[k]] ^= 0x01;
+	}
+	free(data);
+}
+
+/* Makes room for n more bytes in a buffer and returns where they go. */
+static uint8_t *
+b_reserve(Buf *b, size_t n)
+{
+	if (b->len + n > b->cap)
+	{
+		b->cap = (b->len + n) * 2 + 64;
+		b->d = realloc(b->d, b->cap);
+	}
+	return b->d + b->len;
+}
+
+/* How a codec test compresses a page body (appending to out). */
+typedef void (*CompressFn) (Buf *out, const uint8_t *p, size_t n);
+
+/* One gzip member of the bytes, made with deflate (windowBits 15 + 16). */
+static void
+compress_gzip(Buf *out, const uint8_t *p, size_t n)
+{
+	z_stream	zs;
+	uLong		bound;
+
+	memset(&zs, 0, sizeof(zs));
+	if (!CHECK(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK, "deflateInit2"))
+		return;
+	bound = deflateBound(&zs, (uLong) n);
+	zs.next_in = (Bytef *) p;
+	zs.avail_in = (uInt) n;
+	zs.next_out = b_reserve(out, bound);
+	zs.avail_out = (uInt) bound;
+	CHECK(deflate(&zs, Z_FINISH) == Z_STREAM_END, "deflate to gzip");
+	out->len += zs.total_out;
+	deflateEnd(&zs);
+}
+
+/* A zlib stream of the bytes (zlib header), made with compress2. */
+static void
+compress_zlib(Buf *out, const uint8_t *p, size_t n)
+{
+	uLongf		len = compressBound((uLong) n);
+
+	CHECK(compress2(b_reserve(out, len), &len, p, (uLong) n, 6) == Z_OK, "compress2");
+	out->len += len;
+}
+
+/* Two concatenated gzip members, as some writers make them. */
+static void
+compress_gzip_members(Buf *out, const uint8_t *p, size_t n)
+{
+	compress_gzip(out, p, n / 3);
+	compress_gzip(out, p + n / 3, n - n / 3);
+}
+
+/* A Brotli stream of the bytes, made with libbrotlienc. */
+static void
+compress_brotli(Buf *out, const uint8_t *p, size_t n)
+{
+	size_t		len = BrotliEncoderMaxCompressedSize(n);
+
+	CHECK(BrotliEncoderCompress(BROTLI_DEFAULT_QUALITY, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC,
+								n, p, &len, b_reserve(out, len)) == BROTLI_TRUE, "BrotliEncoderCompress");
+	out->len += len;
+}
+
+#define CODEC_ROWS 1000			/* a multiple of 8, for bitpacked_run */
+
+/* The value of row i of the codec test files (50 distinct values). */
+static int32_t
+codec_value(int i)
+{
+	return (i % 50) * 7 - 100;
+}
+
+/* The page layouts of the codec test files. */
+typedef enum CodecLayout
+{
+	CODEC_V1,					/* PLAIN values in a v1 page */
+	CODEC_V2,					/* PLAIN values in a v2 page */
+	CODEC_DICT					/* a dictionary page and a v1 index page */
+} CodecLayout;
+
+/*
+ * A file of one REQUIRED INT32 column "v" of CODEC_ROWS rows whose page
+ * bodies are compressed with compress under codec.  The (last) data page
+ * can be mangled: cut bytes removed from the end of its compressed body,
+ * size_delta added to the uncompressed size its header states.
+ */
+static void
+codec_file(Buf *f, int codec, CompressFn compress, CodecLayout layout, size_t cut, int size_delta)
+{
+	SynthColumn col;
+	Buf			raw = {0};
+	Buf			z = {0};
+	int			encoding = layout == CODEC_DICT ? PQ_ENC_RLE_DICTIONARY : PQ_ENC_PLAIN;
+
+	memset(&col, 0, sizeof(col));
+	col = (SynthColumn) {"v", PQ_INT32, PQ_REQUIRED, 0, -1, 0, codec, {0}, false, 1, {encoding}, false};
+	if (layout == CODEC_DICT)
+	{
+		uint32_t	idx[CODEC_ROWS];
+
+		for (int k = 0; k < 50; k++)
+			b_le32(&raw, (uint32_t) codec_value(k));
+		compress(&z, raw.d, raw.len);
+		synth_page(&col, PQ_PAGE_DICTIONARY, 50, PQ_ENC_PLAIN, &z, raw.len, 0, 0, 0);
+		raw.len = 0;
+		z.len = 0;
+		b_byte(&raw, 6);
+		for (int i = 0; i < CODEC_ROWS; i++)
+			idx[i] = (uint32_t) (i % 50);
+		bitpacked_run(&raw, idx, CODEC_ROWS, 6);
+	}
+	else
+	{
+		for (int i = 0; i < CODEC_ROWS; i++)
+			b_le32(&raw, (uint32_t) codec_value(i));
+	}
+	compress(&z, raw.d, raw.len);
+	z.len -= cut < z.len ? cut : z.len;
+	synth_page(&col, layout == CODEC_V2 ? PQ_PAGE_DATA_V2 : PQ_PAGE_DATA, CODEC_ROWS, encoding, &z,
+			   (size_t) ((int64_t) raw.len + size_delta), 0, 0, PQ_ENC_RLE);
+	f->len = 0;
+	synth_file(f, &col, 1, CODEC_ROWS);
+	free(col.pages.d);
+	free(raw.d);
+	free(z.d);
+}
+
+/* Reads a codec test file; on success, whether its values are right. */
+static ParquetStatus
+codec_read(const Buf *f, const ParquetReaderOptions *opts, bool *values_ok, char *err, size_t errlen)
+{
+	ParquetReader *reader;
+	ParquetColumnValues cv;
+	ParquetStatus st;
+
+	*values_ok = false;
+	st = parquet_reader_open_memory(f->d, f->len, opts, &reader, err, errlen);
+	if (st != PARQUET_OK)
+		return st;
+	st = parquet_read_column_chunk(reader, 0, 0, &cv, err, errlen);
+	if (st == PARQUET_OK)
+	{
+		bool		ok = cv.num_values == CODEC_ROWS && cv.num_nulls == 0;
+
+		for (int i = 0; ok && i < CODEC_ROWS; i++)
+			ok = cv.values[i].int32 == codec_value(i);
+		*values_ok = ok;
+		parquet_column_values_free(&cv);
+	}
+	parquet_reader_close(reader);
+	return st;
+}
+
+/*
+ * GZIP (gzip and zlib streams, concatenated gzip members) and Brotli pages
+ * decode in v1, v2 and dictionary pages; truncated streams, streams that
+ * decompress to more or fewer bytes than the header states and garbage
+ * fail with PARQUET_ERROR_CORRUPT, pages over max_page_bytes with
+ * PARQUET_ERROR_LIMIT, and random byte flips (in pages without a crc, so
+ * that they reach the decompressor) fail cleanly.
+ */
+static void
+test_gzip_brotli(void)
+{
+	static const struct
+	{
+		const char *name;
+		int			codec;
+		CompressFn	compress;
+		const char *in_message;
+	}			variants[] = {
+		{"GZIP (gzip member)", PQ_CODEC_GZIP, compress_gzip, "GZIP"},
+		{"GZIP (zlib stream)", PQ_CODEC_GZIP, compress_zlib, "GZIP"},
+		{"GZIP (two gzip members)", PQ_CODEC_GZIP, compress_gzip_members, "GZIP"},
+		{"BROTLI", PQ_CODEC_BROTLI, compress_brotli, "Brotli"},
+	};
+	static const char *const layout_names[] = {"v1 page", "v2 page", "dictionary and v1 page"};
+	Buf			f = {0};
+	char		err[512];
+	bool		values_ok;
+	ParquetStatus st;
+	ParquetReaderOptions opts;
+
+	for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++)
+	{
+		const char *name = variants[v].name;
+		int			codec = variants[v].codec;
+		CompressFn	compress = variants[v].compress;
+		int			flip_failures = 0;
+		int			bad_failures = 0;
+
+		for (int layout = CODEC_V1; layout <= CODEC_DICT; layout++)
+		{
+			codec_file(&f, codec, compress, (CodecLayout) layout, 0, 0);
+			st = codec_read(&f, NULL, &values_ok, err, sizeof(err));
+			CHECK(st == PARQUET_OK && values_ok, "%s, %s: decodes: %s", name, layout_names[layout],
+				  st == PARQUET_OK ? "wrong values" : err);
+		}
+
+		/* cut 7 bytes: into the gzip trailer or the zlib stream's data */
+		codec_file(&f, codec, compress, CODEC_V1, 7, 0);
+		st = codec_read(&f, NULL, &values_ok, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, variants[v].in_message) != NULL &&
+			  strstr(err, "truncated") != NULL, "%s: a truncated stream: %s", name, err);
+		codec_file(&f, codec, compress, CODEC_DICT, 3, 0);
+		st = codec_read(&f, NULL, &values_ok, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, variants[v].in_message) != NULL &&
+			  strstr(err, "truncated") != NULL, "%s: a truncated stream after a dictionary page: %s", name, err);
+		codec_file(&f, codec, compress, CODEC_V1, 0, -4);
+		st = codec_read(&f, NULL, &values_ok, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, variants[v].in_message) != NULL &&
+			  strstr(err, "more than the 3996 bytes") != NULL,
+			  "%s: a stream of more bytes than the header says: %s", name, err);
+		codec_file(&f, codec, compress, CODEC_V1, 0, 4);
+		st = codec_read(&f, NULL, &values_ok, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, variants[v].in_message) != NULL &&
+			  strstr(err, "4000 bytes decompressed, expected 4004") != NULL,
+			  "%s: a stream of fewer bytes than the header says: %s", name, err);
+		codec_file(&f, codec, compress, CODEC_V2, 0, 4);
+		st = codec_read(&f, NULL, &values_ok, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, variants[v].in_message) != NULL &&
+			  strstr(err, "4000 bytes decompressed, expected 4004") != NULL,
+			  "%s: a v2 page of fewer bytes than the header says: %s", name, err);
+
+		parquet_reader_default_options(&opts);
+		opts.max_page_bytes = CODEC_ROWS * 4 - 1;
+		codec_file(&f, codec, compress, CODEC_V1, 0, 0);
+		st = codec_read(&f, &opts, &values_ok, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_LIMIT, "%s: a page over max_page_bytes: %s", name, err);
+
+		/* random flips that reach the decompressor */
+		synth_page_crc = false;
+		codec_file(&f, codec, compress, CODEC_DICT, 0, 0);
+		synth_page_crc = true;
+		for (int i = 0; i < 400; i++)
+		{
+			uint8_t    *copy = malloc(f.len);
+			uint32_t	meta_len = (uint32_t) f.d[f.len - 8] | (uint32_t) f.d[f.len - 7] << 8 |
+				(uint32_t) f.d[f.len - 6] << 16 | (uint32_t) f.d[f.len - 5] << 24;
+			size_t		data_len = f.len - 8 - meta_len - 4;
+
+			memcpy(copy, f.d, f.len);
+			for (int k = 0; k < 1 + i % 3; k++)
+				copy[4 + rng() % data_len] ^= (uint8_t) (1 + rng() % 255);
+			err[0] = '\0';
+			st = open_and_read_all(copy, f.len, NULL, err, sizeof(err));
+			if (st != PARQUET_OK)
+			{
+				flip_failures++;
+				if (st > PARQUET_ERROR_INVALID || err[0] == '\0')
+					bad_failures++;
+			}
+			free(copy);
+		}
+		CHECK(flip_failures > 0 && bad_failures == 0, "%s: %d of 400 flipped files fail, %d without a message",
+			  name, flip_failures, bad_failures);
+	}
+
+	/* garbage is not a stream of either codec */
+	for (int k = 0; k < 2; k++)
+	{
+		int			codec = k == 0 ? PQ_CODEC_GZIP : PQ_CODEC_BROTLI;
+		SynthColumn col;
+		Buf			body = {0};
+
+		memset(&col, 0, sizeof(col));
+		col = (SynthColumn) {"v", PQ_INT32, PQ_REQUIRED, 0, -1, 0, codec, {0}, false, 1, {PQ_ENC_PLAIN}, false};
+		for (int i = 0; i < 64; i++)
+			b_byte(&body, (uint8_t) (rng() | 0x80));
+		synth_page(&col, PQ_PAGE_DATA, 16, PQ_ENC_PLAIN, &body, 64, 0, 0, PQ_ENC_RLE);
+		f.len = 0;
+		synth_file(&f, &col, 1, 16);
+		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_CORRUPT, "%s: garbage: %s", parquet_codec_name(codec), err);
+		free(col.pages.d);
+		free(body.d);
+	}
+	free(f.d);
 }
 
 /*
@@ -2472,7 +3020,11 @@ main(int argc, char **argv)
 	test_values_outlive_reader(dir);
 	test_recycled_batches();
 	test_malformed();
+	test_page_checksums();
+	test_writer_checksums();
+	test_gzip_brotli();
 	test_corruption(dir, "tiny.parquet", 3000, true);
+	test_corruption(dir, "gzip.parquet", 1000, true);
 	test_corruption(dir, "lz4_rawblock.parquet", 2000, true);
 	test_corruption(dir, "types_v2_zstd.parquet", 1500, true);
 	test_corruption(dir, "types_snappy.parquet", 1000, false);

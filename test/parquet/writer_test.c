@@ -25,8 +25,9 @@
  * Independently of DuckDB, each file is also re-read here by a small
  * thrift compact footer/page walker that checks the row and row group
  * counts, that every column chunk's pages add up to its num_values and
- * sizes, that every page decompresses to its declared size, and the page
- * and dictionary layout the test expects (several pages, dictionary
+ * sizes, that every page decompresses to its declared size and carries
+ * the CRC-32 of its bytes, and the page and dictionary layout the test
+ * expects (several pages, dictionary
  * fallback).  The API's error paths are unit-tested too.
  *
  * Output: one "ok"/"not ok" line per check and a final "N passed, N
@@ -48,6 +49,7 @@
 #include <unistd.h>
 
 #include <lz4.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include "../../src/parquet/parquet_write.h"
@@ -681,6 +683,8 @@ typedef struct WChunk
 	int			ndict_pages;
 	int64_t		page_values;
 	bool		pages_ok;
+	int			crc_pages;		/* pages whose header has a crc */
+	int			crc_matches;	/* ... equal to crc32() of the page bytes */
 } WChunk;
 
 typedef struct WFile
@@ -857,7 +861,9 @@ walk_footer(const uint8_t *file, size_t size, WFile *wf)
 
 /*
  * Walk the pages of one column chunk: parse each PageHeader, decompress
- * the page and compare with the declared sizes; count pages and values.
+ * the page and compare with the declared sizes; count pages and values,
+ * and the pages whose crc (field 4) is present and equals zlib's crc32()
+ * of the compressed_page_size bytes after the header.
  */
 static void
 walk_pages(const uint8_t *file, size_t size, WChunk *ch)
@@ -880,6 +886,8 @@ walk_pages(const uint8_t *file, size_t size, WChunk *ch)
 		int64_t		csize = -1;
 		int64_t		nvals = -1;
 		int64_t		hdrlen;
+		bool		has_crc = false;
+		uint32_t	crc = 0;
 
 		r.p = file + pos;
 		r.end = file + end;
@@ -892,6 +900,12 @@ walk_pages(const uint8_t *file, size_t size, WChunk *ch)
 				usize = tr_zigzag(&r);
 			else if (id == 3 && type == TC_I32)
 				csize = tr_zigzag(&r);
+			else if (id == 4 && type == TC_I32)
+			{
+				/* an i32 on the wire: the checksum's bits, sign-extended */
+				has_crc = true;
+				crc = (uint32_t) tr_zigzag(&r);
+			}
 			else if ((id == 5 || id == 7) && type == TC_STRUCT)
 			{
 				int16_t		dlast = 0;
@@ -915,6 +929,12 @@ walk_pages(const uint8_t *file, size_t size, WChunk *ch)
 		{
 			ch->pages_ok = false;
 			break;
+		}
+		if (has_crc)
+		{
+			ch->crc_pages++;
+			if (crc == (uint32_t) crc32(0L, file + pos + hdrlen, (uInt) csize))
+				ch->crc_matches++;
 		}
 		if ((size_t) usize > ucap)
 		{
@@ -2099,6 +2119,7 @@ write_test_file(const char *dir, const TFile *tf)
 		  "%s: footer has column_orders, created_by and key_value_metadata", tf->name);
 	{
 		bool		pages_ok = true;
+		bool		crcs_ok = true;
 		bool		counts_ok = true;
 		bool		codec_ok = true;
 		bool		nulls_ok = true;
@@ -2117,6 +2138,8 @@ write_test_file(const char *dir, const TFile *tf)
 
 				walk_pages(file, fsize, ch);
 				pages_ok &= ch->pages_ok;
+				crcs_ok &= ch->crc_pages == ch->ndict_pages + ch->ndata_pages &&
+					ch->crc_matches == ch->crc_pages;
 				counts_ok &= ch->num_values == wf.rg_rows[g] &&
 					ch->page_values == ch->num_values;
 				codec_ok &= ch->codec == (int) tf->codec && ch->type == (int) c->type;
@@ -2143,6 +2166,8 @@ write_test_file(const char *dir, const TFile *tf)
 			}
 		}
 		check(pages_ok, "%s: every page header parses and decompresses to its size", tf->name);
+		check(crcs_ok, "%s: every page header has a crc equal to the CRC-32 of the page's bytes",
+			  tf->name);
 		check(counts_ok, "%s: page num_values add up to each chunk's num_values (NULLs included)",
 			  tf->name);
 		check(codec_ok, "%s: every chunk has codec %s and the column's type", tf->name,
@@ -2538,10 +2563,12 @@ rowgroup_bytes_test(const char *dir)
 			WChunk	   *ch = &wf.chunks[g * wf.ncols + i];
 
 			walk_pages(file, fsize, ch);
-			pages_ok &= ch->pages_ok && ch->page_values == wf.rg_rows[g];
+			pages_ok &= ch->pages_ok && ch->page_values == wf.rg_rows[g] &&
+				ch->crc_pages == ch->ndict_pages + ch->ndata_pages && ch->crc_matches == ch->crc_pages;
 		}
 	}
-	check(sum == 5000 && pages_ok, "row_group_bytes file: row groups add up to 5000 rows, pages intact");
+	check(sum == 5000 && pages_ok,
+		  "row_group_bytes file: row groups add up to 5000 rows, pages intact with their CRCs");
 	free(wf.chunks);
 	free(file);
 	unlink(path);
