@@ -22,6 +22,8 @@
  */
 #include "postgres.h"
 
+#include <sys/stat.h>
+
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "access/stratnum.h"
@@ -85,6 +87,8 @@ struct ShardScan
 	Oid			dbid;
 	Oid			relfilenode;
 	ManifestShard *shards;
+	bool		has_footer_crc; /* the open file's footer CRC, from the */
+	pg_crc32c	footer_crc;		/* manifest (see shard_file_footer_crc) */
 	int			nshards;
 	int			cur_shard;
 	bool	   *needed;			/* per attribute */
@@ -205,6 +209,54 @@ shard_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	}
 }
 
+/* The largest footer a shard's checksum is computed over. */
+#define SHARD_FOOTER_MAX_BYTES (64 * 1024 * 1024)
+
+/*
+ * CRC32C of a shard file's footer: its last bytes, the FileMetaData, its
+ * 4-byte length and the magic "PAR1".  The flush records it in the
+ * manifest and every scan checks it before the footer is parsed, since the
+ * footer decides what the pages mean and which row groups a filter skips:
+ * a damaged footer could otherwise return other rows without an error.
+ * The pages carry CRC-32s of their own, which the reader checks.
+ */
+pg_crc32c
+shard_file_footer_crc(int fd, const char *path)
+{
+	struct stat st;
+	uint8		tail[8];
+	uint32		len;
+	char	   *footer;
+	pg_crc32c	crc;
+
+	if (fstat(fd, &st) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not stat file \"%s\": %m", path)));
+	if (st.st_size < 12 || pg_pread(fd, tail, 8, st.st_size - 8) != 8)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("could not read the footer of spillpool shard \"%s\"", path),
+				 errdetail("The file has %lld bytes.", (long long) st.st_size)));
+	len = (uint32) tail[0] | ((uint32) tail[1] << 8) | ((uint32) tail[2] << 16) |
+		((uint32) tail[3] << 24);
+	if ((off_t) len > st.st_size - 12 || len > SHARD_FOOTER_MAX_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid footer length %u in spillpool shard \"%s\"", len, path),
+				 errdetail("The file has %lld bytes.", (long long) st.st_size)));
+	footer = palloc(len + 8);
+	if (pg_pread(fd, footer, len + 8, st.st_size - 8 - len) != (ssize_t) (len + 8))
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not read the footer of spillpool shard \"%s\": %m", path)));
+	INIT_CRC32C(crc);
+	COMP_CRC32C(crc, footer, len + 8);
+	FIN_CRC32C(crc);
+	pfree(footer);
+	return crc;
+}
+
 /*
  * Opens the shard at ss->path: the file through fd.c, so that the backend
  * accounts for it and closes it at the end of the transaction at the
@@ -234,6 +286,20 @@ shard_file_open(ShardScan *ss)
 	ss->fd_subid = GetCurrentSubTransactionId();
 	ss->next_open = open_shard_files;
 	open_shard_files = ss;
+	if (ss->has_footer_crc)
+	{
+		pg_crc32c	crc = shard_file_footer_crc(ss->fd, ss->path);
+
+		if (crc != ss->footer_crc)
+		{
+			shard_file_close(ss);
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("checksum mismatch in the footer of spillpool shard \"%s\"", ss->path),
+					 errdetail("The manifest records CRC32C %08x, the file has %08x.",
+							   (unsigned int) ss->footer_crc, (unsigned int) crc)));
+		}
+	}
 	parquet_reader_default_options(&options);
 	if (shard_buffer_pool == NULL)
 		shard_buffer_pool = parquet_buffer_pool_create(SHARD_BUFFER_POOL_BYTES);
@@ -466,6 +532,8 @@ shard_open_next(ShardScan *ss)
 		return false;
 	shard_file_path(ss->path, ss->dbid, ss->relfilenode,
 					ss->shards[ss->cur_shard].snapshot, ss->shards[ss->cur_shard].n);
+	ss->has_footer_crc = ss->shards[ss->cur_shard].has_footer_crc;
+	ss->footer_crc = ss->shards[ss->cur_shard].footer_crc;
 	ss->cur_shard++;
 	shard_file_open(ss);
 	old = MemoryContextSwitchTo(ss->shard_cxt);

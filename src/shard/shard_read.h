@@ -16,6 +16,7 @@
 #include "utils/rel.h"
 
 #include "parquet/parquet_types.h"
+#include "port/pg_crc32c.h"
 #include "shard/convert.h"
 
 /* A qual a row group's min/max can rule out: column op constant. */
@@ -96,5 +97,8 @@ shard_array_decimal(const ShardColumnArray *c, int64 r)
 
 extern bool shard_scan_batch_stats(ShardScan *ss, AttrNumber attnum, Datum *min,
 								   Datum *max, int64 *nonnull);
+
+/* CRC32C of a shard file's footer (recorded in the manifest). */
+extern pg_crc32c shard_file_footer_crc(int fd, const char *path);
 
 #endif							/* SPILLPOOL_SHARD_READ_H */

@@ -58,8 +58,9 @@
 
 #include "parquet/parquet_write.h"
 #include "spillpool.h"
-#include "shard/shard_write.h"
 #include "shard/convert.h"
+#include "shard/shard_read.h"
+#include "shard/shard_write.h"
 #include "tier/compress.h"
 #include "tier/manifest.h"
 
@@ -435,6 +436,7 @@ shard_writer_close_current(ShardWriter *sw)
 	ParquetStatus rc;
 	int			i;
 	ManifestShard *ms;
+	pg_crc32c	footer_crc;
 
 	initStringInfo(&nan);
 	rc = parquet_writer_add_metadata(sw->w, "spillpool.version", SPILLPOOL_VERSION_STR);
@@ -476,6 +478,7 @@ shard_writer_close_current(ShardWriter *sw)
 		ereport(data_sync_elevel(ERROR),
 				(errcode_for_file_access(),
 				 errmsg("could not fsync shard file \"%s\": %m", sw->path)));
+	footer_crc = shard_file_footer_crc(sw->fd, sw->path);
 	CloseTransientFile(sw->fd);
 	sw->fd = -1;
 
@@ -492,6 +495,8 @@ shard_writer_close_current(ShardWriter *sw)
 	ms->bytes = (int64) res.bytes_written;
 	ms->codec = sw->codec;
 	ms->row_groups = res.row_groups;
+	ms->has_footer_crc = true;
+	ms->footer_crc = footer_crc;
 	pfree(nan.data);
 }
 

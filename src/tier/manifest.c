@@ -269,18 +269,25 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 		{
 			ManifestShard *s;
 			int			codec;
+			unsigned int footer_crc;
+			int			fields;
 
 			if (m->nshards == shard_cap)
 			{
 				shard_cap *= 2;
 				m->shards = repalloc(m->shards, sizeof(ManifestShard) * shard_cap);
 			}
+
 			s = &m->shards[m->nshards++];
-			if (sscanf(line, "shard " UINT64_FORMAT " %d " INT64_FORMAT " " INT64_FORMAT " %d %d",
-					   &s->snapshot, &s->n, &s->rows, &s->bytes, &codec,
-					   &s->row_groups) != 6)
+			/* the footer's CRC came with 0.3; older lines have six fields */
+			fields = sscanf(line, "shard " UINT64_FORMAT " %d " INT64_FORMAT " " INT64_FORMAT " %d %d %x",
+							&s->snapshot, &s->n, &s->rows, &s->bytes, &codec,
+							&s->row_groups, &footer_crc);
+			if (fields != 6 && fields != 7)
 				manifest_corrupt(path, lineno, gettext_noop("Line %d is not a valid shard line."));
 			s->codec = (SpillCodec) codec;
+			s->has_footer_crc = (fields == 7);
+			s->footer_crc = s->has_footer_crc ? (pg_crc32c) footer_crc : 0;
 		}
 		else
 			manifest_corrupt(path, lineno, gettext_noop("Line %d is of no known kind."));
@@ -322,10 +329,15 @@ manifest_write_file(Oid dbid, Oid relfilenode, const Manifest *m, bool fault_poi
 						 m->snapshots[i].id, m->snapshots[i].commit_time,
 						 m->snapshots[i].rows, m->snapshots[i].nshards);
 	for (i = 0; i < m->nshards; i++)
-		appendStringInfo(&buf, "shard " UINT64_FORMAT " %d " INT64_FORMAT " " INT64_FORMAT " %d %d\n",
+	{
+		appendStringInfo(&buf, "shard " UINT64_FORMAT " %d " INT64_FORMAT " " INT64_FORMAT " %d %d",
 						 m->shards[i].snapshot, m->shards[i].n, m->shards[i].rows,
 						 m->shards[i].bytes, (int) m->shards[i].codec,
 						 m->shards[i].row_groups);
+		if (m->shards[i].has_footer_crc)
+			appendStringInfo(&buf, " %08x", (unsigned int) m->shards[i].footer_crc);
+		appendStringInfoChar(&buf, '\n');
+	}
 	INIT_CRC32C(crc);
 	COMP_CRC32C(crc, buf.data, buf.len);
 	FIN_CRC32C(crc);

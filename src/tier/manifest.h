@@ -9,6 +9,7 @@
 #ifndef SPILLPOOL_MANIFEST_H
 #define SPILLPOOL_MANIFEST_H
 
+#include "port/pg_crc32c.h"
 #include "tier/memtable.h"
 
 typedef struct ManifestSnapshot
@@ -27,6 +28,9 @@ typedef struct ManifestShard
 	int64		bytes;
 	SpillCodec	codec;
 	int			row_groups;
+	bool		has_footer_crc; /* false in manifests written before 0.3 */
+	pg_crc32c	footer_crc;		/* CRC32C of the file's last footer_len
+								 * bytes: FileMetaData, its length, "PAR1" */
 } ManifestShard;
 
 typedef struct Manifest
