@@ -875,12 +875,16 @@ segment_adopt_file(SpillTable *tab, const char *private_path, int64 file_size,
 }
 
 /*
- * Writes blocks into new segment files after the active one, at a clean
- * shutdown.  Runs in the postmaster, which has no PGPROC and no virtual
- * file descriptors, so it uses plain POSIX calls and takes no locks (every
- * other process has exited).  Returns false after logging a failure.
+ * At a clean shutdown, writes the blocks of a table's memory-only batches
+ * (durability 'none') to new segment files after the active one, without
+ * fd.c or locks (the postmaster, every backend gone).  The active file's
+ * zero-filled tail is given back first, so that its room serves the
+ * blocks.  On a failure (a full disk, say) the blocks written so far stay,
+ * whole, and a WARNING names the table and the rows that are lost; the
+ * partial block is cut off at the next start.  Returns the number of
+ * blocks written.
  */
-bool
+int
 segment_write_at_shutdown(SpillTable *tab, SegmentBlock *blocks, int nblocks)
 {
 	uint32		segno = tab->seg_active + (tab->seg_active_exists ? 1 : 0);
@@ -889,6 +893,15 @@ segment_write_at_shutdown(SpillTable *tab, SegmentBlock *blocks, int nblocks)
 	int			fd = -1;
 	int64		size = 0;
 	int			i;
+	int			written = 0;
+	int64		lost_rows = 0;
+
+	if (tab->seg_active_exists && tab->seg_active_alloc > tab->seg_active_size)
+	{
+		segment_file_path(path, tab->key.dbid, tab->key.relfilenode, tab->seg_active);
+		if (truncate(path, tab->seg_active_size) == 0)
+			tab->seg_active_alloc = tab->seg_active_size;
+	}
 
 	for (i = 0; i <= nblocks; i++)
 	{
@@ -898,7 +911,10 @@ segment_write_at_shutdown(SpillTable *tab, SegmentBlock *blocks, int nblocks)
 		if (finish && fd >= 0)
 		{
 			if (pg_fsync(fd) != 0 || close(fd) != 0)
+			{
+				fd = -1;
 				goto fail;
+			}
 			fd = -1;
 			segno++;
 			size = 0;
@@ -912,13 +928,15 @@ segment_write_at_shutdown(SpillTable *tab, SegmentBlock *blocks, int nblocks)
 			if (fd < 0)
 				goto fail;
 		}
+		errno = 0;
 		if (write(fd, blocks[i].buf, blocks[i].len) != (ssize_t) blocks[i].len)
 		{
 			if (errno == 0)
-				errno = ENOSPC;
+				errno = ENOSPC;	/* a short write: out of space */
 			goto fail;
 		}
 		size += blocks[i].len;
+		written = i + 1;
 	}
 
 	segment_dir_path(dir, tab->key.dbid, tab->key.relfilenode);
@@ -926,17 +944,33 @@ segment_write_at_shutdown(SpillTable *tab, SegmentBlock *blocks, int nblocks)
 	if (fd < 0 || pg_fsync(fd) != 0 || close(fd) != 0)
 	{
 		strlcpy(path, dir, MAXPGPATH);
+		written = 0;			/* the files' names may not be durable */
 		goto fail;
 	}
-	return true;
+	return nblocks;
 
 fail:
-	ereport(LOG,
-			(errcode_for_file_access(),
-			 errmsg("could not write spillpool memtable to \"%s\" at shutdown: %m", path)));
-	if (fd >= 0)
-		close(fd);
-	return false;
+	{
+		int			save_errno = errno;
+
+		if (fd >= 0)
+		{
+			/* the blocks written whole stay; make them durable */
+			(void) pg_fsync(fd);
+			close(fd);
+		}
+		for (i = written; i < nblocks; i++)
+			lost_rows += blocks[i].hdr.nrows;
+		errno = save_errno;
+		ereport(WARNING,
+				(errcode_for_file_access(),
+				 errmsg("could not write " INT64_FORMAT " rows of spillpool table %u at shutdown to \"%s\": %m",
+						lost_rows, tab->relid, path),
+				 errdetail("The rows were committed into a table with durability 'none' and were only in memory; they are lost. %d of %d blocks were written.",
+						   written, nblocks),
+				 errhint("Keep free space in the file system of the data directory, or use durability 'commit', whose rows are on disk at commit.")));
+	}
+	return written;
 }
 
 /* qsort comparator for segment numbers. */

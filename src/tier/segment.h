@@ -62,7 +62,7 @@ extern void segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nbl
 extern void segment_forget_files(Oid dbid, Oid relfilenode);
 extern void segment_close_cached(Oid dbid, Oid relfilenode, uint32 segno);
 extern bool segment_finish_if_at(SpillTable *tab, uint32 seg, int64 off);
-extern bool segment_write_at_shutdown(SpillTable *tab, SegmentBlock *blocks, int nblocks);
+extern int	segment_write_at_shutdown(SpillTable *tab, SegmentBlock *blocks, int nblocks);
 extern void segment_private_path(char *path, Oid dbid, Oid relfilenode);
 extern void segment_sync_to(SpillTable *tab, uint32 seg, int64 off, bool panic_on_error);
 extern void segment_commit_write(SpillTable *tab, MemBatch *mine);
