@@ -539,6 +539,25 @@ segment_promise_room(SpillTable *tab, int64 bytes)
 	File		f;
 	int64		promised;
 
+	/*
+	 * Usually the zero-filled tail of the active file has room: take it
+	 * under the table's lock alone, without waiting for write_lock, which
+	 * the commit writer holds across its write and fdatasync.  Room counts
+	 * what is promised and what other writers are writing (see
+	 * segment_append_blocks).
+	 */
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	if (tab->seg_active_exists &&
+		tab->seg_active_alloc - tab->seg_active_size - tab->seg_promised >= bytes &&
+		(tab->seg_promised > 0 || tab->seg_active_size == 0 ||
+		 tab->seg_active_size + bytes <= tab->max_file_size))
+	{
+		tab->seg_promised += bytes;
+		LWLockRelease(&tab->lock);
+		return;
+	}
+	LWLockRelease(&tab->lock);
+
 	LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
 	LWLockAcquire(&tab->lock, LW_SHARED);
 	promised = tab->seg_promised;
@@ -588,6 +607,7 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 		int64		rows = 0;
 		int64		raw = 0;
 		int64		promised;
+		int64		inflight = 0;
 		char	   *buf;
 
 		/* a write past the quota fails before any file grows */
@@ -645,9 +665,20 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 			buf = run;
 		}
 
-		/* others' writes leave the promised room free */
-		segment_preallocate(tab, f, off + (int64) len +
-							((flags & SEGMENT_APPEND_PANIC) ? 0 : promised), flags);
+		/*
+		 * Others' writes leave the promised room free, and count as
+		 * promised while they are under way, so that a committer taking
+		 * room without write_lock (segment_promise_room) does not take
+		 * theirs.  A commit's own write is within its committers' promises.
+		 */
+		if (!(flags & SEGMENT_APPEND_PANIC))
+		{
+			segment_preallocate(tab, f, off + (int64) len + promised, flags);
+			LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+			tab->seg_promised += len;
+			LWLockRelease(&tab->lock);
+			inflight = len;
+		}
 		/* reserved only now, so that nothing above can leak the reservation */
 		if (flags & SEGMENT_APPEND_CHECK_QUOTA)
 			segment_reserve_quota(tab, (int64) len);
@@ -662,10 +693,14 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 			(void) FileWrite(f, zeros, sizeof(zeros), off, WAIT_EVENT_DATA_FILE_WRITE);
 			if (flags & SEGMENT_APPEND_CHECK_QUOTA)
 				segment_release_quota(tab, (int64) len);
+			if (inflight > 0)
+				segment_release_room(tab, inflight);
 			segment_io_failure(flags, FilePathName(f), "write", save_errno);
 		}
 
 		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+		tab->seg_promised -= inflight;
+		inflight = 0;
 		tab->seg_active_size += len;
 		tab->seg_rows += rows;
 		tab->seg_raw_bytes += raw;
