@@ -115,6 +115,34 @@ INSERT INTO sp_priv.pr4 SELECT generate_series(1, 100);
 RESET ROLE;
 SELECT memtable_rows, segment_files FROM spillpool.stats('pr4');
 
+-- the catalog is read as its owner, but with the system's operators only:
+-- a role's own "=" or "*" on its search_path never runs with the owner's
+-- rights
+CREATE SCHEMA sp_evil AUTHORIZATION regress_spill_reader;
+\c -
+SET search_path = sp_priv, public;
+SET ROLE regress_spill_reader;
+CREATE FUNCTION sp_evil.eq(oid, oid) RETURNS bool LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE NOTICE 'own operator ran as %', current_user;
+	RETURN $1 OPERATOR(pg_catalog.=) $2;
+END $$;
+CREATE OPERATOR sp_evil.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = sp_evil.eq);
+CREATE FUNCTION sp_evil.mul(numeric, int) RETURNS numeric LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE NOTICE 'own operator ran as %', current_user;
+	RETURN $1 OPERATOR(pg_catalog.*) $2;
+END $$;
+CREATE OPERATOR sp_evil.* (LEFTARG = numeric, RIGHTARG = int, FUNCTION = sp_evil.mul);
+SET search_path = sp_evil, pg_catalog;
+INSERT INTO sp_priv.pr4 VALUES (101);
+RESET search_path;
+RESET ROLE;
+SET client_min_messages = warning;
+DROP SCHEMA sp_evil CASCADE;
+RESET client_min_messages;
+SET search_path = sp_priv, public;
+
 -- a column privilege is not SELECT on the table
 CREATE TABLE pr3 (id int, secret text) USING spillpool;
 GRANT SELECT (id) ON pr3 TO regress_spill_reader;

@@ -105,7 +105,7 @@ make_work_copy() {
     LOGDIR="$WORKDIR/.run-logs"
     say "copying checkout to $WORKDIR (owner $TEST_USER)"
     tar -C "$ROOT" -cf - \
-        --exclude=./.git --exclude=node_modules --exclude=./demo \
+        --exclude=./.git --exclude=node_modules --exclude=./demo --exclude=./test/parquet/build \
         --exclude=./tmp_check --exclude=./tmp_check_iso --exclude=./output_iso \
         --exclude=./results --exclude=./log \
         --exclude=./regression.diffs --exclude=./regression.out \

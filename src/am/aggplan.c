@@ -534,9 +534,13 @@ aggscan_add_parallel_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *
 	double		partial_groups;
 	double		gathered_groups;
 
+	/*
+	 * extra->patype is not looked at: enable_partitionwise_aggregate sets it
+	 * for plain tables too, and input_rel is a base relation (no child of a
+	 * partitioned one: see aggscan_add_paths).
+	 */
 	if (!output_rel->consider_parallel || input_rel->partial_pathlist == NIL ||
-		!extra->partial_costs_set || (extra->flags & GROUPING_CAN_PARTIAL_AGG) == 0 ||
-		extra->patype != PARTITIONWISE_AGGREGATE_NONE)
+		!extra->partial_costs_set || (extra->flags & GROUPING_CAN_PARTIAL_AGG) == 0)
 		return;
 	if (parse->groupClause != NIL && (extra->flags & GROUPING_CAN_USE_HASH) == 0)
 		return;

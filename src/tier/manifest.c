@@ -131,6 +131,9 @@ manifest_check_no_shards(Oid dbid, Oid relfilenode, const char *path)
 	}
 	if (d)
 		FreeDir(d);
+	/* a first flush may have written its manifest and shard meanwhile */
+	if (shards > 0 && access(path, F_OK) == 0)
+		return;
 	if (shards > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),

@@ -94,6 +94,8 @@ typedef struct SpillTable
 	int64		seg_promised;	/* zero-filled room of the active file promised
 								 * to committers between PRE_COMMIT and their
 								 * commit write (segment_promise_room) */
+	bool		seg_closing;	/* the active file is being finished: no
+								 * room is promised in it any more */
 	int64		seg_files;
 	int64		seg_rows;
 	int64		seg_bytes;		/* on-disk bytes of all segment files */

@@ -18,6 +18,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -87,6 +88,40 @@ options_defaults(SpillOptions *opts)
 	opts->durability = (SpillDurability) spillpool_default_durability;
 }
 
+/* What options_as_owner_begin changed, for options_as_owner_end. */
+typedef struct OptionsOwnerState
+{
+	Oid			save_userid;
+	int			save_sec;
+	int			guc_level;
+} OptionsOwnerState;
+
+/*
+ * Runs what follows as the catalog's owner (the extension's owner, a
+ * superuser) with search_path pg_catalog alone, so that the SQL the
+ * extension runs on its catalog resolves every operator, function and cast
+ * to the system's own, whatever schemas and search_path the calling role
+ * set up (a role's own "=" would otherwise run with the owner's rights).
+ * An error restores both with the transaction's abort.
+ */
+static void
+options_as_owner_begin(Oid owner, OptionsOwnerState *st)
+{
+	GetUserIdAndSecContext(&st->save_userid, &st->save_sec);
+	SetUserIdAndSecContext(owner, st->save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	st->guc_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+}
+
+/* Ends what options_as_owner_begin began. */
+static void
+options_as_owner_end(OptionsOwnerState *st)
+{
+	AtEOXact_GUC(true, st->guc_level);
+	SetUserIdAndSecContext(st->save_userid, st->save_sec);
+}
+
 /*
  * Reads the row of spillpool.table_options for a relation over SPI and
  * overrides the defaults with its non-NULL columns.  It reads as the
@@ -101,14 +136,12 @@ options_read_catalog(Oid relid, SpillOptions *opts)
 	Datum		args[1];
 	int			rc;
 	Oid			owner = options_catalog_owner(relid);
-	Oid			save_userid;
-	int			save_sec;
+	OptionsOwnerState st;
 
 	if (!OidIsValid(owner))
 		return;					/* no catalog (DROP EXTENSION): the defaults */
 	args[0] = ObjectIdGetDatum(relid);
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	options_as_owner_begin(owner, &st);
 	SPI_connect();
 	rc = SPI_execute_with_args("SELECT memory_limit, max_file_size, spill_compression, "
 							   "shard_compression, compression_level, flush_rows, flush_bytes, "
@@ -116,7 +149,7 @@ options_read_catalog(Oid relid, SpillOptions *opts)
 							   "max_disk_size, durability "
 							   "FROM spillpool.table_options WHERE relid = $1",
 							   1, argtypes, args, NULL, true, 1);
-	SetUserIdAndSecContext(save_userid, save_sec);
+	options_as_owner_end(&st);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read spillpool.table_options: %s", SPI_result_code_string(rc));
 	if (SPI_processed == 1)
@@ -191,24 +224,21 @@ options_catalog_owner(Oid relid)
 /*
  * Runs one statement on spillpool.table_options as the catalog's owner, so
  * that a table's owner can change its options without write access to the
- * catalog.  An error restores the user id with the transaction's abort.
- * Returns the SPI result code.
+ * catalog (see options_as_owner_begin).  Returns the SPI result code.
  */
 static int
 options_catalog_execute(Oid owner, const char *sql, int nargs, Oid *types,
 						Datum *values, const char *nulls)
 {
-	Oid			save_userid;
-	int			save_sec;
+	OptionsOwnerState st;
 	int			rc;
 
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	options_as_owner_begin(owner, &st);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
 	SPI_finish();
-	SetUserIdAndSecContext(save_userid, save_sec);
+	options_as_owner_end(&st);
 	return rc;
 }
 

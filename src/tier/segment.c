@@ -59,6 +59,12 @@ typedef struct SegmentFileEntry
 
 static HTAB *segment_files = NULL;
 
+/*
+ * How often a committer waits 1 ms for others to write the room they hold
+ * in a full active file before it takes room past max_file_size instead.
+ */
+#define SEGMENT_ROOM_TRIES			100
+
 static bool segment_rest_is_zero(SegmentReader *rd, int64 off);
 static bool segment_reader_check_payload(SegmentReader *rd, const SegmentBlockHeader *hdr);
 
@@ -305,9 +311,10 @@ segment_preallocate(SpillTable *tab, File f, int64 need_end, int flags)
 {
 	static char zeros[BLCKSZ * 8];
 	int64		target;
-	int64		off = tab->seg_active_alloc;
+	int64		off = Max(tab->seg_active_alloc, tab->seg_active_size);
 	int64		grown;
 
+	/* zeros go past the blocks only, never over them */
 	if (need_end <= off)
 		return;
 	target = Max(need_end, off + SEGMENT_PREALLOC_CHUNK);
@@ -345,7 +352,7 @@ segment_preallocate(SpillTable *tab, File f, int64 need_end, int flags)
 		off += n;
 	}
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-	grown = target - tab->seg_active_alloc;
+	grown = target - Max(tab->seg_active_alloc, tab->seg_active_size);
 	tab->seg_bytes += grown;
 	tab->seg_active_alloc = target;
 	LWLockRelease(&tab->lock);
@@ -444,6 +451,7 @@ segment_begin_next_locked(SpillTable *tab, uint32 segno)
 	tab->seg_active_exists = false;
 	tab->seg_active_size = 0;
 	tab->seg_active_alloc = 0;
+	tab->seg_closing = false;
 	tab->synced_seg = segno;
 	tab->synced_off = 0;
 }
@@ -461,8 +469,11 @@ segment_rotate(SpillTable *tab, int flags)
 
 	if (!tab->seg_active_exists)
 		return;
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	tab->seg_closing = true;
+	LWLockRelease(&tab->lock);
 	f = segment_open_cached(tab->key.dbid, tab->key.relfilenode, tab->seg_active, false);
-	unused = tab->seg_active_alloc - tab->seg_active_size;
+	unused = Max(tab->seg_active_alloc - tab->seg_active_size, 0);
 	if (unused > 0 &&
 		FileTruncate(f, tab->seg_active_size, WAIT_EVENT_DATA_FILE_TRUNCATE) != 0)
 		segment_io_failure(flags | SEGMENT_APPEND_PANIC, FilePathName(f), "truncate", errno);
@@ -478,6 +489,25 @@ segment_rotate(SpillTable *tab, int flags)
 }
 
 /*
+ * True if the active file may be finished now: no committer holds room in
+ * it.  Marks it closing in the same step, so that no room is promised in
+ * it any more (segment_promise_room's fast path checks the mark).  Caller
+ * holds write_lock and then calls segment_rotate.
+ */
+static bool
+segment_try_close(SpillTable *tab)
+{
+	bool		ok;
+
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	ok = (tab->seg_promised == 0);
+	if (ok)
+		tab->seg_closing = true;
+	LWLockRelease(&tab->lock);
+	return ok;
+}
+
+/*
  * Finishes the active segment if it ends exactly at (seg, off), so that a
  * flush that took every block of it can have it removed.  Returns true if
  * it did; the flushed position is then the start of the next segment.
@@ -489,7 +519,7 @@ segment_finish_if_at(SpillTable *tab, uint32 seg, int64 off)
 
 	LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
 	if (tab->seg_active == seg && tab->seg_active_exists &&
-		tab->seg_active_size == off && off > 0 && tab->seg_promised == 0)
+		tab->seg_active_size == off && off > 0 && segment_try_close(tab))
 	{
 		segment_rotate(tab, 0);
 		done = true;
@@ -536,41 +566,72 @@ segment_open_active(SpillTable *tab, int flags)
 void
 segment_promise_room(SpillTable *tab, int64 bytes)
 {
-	File		f;
-	int64		promised;
+	int			tries;
 
-	/*
-	 * Usually the zero-filled tail of the active file has room: take it
-	 * under the table's lock alone, without waiting for write_lock, which
-	 * the commit writer holds across its write and fdatasync.  Room counts
-	 * what is promised and what other writers are writing (see
-	 * segment_append_blocks).
-	 */
-	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-	if (tab->seg_active_exists &&
-		tab->seg_active_alloc - tab->seg_active_size - tab->seg_promised >= bytes &&
-		(tab->seg_promised > 0 || tab->seg_active_size == 0 ||
-		 tab->seg_active_size + bytes <= tab->max_file_size))
+	for (tries = 0;; tries++)
 	{
-		tab->seg_promised += bytes;
-		LWLockRelease(&tab->lock);
-		return;
-	}
-	LWLockRelease(&tab->lock);
+		File		f;
+		int64		promised;
+		bool		full;
 
-	LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
-	LWLockAcquire(&tab->lock, LW_SHARED);
-	promised = tab->seg_promised;
-	LWLockRelease(&tab->lock);
-	if (tab->seg_active_exists && tab->seg_active_size > 0 && promised == 0 &&
-		tab->seg_active_size + bytes > tab->max_file_size)
-		segment_rotate(tab, 0);
-	f = segment_open_active(tab, 0);
-	segment_preallocate(tab, f, tab->seg_active_size + promised + bytes, 0);
-	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-	tab->seg_promised += bytes;
-	LWLockRelease(&tab->lock);
-	LWLockRelease(&tab->write_lock);
+		/*
+		 * Usually the zero-filled tail of the active file has room: take it
+		 * under the table's lock alone, without waiting for write_lock,
+		 * which the commit writer holds across its write and fdatasync.
+		 * The room left counts what is promised and what other writers are
+		 * writing (see segment_append_blocks); a file that is being
+		 * finished, or that the block would take past max_file_size, gives
+		 * none.
+		 */
+		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+		full = tab->seg_active_size > 0 &&
+			tab->seg_active_size + tab->seg_promised + bytes > tab->max_file_size;
+		if (tab->seg_active_exists && !tab->seg_closing && (!full || tries >= SEGMENT_ROOM_TRIES) &&
+			Max(tab->seg_active_alloc, tab->seg_active_size) - tab->seg_active_size -
+			tab->seg_promised >= bytes)
+		{
+			tab->seg_promised += bytes;
+			LWLockRelease(&tab->lock);
+			return;
+		}
+		promised = tab->seg_promised;
+		LWLockRelease(&tab->lock);
+
+		if (full && promised > 0 && tries < SEGMENT_ROOM_TRIES)
+		{
+			/*
+			 * The file is full, but others still have room in it: wait for
+			 * their commits to write it, then start the next file.  After
+			 * SEGMENT_ROOM_TRIES waits, take room past max_file_size.
+			 */
+			pg_usleep(1000L);
+			CHECK_FOR_INTERRUPTS();
+			continue;
+		}
+
+		LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
+		if (tab->seg_active_exists && tab->seg_active_size > 0 &&
+			tab->seg_active_size + bytes > tab->max_file_size && segment_try_close(tab))
+			segment_rotate(tab, 0);
+		f = segment_open_active(tab, 0);
+		LWLockAcquire(&tab->lock, LW_SHARED);
+		promised = tab->seg_promised;
+		LWLockRelease(&tab->lock);
+		segment_preallocate(tab, f, tab->seg_active_size + promised + bytes, 0);
+
+		/* others may have taken room meanwhile: check and take at once */
+		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+		if (Max(tab->seg_active_alloc, tab->seg_active_size) - tab->seg_active_size -
+			tab->seg_promised >= bytes)
+		{
+			tab->seg_promised += bytes;
+			LWLockRelease(&tab->lock);
+			LWLockRelease(&tab->write_lock);
+			return;
+		}
+		LWLockRelease(&tab->lock);
+		LWLockRelease(&tab->write_lock);
+	}
 }
 
 /* Gives back room that segment_promise_room promised. */
@@ -581,6 +642,27 @@ segment_release_room(SpillTable *tab, int64 bytes)
 	Assert(tab->seg_promised >= bytes);
 	tab->seg_promised -= bytes;
 	LWLockRelease(&tab->lock);
+}
+
+/*
+ * Reserves quota for a write of len bytes that counts inflight bytes as
+ * promised room (segment_append_blocks): a failure gives that room back
+ * before the error goes on.
+ */
+static void
+segment_reserve_quota_for_write(SpillTable *tab, int64 len, int64 inflight)
+{
+	PG_TRY();
+	{
+		segment_reserve_quota(tab, len);
+	}
+	PG_CATCH();
+	{
+		if (inflight > 0)
+			segment_release_room(tab, inflight);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 }
 
 /*
@@ -608,6 +690,7 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 		int64		raw = 0;
 		int64		promised;
 		int64		inflight = 0;
+		int64		grown = 0;
 		char	   *buf;
 
 		/* a write past the quota fails before any file grows */
@@ -623,12 +706,9 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 		 * creates and fills a file, which can fail.  Others rotate only
 		 * when no room is promised, which a rotation would take away.
 		 */
-		LWLockAcquire(&tab->lock, LW_SHARED);
-		promised = tab->seg_promised;
-		LWLockRelease(&tab->lock);
 		if (tab->seg_active_exists && tab->seg_active_size > 0 &&
 			tab->seg_active_size + (int64) blocks[i].len > tab->max_file_size &&
-			!(flags & SEGMENT_APPEND_PANIC) && promised == 0)
+			!(flags & SEGMENT_APPEND_PANIC) && segment_try_close(tab))
 			segment_rotate(tab, flags);
 
 		f = segment_open_active(tab, flags);
@@ -673,15 +753,24 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 		 */
 		if (!(flags & SEGMENT_APPEND_PANIC))
 		{
-			segment_preallocate(tab, f, off + (int64) len + promised, flags);
-			LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+			for (;;)
+			{
+				LWLockAcquire(&tab->lock, LW_SHARED);
+				promised = tab->seg_promised;
+				LWLockRelease(&tab->lock);
+				segment_preallocate(tab, f, off + (int64) len + promised, flags);
+				LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+				if (Max(tab->seg_active_alloc, off) - off - tab->seg_promised >= (int64) len)
+					break;		/* keeping the lock */
+				LWLockRelease(&tab->lock);
+			}
 			tab->seg_promised += len;
 			LWLockRelease(&tab->lock);
 			inflight = len;
 		}
 		/* reserved only now, so that nothing above can leak the reservation */
 		if (flags & SEGMENT_APPEND_CHECK_QUOTA)
-			segment_reserve_quota(tab, (int64) len);
+			segment_reserve_quota_for_write(tab, (int64) len, inflight);
 		errno = 0;
 		rc = FileWrite(f, buf, (int) len, off, WAIT_EVENT_DATA_FILE_WRITE);
 		if (rc != (int) len)
@@ -701,12 +790,21 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 		tab->seg_promised -= inflight;
 		inflight = 0;
+		if (off + (int64) len > tab->seg_active_alloc)
+		{
+			/* written past the zero-filled tail: the file grew by that */
+			grown = off + (int64) len - Max(tab->seg_active_alloc, off);
+			tab->seg_bytes += grown;
+			tab->seg_active_alloc = off + (int64) len;
+		}
 		tab->seg_active_size += len;
 		tab->seg_rows += rows;
 		tab->seg_raw_bytes += raw;
 		if (tab->unflushed_since == 0)
 			tab->unflushed_since = GetCurrentTimestamp();
 		LWLockRelease(&tab->lock);
+		if (grown > 0)
+			pg_atomic_add_fetch_u64(&spill_shared->disk_bytes, (uint64) grown);
 		if (flags & SEGMENT_APPEND_CHECK_QUOTA)
 			segment_release_quota(tab, (int64) len);	/* now on disk */
 	}
