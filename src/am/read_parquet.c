@@ -15,7 +15,16 @@
  * The largest INT64 timestamp (INT32 date) is read as infinity; its
  * negation and the smallest value as -infinity (DuckDB, and spillpool,
  * write -infinity as the negated largest value).  Other values outside
- * PostgreSQL's range are an error.
+ * PostgreSQL's range are an error.  INT96 timestamps, which have no
+ * infinities of their own, are never an error: those before PostgreSQL's
+ * earliest are -infinity, those from 2^63 - 1 microseconds since 1970 on
+ * (294247-01-10 04:00:54.775807) infinity, the others exact to the
+ * microsecond, their nanoseconds truncated as DuckDB does (see
+ * parquet_int96_to_pg).
+ *
+ * FLOAT16 (FIXED_LEN_BYTE_ARRAY(2) with that logical type) reads as real,
+ * which holds every half-precision value exactly; like FLOAT, it can be
+ * asked for as double precision or text, through real's text form.
  *
  *-------------------------------------------------------------------------
  */
@@ -112,20 +121,21 @@ parquet_natural_type(const ParquetColumnSchema *col)
 		case PQ_FIXED_LEN_BYTE_ARRAY:
 			if (lt == PQ_LT_UUID && col->type_length == 16)
 				return UUIDOID;
+			/* the reader checked that FLOAT16 is 2 bytes long */
+			if (lt == PQ_LT_FLOAT16)
+				return FLOAT4OID;
 			return BYTEAOID;
 	}
 	return TEXTOID;
 }
 
 /*
- * The unit of a timestamp column's values: INT96 is decoded as
- * microseconds; TIMESTAMP_MILLIS without a LogicalType is milliseconds.
+ * The unit of an INT64 timestamp column's values: TIMESTAMP_MILLIS without
+ * a LogicalType is milliseconds.
  */
 static ParquetTimeUnit
 parquet_timestamp_unit(const ParquetColumnSchema *col)
 {
-	if (col->physical_type == PQ_INT96)
-		return PQ_UNIT_MICROS;
 	if (col->time_unit == PQ_UNIT_MILLIS ||
 		(col->logical_type != PQ_LT_TIMESTAMP &&
 		 col->converted_type == PQ_CT_TIMESTAMP_MILLIS))
@@ -154,6 +164,8 @@ parquet_value_to_natural(const ReadColumn *rc, const ParquetValue *v)
 				return Int64GetDatum((int64) (uint32) v->int32);
 			return Int64GetDatum(v->int64);
 		case FLOAT4OID:
+			if (col->physical_type == PQ_FIXED_LEN_BYTE_ARRAY)	/* FLOAT16 */
+				return Float4GetDatum(parquet_float16_to_float(v->bytes.ptr));
 			return Float4GetDatum(v->float4);
 		case FLOAT8OID:
 			return Float8GetDatum(v->float8);
@@ -166,6 +178,8 @@ parquet_value_to_natural(const ReadColumn *rc, const ParquetValue *v)
 								   v->int64 / 1000 : v->int64);
 		case TIMESTAMPOID:
 		case TIMESTAMPTZOID:
+			if (col->physical_type == PQ_INT96)
+				return TimestampGetDatum(parquet_int96_to_pg(v->int64));
 			return TimestampGetDatum(parquet_timestamp_to_pg(v->int64,
 															 parquet_timestamp_unit(col),
 															 col->name));

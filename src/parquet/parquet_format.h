@@ -64,7 +64,9 @@ typedef enum ParquetConvertedType
 /*
  * parquet.thrift: union LogicalType; the value is the union's field id.
  * TIMESTAMP/TIME carry isAdjustedToUTC and a unit; DECIMAL scale and
- * precision; INTEGER bitWidth and isSigned.
+ * precision; INTEGER bitWidth and isSigned.  FLOAT16 annotates
+ * FIXED_LEN_BYTE_ARRAY(2) values that are IEEE 754 half-precision floats,
+ * little-endian.  Later members (VARIANT, GEOMETRY, ...) are not read.
  */
 typedef enum ParquetLogicalType
 {
@@ -82,7 +84,8 @@ typedef enum ParquetLogicalType
 	PQ_LT_UNKNOWN = 11,			/* "NullType" */
 	PQ_LT_JSON = 12,
 	PQ_LT_BSON = 13,
-	PQ_LT_UUID = 14
+	PQ_LT_UUID = 14,
+	PQ_LT_FLOAT16 = 15
 } ParquetLogicalType;
 
 /* parquet.thrift: union TimeUnit; the value is the union's field id */

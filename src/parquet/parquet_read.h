@@ -3,8 +3,9 @@
  * parquet_read.h
  *	  Public interface of spillpool's standalone Parquet reader: opening a
  *	  file (from memory or a file descriptor), its footer metadata (schema,
- *	  row groups, column chunks, statistics, key/value metadata) and the
- *	  decoding of column chunks into arrays of values and null flags.
+ *	  row groups, column chunks, statistics, key/value metadata of the file
+ *	  and of column chunks) and the decoding of column chunks into arrays of
+ *	  values and null flags.
  *
  * The reader has no PostgreSQL dependency (plain C11, liblz4, libzstd,
  * zlib, libbrotlidec, malloc/free) so that it can be unit-tested and fuzzed outside the server;
@@ -25,6 +26,20 @@
  * SNAPPY, GZIP (gzip or zlib streams, concatenated gzip members too), BROTLI,
  * ZSTD, LZ4_RAW and LZ4 (Hadoop framing, else a raw LZ4 block, else an LZ4
  * frame).  LZO fails with PARQUET_ERROR_UNSUPPORTED.
+ *
+ * A compressed section of 0 bytes that decompresses to 0 bytes (a v2 data
+ * page of only nulls, whose values section Spark writes empty) is read as
+ * empty without calling the codec, whatever the codec.
+ *
+ * INT96 values (nanoseconds of the day, then a Julian day, as Spark, Hive
+ * and Impala write timestamps) are decoded to microseconds since
+ * 1970-01-01 00:00 UTC, the nanoseconds truncated as DuckDB does; every
+ * INT96 value decodes, those beyond what int64 microseconds hold as
+ * INT64_MAX or INT64_MIN.
+ *
+ * FLOAT16 columns (FIXED_LEN_BYTE_ARRAY(2) annotated with LogicalType
+ * FLOAT16) decode as 2-byte values like any FIXED_LEN_BYTE_ARRAY;
+ * parquet_float16_to_float() converts them, and their statistics, exactly.
  *
  * A page whose header carries a crc (PageHeader field 4) is checked before
  * it is decompressed: the CRC-32 of the bytes after its header must match,
@@ -133,11 +148,18 @@ typedef struct ParquetStatistics
 	bool		is_max_value_exact;
 } ParquetStatistics;
 
-/* ColumnChunk + ColumnMetaData of one column in one row group. */
+/*
+ * ColumnChunk + ColumnMetaData of one column in one row group.  The chunk's
+ * bytes are those from dictionary_page_offset (when set, positive and
+ * before data_page_offset) or data_page_offset, total_compressed_size long;
+ * file_offset is deprecated, as stored, and never used to find them (some
+ * writers leave it 0).  A chunk of a row group without rows is never read,
+ * so its offsets are not checked (writers leave them 0 too).
+ */
 typedef struct ParquetColumnChunk
 {
 	const char *file_path;		/* NULL: the chunk is in this file */
-	int64_t		file_offset;
+	int64_t		file_offset;	/* deprecated; see above */
 	ParquetType physical_type;
 	int32_t		codec;			/* a ParquetCodec, possibly unknown */
 	int			num_encodings;
@@ -152,6 +174,8 @@ typedef struct ParquetColumnChunk
 	int64_t		dictionary_page_offset;
 	bool		has_statistics;
 	ParquetStatistics statistics;
+	int			num_key_values; /* ColumnMetaData.key_value_metadata */
+	const ParquetKeyValue *key_values;	/* as ParquetFileMeta's; NULL if none */
 } ParquetColumnChunk;
 
 /* One row group; columns[i] belongs to schema column i. */
@@ -187,10 +211,13 @@ typedef enum ParquetValueKind
 	PQ_VALUE_BOOLEAN,			/* BOOLEAN */
 	PQ_VALUE_INT32,				/* INT32 */
 	PQ_VALUE_INT64,				/* INT64, and INT96 as microseconds since
-								 * 1970-01-01 00:00 UTC */
+								 * 1970-01-01 00:00 UTC (nanoseconds
+								 * truncated; saturated to INT64_MIN or
+								 * INT64_MAX beyond what int64 holds) */
 	PQ_VALUE_FLOAT,				/* FLOAT */
 	PQ_VALUE_DOUBLE,			/* DOUBLE */
-	PQ_VALUE_BYTES				/* BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY */
+	PQ_VALUE_BYTES				/* BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY (FLOAT16
+								 * too: see parquet_float16_to_float) */
 } ParquetValueKind;
 
 /*
@@ -281,6 +308,14 @@ extern int	parquet_reader_find_column(const ParquetReader *reader,
 
 /* The value kind that decoded values of a physical type are stored as. */
 extern ParquetValueKind parquet_value_kind(ParquetType physical_type);
+
+/*
+ * The value of an IEEE 754 half-precision float stored little-endian in
+ * p[0..1] (a FLOAT16 column's value or statistics bytes), exactly: every
+ * half is a float, subnormals, signed zeros and infinities included; NaNs
+ * stay NaN (made quiet, with their sign and payload).
+ */
+extern float parquet_float16_to_float(const uint8_t *p);
 
 /* Printable names of the enums, for messages. */
 extern const char *parquet_type_name(int physical_type);

@@ -76,7 +76,8 @@ reserve_rows(ChunkDecoder *cd, int64_t n)
  * Records the dictionary entry of each of a data page's n rows (0 for
  * null rows), from the indices the page's values were just decoded from,
  * as long as every data page of the chunk is dictionary encoded; the
- * first page that is not ends the record (see ParquetColumnValues).
+ * first page that is not ends the record (see ParquetColumnValues).  A
+ * page of only nulls (present == 0) has no values and ends nothing.
  */
 static bool
 page_keep_dict_index(ChunkDecoder *cd, int64_t n, const uint32_t *levels, size_t present,
@@ -87,7 +88,7 @@ page_keep_dict_index(ChunkDecoder *cd, int64_t n, const uint32_t *levels, size_t
 
 	if (cd->not_dict_only)
 		return true;
-	if (encoding != PQ_ENC_PLAIN_DICTIONARY && encoding != PQ_ENC_RLE_DICTIONARY)
+	if (encoding != PQ_ENC_PLAIN_DICTIONARY && encoding != PQ_ENC_RLE_DICTIONARY && present > 0)
 	{
 		cd->not_dict_only = true;
 		if (cd->row_dict != NULL)
@@ -116,7 +117,9 @@ page_keep_dict_index(ChunkDecoder *cd, int64_t n, const uint32_t *levels, size_t
 /*
  * Appends one data page's n rows: decodes the non-null values packed at
  * the start of the page's slots, then spreads them to their rows from the
- * back (levels == NULL means no nulls), zeroing the null slots.
+ * back (levels == NULL means no nulls), zeroing the null slots.  A page of
+ * only nulls has no values to decode, whatever its encoding says: writers
+ * leave its values section empty (v2) or write an empty encoding of it.
  */
 static bool
 page_emit(ChunkDecoder *cd, int64_t n, const uint32_t *levels, int32_t encoding,
@@ -141,7 +144,7 @@ page_emit(ChunkDecoder *cd, int64_t n, const uint32_t *levels, int32_t encoding,
 		for (int64_t i = 0; i < n; i++)
 			present += levels[i];
 	}
-	if (!pq_decode_values(cd, encoding, p, len, dst, present))
+	if (present > 0 && !pq_decode_values(cd, encoding, p, len, dst, present))
 		return false;
 	if (!page_keep_dict_index(cd, n, levels, present, encoding))
 		return false;
@@ -404,6 +407,13 @@ page_check_crc(ChunkDecoder *cd, const PageHeader *ph, const uint8_t *body, size
  * Returns the uncompressed bytes of a page body: the input itself when it
  * is not compressed, else a new buffer.  Buffers that byte-array values
  * may point into are handed to the output; others replace cd->page_buf.
+ *
+ * An empty compressed section that the header says decompresses to nothing
+ * is nothing, whatever the codec: parquet-java (Spark) writes the values
+ * section of a v2 page of only nulls as 0 bytes, which no codec accepts as
+ * its encoding of no bytes (Snappy's is one byte, ZSTD's a whole frame);
+ * Arrow C++ and arrow-rs read it as empty too.  An empty section that
+ * claims a size is corrupt.
  */
 static bool
 page_body(ChunkDecoder *cd, bool compressed, const uint8_t *src, size_t srclen,
@@ -416,6 +426,14 @@ page_body(ChunkDecoder *cd, bool compressed, const uint8_t *src, size_t srclen,
 		*data = src;
 		*datalen = srclen;
 		cd->chunk_referenced = true;
+		return true;
+	}
+	if (srclen == 0)
+	{
+		if (rawlen != 0)
+			return pq_corrupt(cd->e, "empty compressed page section says it holds %zu bytes", rawlen);
+		*data = src;
+		*datalen = 0;
 		return true;
 	}
 	if (rawlen > cd->reader->options.max_page_bytes)
@@ -574,8 +592,11 @@ read_data_page_v2(ChunkDecoder *cd, const PageHeader *ph, const uint8_t *src, si
 
 /*
  * Walks the pages of one column chunk until the row group's rows are
- * decoded.  The chunk's byte range must lie between the leading magic and
- * the footer.
+ * decoded.  The chunk's byte range, from ColumnMetaData (never the
+ * deprecated ColumnChunk.file_offset, which some writers leave 0), must
+ * lie between the leading magic and the footer.  A row group without rows
+ * reads nothing, so its chunks' offsets are not checked: Arrow writes a
+ * chunk without pages with data_page_offset and total_compressed_size 0.
  */
 bool
 pq_decode_column_chunk(ChunkDecoder *cd, const ParquetRowGroup *rg)
@@ -593,6 +614,8 @@ pq_decode_column_chunk(ChunkDecoder *cd, const ParquetRowGroup *rg)
 	if (rg->num_rows > reader->options.max_row_group_rows)
 		return pq_fail(cd->e, PARQUET_ERROR_LIMIT, "row group of %lld rows exceeds the limit of %lld rows",
 					   (long long) rg->num_rows, (long long) reader->options.max_row_group_rows);
+	if (rg->num_rows == 0)
+		return true;
 	if (cc->has_dictionary_page_offset && cc->dictionary_page_offset > 0 &&
 		(uint64_t) cc->dictionary_page_offset < start)
 		start = (uint64_t) cc->dictionary_page_offset;
@@ -600,8 +623,6 @@ pq_decode_column_chunk(ChunkDecoder *cd, const ParquetRowGroup *rg)
 		length > reader->metadata_offset - start)
 		return pq_corrupt(cd->e, "column chunk at offset %llu of %llu bytes lies outside the data of the file",
 						  (unsigned long long) start, (unsigned long long) length);
-	if (rg->num_rows == 0)
-		return true;
 
 	if (reader->data != NULL)
 		chunk = reader->data + start;

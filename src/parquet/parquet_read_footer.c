@@ -265,9 +265,10 @@ static const ThriftStructDef int_type_def = {.read_field = int_type_field};
 
 /*
  * Parses the LogicalType union.  The members with parameters are read into
- * the element; the other known members are empty structs.  Unknown members
- * (FLOAT16, VARIANT, GEO...) are skipped and leave the logical type unset,
- * which the glue layer can treat as the plain physical type.
+ * the element; the other known members (FLOAT16 among them) are empty
+ * structs.  Unknown members (VARIANT, GEOMETRY, ...) are skipped and leave
+ * the logical type unset, which the glue layer can treat as the plain
+ * physical type.
  */
 static ThriftFieldResult
 logical_type_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
@@ -275,7 +276,7 @@ logical_type_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
 	SchemaElement *el = arg;
 	const ThriftStructDef *def = NULL;
 
-	if (id < PQ_LT_STRING || id > PQ_LT_UUID || id == 9 || type != TC_STRUCT)
+	if (id < PQ_LT_STRING || id > PQ_LT_FLOAT16 || id == 9 || type != TC_STRUCT)
 		return THRIFT_FIELD_SKIP;
 	el->logical_type = id;
 	if (id == PQ_LT_DECIMAL)
@@ -421,6 +422,51 @@ parse_schema_element(ThriftReader *tr, Arena *arena, void *out)
 	return read_footer_struct(tr, &schema_element_def, arena, el);
 }
 
+/* The fields of a KeyValue: key (1) and value (2), NUL-terminated copies. */
+static ThriftFieldResult
+key_value_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
+{
+	FooterTarget *target = arg;
+	ParquetKeyValue *kv = target->out;
+	const uint8_t *s;
+	size_t		slen;
+	char	   *copy;
+
+	if (id != 1 && id != 2)
+		return THRIFT_FIELD_SKIP;
+	if (!thrift_read_binary(tr, type, &s, &slen))
+		return THRIFT_FIELD_FAILED;
+	copy = arena_strndup(target->arena, tr->err, s, slen);
+	if (copy == NULL)
+		return THRIFT_FIELD_FAILED;
+	if (id == 1)
+		kv->key = copy;
+	else
+	{
+		kv->value = copy;
+		kv->value_len = slen;
+	}
+	return THRIFT_FIELD_READ;
+}
+
+static const ThriftStructDef key_value_def = {
+	key_value_field, THRIFT_FIELD_BIT(1), PARQUET_ERROR_CORRUPT,
+	"invalid Parquet metadata: key/value entry without a key"
+};
+
+/*
+ * Parses one KeyValue (an element of FileMetaData.key_value_metadata or
+ * ColumnMetaData.key_value_metadata).
+ */
+static bool
+parse_key_value(ThriftReader *tr, Arena *arena, void *out)
+{
+	ParquetKeyValue *kv = out;
+
+	memset(kv, 0, sizeof(*kv));
+	return read_footer_struct(tr, &key_value_def, arena, kv);
+}
+
 /*
  * The fields of Statistics; the byte strings point into the footer
  * buffer and must fit the uint32_t length of ParquetBytes.
@@ -504,8 +550,10 @@ read_encodings(ThriftReader *tr, uint8_t type, Arena *arena, ParquetColumnChunk 
 }
 
 /*
- * The fields of ColumnMetaData, read into the chunk.  3 path_in_schema, 8
- * key_value_metadata and 13 onwards are skipped.
+ * The fields of ColumnMetaData, read into the chunk.  3 path_in_schema and
+ * 13 onwards are skipped; 8, key_value_metadata, is read like the file's
+ * (some writers, Arrow's among them, put entries there, keys without a
+ * value included).
  */
 static ThriftFieldResult
 column_metadata_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
@@ -533,6 +581,22 @@ column_metadata_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
 			return thrift_field_read(thrift_read_int(tr, type, &cc->total_uncompressed_size));
 		case 7:
 			return thrift_field_read(thrift_read_int(tr, type, &cc->total_compressed_size));
+		case 8:
+			{
+				size_t		nkv;
+
+				/* a parsed list is never NULL, even when empty */
+				if (cc->key_values != NULL)
+					return thrift_field_read(pq_corrupt(tr->err, "invalid Parquet metadata: duplicate column chunk key/value metadata"));
+				cc->key_values = parse_struct_list(tr, target->arena, type, MIN_KEY_VALUE_BYTES,
+												   sizeof(ParquetKeyValue), parse_key_value,
+												   "invalid Parquet metadata: bad column chunk key/value list",
+												   &nkv);
+				if (cc->key_values == NULL)
+					return THRIFT_FIELD_FAILED;
+				cc->num_key_values = (int) nkv; /* at most INT_MAX */
+				return THRIFT_FIELD_READ;
+			}
 		case 9:
 			return thrift_field_read(thrift_read_int(tr, type, &cc->data_page_offset));
 		case 10:
@@ -657,48 +721,6 @@ parse_row_group(ThriftReader *tr, Arena *arena, void *out)
 	if (rg->num_rows < 0)
 		return pq_corrupt(tr->err, "invalid Parquet metadata: negative row count in row group");
 	return true;
-}
-
-/* The fields of a KeyValue: key (1) and value (2), NUL-terminated copies. */
-static ThriftFieldResult
-key_value_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
-{
-	FooterTarget *target = arg;
-	ParquetKeyValue *kv = target->out;
-	const uint8_t *s;
-	size_t		slen;
-	char	   *copy;
-
-	if (id != 1 && id != 2)
-		return THRIFT_FIELD_SKIP;
-	if (!thrift_read_binary(tr, type, &s, &slen))
-		return THRIFT_FIELD_FAILED;
-	copy = arena_strndup(target->arena, tr->err, s, slen);
-	if (copy == NULL)
-		return THRIFT_FIELD_FAILED;
-	if (id == 1)
-		kv->key = copy;
-	else
-	{
-		kv->value = copy;
-		kv->value_len = slen;
-	}
-	return THRIFT_FIELD_READ;
-}
-
-static const ThriftStructDef key_value_def = {
-	key_value_field, THRIFT_FIELD_BIT(1), PARQUET_ERROR_CORRUPT,
-	"invalid Parquet metadata: key/value entry without a key"
-};
-
-/* Parses one KeyValue (an element of FileMetaData.key_value_metadata). */
-static bool
-parse_key_value(ThriftReader *tr, Arena *arena, void *out)
-{
-	ParquetKeyValue *kv = out;
-
-	memset(kv, 0, sizeof(*kv));
-	return read_footer_struct(tr, &key_value_def, arena, kv);
 }
 
 /* What FileMetaData parsing produces before the schema is checked. */
@@ -840,6 +862,17 @@ schema_fill_annotations(const SchemaElement *el, ParquetColumnSchema *col, PqErr
 			default:
 				break;
 		}
+	}
+
+	/* FLOAT16 annotates 2-byte fixed-length values only */
+	if (el->logical_type == PQ_LT_FLOAT16 &&
+		(col->physical_type != PQ_FIXED_LEN_BYTE_ARRAY || col->type_length != 2))
+	{
+		if (col->physical_type == PQ_FIXED_LEN_BYTE_ARRAY)
+			return pq_corrupt(e, "invalid Parquet schema: column \"%s\" is FLOAT16 but FIXED_LEN_BYTE_ARRAY(%d), not FIXED_LEN_BYTE_ARRAY(2)",
+							  col->name, (int) col->type_length);
+		return pq_corrupt(e, "invalid Parquet schema: column \"%s\" is FLOAT16 but %s, not FIXED_LEN_BYTE_ARRAY(2)",
+						  col->name, parquet_type_name(col->physical_type));
 	}
 
 	if (el->logical_type == PQ_LT_INTEGER)

@@ -106,26 +106,81 @@ delta_binary_decode(const uint8_t *p, size_t len, uint64_t *out, size_t count,
 
 /*
  * Converts an INT96 timestamp (8 bytes of nanoseconds within the day, then
- * a 4-byte Julian day, both little-endian) to microseconds since the Unix
- * epoch, rejecting values that do not fit int64.
+ * a 4-byte Julian day, both little-endian and signed, as Spark reads them)
+ * to microseconds since the Unix epoch.  Every INT96 value converts, so
+ * that a file with a timestamp no int64 holds still reads: Spark and
+ * Impala write far-off sentinels, and Spark even overflows its own
+ * arithmetic on write (parquet-testing's int96_from_spark.parquet).  What
+ * int64 cannot hold saturates to INT64_MAX or INT64_MIN, which callers
+ * take for infinity, the direction kept.
+ *
+ * The nanoseconds are truncated to microseconds (C division, toward zero)
+ * exactly as DuckDB's ImpalaTimestampToMicroseconds does, so both read the
+ * same files alike; for the nanoseconds of a day, never negative in a
+ * valid value, that is also rounding toward the past.
  */
-static bool
-int96_to_micros(const uint8_t *p, int64_t *out, PqErr *e)
+static int64_t
+int96_to_micros(const uint8_t *p)
 {
 	uint64_t	nanos_bits = pq_load_le64(p);
 	uint32_t	day_bits = pq_load_le32(p + 8);
 	int64_t		nanos;
 	int32_t		julian;
 	int64_t		days;
+	int64_t		day_micros;
+	int64_t		micros;
 
 	memcpy(&nanos, &nanos_bits, sizeof(nanos));
 	memcpy(&julian, &day_bits, sizeof(julian));
 	days = (int64_t) julian - JULIAN_DAY_OF_UNIX_EPOCH;
-	/* +-50M days keeps |days * USECS_PER_DAY| < 2^62; |nanos / 1000| < 2^54 */
-	if (days > INT64_C(50000000) || days < -INT64_C(50000000))
-		return pq_corrupt(e, "INT96 timestamp out of range");
-	*out = days * USECS_PER_DAY + nanos / 1000;
-	return true;
+	micros = nanos / 1000;		/* |micros| < 2^54 */
+	if (days > INT64_MAX / USECS_PER_DAY)
+		return INT64_MAX;
+	if (days < INT64_MIN / USECS_PER_DAY)
+		return INT64_MIN;
+	day_micros = days * USECS_PER_DAY;
+	if (micros > 0 && day_micros > INT64_MAX - micros)
+		return INT64_MAX;
+	if (micros < 0 && day_micros < INT64_MIN - micros)
+		return INT64_MIN;
+	return day_micros + micros;
+}
+
+/*
+ * See parquet_read.h: a half-precision float (1 sign bit, 5 exponent bits
+ * biased by 15, 10 mantissa bits; little-endian, as Parquet's FLOAT16
+ * stores it) widened to a float, which holds every half exactly: normal
+ * halves rebias their exponent, subnormals (mantissa * 2^-24) become
+ * normal floats, exponent 31 is an infinity or a NaN.
+ */
+float
+parquet_float16_to_float(const uint8_t *p)
+{
+	uint16_t	half = (uint16_t) (p[0] | (p[1] << 8));
+	uint32_t	sign = (uint32_t) (half & 0x8000) << 16;
+	uint32_t	exponent = (half >> 10) & 0x1f;
+	uint32_t	mantissa = half & 0x3ff;
+	uint32_t	bits;
+	float		result;
+
+	if (exponent == 0x1f)
+	{
+		/* infinity, or a NaN keeping its payload, made quiet */
+		bits = sign | 0x7f800000 | (mantissa << 13);
+		if (mantissa != 0)
+			bits |= 0x00400000;
+	}
+	else if (exponent == 0)
+	{
+		/* zero or subnormal: mantissa * 2^-24, exact in a float */
+		result = (float) mantissa * 0x1p-24f;
+		memcpy(&bits, &result, sizeof(bits));
+		bits |= sign;
+	}
+	else
+		bits = sign | ((exponent - 15 + 127) << 23) | (mantissa << 13);
+	memcpy(&result, &bits, sizeof(result));
+	return result;
 }
 
 /*
@@ -261,10 +316,7 @@ pq_decode_plain(ChunkDecoder *cd, const uint8_t *p, size_t len, ParquetValue *ds
 			break;
 		case PQ_INT96:
 			for (i = 0; i < count; i++)
-			{
-				if (!int96_to_micros(p + 12 * i, &dst[i].int64, cd->e))
-					return false;
-			}
+				dst[i].int64 = int96_to_micros(p + 12 * i);
 			break;
 		case PQ_FIXED_LEN_BYTE_ARRAY:
 			for (i = 0; i < count; i++)

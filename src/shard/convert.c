@@ -148,6 +148,31 @@ parquet_timestamp_to_pg(int64 v, ParquetTimeUnit unit, const char *colname)
 	return v - PARQUET_PG_EPOCH_USECS;
 }
 
+/*
+ * See convert.h: INT96 microseconds since 1970 as a timestamp, what lies
+ * beyond PostgreSQL's range clamped to -infinity or infinity.  Unlike the
+ * INT64 timestamps of parquet_timestamp_to_pg, whose writers have their
+ * own infinities (the largest value and its negation) and whose other
+ * out-of-range values are an error, INT96 has none: Spark, Hive and
+ * Impala write out-of-range values as sentinels or by overflowing their
+ * own arithmetic (parquet-testing's int96_from_spark.parquet), and failing
+ * the whole read on one of them would leave such files unreadable.
+ * Values from PostgreSQL's earliest up to 294247-01-10 04:00:54.775806
+ * are exact.  INT64_MAX, where the reader saturates (and the infinity of
+ * INT64 timestamps), is infinity: microseconds since 1970 in an int64 do
+ * not reach the last 30 years PostgreSQL could hold (up to 294276).
+ */
+Timestamp
+parquet_int96_to_pg(int64 micros)
+{
+	if (micros < MIN_TIMESTAMP + PARQUET_PG_EPOCH_USECS)
+		return DT_NOBEGIN;
+	if (micros == PG_INT64_MAX)
+		return DT_NOEND;
+	/* micros - the epoch is below INT64_MAX - the epoch < END_TIMESTAMP */
+	return micros - PARQUET_PG_EPOCH_USECS;
+}
+
 /* See convert.h: UTF-8 and SQL_ASCII text needs no conversion. */
 bool
 database_text_is_utf8(void)

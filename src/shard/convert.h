@@ -117,6 +117,16 @@ extern DateADT parquet_date_to_pg(int32 v, const char *colname);
 extern Timestamp parquet_timestamp_to_pg(int64 v, ParquetTimeUnit unit, const char *colname);
 
 /*
+ * An INT96 timestamp as the Parquet reader decodes it (microseconds since
+ * 1970, INT64_MAX for anything later than int64 holds) as a PostgreSQL
+ * timestamp: values before PostgreSQL's earliest (4714-11-24 00:00:00 BC,
+ * Julian day 0) are -infinity and INT64_MAX is infinity, never an error,
+ * since INT96 has no infinity of its own and Spark and Impala write
+ * values beyond any range; everything else is exact.
+ */
+extern Timestamp parquet_int96_to_pg(int64 micros);
+
+/*
  * PostgreSQL values as Parquet values, for the shard writer: a date as
  * days since 1970 (infinity as the largest int32, -infinity as its
  * negation, which DuckDB reads as its own infinities); a timestamp as

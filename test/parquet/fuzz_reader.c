@@ -20,9 +20,12 @@
 
 #include "parquet_read.h"
 
-/* Touches every byte a value refers to and folds it into a checksum. */
+/*
+ * Touches every byte a value refers to and folds it into a checksum;
+ * FLOAT16 values also go through parquet_float16_to_float.
+ */
 static uint64_t
-touch_values(const ParquetColumnValues *cv)
+touch_values(const ParquetColumnValues *cv, const ParquetColumnSchema *col)
 {
 	uint64_t	sum = 0;
 
@@ -34,6 +37,8 @@ touch_values(const ParquetColumnValues *cv)
 		{
 			for (uint32_t k = 0; k < cv->values[i].bytes.len; k++)
 				sum += cv->values[i].bytes.ptr[k];
+			if (col->logical_type == PQ_LT_FLOAT16)
+				sum += (uint64_t) (parquet_float16_to_float(cv->values[i].bytes.ptr) > 0.0f);
 		}
 		else if (cv->kind == PQ_VALUE_BOOLEAN)
 			sum += cv->values[i].boolean;
@@ -45,7 +50,7 @@ touch_values(const ParquetColumnValues *cv)
 	return sum;
 }
 
-/* Touches the metadata strings and statistics. */
+/* Touches the metadata strings, statistics and chunk key/value metadata. */
 static uint64_t
 touch_metadata(const ParquetFileMeta *meta)
 {
@@ -62,6 +67,8 @@ touch_metadata(const ParquetFileMeta *meta)
 
 			for (int e = 0; e < cc->num_encodings; e++)
 				sum += (uint32_t) cc->encodings[e];
+			for (int k = 0; k < cc->num_key_values; k++)
+				sum += strlen(cc->key_values[k].key) + cc->key_values[k].value_len;
 			if (cc->statistics.has_min_value)
 				for (uint32_t k = 0; k < cc->statistics.min_value.len; k++)
 					sum += cc->statistics.min_value.ptr[k];
@@ -99,7 +106,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (parquet_read_row_group(reader, g, NULL, 0, &batch, err, sizeof(err)) != PARQUET_OK)
 			continue;
 		for (int c = 0; c < batch.num_columns; c++)
-			sink += touch_values(&batch.columns[c]);
+			sink += touch_values(&batch.columns[c], &meta->columns[batch.columns[c].column]);
 		parquet_row_group_batch_free(&batch);
 	}
 	parquet_reader_close(reader);

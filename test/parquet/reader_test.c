@@ -15,7 +15,11 @@
  *	  fields of every type, REQUIRED columns, INT96, BIT_PACKED levels, RLE
  *	  booleans, DELTA_BYTE_ARRAY, dictionary fallback within a chunk, legacy
  *	  statistics, snappy literals, page checksums (PageHeader.crc), GZIP
- *	  and Brotli pages, and malformed metadata and pages.
+ *	  and Brotli pages, and malformed metadata and pages; and cases of
+ *	  other writers' files in apache/parquet-testing: column chunk
+ *	  key/value metadata with zero offsets, v2 pages with an empty values
+ *	  section, INT96 beyond every range, FLOAT16.  With READER_TEST_SEED_DIR
+ *	  set, those files are also saved there (fuzzing seeds).
  * 3. Truncated and corrupted variants of fixtures must fail cleanly (every
  *	  prefix, prefix + footer) or at least not crash (random byte flips,
  *	  zeroed tails); run the ASan build to catch memory errors.
@@ -1132,6 +1136,14 @@ page_crc(const uint8_t *p, size_t n)
 	return as_i32;
 }
 
+/* What synth_file writes in ColumnChunk.file_offset (deprecated). */
+typedef enum SynthFileOffset
+{
+	SYNTH_FILE_OFFSET_CHUNK,	/* where the chunk starts */
+	SYNTH_FILE_OFFSET_ZERO,		/* 0, as Arrow writes for chunks without pages */
+	SYNTH_FILE_OFFSET_PAST_END	/* far past the end of the file */
+} SynthFileOffset;
+
 /* A column of a hand-built file: schema and the pages of its chunk. */
 typedef struct SynthColumn
 {
@@ -1140,7 +1152,8 @@ typedef struct SynthColumn
 	int			repetition;
 	int			type_length;
 	int			converted;		/* -1: none */
-	int			logical;		/* 0: none; 10: INTEGER(16, signed) */
+	int			logical;		/* 0: none; 10: INTEGER(16, signed); 15:
+								 * FLOAT16; 99: unknown member */
 	int			codec;
 	Buf			pages;
 	bool		stats;			/* write legacy min/max and null_count */
@@ -1148,6 +1161,21 @@ typedef struct SynthColumn
 	int			encodings[4];
 	bool		v2_values_uncompressed; /* is_compressed = false */
 } SynthColumn;
+
+/*
+ * What synth_file_with writes in a column's chunk metadata beyond
+ * synth_file's defaults (all off when zeroed).
+ */
+typedef struct SynthChunkOptions
+{
+	bool		key_values;		/* ColumnMetaData.key_value_metadata: "foo"
+								 * = "bar", "thisiskeywithoutvalue" */
+	SynthFileOffset file_offset;
+	bool		zero_data_page_offset;	/* ColumnMetaData.data_page_offset 0 */
+	uint32_t	value_stats_len;	/* if > 0, Statistics min_value/max_value */
+	const uint8_t *min_value;
+	const uint8_t *max_value;
+} SynthChunkOptions;
 
 /*
  * Appends a page (header with unknown fields and, if synth_page_crc, the
@@ -1203,10 +1231,14 @@ synth_page(SynthColumn *col, int page_type, int num_values, int encoding,
 	free(h.d);
 }
 
-/* Writes a file of the columns, one row group of num_rows. */
+/*
+ * Writes a file of the columns, one row group of num_rows; opts, if not
+ * NULL, has the chunk options of each column.
+ */
 static void
-synth_file(Buf *out, SynthColumn *cols, int ncols, int64_t num_rows)
+synth_file_with(Buf *out, SynthColumn *cols, const SynthChunkOptions *opts, int ncols, int64_t num_rows)
 {
+	static const SynthChunkOptions defaults;
 	Buf			meta = {0};
 	TW			tw = {&meta, {0}, 0};
 	int64_t		offsets[16];
@@ -1251,6 +1283,13 @@ synth_file(Buf *out, SynthColumn *cols, int ncols, int64_t num_rows)
 			tw_end(&tw);
 			tw_end(&tw);
 		}
+		else if (cols[c].logical == PQ_LT_FLOAT16)
+		{
+			tw_struct(&tw, 10);
+			tw_struct(&tw, PQ_LT_FLOAT16);
+			tw_end(&tw);
+			tw_end(&tw);
+		}
 		else if (cols[c].logical == 99)
 		{
 			/* a future LogicalType member: skipped */
@@ -1269,8 +1308,15 @@ synth_file(Buf *out, SynthColumn *cols, int ncols, int64_t num_rows)
 	tw_list(&tw, 1, 12, (size_t) ncols);
 	for (int c = 0; c < ncols; c++)
 	{
+		const SynthChunkOptions *o = opts != NULL ? &opts[c] : &defaults;
+
 		tw_begin(&tw);
-		tw_i64(&tw, 2, offsets[c]);
+		if (o->file_offset == SYNTH_FILE_OFFSET_ZERO)
+			tw_i64(&tw, 2, 0);
+		else if (o->file_offset == SYNTH_FILE_OFFSET_PAST_END)
+			tw_i64(&tw, 2, INT64_C(1) << 40);
+		else
+			tw_i64(&tw, 2, offsets[c]);
 		tw_struct(&tw, 3);
 		tw_i32(&tw, 1, cols[c].type);
 		tw_list(&tw, 2, 5, (size_t) cols[c].num_encodings);
@@ -1283,8 +1329,27 @@ synth_file(Buf *out, SynthColumn *cols, int ncols, int64_t num_rows)
 		tw_i64(&tw, 5, num_rows);
 		tw_i64(&tw, 6, (int64_t) cols[c].pages.len);
 		tw_i64(&tw, 7, (int64_t) cols[c].pages.len);
-		tw_i64(&tw, 9, offsets[c]);
-		if (cols[c].stats)
+		if (o->key_values)
+		{
+			tw_list(&tw, 8, 12, 2);
+			tw_begin(&tw);
+			tw_str(&tw, 1, "foo");
+			tw_str(&tw, 2, "bar");
+			tw_end(&tw);
+			tw_begin(&tw);
+			tw_str(&tw, 1, "thisiskeywithoutvalue");
+			tw_end(&tw);
+		}
+		tw_i64(&tw, 9, o->zero_data_page_offset ? 0 : offsets[c]);
+		if (o->value_stats_len > 0)
+		{
+			tw_struct(&tw, 12);
+			tw_i64(&tw, 3, 1);
+			tw_bin(&tw, 5, o->max_value, o->value_stats_len);
+			tw_bin(&tw, 6, o->min_value, o->value_stats_len);
+			tw_end(&tw);
+		}
+		else if (cols[c].stats)
 		{
 			tw_struct(&tw, 12);
 			tw_bin(&tw, 1, "\x09\x00\x00\x00", 4);
@@ -1319,6 +1384,13 @@ synth_file(Buf *out, SynthColumn *cols, int ncols, int64_t num_rows)
 	b_le32(out, (uint32_t) meta.len);
 	b_put(out, "PAR1", 4);
 	free(meta.d);
+}
+
+/* Writes a file of the columns with synth_file_with's default chunks. */
+static void
+synth_file(Buf *out, SynthColumn *cols, int ncols, int64_t num_rows)
+{
+	synth_file_with(out, cols, NULL, ncols, num_rows);
 }
 
 /* An RLE run of count copies of value in width_bytes bytes. */
@@ -2152,6 +2224,641 @@ rng(void)
 	rng_state ^= rng_state << 25;
 	rng_state ^= rng_state >> 27;
 	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+/* ----------------------------------------------------------------
+ * Files of other writers (cases of apache/parquet-testing): column chunk
+ * key/value metadata and zero offsets, empty v2 pages, INT96 beyond any
+ * range, FLOAT16
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Saves a hand-built file into the directory READER_TEST_SEED_DIR names,
+ * if set, so that "make fuzz" starts from the cases these tests build.
+ */
+static void
+save_seed(const char *name, const Buf *f)
+{
+	const char *dir = getenv("READER_TEST_SEED_DIR");
+	char		path[4096];
+	FILE	   *out;
+
+	if (dir == NULL || dir[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "%s/seed_%s.parquet", dir, name);
+	out = fopen(path, "wb");
+	if (!CHECK(out != NULL, "seed %s: cannot create", path))
+		return;
+	CHECK(fwrite(f->d, 1, f->len, out) == f->len, "seed %s: short write", path);
+	fclose(out);
+}
+
+/* Opens a hand-built file from memory, expecting success. */
+static ParquetReader *
+open_synth(const Buf *f, const char *what)
+{
+	ParquetReader *reader = NULL;
+	char		err[512];
+	ParquetStatus st = parquet_reader_open_memory(f->d, f->len, NULL, &reader, err, sizeof(err));
+
+	CHECK(st == PARQUET_OK, "%s: open: %s", what, err);
+	return st == PARQUET_OK ? reader : NULL;
+}
+
+/*
+ * Reads a hand-built file through a file descriptor (the path that reads
+ * each chunk with pread) and decodes every row group; returns the status.
+ */
+static ParquetStatus
+read_all_from_file(const Buf *f, char *err, size_t errlen)
+{
+	char		path[] = "/tmp/parquet_rt_XXXXXX";
+	int			fd = mkstemp(path);
+	ParquetReader *reader;
+	ParquetStatus st;
+
+	if (!CHECK(fd >= 0, "mkstemp"))
+		return PARQUET_ERROR_IO;
+	CHECK(write(fd, f->d, f->len) == (ssize_t) f->len, "write %s", path);
+	close(fd);
+	st = parquet_reader_open_file(path, NULL, &reader, err, errlen);
+	unlink(path);
+	if (st != PARQUET_OK)
+		return st;
+	for (int g = 0; g < parquet_reader_metadata(reader)->num_row_groups && st == PARQUET_OK; g++)
+	{
+		ParquetRowGroupBatch batch;
+
+		st = parquet_read_row_group(reader, g, NULL, 0, &batch, err, errlen);
+		if (st == PARQUET_OK)
+			parquet_row_group_batch_free(&batch);
+	}
+	parquet_reader_close(reader);
+	return st;
+}
+
+/* Whether a column chunk's key/value metadata is synth_file's two entries. */
+static bool
+has_synth_chunk_key_values(const ParquetColumnChunk *cc)
+{
+	return cc->num_key_values == 2 && cc->key_values != NULL &&
+		strcmp(cc->key_values[0].key, "foo") == 0 && cc->key_values[0].value != NULL &&
+		strcmp(cc->key_values[0].value, "bar") == 0 && cc->key_values[0].value_len == 3 &&
+		strcmp(cc->key_values[1].key, "thisiskeywithoutvalue") == 0 &&
+		cc->key_values[1].value == NULL && cc->key_values[1].value_len == 0;
+}
+
+/*
+ * column_chunk_key_value_metadata.parquet (Arrow C++): a row group of 0
+ * rows whose two OPTIONAL INT32 chunks have no pages, so that Arrow writes
+ * 0 for their file_offset, data_page_offset and sizes, and the first chunk
+ * has key/value metadata, one key without a value.  Then the same
+ * metadata on chunks with rows, whose deprecated file_offset is 0 or past
+ * the end of the file: the chunks are found by data_page_offset.
+ */
+static void
+test_column_chunk_key_values(void)
+{
+	SynthColumn cols[2];
+	SynthChunkOptions opts[2];
+	Buf			f = {0};
+	Buf			body = {0};
+	ParquetReader *reader;
+	ParquetRowGroupBatch batch;
+	char		err[512];
+	ParquetStatus st;
+
+	memset(cols, 0, sizeof(cols));
+	memset(opts, 0, sizeof(opts));
+	cols[0] = (SynthColumn) {"column1", PQ_INT32, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 0, {0}, false};
+	cols[1] = cols[0];
+	cols[1].name = "column2";
+	opts[0].key_values = true;
+	for (int c = 0; c < 2; c++)
+	{
+		opts[c].file_offset = SYNTH_FILE_OFFSET_ZERO;
+		opts[c].zero_data_page_offset = true;
+	}
+	synth_file_with(&f, cols, opts, 2, 0);
+	save_seed("column_chunk_key_values_empty", &f);
+	reader = open_synth(&f, "0-row file with column chunk key/value metadata");
+	if (reader != NULL)
+	{
+		const ParquetFileMeta *meta = parquet_reader_metadata(reader);
+		const ParquetColumnChunk *cc = meta->row_groups[0].columns;
+
+		CHECK(meta->num_rows == 0 && meta->num_row_groups == 1 && meta->row_groups[0].num_rows == 0 &&
+			  meta->num_columns == 2, "0-row file: shape");
+		CHECK(has_synth_chunk_key_values(&cc[0]), "0-row file: the first chunk's key/value metadata");
+		CHECK(cc[1].num_key_values == 0 && cc[1].key_values == NULL,
+			  "0-row file: the second chunk has no key/value metadata");
+		CHECK(cc[0].file_offset == 0 && cc[0].data_page_offset == 0 && cc[0].total_compressed_size == 0,
+			  "0-row file: the chunks' offsets are 0, as Arrow writes them");
+		st = parquet_read_row_group(reader, 0, NULL, 0, &batch, err, sizeof(err));
+		CHECK(st == PARQUET_OK && batch.num_rows == 0 && batch.num_columns == 2 &&
+			  batch.columns[0].num_values == 0 && batch.columns[1].num_values == 0,
+			  "0-row file: the row group reads as empty: %s", err);
+		if (st == PARQUET_OK)
+			parquet_row_group_batch_free(&batch);
+		parquet_reader_close(reader);
+	}
+	st = read_all_from_file(&f, err, sizeof(err));
+	CHECK(st == PARQUET_OK, "0-row file read through a file descriptor: %s", err);
+
+	/* chunks with rows: file_offset 0 and far past the end are ignored */
+	for (int c = 0; c < 2; c++)
+	{
+		free(cols[c].pages.d);
+		cols[c].pages = (Buf) {0};
+		cols[c].num_encodings = 1;
+		cols[c].encodings[0] = PQ_ENC_PLAIN;
+		opts[c].zero_data_page_offset = false;
+		opts[c].key_values = true;
+		body.len = 0;
+		b_le32(&body, 2);
+		rle_run(&body, 5, 1, 1);
+		for (int i = 0; i < 5; i++)
+			b_le32(&body, (uint32_t) (100 * c + i));
+		synth_page(&cols[c], PQ_PAGE_DATA, 5, PQ_ENC_PLAIN, &body, body.len, 0, 0, PQ_ENC_RLE);
+	}
+	opts[1].file_offset = SYNTH_FILE_OFFSET_PAST_END;
+	f.len = 0;
+	synth_file_with(&f, cols, opts, 2, 5);
+	save_seed("column_chunk_key_values", &f);
+	reader = open_synth(&f, "file with column chunk key/value metadata and bad file_offset");
+	if (reader != NULL)
+	{
+		const ParquetColumnChunk *cc = parquet_reader_metadata(reader)->row_groups[0].columns;
+
+		CHECK(has_synth_chunk_key_values(&cc[0]) && has_synth_chunk_key_values(&cc[1]),
+			  "both chunks' key/value metadata");
+		CHECK(cc[0].file_offset == 0 && cc[1].file_offset == INT64_C(1) << 40,
+			  "file_offset is kept as stored");
+		st = parquet_read_row_group(reader, 0, NULL, 0, &batch, err, sizeof(err));
+		if (CHECK(st == PARQUET_OK, "chunks with file_offset 0 and past the end read: %s", err))
+		{
+			bool		ok = batch.num_rows == 5;
+
+			for (int c = 0; ok && c < 2; c++)
+				for (int i = 0; ok && i < 5; i++)
+					ok = !batch.columns[c].is_null[i] && batch.columns[c].values[i].int32 == 100 * c + i;
+			CHECK(ok, "chunks found by data_page_offset have their values");
+			parquet_row_group_batch_free(&batch);
+		}
+		parquet_reader_close(reader);
+	}
+	st = read_all_from_file(&f, err, sizeof(err));
+	CHECK(st == PARQUET_OK, "bad file_offset read through a file descriptor: %s", err);
+
+	/* a chunk with rows still must lie inside the file */
+	opts[1].zero_data_page_offset = true;
+	f.len = 0;
+	synth_file_with(&f, cols, opts, 2, 5);
+	st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+	CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "column \"column2\"") != NULL &&
+		  strstr(err, "lies outside the data of the file") != NULL,
+		  "a chunk with rows at data_page_offset 0 fails: %s", err);
+
+	for (int c = 0; c < 2; c++)
+		free(cols[c].pages.d);
+	free(body.d);
+	free(f.d);
+}
+
+/* Overwrites 4 bytes at offset at with a little-endian 32-bit value. */
+static void
+b_patch_le32(Buf *b, size_t at, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		b->d[at + i] = (uint8_t) (v >> (8 * i));
+}
+
+/* Appends bytes (at most 60) as one Snappy block of a single literal. */
+static void
+snappy_literal(Buf *out, const void *p, size_t n)
+{
+	b_varint(out, n);
+	if (n == 0)
+		return;
+	b_byte(out, (uint8_t) ((n - 1) << 2));
+	b_put(out, p, n);
+}
+
+/*
+ * datapage_v2_empty_datapage.snappy.parquet (Spark through parquet-java):
+ * a v2 page of only nulls whose values section is 0 bytes although the
+ * page is compressed.  For every codec (LZO too, which the reader cannot
+ * decompress, and unknown ones) such a page reads as its nulls without
+ * calling the codec.  In a Snappy chunk with a dictionary, pages of only
+ * nulls (v2 with an empty section, v1 PLAIN with nothing after the
+ * levels) sit between dictionary-encoded pages, and the chunk still
+ * exposes its dictionary index; a values section of Snappy's own
+ * encoding of nothing (one 0 byte) decodes through the codec; an empty
+ * section that claims bytes is corrupt.
+ */
+static void
+test_empty_v2_pages(void)
+{
+	static const int codecs[] = {PQ_CODEC_UNCOMPRESSED, PQ_CODEC_SNAPPY, PQ_CODEC_GZIP, PQ_CODEC_LZO,
+		PQ_CODEC_BROTLI, PQ_CODEC_LZ4, PQ_CODEC_ZSTD, PQ_CODEC_LZ4_RAW, 42};
+	SynthColumn col;
+	Buf			f = {0};
+	Buf			body = {0};
+	Buf			raw = {0};
+	char		err[512];
+	ParquetStatus st;
+	ParquetReader *reader;
+	ParquetColumnValues cv;
+
+	for (size_t k = 0; k < sizeof(codecs) / sizeof(codecs[0]); k++)
+	{
+		/* Spark's file: optional float "value", 1 row, null */
+		memset(&col, 0, sizeof(col));
+		col = (SynthColumn) {"value", PQ_FLOAT, PQ_OPTIONAL, 0, -1, 0, codecs[k], {0}, false, 1, {PQ_ENC_PLAIN}, false};
+		body.len = 0;
+		rle_run(&body, 1, 0, 1);	/* the levels: one null */
+		synth_page(&col, PQ_PAGE_DATA_V2, 1, PQ_ENC_PLAIN, &body, body.len, 1, (int) body.len, 0);
+		f.len = 0;
+		synth_file(&f, &col, 1, 1);
+		if (codecs[k] == PQ_CODEC_SNAPPY)
+			save_seed("datapage_v2_empty_datapage", &f);
+		reader = open_synth(&f, "empty v2 page");
+		if (reader != NULL)
+		{
+			st = parquet_read_column_chunk(reader, 0, 0, &cv, err, sizeof(err));
+			if (CHECK(st == PARQUET_OK, "%s: a v2 page of one null with an empty values section: %s",
+					  parquet_codec_name(codecs[k]), err))
+			{
+				CHECK(cv.num_values == 1 && cv.num_nulls == 1 && cv.is_null[0],
+					  "%s: the page's row is null", parquet_codec_name(codecs[k]));
+				parquet_column_values_free(&cv);
+			}
+			parquet_reader_close(reader);
+		}
+		free(col.pages.d);
+	}
+
+	/*
+	 * A Snappy INT32 chunk: dictionary (10, 20, 30); rows 0-3 null in a v2
+	 * page with an empty values section; rows 4-7 indices 0 1 2 1 in a v2
+	 * page; rows 8-11 null in a v1 PLAIN page with nothing after the
+	 * levels; rows 12-15 null in a v2 page whose values section is
+	 * Snappy's encoding of nothing; rows 16-19 indices 2 2 null 0.
+	 */
+	{
+		static const int32_t want[20] = {0, 0, 0, 0, 10, 20, 30, 20, 0, 0, 0, 0, 0, 0, 0, 0, 30, 30, 0, 10};
+		static const uint32_t want_index[20] = {0, 0, 0, 0, 0, 1, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 0, 0};
+		uint32_t	idx[8] = {0, 1, 2, 1, 0, 0, 0, 0};
+		uint32_t	defs[8] = {1, 1, 0, 1, 0, 0, 0, 0};
+		Buf			levels = {0};
+
+		memset(&col, 0, sizeof(col));
+		col = (SynthColumn) {"x", PQ_INT32, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_SNAPPY, {0}, false, 3,
+		{PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_RLE}, false};
+		raw.len = 0;
+		for (int i = 1; i <= 3; i++)
+			b_le32(&raw, (uint32_t) (10 * i));
+		body.len = 0;
+		snappy_literal(&body, raw.d, raw.len);
+		synth_page(&col, PQ_PAGE_DICTIONARY, 3, PQ_ENC_PLAIN, &body, raw.len, 0, 0, 0);
+
+		body.len = 0;
+		rle_run(&body, 4, 0, 1);
+		synth_page(&col, PQ_PAGE_DATA_V2, 4, PQ_ENC_RLE_DICTIONARY, &body, body.len, 4, (int) body.len, 0);
+
+		levels.len = 0;
+		rle_run(&levels, 4, 1, 1);
+		raw.len = 0;
+		b_byte(&raw, 2);
+		bitpacked_run(&raw, idx, 8, 2);
+		body.len = 0;
+		b_put(&body, levels.d, levels.len);
+		snappy_literal(&body, raw.d, raw.len);
+		synth_page(&col, PQ_PAGE_DATA_V2, 4, PQ_ENC_RLE_DICTIONARY, &body, levels.len + raw.len, 0,
+				   (int) levels.len, 0);
+
+		raw.len = 0;
+		b_le32(&raw, 2);
+		rle_run(&raw, 4, 0, 1);
+		body.len = 0;
+		snappy_literal(&body, raw.d, raw.len);
+		synth_page(&col, PQ_PAGE_DATA, 4, PQ_ENC_PLAIN, &body, raw.len, 0, 0, PQ_ENC_RLE);
+
+		body.len = 0;
+		rle_run(&body, 4, 0, 1);
+		levels.len = body.len;
+		snappy_literal(&body, NULL, 0);
+		synth_page(&col, PQ_PAGE_DATA_V2, 4, PQ_ENC_RLE_DICTIONARY, &body, levels.len, 4, (int) levels.len, 0);
+
+		levels.len = 0;
+		bitpacked_run(&levels, defs, 8, 1);
+		idx[0] = 2;
+		idx[1] = 2;
+		idx[2] = 0;
+		raw.len = 0;
+		b_byte(&raw, 2);
+		bitpacked_run(&raw, idx, 8, 2);
+		body.len = 0;
+		b_put(&body, levels.d, levels.len);
+		snappy_literal(&body, raw.d, raw.len);
+		synth_page(&col, PQ_PAGE_DATA_V2, 4, PQ_ENC_RLE_DICTIONARY, &body, levels.len + raw.len, 1,
+				   (int) levels.len, 0);
+
+		f.len = 0;
+		synth_file(&f, &col, 1, 20);
+		save_seed("empty_pages_in_dictionary_chunk", &f);
+		reader = open_synth(&f, "pages of only nulls in a dictionary chunk");
+		if (reader != NULL)
+		{
+			st = parquet_read_column_chunk(reader, 0, 0, &cv, err, sizeof(err));
+			if (CHECK(st == PARQUET_OK, "pages of only nulls in a Snappy dictionary chunk: %s", err))
+			{
+				bool		ok = cv.num_values == 20 && cv.num_nulls == 13;
+
+				for (int i = 0; ok && i < 20; i++)
+					ok = cv.is_null[i] == (want[i] == 0) && (cv.is_null[i] || cv.values[i].int32 == want[i]);
+				CHECK(ok, "pages of only nulls between dictionary pages: values");
+				ok = cv.dict_index != NULL && cv.dict_count == 3;
+				for (int i = 0; ok && i < 20; i++)
+					ok = cv.dict_index[i] == want_index[i];
+				CHECK(ok, "pages of only nulls keep the chunk's dictionary index");
+				parquet_column_values_free(&cv);
+			}
+			parquet_reader_close(reader);
+		}
+		st = read_all_from_file(&f, err, sizeof(err));
+		CHECK(st == PARQUET_OK, "pages of only nulls through a file descriptor: %s", err);
+		free(col.pages.d);
+		free(levels.d);
+	}
+
+	/* an empty values section that says it holds 4 bytes */
+	memset(&col, 0, sizeof(col));
+	col = (SynthColumn) {"value", PQ_FLOAT, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_SNAPPY, {0}, false, 1, {PQ_ENC_PLAIN}, false};
+	body.len = 0;
+	rle_run(&body, 1, 1, 1);
+	synth_page(&col, PQ_PAGE_DATA_V2, 1, PQ_ENC_PLAIN, &body, body.len + 4, 0, (int) body.len, 0);
+	f.len = 0;
+	synth_file(&f, &col, 1, 1);
+	st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
+	CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "empty compressed page section says it holds 4 bytes") != NULL,
+		  "an empty values section claiming 4 bytes: %s", err);
+	free(col.pages.d);
+
+	free(raw.d);
+	free(body.d);
+	free(f.d);
+}
+
+/* One INT96 value of test_int96_range: its parts and the decoded value. */
+typedef struct Int96Case
+{
+	const char *what;
+	int32_t		julian_day;
+	int64_t		nanos;			/* of the day */
+	int64_t		micros;			/* since 1970, as the reader decodes it */
+} Int96Case;
+
+/*
+ * int96_from_spark.parquet: INT96 timestamps beyond every range (Spark
+ * overflowed its own arithmetic writing 290000-12-31) must decode, not
+ * fail.  Values decode to microseconds since 1970 with the nanoseconds
+ * truncated (as DuckDB does); what int64 cannot hold saturates to
+ * INT64_MIN or INT64_MAX.  The comments say what read_parquet makes of
+ * each (see parquet_int96_to_pg): PostgreSQL's earliest timestamp is
+ * Julian day 0, 4714-11-24 00:00:00 BC; INT64_MAX is infinity.
+ */
+static void
+test_int96_range(void)
+{
+	static const Int96Case cases[] = {
+		/* Spark's values: 2024-01-01 20:34:56.123456 (789 ns dropped), 9999-12-31 03:00 */
+		{"2024-01-01 20:34:56.123456789", 2460311, INT64_C(74096123456789), INT64_C(1704141296123456)},
+		{"9999-12-31 03:00:00", 5373484, INT64_C(10800000000000), INT64_C(253402225200000000)},
+		/* PostgreSQL's earliest timestamp, and with 999 ns more (truncated) */
+		{"4714-11-24 00:00:00 BC", 0, 0, -INT64_C(210866803200000000)},
+		{"4714-11-24 00:00:00.000000999 BC", 0, 999, -INT64_C(210866803200000000)},
+		/* one microsecond earlier: -infinity */
+		{"4714-11-23 23:59:59.999999 BC", -1, INT64_C(86399999999999), -INT64_C(210866803200000001)},
+		/* the latest finite value, then INT64_MAX exactly and beyond: infinity */
+		{"294247-01-10 04:00:54.775806", 109192579, INT64_C(14454775806000), INT64_MAX - 1},
+		{"294247-01-10 04:00:54.775807999", 109192579, INT64_C(14454775807999), INT64_MAX},
+		{"294247-01-10 04:00:54.775808", 109192579, INT64_C(14454775808000), INT64_MAX},
+		{"Julian day 2^31 - 1", INT32_MAX, 0, INT64_MAX},
+		/* far in the past: -infinity */
+		{"Julian day -2^31", INT32_MIN, INT64_C(86399999999999), INT64_MIN},
+		{"Spark's overflowed 290000-12-31", -105862232, -INT64_C(32509551616000), INT64_MIN},
+		{"the earliest int64 microsecond's day, 1 us before it", -104311403, -INT64_C(14454775809000), INT64_MIN},
+		{"the earliest int64 microsecond", -104311403, -INT64_C(14454775808000), INT64_MIN},
+		/* negative nanoseconds (not valid) truncate toward zero, as in DuckDB */
+		{"1970-01-01 minus 1500 ns", 2440588, -1500, -1},
+	};
+	const int	ncases = (int) (sizeof(cases) / sizeof(cases[0]));
+	const int	nrows = ncases + 1;	/* the last row is null */
+	SynthColumn col;
+	Buf			f = {0};
+	Buf			body = {0};
+	uint32_t	defs[24] = {0};
+	ParquetReader *reader;
+	ParquetColumnValues cv;
+	char		err[512];
+	ParquetStatus st;
+
+	memset(&col, 0, sizeof(col));
+	col = (SynthColumn) {"a", PQ_INT96, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 2,
+	{PQ_ENC_PLAIN, PQ_ENC_RLE}, false};
+	for (int i = 0; i < ncases; i++)
+		defs[i] = 1;
+	b_le32(&body, 0);			/* the levels' length, filled in below */
+	bitpacked_run(&body, defs, 16, 1);
+	b_patch_le32(&body, 0, (uint32_t) (body.len - 4));
+	for (int i = 0; i < ncases; i++)
+	{
+		b_le64(&body, (uint64_t) cases[i].nanos);
+		b_le32(&body, (uint32_t) cases[i].julian_day);
+	}
+	synth_page(&col, PQ_PAGE_DATA, nrows, PQ_ENC_PLAIN, &body, body.len, 0, 0, PQ_ENC_RLE);
+	synth_file(&f, &col, 1, nrows);
+	save_seed("int96_range", &f);
+	reader = open_synth(&f, "INT96 range");
+	if (reader != NULL)
+	{
+		st = parquet_read_column_chunk(reader, 0, 0, &cv, err, sizeof(err));
+		if (CHECK(st == PARQUET_OK, "INT96 values beyond every range decode: %s", err))
+		{
+			CHECK(cv.kind == PQ_VALUE_INT64 && cv.num_values == nrows && cv.num_nulls == 1 &&
+				  cv.is_null[nrows - 1], "INT96 range: shape and the null");
+			for (int i = 0; i < ncases && i < cv.num_values; i++)
+				CHECK(!cv.is_null[i] && cv.values[i].int64 == cases[i].micros,
+					  "INT96 %s (day %d, %lld ns): %lld us, expected %lld", cases[i].what,
+					  (int) cases[i].julian_day, (long long) cases[i].nanos,
+					  (long long) cv.values[i].int64, (long long) cases[i].micros);
+			parquet_column_values_free(&cv);
+		}
+		parquet_reader_close(reader);
+	}
+	free(col.pages.d);
+	free(body.d);
+	free(f.d);
+}
+
+/*
+ * The value of a half (bits h) computed independently of the reader's
+ * conversion, from the definition of binary16, in double; NaN for NaNs.
+ */
+static double
+half_reference(uint16_t h)
+{
+	int			sign = h >> 15;
+	int			exponent = (h >> 10) & 0x1f;
+	int			mantissa = h & 0x3ff;
+	double		magnitude;
+
+	if (exponent == 0x1f)
+		magnitude = mantissa == 0 ? INFINITY : NAN;
+	else if (exponent == 0)
+		magnitude = ldexp(mantissa, -24);
+	else
+		magnitude = ldexp(1024 + mantissa, exponent - 25);
+	return sign ? -magnitude : magnitude;
+}
+
+/*
+ * FLOAT16 (FIXED_LEN_BYTE_ARRAY(2), LogicalType FLOAT16, as in
+ * parquet-testing's float16_*.parquet): parquet_float16_to_float agrees
+ * with the definition of binary16 on all 65536 values (signed zeros and
+ * NaNs included); a file of the issue's values, PLAIN and
+ * BYTE_STREAM_SPLIT, reads with its statistics; FLOAT16 on anything but
+ * FIXED_LEN_BYTE_ARRAY(2) is corrupt.
+ */
+static void
+test_float16(void)
+{
+	static const uint16_t plain_values[9] = {0x0000, 0x8000, 0x3c00, 0xc100, 0x7bff, 0x0001, 0x7c00, 0xfc00, 0x7e00};
+	static const uint16_t split_values[3] = {0x03ff, 0x0400, 0x3555};
+	const float expect[13] = {0.0f, -0.0f, 1.0f, -2.5f, 65504.0f, 0x1p-24f, INFINITY, -INFINITY, NAN, 0.0f,
+	0x3ffp-24f, 0x1p-14f, 0x555p-12f};
+	const uint8_t stat_min[2] = {0x00, 0xfc};	/* -infinity */
+	const uint8_t stat_max[2] = {0x00, 0x7c};	/* infinity */
+	int			mismatches = 0;
+	SynthColumn col;
+	SynthChunkOptions opts;
+	Buf			f = {0};
+	Buf			body = {0};
+	uint32_t	defs[16] = {0};
+	ParquetReader *reader;
+	ParquetColumnValues cv;
+	char		err[512];
+	ParquetStatus st;
+
+	for (uint32_t h = 0; h <= 0xffff; h++)
+	{
+		uint8_t		le[2] = {(uint8_t) h, (uint8_t) (h >> 8)};
+		float		got = parquet_float16_to_float(le);
+		double		want = half_reference((uint16_t) h);
+
+		/* signbit() is only nonzero for a negative, not 1 */
+		if (isnan(want) ? !isnan(got) || !signbit(got) != !signbit(want) :
+			(double) got != want || !signbit(got) != !signbit(want))
+			mismatches++;
+	}
+	CHECK(mismatches == 0, "parquet_float16_to_float differs from binary16 on %d of 65536 values", mismatches);
+
+	/* rows 0-8 PLAIN, row 9 null (v1 page); rows 10-12 BYTE_STREAM_SPLIT (v2 page) */
+	memset(&col, 0, sizeof(col));
+	col = (SynthColumn) {"h", PQ_FIXED_LEN_BYTE_ARRAY, PQ_OPTIONAL, 2, -1, PQ_LT_FLOAT16, PQ_CODEC_UNCOMPRESSED, {0}, false, 3,
+	{PQ_ENC_PLAIN, PQ_ENC_BYTE_STREAM_SPLIT, PQ_ENC_RLE}, false};
+	memset(&opts, 0, sizeof(opts));
+	opts.value_stats_len = 2;
+	opts.min_value = stat_min;
+	opts.max_value = stat_max;
+	for (int i = 0; i < 9; i++)
+		defs[i] = 1;
+	b_le32(&body, 0);			/* the levels' length, filled in below */
+	bitpacked_run(&body, defs, 16, 1);
+	b_patch_le32(&body, 0, (uint32_t) (body.len - 4));
+	for (int i = 0; i < 9; i++)
+	{
+		b_byte(&body, (uint8_t) plain_values[i]);
+		b_byte(&body, (uint8_t) (plain_values[i] >> 8));
+	}
+	synth_page(&col, PQ_PAGE_DATA, 10, PQ_ENC_PLAIN, &body, body.len, 0, 0, PQ_ENC_RLE);
+	body.len = 0;
+	rle_run(&body, 3, 1, 1);
+	{
+		size_t		levels_len = body.len;
+
+		for (int k = 0; k < 2; k++)
+			for (int i = 0; i < 3; i++)
+				b_byte(&body, (uint8_t) (split_values[i] >> (8 * k)));
+		synth_page(&col, PQ_PAGE_DATA_V2, 3, PQ_ENC_BYTE_STREAM_SPLIT, &body, body.len, 0, (int) levels_len, 0);
+	}
+	synth_file_with(&f, &col, &opts, 1, 13);
+	save_seed("float16", &f);
+	reader = open_synth(&f, "FLOAT16");
+	if (reader != NULL)
+	{
+		const ParquetFileMeta *meta = parquet_reader_metadata(reader);
+		const ParquetColumnChunk *cc = &meta->row_groups[0].columns[0];
+
+		CHECK(meta->columns[0].logical_type == PQ_LT_FLOAT16 && meta->columns[0].type_length == 2 &&
+			  parquet_value_kind(meta->columns[0].physical_type) == PQ_VALUE_BYTES,
+			  "FLOAT16: the schema");
+		CHECK(cc->has_statistics && cc->statistics.has_min_value && cc->statistics.has_max_value &&
+			  cc->statistics.min_value.len == 2 && cc->statistics.max_value.len == 2 &&
+			  parquet_float16_to_float(cc->statistics.min_value.ptr) == -INFINITY &&
+			  parquet_float16_to_float(cc->statistics.max_value.ptr) == INFINITY,
+			  "FLOAT16: the statistics decode");
+		st = parquet_read_column_chunk(reader, 0, 0, &cv, err, sizeof(err));
+		if (CHECK(st == PARQUET_OK, "FLOAT16: read: %s", err))
+		{
+			bool		ok = cv.num_values == 13 && cv.num_nulls == 1 && cv.is_null[9];
+
+			for (int i = 0; ok && i < 13; i++)
+			{
+				float		v;
+
+				if (i == 9)
+					continue;
+				ok = !cv.is_null[i] && cv.values[i].bytes.len == 2;
+				if (!ok)
+					break;
+				v = parquet_float16_to_float(cv.values[i].bytes.ptr);
+				ok = isnan(expect[i]) ? isnan(v) : (v == expect[i] && !signbit(v) == !signbit(expect[i]));
+				if (!ok)
+					fprintf(stderr, "FLOAT16 row %d: %a, expected %a\n", i, v, expect[i]);
+			}
+			CHECK(ok, "FLOAT16: 0, -0, 1, -2.5, 65504, 2^-24, infinity, -infinity, NaN, null, "
+				  "and by BYTE_STREAM_SPLIT the largest subnormal, the smallest normal and 0x3555 (1365/4096)");
+			parquet_column_values_free(&cv);
+		}
+		parquet_reader_close(reader);
+	}
+	free(col.pages.d);
+
+	/* FLOAT16 on another physical type or length */
+	for (int k = 0; k < 2; k++)
+	{
+		memset(&col, 0, sizeof(col));
+		if (k == 0)
+			col = (SynthColumn) {"h", PQ_INT32, PQ_REQUIRED, 0, -1, PQ_LT_FLOAT16, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false};
+		else
+			col = (SynthColumn) {"h", PQ_FIXED_LEN_BYTE_ARRAY, PQ_REQUIRED, 4, -1, PQ_LT_FLOAT16, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false};
+		body.len = 0;
+		b_le32(&body, 0x3c00);
+		synth_page(&col, PQ_PAGE_DATA, 1, PQ_ENC_PLAIN, &body, body.len, 0, 0, PQ_ENC_RLE);
+		f.len = 0;
+		synth_file(&f, &col, 1, 1);
+		st = parquet_reader_open_memory(f.d, f.len, NULL, &reader, err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, "column \"h\" is FLOAT16 but") != NULL &&
+			  strstr(err, k == 0 ? "but INT32," : "but FIXED_LEN_BYTE_ARRAY(4),") != NULL,
+			  "FLOAT16 on %s is corrupt: %s", k == 0 ? "INT32" : "FIXED_LEN_BYTE_ARRAY(4)", err);
+		parquet_reader_close(reader);
+		free(col.pages.d);
+	}
+	free(body.d);
+	free(f.d);
 }
 
 /* ----------------------------------------------------------------
@@ -3023,6 +3730,10 @@ main(int argc, char **argv)
 	test_page_checksums();
 	test_writer_checksums();
 	test_gzip_brotli();
+	test_column_chunk_key_values();
+	test_empty_v2_pages();
+	test_int96_range();
+	test_float16();
 	test_corruption(dir, "tiny.parquet", 3000, true);
 	test_corruption(dir, "gzip.parquet", 1000, true);
 	test_corruption(dir, "lz4_rawblock.parquet", 2000, true);
