@@ -56,7 +56,6 @@
 #include "miscadmin.h"
 #include "nodes/extensible.h"
 #include "storage/buffile.h"
-#include "optimizer/optimizer.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -1857,20 +1856,13 @@ aggscan_estimate_dsm(CustomScanState *node, ParallelContext *pcxt)
 /*
  * The leader, before the workers start: fixes what every participant
  * reads.  It alone reads the memtable and its own rows, so it must take
- * part (see spillpool_initialize_dsm in customscan.c).
+ * part (spillpool_scan_parallel_leader checks).
  */
 static void
 aggscan_initialize_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate)
 {
 	AggScanState *state = (AggScanState *) node;
 
-	if (!parallel_leader_participation)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("a parallel scan of spillpool table \"%s\" needs parallel_leader_participation",
-						RelationGetRelationName(node->ss.ss_currentRelation)),
-				 errdetail("The leader reads the rows that are only in memory and the transaction's own rows."),
-				 errhint("Set parallel_leader_participation to on, or plan the query again.")));
 	spillpool_scan_parallel_leader(state->scan, coordinate);
 }
 

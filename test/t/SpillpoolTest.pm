@@ -14,7 +14,7 @@ use Test::More;
 use Time::HiRes qw(usleep);
 
 our @EXPORT = qw(spillpool_node child_pids pid_alive forget_dead_postmaster
-  crash_node stop_node restart_node);
+  crash_node stop_node restart_node xor_file_byte);
 
 # A started node with spillpool preloaded and the extension created.
 sub spillpool_node
@@ -28,6 +28,21 @@ sub spillpool_node
 	$node->start;
 	$node->safe_psql('postgres', 'CREATE EXTENSION spillpool');
 	return $node;
+}
+
+# Flips the bits of $mask in the byte at offset $off of file $path (the
+# same call again puts the byte back).
+sub xor_file_byte
+{
+	my ($path, $off, $mask) = @_;
+	open(my $fh, '+<:raw', $path) or die "cannot open $path: $!";
+	seek($fh, $off, 0) or die "cannot seek in $path";
+	my $c;
+	read($fh, $c, 1) == 1 or die "cannot read $path at $off";
+	seek($fh, $off, 0) or die "cannot seek in $path";
+	print $fh chr(ord($c) ^ $mask);
+	close $fh;
+	return;
 }
 
 # Pids of the live (non-zombie) processes whose parent is $ppid.
