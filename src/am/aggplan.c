@@ -75,7 +75,10 @@ static Cost aggscan_work_cost(PlannerInfo *root, RelOptInfo *input_rel, List *ag
 static void aggscan_add_parallel_path(PlannerInfo *root, RelOptInfo *input_rel,
 									  RelOptInfo *output_rel, GroupPathExtraData *extra,
 									  List *group_vars, List *group_attnums, List *quals,
-									  double groups, double scale);
+									  double groups, Cost serial_work);
+static CustomPath *aggscan_make_path(RelOptInfo *parent, PathTarget *target, bool partial,
+									 int workers, double rows, Cost startup, Index relid,
+									 List *group_attnums, List *aggrefs, List *quals);
 
 static const CustomPathMethods aggscan_path_methods = {
 	.CustomName = "SpillpoolAggregate",
@@ -343,7 +346,6 @@ aggscan_add_paths(PlannerInfo *root, UpperRelationKind stage,
 	double		groups;
 	Cost		best = -1;
 	Cost		work;
-	double		scale = 1.0;
 
 	if (stage != UPPERREL_GROUP_AGG || !spillpool_enable_aggregate_pushdown)
 		return;
@@ -434,34 +436,52 @@ aggscan_add_paths(PlannerInfo *root, UpperRelationKind stage,
 	work = aggscan_work_cost(root, input_rel, cxt.aggrefs, list_length(group_attnums), quals,
 							 groups);
 
-	cpath = makeNode(CustomPath);
-	cpath->path.pathtype = T_CustomScan;
-	cpath->path.parent = output_rel;
-	cpath->path.pathtarget = output_rel->reltarget;
-	cpath->path.param_info = NULL;
-	cpath->path.parallel_aware = false;
-	cpath->path.parallel_safe = false;
-	cpath->path.parallel_workers = 0;
-	cpath->path.rows = groups;
-	cpath->path.startup_cost = work;
+	cpath = aggscan_make_path(output_rel, output_rel->reltarget, false, 0, groups, work,
+							  input_rel->relid, group_attnums, cxt.aggrefs, quals);
 	/* cheaper than scanning and aggregating row by row, which it replaces */
-	cpath->path.total_cost = cpath->path.startup_cost + groups * cpu_tuple_cost;
 	if (best >= 0 && cpath->path.total_cost >= best)
 	{
 		/* and the parallel form's work in the same proportion, below */
-		scale = best * 0.5 / cpath->path.total_cost;
+		work *= best * 0.5 / cpath->path.total_cost;
 		cpath->path.startup_cost = cpath->path.total_cost = best * 0.5;
 	}
-	cpath->path.pathkeys = NIL;
-	cpath->flags = 0;
-	cpath->methods = (CustomPathMethods *) &aggscan_path_methods;
-	cpath->custom_private = list_make5(makeInteger((int) input_rel->relid),
-									   group_attnums, cxt.aggrefs, quals,
-									   makeInteger(false));
 	add_path(output_rel, &cpath->path);
 
 	aggscan_add_parallel_path(root, input_rel, output_rel, (GroupPathExtraData *) extra,
-							  cxt.group_vars, group_attnums, quals, groups, scale);
+							  cxt.group_vars, group_attnums, quals, groups, work);
+}
+
+/*
+ * A SpillpoolAggregate path over the table of range table index relid:
+ * serial (parent the grouped relation) or partial (parent the partially
+ * grouped relation, run by the workers of a parallel scan), its groups
+ * returned after startup, which holds all the aggregation work.
+ * custom_private: relid, the group columns, the Aggrefs, the WHERE clause
+ * and whether the node returns transition states (aggscan_plan_path).
+ */
+static CustomPath *
+aggscan_make_path(RelOptInfo *parent, PathTarget *target, bool partial, int workers,
+				  double rows, Cost startup, Index relid, List *group_attnums,
+				  List *aggrefs, List *quals)
+{
+	CustomPath *cpath = makeNode(CustomPath);
+
+	cpath->path.pathtype = T_CustomScan;
+	cpath->path.parent = parent;
+	cpath->path.pathtarget = target;
+	cpath->path.param_info = NULL;
+	cpath->path.parallel_aware = partial;
+	cpath->path.parallel_safe = partial;
+	cpath->path.parallel_workers = workers;
+	cpath->path.rows = rows;
+	cpath->path.startup_cost = startup;
+	cpath->path.total_cost = startup + rows * cpu_tuple_cost;
+	cpath->path.pathkeys = NIL;
+	cpath->flags = 0;
+	cpath->methods = (CustomPathMethods *) &aggscan_path_methods;
+	cpath->custom_private = list_make5(makeInteger((int) relid), group_attnums, aggrefs,
+									   quals, makeInteger(partial));
+	return cpath;
 }
 
 /*
@@ -514,15 +534,15 @@ aggscan_work_cost(PlannerInfo *root, RelOptInfo *input_rel, List *aggrefs, int n
  * a partial aggregation of the table, whose partial grouping target (the
  * upper relation UPPERREL_PARTIAL_GROUP_AGG) it reuses: its aggregates
  * must all be ones the node computes.  The table's parallel scan path
- * (customscan.c) gives the number of workers.  Its work costs what the
- * serial node's costs, times scale (the serial node's cost is lowered
- * below the ordinary plans'), divided among the participants, plus what a
- * worker pays to warm up.
+ * (customscan.c) gives the number of workers.  Its work is the serial
+ * node's, serial_work (lowered as its cost is, below the ordinary
+ * plans'), divided among the participants, plus what a worker pays to
+ * warm up.
  */
 static void
 aggscan_add_parallel_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *output_rel,
 						  GroupPathExtraData *extra, List *group_vars, List *group_attnums,
-						  List *quals, double groups, double scale)
+						  List *quals, double groups, Cost serial_work)
 {
 	Query	   *parse = root->parse;
 	RelOptInfo *prel;
@@ -559,33 +579,16 @@ aggscan_add_parallel_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *
 	scan_path = linitial(input_rel->partial_pathlist);
 	if (scan_path->parallel_workers <= 0)
 		return;
-	/* as the table's parallel scan: the leader takes part */
-	divisor = scan_path->parallel_workers + Max(0.0, 1.0 - 0.3 * scan_path->parallel_workers);
+	divisor = customscan_parallel_divisor(scan_path->parallel_workers);
 	partial_groups = Min(groups, clamp_row_est(input_rel->rows / divisor));
 
-	cpath = makeNode(CustomPath);
-	cpath->path.pathtype = T_CustomScan;
-	cpath->path.parent = prel;
-	cpath->path.pathtarget = prel->reltarget;
-	cpath->path.param_info = NULL;
-	cpath->path.parallel_aware = true;
-	cpath->path.parallel_safe = true;
-	cpath->path.parallel_workers = scan_path->parallel_workers;
-	cpath->path.rows = partial_groups;
 	/*
 	 * Each worker also opens the shards and faults in the buffers the
 	 * leader keeps between scans (about the price of starting it).
 	 */
-	cpath->path.startup_cost = parallel_setup_cost + scale *
-		aggscan_work_cost(root, input_rel, cxt.aggrefs, list_length(group_attnums), quals,
-						  groups) / divisor;
-	cpath->path.total_cost = cpath->path.startup_cost + partial_groups * cpu_tuple_cost;
-	cpath->path.pathkeys = NIL;
-	cpath->flags = 0;
-	cpath->methods = (CustomPathMethods *) &aggscan_path_methods;
-	cpath->custom_private = list_make5(makeInteger((int) input_rel->relid),
-									   group_attnums, cxt.aggrefs, quals,
-									   makeInteger(true));
+	cpath = aggscan_make_path(prel, prel->reltarget, true, scan_path->parallel_workers,
+							  partial_groups, parallel_setup_cost + serial_work / divisor,
+							  input_rel->relid, group_attnums, cxt.aggrefs, quals);
 
 	/* as gather_grouping_paths: every participant may return every group */
 	gathered_groups = partial_groups * scan_path->parallel_workers;

@@ -200,6 +200,18 @@ customscan_add_path(PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte)
 }
 
 /*
+ * The share of a parallel spillpool scan's work that each participant
+ * does, as costsize.c's get_parallel_divisor with the leader taking part
+ * (a parallel spillpool scan always has it: see below).  The aggregate
+ * node's parallel form divides its work the same way (aggplan.c).
+ */
+double
+customscan_parallel_divisor(int workers)
+{
+	return workers + Max(0.0, 1.0 - 0.3 * workers);
+}
+
+/*
  * A parallel SpillpoolScan (see SpillParallelScan in scan.h): workers and
  * leader share the shards' row groups and the segments' blocks, the leader
  * alone reads the memtable and its own rows.  So the leader must take part
@@ -236,8 +248,7 @@ customscan_add_partial_path(PlannerInfo *root, RelOptInfo *rel)
 									  -1, max_parallel_workers_per_gather);
 	if (workers <= 0)
 		return;
-	/* as costsize.c's get_parallel_divisor, with the leader taking part */
-	divisor = workers + Max(0.0, 1.0 - 0.3 * workers);
+	divisor = customscan_parallel_divisor(workers);
 
 	cpath = makeNode(CustomPath);
 	cpath->path.pathtype = T_CustomScan;

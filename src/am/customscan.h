@@ -21,6 +21,7 @@ extern void customscan_init(void);
 extern List *customscan_row_group_filters(List *clauses, Index relid,
 										  List **sources);
 extern List *customscan_shard_filters(List *filter_lists);
+extern double customscan_parallel_divisor(int workers);
 extern void customscan_add_path(struct PlannerInfo *root, struct RelOptInfo *rel,
 								struct RangeTblEntry *rte);
 

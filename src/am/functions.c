@@ -251,8 +251,8 @@ spillpool_alter_table(PG_FUNCTION_ARGS)
 
 		/*
 		 * The same bound as spillpool.default_flush_interval (INT_MAX
-		 * seconds, about 68 years): the flush worker counts in microseconds,
-		 * which a longer interval could overflow.
+		 * seconds, about 68 years), rather than an interval that the flush
+		 * worker's arithmetic would have to clamp.
 		 */
 		if (DatumGetFloat8(DirectFunctionCall2(interval_part, CStringGetTextDatum("epoch"),
 											   IntervalPGetDatum(iv))) > (float8) INT_MAX)

@@ -345,14 +345,19 @@ spillpool_index_validate_scan(Relation table_rel, Relation index_rel,
 	spillpool_append_only_error("CREATE INDEX");
 }
 
-/* Rows the table holds, from the shared counters (no scan). */
+/*
+ * Rows the table holds, from the shared counters (no scan); with
+ * shard_rows, also how many of them are in shards.
+ */
 static double
-spillpool_estimate_rows(Relation rel, double *bytes)
+spillpool_estimate_rows(Relation rel, double *bytes, double *shard_rows)
 {
 	SpillTable *tab = spilltable_for_rel(rel);
 	double		rows;
 
 	LWLockAcquire(&tab->lock, LW_SHARED);
+	if (shard_rows)
+		*shard_rows = (double) tab->shard_rows;
 	rows = (double) tab->seg_rows + (double) tab->shard_rows;
 	*bytes = (double) tab->seg_raw_bytes + (double) tab->shard_bytes;
 	if (tab->durability == SPILL_DURABILITY_NONE || rows == 0)
@@ -373,13 +378,9 @@ double
 spillpool_estimate_shard_fraction(Relation rel)
 {
 	double		bytes;
-	double		rows = spillpool_estimate_rows(rel, &bytes);
-	SpillTable *tab = spilltable_for_rel(rel);
 	double		shard_rows;
+	double		rows = spillpool_estimate_rows(rel, &bytes, &shard_rows);
 
-	LWLockAcquire(&tab->lock, LW_SHARED);
-	shard_rows = (double) tab->shard_rows;
-	LWLockRelease(&tab->lock);
 	return rows > 0 ? Min(1.0, shard_rows / rows) : 0.0;
 }
 
@@ -392,7 +393,7 @@ spillpool_relation_size(Relation rel, ForkNumber forkNumber)
 
 	if (forkNumber != MAIN_FORKNUM)
 		return 0;
-	rows = spillpool_estimate_rows(rel, &bytes);
+	rows = spillpool_estimate_rows(rel, &bytes, NULL);
 	return (uint64) ((rows + ANALYZE_ROWS_PER_BLOCK - 1) / ANALYZE_ROWS_PER_BLOCK) * BLCKSZ;
 }
 
@@ -409,7 +410,7 @@ spillpool_relation_estimate_size(Relation rel, int32 *attr_widths,
 								 double *allvisfrac)
 {
 	double		bytes;
-	double		rows = spillpool_estimate_rows(rel, &bytes);
+	double		rows = spillpool_estimate_rows(rel, &bytes, NULL);
 
 	*tuples = rows;
 	*pages = (BlockNumber) Max(1, bytes / BLCKSZ);

@@ -280,7 +280,6 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 				shard_cap *= 2;
 				m->shards = repalloc(m->shards, sizeof(ManifestShard) * shard_cap);
 			}
-
 			s = &m->shards[m->nshards++];
 			/* the footer's CRC came with 0.3; older lines have six fields */
 			fields = sscanf(line, "shard " UINT64_FORMAT " %d " INT64_FORMAT " " INT64_FORMAT " %d %d %x",

@@ -489,6 +489,18 @@ segment_rotate(SpillTable *tab, int flags)
 }
 
 /*
+ * Zero-filled room of the active file that nobody holds: past its blocks,
+ * less what committers were promised and what other writers are writing.
+ * Caller holds the table's lock.
+ */
+static inline int64
+segment_free_room_locked(SpillTable *tab)
+{
+	return Max(tab->seg_active_alloc, tab->seg_active_size) - tab->seg_active_size -
+		tab->seg_promised;
+}
+
+/*
  * True if the active file may be finished now: no committer holds room in
  * it.  Marks it closing in the same step, so that no room is promised in
  * it any more (segment_promise_room's fast path checks the mark).  Caller
@@ -587,8 +599,7 @@ segment_promise_room(SpillTable *tab, int64 bytes)
 		full = tab->seg_active_size > 0 &&
 			tab->seg_active_size + tab->seg_promised + bytes > tab->max_file_size;
 		if (tab->seg_active_exists && !tab->seg_closing && (!full || tries >= SEGMENT_ROOM_TRIES) &&
-			Max(tab->seg_active_alloc, tab->seg_active_size) - tab->seg_active_size -
-			tab->seg_promised >= bytes)
+			segment_free_room_locked(tab) >= bytes)
 		{
 			tab->seg_promised += bytes;
 			LWLockRelease(&tab->lock);
@@ -621,8 +632,7 @@ segment_promise_room(SpillTable *tab, int64 bytes)
 
 		/* others may have taken room meanwhile: check and take at once */
 		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-		if (Max(tab->seg_active_alloc, tab->seg_active_size) - tab->seg_active_size -
-			tab->seg_promised >= bytes)
+		if (segment_free_room_locked(tab) >= bytes)
 		{
 			tab->seg_promised += bytes;
 			LWLockRelease(&tab->lock);
@@ -760,7 +770,7 @@ segment_append_blocks(SpillTable *tab, SegmentBlock *blocks, int nblocks,
 				LWLockRelease(&tab->lock);
 				segment_preallocate(tab, f, off + (int64) len + promised, flags);
 				LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-				if (Max(tab->seg_active_alloc, off) - off - tab->seg_promised >= (int64) len)
+				if (segment_free_room_locked(tab) >= (int64) len)
 					break;		/* keeping the lock */
 				LWLockRelease(&tab->lock);
 			}
