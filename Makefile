@@ -1,7 +1,7 @@
 # spillpool: PGXS build
 EXTENSION = spillpool
 MODULE_big = spillpool
-DATA = sql/spillpool--0.1.sql sql/spillpool--0.1--0.2.sql sql/spillpool--0.2--0.3.sql
+DATA = sql/spillpool--0.1.sql sql/spillpool--0.1--0.2.sql sql/spillpool--0.2--0.3.sql sql/spillpool--0.3--0.4.sql
 PGFILEDESC = "spillpool - spill-backed append-only tables"
 
 OBJS = \
@@ -23,6 +23,7 @@ OBJS = \
 	src/tier/memtable.o \
 	src/tier/options.o \
 	src/tier/pending.o \
+	src/tier/position.o \
 	src/tier/segment.o \
 	src/tier/storage.o \
 	src/tier/visibility.o \
@@ -33,17 +34,19 @@ OBJS = \
 	src/am/aggplan.o \
 	src/am/aggscan.o \
 	src/am/arrayqual.o \
+	src/am/consumer.o \
 	src/am/customscan.o \
 	src/am/functions.o \
 	src/am/hooks.o \
 	src/am/read_parquet.o \
 	src/am/repair.o \
 	src/am/scan.o \
+	src/am/tail.o \
 	src/am/tableam.o \
 	src/am/xact.o \
 	src/worker/bgworker.o
 
-REGRESS = setup types append_only functions limits privileges cleanup read_parquet flush compressed_values aggregates parallel
+REGRESS = setup types append_only functions limits privileges cleanup read_parquet flush compressed_values aggregates parallel tail
 REGRESS_OPTS = --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check
 ISOLATION = visibility savepoint repeatable_read commit_order serializable flush aggregate parallel
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check_iso

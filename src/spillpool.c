@@ -199,6 +199,11 @@ spillpool_define_settings(void)
 							   "Steps: shards-written, manifest-temp, manifest-renamed, segments-removed.",
 							   &spillpool_debug_crash_at, NULL,
 							   PGC_SUSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.debug_wait_after_pre_commit",
+							"Makes COMMIT wait, after its rows took their positions, for a shared advisory lock on this key (testing only).",
+							"0 waits for nothing.",
+							&spillpool_debug_wait_after_pre_commit, 0, 0, INT_MAX,
+							PGC_SUSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("spillpool");
 }

@@ -24,7 +24,7 @@
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 
-#define SPILLPOOL_VERSION_STR "0.3"
+#define SPILLPOOL_VERSION_STR "0.4"
 
 /* Settings (spillpool.c) */
 extern int	spillpool_memory_mb;

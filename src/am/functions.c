@@ -68,7 +68,7 @@ spillpool_require_preload_sql(PG_FUNCTION_ARGS)
  * Opens a spillpool table for a function, after checking the privilege the
  * function needs (ACL_SELECT, or ownership when need_owner).
  */
-static Relation
+Relation
 spillpool_open_checked(Oid relid, bool need_owner)
 {
 	Relation	rel;
@@ -431,7 +431,8 @@ spillpool_snapshots(PG_FUNCTION_ARGS)
 /*
  * spillpool.shards(rel): every shard file: snapshot, path relative to the
  * data directory, rows, bytes, codec, row groups, and per-column min/max
- * read from the file's footer.
+ * read from the file's footer, and the smallest and largest position of
+ * its rows.
  */
 Datum
 spillpool_shards(PG_FUNCTION_ARGS)
@@ -455,8 +456,8 @@ spillpool_shards(PG_FUNCTION_ARGS)
 	{
 		ManifestShard *sh = &copy.shards[i];
 		char		path[MAXPGPATH];
-		Datum		values[7];
-		bool		nulls[7] = {0};
+		Datum		values[9];
+		bool		nulls[9] = {0};
 
 		shard_file_path(path, tab->key.dbid, tab->key.relfilenode, sh->snapshot, sh->n);
 		values[0] = Int64GetDatum((int64) sh->snapshot);
@@ -471,6 +472,11 @@ spillpool_shards(PG_FUNCTION_ARGS)
 		else
 			values[6] = DirectFunctionCall1(jsonb_in,
 											CStringGetDatum(shard_column_minmax(path, RelationGetDescr(rel))));
+		/* positions came with 0.4: the 0.3 definition has no such columns */
+		values[7] = Int64GetDatum((int64) sh->pos_min);
+		values[8] = Int64GetDatum((int64) sh->pos_max);
+		nulls[7] = nulls[8] = (sh->rows == 0);
+		Assert(rsinfo->setDesc->natts == 7 || rsinfo->setDesc->natts == 9);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	table_close(rel, AccessShareLock);

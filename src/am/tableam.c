@@ -48,6 +48,7 @@
 #include "tier/memtable.h"
 #include "tier/options.h"
 #include "tier/pending.h"
+#include "tier/position.h"
 #include "tier/rowrecord.h"
 #include "tier/segment.h"
 #include "tier/storage.h"
@@ -251,7 +252,8 @@ spillpool_finish_bulk_insert(Relation rel, int options)
 /*
  * CREATE TABLE and TRUNCATE: a new relfilenode gets an empty relation file
  * (so that generic code and the orphan sweep find one) and its directory;
- * the old relfilenode's directory goes when the transaction commits.
+ * the old relfilenode's directory goes when the transaction commits, its
+ * positions' bound stays with the table.
  */
 static void
 spillpool_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode,
@@ -281,7 +283,11 @@ spillpool_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode,
 	storage_create_table_dir(MyDatabaseId, newrnode->relNode);
 	storage_schedule_unlink(MyDatabaseId, newrnode->relNode, false);
 	if (rel->rd_node.relNode != newrnode->relNode && OidIsValid(rel->rd_node.relNode))
+	{
+		/* TRUNCATE: positions go on from where the old rows' ended */
+		position_carry_over(MyDatabaseId, rel->rd_node.relNode, newrnode->relNode);
 		storage_schedule_unlink(MyDatabaseId, rel->rd_node.relNode, true);
+	}
 }
 
 /*

@@ -15,4 +15,7 @@ extern bool relid_is_spillpool(Oid relid);
 extern void spillpool_append_only_error(const char *what) pg_attribute_noreturn();
 extern double spillpool_estimate_shard_fraction(Relation rel);
 
+/* Opens a spillpool table for a SQL function (functions.c). */
+extern Relation spillpool_open_checked(Oid relid, bool need_owner);
+
 #endif							/* SPILLPOOL_TABLEAM_H */

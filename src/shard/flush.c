@@ -164,9 +164,12 @@ flush_block_fate(FullTransactionId fxid, bool committed, bool before_load,
 	return FATE_DROP;
 }
 
-/* Adds the row records of one batch to the shard. */
+/*
+ * Adds the row records of one batch, whose first row is at position
+ * first_pos, to the shard.
+ */
 static int64
-flush_add_rows(ShardWriter *sw, const char *pos, const char *end)
+flush_add_rows(ShardWriter *sw, const char *pos, const char *end, uint64 first_pos)
 {
 	int64		n = 0;
 
@@ -174,7 +177,7 @@ flush_add_rows(ShardWriter *sw, const char *pos, const char *end)
 	{
 		SpillRowHeader *h = (SpillRowHeader *) pos;
 
-		shard_writer_add(sw, ROW_RECORD_TUPLE(h));
+		shard_writer_add(sw, ROW_RECORD_TUPLE(h), first_pos + n);
 		pos += ROW_RECORD_SIZE(h->len);
 		n++;
 	}
@@ -250,14 +253,26 @@ typedef struct FlushState
 	int64		seg_rows;		/* segment rows and raw bytes left behind */
 	int64		seg_raw;
 	bool		stopped;		/* reached rows not yet visible to all */
+	uint64		legacy_pos;		/* position of the next version 1 block's
+								 * first row (see segment_load) */
+	uint64		legacy_left;	/* where the flush stopped, if in version 1
+								 * blocks; else 0 */
 	SegmentReader rd;			/* the segment file being read */
 	bool		rd_open;		/* closed on errors too */
 } FlushState;
 
-/* Adds one batch's rows to the shard, opening it at the first row. */
+/*
+ * Adds one batch's rows, the first at position first_pos, to the shard,
+ * opening it at the first row.
+ */
 static void
-flush_take_rows(FlushState *fs, const char *pos, const char *end)
+flush_take_rows(FlushState *fs, const char *pos, const char *end, uint64 first_pos)
 {
+	if (first_pos == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("rows without positions in spillpool table \"%s\"",
+						RelationGetRelationName(fs->rel))));
 	if (fs->sw == NULL)
 	{
 		/* the manifest exists before any shard file does */
@@ -266,7 +281,7 @@ flush_take_rows(FlushState *fs, const char *pos, const char *end)
 									fs->snapshot, fs->opts->shard_codec,
 									fs->opts->compression_level);
 	}
-	fs->rows += flush_add_rows(fs->sw, pos, end);
+	fs->rows += flush_add_rows(fs->sw, pos, end, first_pos);
 }
 
 /*
@@ -292,6 +307,7 @@ flush_capture(FlushState *fs)
 	fs->load_seg = tab->load_seg;
 	fs->load_off = tab->load_off;
 	fs->snapshot = tab->snapshot_id + 1;
+	fs->legacy_pos = tab->legacy_next;
 	fs->nbatches = memtable_take_for_flush_locked(tab, fs->batches, cap);
 	LWLockRelease(&tab->lock);
 }
@@ -315,6 +331,7 @@ flush_read_segments(FlushState *fs)
 		if (!segment_reader_open(rdp, path, seg == fs->end_seg ? fs->end_off : -1, true))
 			continue;
 		fs->rd_open = true;
+		rdp->legacy_pos = fs->legacy_pos;
 		if (seg == fs->start_seg)
 			rdp->off = fs->start_off;
 		while (segment_reader_next(rdp, &hdr, false))
@@ -330,12 +347,14 @@ flush_read_segments(FlushState *fs)
 				fs->stopped = true;
 				fs->new_seg = seg;
 				fs->new_off = rdp->block_off;
+				if (hdr.version < 2)
+					fs->legacy_left = hdr.seq;
 				break;
 			}
 			if (fate == FATE_FLUSH)
 			{
 				segment_reader_payload(rdp, &hdr);
-				flush_take_rows(fs, rdp->raw, rdp->raw + rdp->raw_len);
+				flush_take_rows(fs, rdp->raw, rdp->raw + rdp->raw_len, hdr.seq);
 			}
 			fs->seg_rows += hdr.nrows;
 			fs->seg_raw += hdr.raw_len;
@@ -349,6 +368,7 @@ flush_read_segments(FlushState *fs)
 				fs->seqs[fs->nseqs++] = hdr.seq;
 			}
 		}
+		fs->legacy_pos = rdp->legacy_pos;
 		segment_reader_close(rdp);
 		fs->rd_open = false;
 	}
@@ -382,7 +402,7 @@ flush_read_batches(FlushState *fs)
 		}
 		/* the batch is not freed while flagged flush_taken */
 		if (fate == FATE_FLUSH)
-			flush_take_rows(fs, MEMBATCH_DATA(b), MEMBATCH_DATA(b) + b->data_len);
+			flush_take_rows(fs, MEMBATCH_DATA(b), MEMBATCH_DATA(b) + b->data_len, b->seq);
 	}
 }
 
@@ -414,6 +434,7 @@ flush_publish(FlushState *fs, ManifestShard *shards, int nshards, TimestampTz no
 	}
 	tab->flush_seg = fs->new_seg;
 	tab->flush_off = fs->new_off;
+	tab->legacy_next = fs->legacy_left;
 	segment_forget_flushed_locked(tab, fs->seg_rows, fs->seg_raw);
 	memtable_mark_flushed_locked(tab, fs->batches, fs->nbatches, fs->seqs, fs->nseqs);
 	/* scans running now may still read the files this flush emptied */
@@ -458,6 +479,7 @@ flush_commit(FlushState *fs)
 	(void) manifest_read(fs->tab->key.dbid, fs->tab->key.relfilenode, &m);
 	m.flush_seg = fs->new_seg;
 	m.flush_off = fs->new_off;
+	m.legacy_next = fs->legacy_left;
 	if (fs->rows > 0)
 	{
 		ManifestSnapshot *s;

@@ -90,7 +90,8 @@ struct ShardScan
 	bool		has_footer_crc; /* the open file's footer CRC, from the */
 	pg_crc32c	footer_crc;		/* manifest (see shard_file_footer_crc) */
 	int			nshards;
-	int			cur_shard;
+	int			cur_shard;		/* the next shard to open */
+	int			end_shard;		/* read no shard from this one on */
 	bool	   *needed;			/* per attribute */
 	int			nfilters;
 	ShardFilter *filters;
@@ -342,6 +343,7 @@ shard_scan_begin(Relation rel, TupleDesc desc, Oid dbid, Oid relfilenode,
 	for (i = 0; i < m->nshards; i++)
 		if (m->shards[i].snapshot <= snapshot_id)
 			ss->shards[ss->nshards++] = m->shards[i];
+	ss->end_shard = ss->nshards;
 	ss->needed = palloc0(sizeof(bool) * Max(desc->natts, 1));
 	for (i = 0; i < desc->natts; i++)
 		ss->needed[i] = !TupleDescAttr(desc, i)->attisdropped &&
@@ -528,7 +530,7 @@ shard_open_next(ShardScan *ss)
 
 	shard_file_close(ss);
 	MemoryContextReset(ss->shard_cxt);
-	if (ss->cur_shard >= ss->nshards)
+	if (ss->cur_shard >= ss->end_shard)
 		return false;
 	shard_file_path(ss->path, ss->dbid, ss->relfilenode,
 					ss->shards[ss->cur_shard].snapshot, ss->shards[ss->cur_shard].n);
@@ -992,6 +994,123 @@ shard_scan_next(ShardScan *ss, TupleTableSlot *slot)
 	ss->row++;
 	ss->counters->rows++;
 	return true;
+}
+
+/*
+ * Makes the next row shard_scan_next returns row "row" of shard number
+ * "shard" (an index into the shards of the scan's snapshot, in manifest
+ * order), and ends the scan after that shard.  Row groups before the row
+ * are not decoded.  For readers by position (tail.c).
+ */
+void
+shard_scan_seek(ShardScan *ss, int shard, int64 row)
+{
+	int64		first = 0;
+	int			rg;
+
+	Assert(shard >= 0 && shard < ss->nshards);
+	if (ss->batch_valid)
+	{
+		parquet_row_group_batch_recycle(ss->reader, &ss->batch);
+		ss->batch_valid = false;
+	}
+	if (ss->reader == NULL || ss->reopen || ss->cur_shard != shard + 1)
+	{
+		ss->cur_shard = shard;
+		ss->end_shard = shard + 1;
+		if (!shard_open_next(ss))
+			return;
+	}
+	ss->end_shard = shard + 1;
+	for (rg = 0; rg < ss->meta->num_row_groups; rg++)
+	{
+		if (row < first + ss->meta->row_groups[rg].num_rows)
+			break;
+		first += ss->meta->row_groups[rg].num_rows;
+	}
+	if (rg >= ss->meta->num_row_groups)
+	{
+		/* past the end: nothing more to read */
+		ss->rg = ss->meta->num_row_groups;
+		return;
+	}
+	/* shard_next_batch adds the rows of the row group before rg */
+	ss->rg = rg;
+	ss->rg_first_row = rg > 0 ? first - ss->meta->row_groups[rg - 1].num_rows : 0;
+	if (!shard_next_batch(ss, false))
+		return;
+	ss->row = row - ss->rg_first_row;
+}
+
+/*
+ * The positions of the rows of shard number "shard" (as for
+ * shard_scan_seek), which it opens: as runs of consecutive positions, in
+ * row order, firsts[i] and counts[i] (palloc'd in the current context).
+ * Returns the number of runs.  A shard written before positions existed
+ * holds one run, numbered by the manifest.  A list that does not match the
+ * shard's rows is corruption.
+ */
+int
+shard_scan_position_runs(ShardScan *ss, int shard, uint64 **firsts, int64 **counts)
+{
+	const ManifestShard *sh = &ss->shards[shard];
+	const char *value = NULL;
+	int			n = 0,
+				cap;
+	int64		total = 0;
+	const char *p;
+	int			i;
+
+	if (sh->pos_legacy)
+	{
+		*firsts = palloc(sizeof(uint64));
+		*counts = palloc(sizeof(int64));
+		(*firsts)[0] = sh->pos_min;
+		(*counts)[0] = sh->rows;
+		return 1;
+	}
+	shard_scan_seek(ss, shard, 0);
+	if (ss->meta == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("could not read spillpool shard \"%s\"", ss->path)));
+	for (i = 0; i < ss->meta->num_key_values; i++)
+		if (strcmp(ss->meta->key_values[i].key, "spillpool.positions") == 0)
+			value = ss->meta->key_values[i].value;
+	cap = 4;
+	*firsts = palloc(sizeof(uint64) * cap);
+	*counts = palloc(sizeof(int64) * cap);
+	for (p = value; p != NULL && *p != '\0';)
+	{
+		unsigned long long first,
+					count;
+		int			used;
+
+		if (sscanf(p, "%llu:%llu%n", &first, &count, &used) != 2 || first == 0 || count == 0)
+			break;
+		if (n == cap)
+		{
+			cap *= 2;
+			*firsts = repalloc(*firsts, sizeof(uint64) * cap);
+			*counts = repalloc(*counts, sizeof(int64) * cap);
+		}
+		(*firsts)[n] = first;
+		(*counts)[n] = (int64) count;
+		total += (int64) count;
+		n++;
+		p += used;
+		if (*p == ',')
+			p++;
+		else if (*p != '\0')
+			break;
+	}
+	if (value == NULL || (p != NULL && *p != '\0') || total != sh->rows)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid row positions in spillpool shard \"%s\"", ss->path),
+				 errdetail("The shard has " INT64_FORMAT " rows, its positions list " INT64_FORMAT ".",
+						   sh->rows, total)));
+	return n;
 }
 
 /*

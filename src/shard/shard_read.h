@@ -47,6 +47,9 @@ extern ShardScan *shard_scan_begin(Relation rel, TupleDesc desc, Oid dbid,
 								   ShardScanCounters *counters);
 extern bool shard_scan_next(ShardScan *ss, TupleTableSlot *slot);
 extern void shard_scan_end(ShardScan *ss);
+extern void shard_scan_seek(ShardScan *ss, int shard, int64 row);
+extern int	shard_scan_position_runs(ShardScan *ss, int shard, uint64 **firsts,
+									 int64 **counts);
 extern void shard_scan_set_claim(ShardScan *ss, bool (*claim) (void *arg), void *arg);
 extern char *shard_column_minmax(const char *path, TupleDesc desc);
 

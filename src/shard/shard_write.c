@@ -24,6 +24,9 @@
  *									fit INT64 microseconds since 1970)
  *	 spillpool.float_nan			Parquet columns holding a float NaN (their
  *									min/max leave NaN out)
+ *	 spillpool.positions			the rows' positions, in row order, as runs
+ *									"first:count,first:count,..." (consecutive
+ *									positions form one run)
  * Infinite dates and timestamps are written as the largest INT32/INT64 and
  * its negation (what DuckDB uses for infinity and -infinity; the smallest
  * INT64 is not -infinity to DuckDB), and read back as infinity.
@@ -104,6 +107,11 @@ struct ShardWriter
 	int			fd;
 	char		path[MAXPGPATH];
 	int64		rows;			/* in the current shard */
+	StringInfoData runs;		/* its positions' finished runs */
+	uint64		run_first;		/* the run being extended, */
+	uint64		run_next;		/* [run_first, run_next) */
+	uint64		pos_min;
+	uint64		pos_max;
 
 	/* finished shards */
 	int			nshards;
@@ -233,6 +241,22 @@ shard_writer_open_next(ShardWriter *sw)
 	if (sw->w == NULL)
 		shard_writer_error(sw, err, errno ? PARQUET_ERROR_IO : PARQUET_ERROR_INVALID);
 	sw->rows = 0;
+	resetStringInfo(&sw->runs);
+	sw->run_first = sw->run_next = 0;
+	sw->pos_min = PG_UINT64_MAX;
+	sw->pos_max = 0;
+}
+
+/* Adds a finished run of positions to the current shard's list. */
+static void
+shard_writer_end_run(ShardWriter *sw)
+{
+	if (sw->run_next == sw->run_first)
+		return;
+	appendStringInfo(&sw->runs, "%s" UINT64_FORMAT ":" UINT64_FORMAT,
+					 sw->runs.len > 0 ? "," : "", sw->run_first,
+					 sw->run_next - sw->run_first);
+	sw->run_first = sw->run_next = 0;
 }
 
 /*
@@ -301,6 +325,7 @@ shard_writer_begin(Relation rel, Oid dbid, Oid relfilenode, uint64 snapshot,
 	sw->slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	sw->row_cxt = AllocSetContextCreate(CurrentMemoryContext, "spillpool shard row",
 										ALLOCSET_DEFAULT_SIZES);
+	initStringInfo(&sw->runs);
 	shard_writer_open_next(sw);
 	return sw;
 }
@@ -466,6 +491,9 @@ shard_writer_close_current(ShardWriter *sw)
 	}
 	if (rc == PARQUET_OK && nan.len > 0)
 		rc = parquet_writer_add_metadata(sw->w, "spillpool.float_nan", nan.data);
+	shard_writer_end_run(sw);
+	if (rc == PARQUET_OK)
+		rc = parquet_writer_add_metadata(sw->w, "spillpool.positions", sw->runs.data);
 	if (rc != PARQUET_OK)
 		shard_writer_error(sw, parquet_writer_error(sw->w), rc);
 	errno = 0;
@@ -497,12 +525,18 @@ shard_writer_close_current(ShardWriter *sw)
 	ms->row_groups = res.row_groups;
 	ms->has_footer_crc = true;
 	ms->footer_crc = footer_crc;
+	ms->pos_min = sw->pos_min;
+	ms->pos_max = sw->pos_max;
+	ms->pos_legacy = false;
 	pfree(nan.data);
 }
 
-/* Adds one row (a stored row record's tuple) to the current shard. */
+/*
+ * Adds one row (a stored row record's tuple) at its position to the
+ * current shard.
+ */
 void
-shard_writer_add(ShardWriter *sw, MinimalTuple tup)
+shard_writer_add(ShardWriter *sw, MinimalTuple tup, uint64 pos)
 {
 	MemoryContext old;
 	int			i;
@@ -539,6 +573,14 @@ shard_writer_add(ShardWriter *sw, MinimalTuple tup)
 	if (rc != PARQUET_OK)
 		shard_writer_error(sw, parquet_writer_error(sw->w), rc);
 	sw->rows++;
+	if (pos != sw->run_next || sw->run_next == 0)
+	{
+		shard_writer_end_run(sw);
+		sw->run_first = pos;
+	}
+	sw->run_next = pos + 1;
+	sw->pos_min = Min(sw->pos_min, pos);
+	sw->pos_max = Max(sw->pos_max, pos);
 }
 
 /*

@@ -19,7 +19,7 @@ extern int	spillpool_shard_row_group_rows;
 
 extern ShardWriter *shard_writer_begin(Relation rel, Oid dbid, Oid relfilenode,
 									   uint64 snapshot, SpillCodec codec, int level);
-extern void shard_writer_add(ShardWriter *sw, MinimalTuple tup);
+extern void shard_writer_add(ShardWriter *sw, MinimalTuple tup, uint64 pos);
 extern int	shard_writer_finish(ShardWriter *sw, ManifestShard **shards);
 extern void shard_writer_abort(ShardWriter *sw);
 

@@ -11,7 +11,9 @@
  *		flush <segment number> <offset>
  *		snapshot <id> <commit time, us since 2000> <rows> <shards>
  *		shard <snapshot> <n> <rows> <bytes> <codec> <row groups>
+ *			<footer CRC, hex> <first position> <last position>
  *		...
+ *		legacy <position of the first unflushed row of a version 1 block>
  *		crc <CRC32C of every byte before this line, hex>
  *
  * It is replaced whole: written to manifest.tmp, fsynced, and renamed over
@@ -57,6 +59,7 @@ static HTAB *manifest_cache = NULL;
 
 static void manifest_write_file(Oid dbid, Oid relfilenode, const Manifest *m,
 								bool fault_points);
+static void manifest_number_legacy_shards(Manifest *m);
 
 /* $PGDATA-relative path of a table's manifest (or of its temporary copy). */
 static void
@@ -281,20 +284,75 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 				m->shards = repalloc(m->shards, sizeof(ManifestShard) * shard_cap);
 			}
 			s = &m->shards[m->nshards++];
-			/* the footer's CRC came with 0.3; older lines have six fields */
-			fields = sscanf(line, "shard " UINT64_FORMAT " %d " INT64_FORMAT " " INT64_FORMAT " %d %d %x",
+			memset(s, 0, sizeof(*s));
+
+			/*
+			 * The footer's CRC came with 0.3 and positions with 0.4; older
+			 * lines have six or seven fields.
+			 */
+			fields = sscanf(line, "shard " UINT64_FORMAT " %d " INT64_FORMAT " " INT64_FORMAT " %d %d %x " UINT64_FORMAT " " UINT64_FORMAT,
 							&s->snapshot, &s->n, &s->rows, &s->bytes, &codec,
-							&s->row_groups, &footer_crc);
-			if (fields != 6 && fields != 7)
+							&s->row_groups, &footer_crc, &s->pos_min, &s->pos_max);
+			if (fields != 6 && fields != 7 && fields != 9)
 				manifest_corrupt(path, lineno, gettext_noop("Line %d is not a valid shard line."));
+			if (fields == 9 && (s->pos_min == 0 || s->pos_max < s->pos_min))
+				manifest_corrupt(path, lineno, gettext_noop("Line %d has invalid positions."));
 			s->codec = (SpillCodec) codec;
-			s->has_footer_crc = (fields == 7);
+			s->has_footer_crc = (fields >= 7);
 			s->footer_crc = s->has_footer_crc ? (pg_crc32c) footer_crc : 0;
+		}
+		else if (strncmp(line, "legacy ", 7) == 0)
+		{
+			if (sscanf(line, "legacy " UINT64_FORMAT, &m->legacy_next) != 1 ||
+				m->legacy_next == 0)
+				manifest_corrupt(path, lineno, gettext_noop("Line %d is not a valid legacy line."));
 		}
 		else
 			manifest_corrupt(path, lineno, gettext_noop("Line %d is of no known kind."));
 	}
+	manifest_number_legacy_shards(m);
 	return true;
+}
+
+/*
+ * Shards written before positions existed (0.3 and older) have none in the
+ * manifest: their rows are numbered 1, 2, ... in manifest order, so that
+ * they keep the same positions for as long as the shards exist.  They
+ * precede every shard written since.  Such a shard's rows are one run.
+ */
+static void
+manifest_number_legacy_shards(Manifest *m)
+{
+	uint64		next = 1;
+	int			i;
+
+	for (i = 0; i < m->nshards; i++)
+	{
+		ManifestShard *s = &m->shards[i];
+
+		if (s->pos_min != 0 || s->rows == 0)
+			continue;
+		s->pos_legacy = true;
+		s->pos_min = next;
+		s->pos_max = next + s->rows - 1;
+		next += s->rows;
+	}
+}
+
+/*
+ * The position after the last row of every shard of a manifest (1 if it
+ * has none): nothing in the shards lies at or past it.
+ */
+uint64
+manifest_position_end(const Manifest *m)
+{
+	uint64		end = 1;
+	int			i;
+
+	for (i = 0; i < m->nshards; i++)
+		if (m->shards[i].rows > 0 && m->shards[i].pos_max + 1 > end)
+			end = m->shards[i].pos_max + 1;
+	return end;
 }
 
 /*
@@ -336,10 +394,15 @@ manifest_write_file(Oid dbid, Oid relfilenode, const Manifest *m, bool fault_poi
 						 m->shards[i].snapshot, m->shards[i].n, m->shards[i].rows,
 						 m->shards[i].bytes, (int) m->shards[i].codec,
 						 m->shards[i].row_groups);
-		if (m->shards[i].has_footer_crc)
+		if (m->shards[i].has_footer_crc || !m->shards[i].pos_legacy)
 			appendStringInfo(&buf, " %08x", (unsigned int) m->shards[i].footer_crc);
+		if (!m->shards[i].pos_legacy)
+			appendStringInfo(&buf, " " UINT64_FORMAT " " UINT64_FORMAT,
+							 m->shards[i].pos_min, m->shards[i].pos_max);
 		appendStringInfoChar(&buf, '\n');
 	}
+	if (m->legacy_next != 0)
+		appendStringInfo(&buf, "legacy " UINT64_FORMAT "\n", m->legacy_next);
 	INIT_CRC32C(crc);
 	COMP_CRC32C(crc, buf.data, buf.len);
 	FIN_CRC32C(crc);

@@ -31,12 +31,19 @@ typedef struct ManifestShard
 	bool		has_footer_crc; /* false in manifests written before 0.3 */
 	pg_crc32c	footer_crc;		/* CRC32C of the file's last footer_len
 								 * bytes: FileMetaData, its length, "PAR1" */
+	uint64		pos_min;		/* the smallest and largest position of its */
+	uint64		pos_max;		/* rows (the runs are in the file's footer) */
+	bool		pos_legacy;		/* written before positions: its rows are
+								 * pos_min .. pos_max, in order (see
+								 * manifest_number_legacy_shards) */
 } ManifestShard;
 
 typedef struct Manifest
 {
 	uint32		flush_seg;		/* segment blocks before (flush_seg, */
 	int64		flush_off;		/* flush_off) are in shards */
+	uint64		legacy_next;	/* position of the first unflushed row in a
+								 * version 1 segment block, 0 if unknown */
 	int			nsnapshots;
 	ManifestSnapshot *snapshots;	/* ascending ids */
 	int			nshards;
@@ -51,6 +58,7 @@ extern void manifest_ensure(Oid dbid, Oid relfilenode);
 extern const Manifest *manifest_get(Oid dbid, Oid relfilenode, uint64 snapshot_id);
 extern void manifest_forget(Oid dbid, Oid relfilenode);
 extern void manifest_remove_leftovers(Oid dbid, Oid relfilenode, const Manifest *m);
+extern uint64 manifest_position_end(const Manifest *m);
 extern void manifest_load_table_state(SpillTable *tab, const Manifest *m);
 
 #endif							/* SPILLPOOL_MANIFEST_H */

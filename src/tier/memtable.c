@@ -29,6 +29,7 @@
 
 #include "spillpool.h"
 #include "tier/memtable.h"
+#include "tier/position.h"
 #include "tier/options.h"
 #include "tier/segment.h"
 
@@ -169,7 +170,7 @@ spilltable_lookup(Oid dbid, Oid relfilenode, bool create)
 		tab->mem_head = InvalidDsaPointer;
 		tab->mem_tail = InvalidDsaPointer;
 		tab->write_cursor = InvalidDsaPointer;
-		tab->next_seq = 1;
+		tab->next_pos = 1;
 		tab->seg_first = 1;
 		tab->seg_active = 1;
 		tab->synced_seg = 1;
@@ -182,6 +183,7 @@ spilltable_lookup(Oid dbid, Oid relfilenode, bool create)
 		LWLockInitialize(&tab->lock, spill_shared->table_tranche);
 		LWLockInitialize(&tab->write_lock, spill_shared->table_tranche);
 		LWLockInitialize(&tab->sync_lock, spill_shared->table_tranche);
+		LWLockInitialize(&tab->pos_lock, spill_shared->table_tranche);
 		ConditionVariableInit(&tab->batch_cv);
 	}
 	LWLockRelease(spill_shared->hash_lock);
@@ -605,7 +607,8 @@ memtable_free_others(SpillTable *self, int64 need)
 
 /*
  * Appends a committed transaction's rows to the memtable as one batch,
- * tagged with its xid.  Called at PRE_COMMIT, so scans find the rows before
+ * tagged with its xid, and gives the rows their positions (the batch's seq
+ * is its first row's).  Called at PRE_COMMIT, so scans find the rows before
  * the transaction commits and decide visibility as heap does for xmin.
  * Returns NULL when the rows cannot be held in memory (the caller then
  * writes them to a segment directly).
@@ -621,6 +624,8 @@ memtable_append(SpillTable *tab, FullTransactionId fxid, const char *data,
 
 	if (need > tab->memory_limit)
 		return NULL;
+retry:
+	position_reserve(tab, nrows);
 	memtable_make_room(tab, need, false);
 	dp = dsa_allocate_extended(area, need, DSA_ALLOC_NO_OOM);
 	if (!DsaPointerIsValid(dp))
@@ -647,7 +652,13 @@ memtable_append(SpillTable *tab, FullTransactionId fxid, const char *data,
 	memcpy(MEMBATCH_DATA(b), data, data_len);
 
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-	b->seq = tab->next_seq++;
+	if (!position_take_locked(tab, nrows, &b->seq))
+	{
+		/* others took the positions reserved above: reserve again */
+		LWLockRelease(&tab->lock);
+		dsa_free(area, dp);
+		goto retry;
+	}
 	if (DsaPointerIsValid(tab->mem_tail))
 		((MemBatch *) dsa_get_address(area, tab->mem_tail))->next = dp;
 	else

@@ -39,7 +39,8 @@ typedef struct SpillTableKey
 typedef struct MemBatch
 {
 	dsa_pointer next;
-	uint64		seq;			/* per-table batch sequence number */
+	uint64		seq;			/* position of its first row: batches in
+								 * the list have ascending seqs */
 	FullTransactionId fxid;		/* top-level transaction of the rows */
 	bool		committed;		/* hint: xid known committed */
 	bool		owner_active;	/* its transaction has not ended yet */
@@ -83,7 +84,21 @@ typedef struct SpillTable
 	int64		mem_bytes;
 	int64		mem_rows;
 	int64		mem_batches;
-	uint64		next_seq;
+
+	/*
+	 * Row positions (tier/position.c), protected by lock: the next one to
+	 * hand out, the bound below which positions may be handed out because
+	 * the positions file already says so (pos_floor, written under
+	 * pos_lock), the first position of an adoption under way (0 if none:
+	 * its rows are not yet readable, so tail stops before them) and the
+	 * position of the first unflushed row in a segment block written before
+	 * positions were stored (legacy_next, 0 if there is none).
+	 */
+	uint64		next_pos;
+	uint64		pos_floor;
+	uint64		adopt_pos;
+	uint64		legacy_next;
+	uint64		legacy_end;		/* legacy positions are below this */
 
 	/* segments, protected by lock; written under write_lock */
 	uint32		seg_first;		/* oldest segment number present */
@@ -130,7 +145,9 @@ typedef struct SpillTable
 	LWLock		lock;			/* the fields above */
 	LWLock		write_lock;		/* appends to segment files, like WALWriteLock */
 	LWLock		sync_lock;		/* group fsync of segment files */
-	ConditionVariable batch_cv; /* a batch became durable or was freed */
+	LWLock		pos_lock;		/* writes of the positions file */
+	ConditionVariable batch_cv; /* a batch became durable or was freed, a
+								 * transaction that handed rows over ended */
 } SpillTable;
 
 /*

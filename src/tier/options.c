@@ -40,7 +40,6 @@ typedef struct OptionsCacheEntry
 
 static HTAB *options_cache = NULL;
 
-static Oid	options_catalog_owner(Oid relid);
 
 /* Relcache invalidation: forget cached options of that relation (or all). */
 static void
@@ -88,14 +87,6 @@ options_defaults(SpillOptions *opts)
 	opts->durability = (SpillDurability) spillpool_default_durability;
 }
 
-/* What options_as_owner_begin changed, for options_as_owner_end. */
-typedef struct OptionsOwnerState
-{
-	Oid			save_userid;
-	int			save_sec;
-	int			guc_level;
-} OptionsOwnerState;
-
 /*
  * Runs what follows as the catalog's owner (the extension's owner, a
  * superuser) with search_path pg_catalog alone, so that the SQL the
@@ -104,7 +95,7 @@ typedef struct OptionsOwnerState
  * set up (a role's own "=" would otherwise run with the owner's rights).
  * An error restores both with the transaction's abort.
  */
-static void
+void
 options_as_owner_begin(Oid owner, OptionsOwnerState *st)
 {
 	GetUserIdAndSecContext(&st->save_userid, &st->save_sec);
@@ -115,7 +106,7 @@ options_as_owner_begin(Oid owner, OptionsOwnerState *st)
 }
 
 /* Ends what options_as_owner_begin began. */
-static void
+void
 options_as_owner_end(OptionsOwnerState *st)
 {
 	AtEOXact_GUC(true, st->guc_level);
@@ -200,7 +191,7 @@ options_read_catalog(Oid relid, SpillOptions *opts)
  * InvalidOid when the catalog is gone or is the relation "relid" itself
  * (DROP EXTENSION drops both).
  */
-static Oid
+Oid
 options_catalog_owner(Oid relid)
 {
 	Oid			nsp = get_namespace_oid("spillpool", true);

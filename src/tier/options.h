@@ -47,7 +47,18 @@ extern int	spillpool_default_durability;
 extern const struct config_enum_entry spill_codec_options[];
 extern const struct config_enum_entry spill_durability_options[];
 
+/* What options_as_owner_begin changed, for options_as_owner_end. */
+typedef struct OptionsOwnerState
+{
+	Oid			save_userid;
+	int			save_sec;
+	int			guc_level;
+} OptionsOwnerState;
+
 extern void options_get(Relation rel, SpillOptions *opts);
+extern Oid	options_catalog_owner(Oid relid);
+extern void options_as_owner_begin(Oid owner, OptionsOwnerState *st);
+extern void options_as_owner_end(OptionsOwnerState *st);
 extern void options_invalidate(Oid relid);
 /* Columns of spillpool.table_options: relid, then the ten options. */
 #define OPTIONS_CATALOG_COLUMNS 11

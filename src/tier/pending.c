@@ -38,8 +38,10 @@
 #include "spillpool.h"
 #include "tier/pending.h"
 #include "tier/compress.h"
+#include "tier/fault.h"
 #include "tier/memtable.h"
 #include "tier/options.h"
+#include "tier/position.h"
 #include "tier/rowrecord.h"
 #include "tier/segment.h"
 #include "tier/storage.h"
@@ -497,6 +499,8 @@ static void
 pending_adopt_private_file(PendingTable *pt)
 {
 	SpillTable *tab = pt->tab;
+	uint64		nrows = 0;
+	uint64		pos;
 	int			i;
 
 	pending_spill_buffer(pt);
@@ -505,10 +509,46 @@ pending_adopt_private_file(PendingTable *pt)
 	if (pt->file >= 0)
 		FileClose(pt->file);
 	pt->file = -1;
-	LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
 	for (i = 0; i < pt->nfiles; i++)
-		segment_adopt_file(tab, pt->files[i].path, pt->files[i].size,
-						   pt->files[i].rows, pt->files[i].raw);
+		nrows += pt->files[i].rows;
+
+	/*
+	 * The rows take their positions now, but become readable only when
+	 * their files join the segment sequence: until then adopt_pos tells
+	 * readers of positions (tail) not to pass them.  Adoptions of a table
+	 * are serialized by write_lock.
+	 */
+	for (;;)
+	{
+		bool		taken;
+
+		position_reserve(tab, nrows);
+		LWLockAcquire(&tab->write_lock, LW_EXCLUSIVE);
+		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+		taken = position_take_locked(tab, nrows, &pos);
+		if (taken)
+			tab->adopt_pos = pos;
+		LWLockRelease(&tab->lock);
+		if (taken)
+			break;
+		LWLockRelease(&tab->write_lock);
+	}
+	PG_TRY();
+	{
+		for (i = 0; i < pt->nfiles; i++)
+		{
+			pos = segment_stamp_positions(pt->files[i].path, pt->files[i].size, pos);
+			segment_adopt_file(tab, pt->files[i].path, pt->files[i].size,
+							   pt->files[i].rows, pt->files[i].raw);
+		}
+	}
+	PG_FINALLY();
+	{
+		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+		tab->adopt_pos = 0;
+		LWLockRelease(&tab->lock);
+	}
+	PG_END_TRY();
 	LWLockRelease(&tab->write_lock);
 	pt->nfiles = 0;
 	pt->has_file = false;
@@ -612,6 +652,8 @@ pending_pre_commit(void)
 			}
 		}
 	}
+	if (pending_tables != NIL)
+		spillpool_fault_wait_after_pre_commit();
 }
 
 /*
@@ -631,6 +673,8 @@ pending_commit(void)
 		PendingTable *pt = lfirst(lc);
 		SpillTable *tab = pt->tab;
 
+		/* waiting readers of positions (tail) look again */
+		ConditionVariableBroadcast(&tab->batch_cv);
 		if (pt->batch == NULL)
 			continue;
 		if (pt->commit_reserved == 0)
@@ -672,6 +716,8 @@ pending_abort(void)
 
 		if (pt->batch)
 			memtable_mark_batch(pt->tab, pt->batch, false, true, false, true);
+		else if (pt->tab != NULL)
+			ConditionVariableBroadcast(&pt->tab->batch_cv);
 		if (pt->commit_reserved)
 			segment_release_quota(pt->tab, pt->commit_reserved);
 		if (pt->room_promised)

@@ -38,6 +38,7 @@
 #include "spillpool.h"
 #include "tier/segment.h"
 #include "tier/compress.h"
+#include "tier/position.h"
 #include "tier/fault.h"
 #include "tier/manifest.h"
 #include "tier/memtable.h"
@@ -103,7 +104,12 @@ segment_private_path(char *path, Oid dbid, Oid relfilenode)
 			 dbid, relfilenode, MyProcPid, ++counter);
 }
 
-/* CRC32C of a block: its header with crc = 0, then the payload. */
+/*
+ * CRC32C of a block.  Version 1: its header with crc = 0, then the payload.
+ * Version 2: the payload alone, since the header has its own CRC (which
+ * covers this one), so that the header can be rewritten without reading
+ * the payload (segment_stamp_positions).
+ */
 static pg_crc32c
 segment_block_crc(const SegmentBlockHeader *hdr, const char *payload)
 {
@@ -112,20 +118,25 @@ segment_block_crc(const SegmentBlockHeader *hdr, const char *payload)
 
 	h.crc = 0;
 	INIT_CRC32C(crc);
-	COMP_CRC32C(crc, &h, sizeof(h));
+	if (hdr->version < 2)
+		COMP_CRC32C(crc, &h, sizeof(h));
 	COMP_CRC32C(crc, payload, hdr->comp_len);
 	FIN_CRC32C(crc);
 	return crc;
 }
 
-/* CRC32C of a block's header alone, with crc and hdr_crc = 0. */
+/*
+ * CRC32C of a block's header alone, with hdr_crc = 0; in version 1 with
+ * crc = 0 too.
+ */
 static pg_crc32c
 segment_header_crc(const SegmentBlockHeader *hdr)
 {
 	SegmentBlockHeader h = *hdr;
 	pg_crc32c	crc;
 
-	h.crc = 0;
+	if (hdr->version < 2)
+		h.crc = 0;
 	h.hdr_crc = 0;
 	INIT_CRC32C(crc);
 	COMP_CRC32C(crc, &h, sizeof(h));
@@ -169,8 +180,8 @@ segment_build_block(SegmentBlock *blk, SpillCodec codec, int level,
 	hdr->nrows = nrows;
 	hdr->fxid = U64FromFullTransactionId(fxid);
 	hdr->seq = seq;
-	hdr->hdr_crc = segment_header_crc(hdr);
 	hdr->crc = segment_block_crc(hdr, blk->buf + sizeof(SegmentBlockHeader));
+	hdr->hdr_crc = segment_header_crc(hdr);
 	memcpy(blk->buf, hdr, sizeof(*hdr));
 	blk->len = sizeof(SegmentBlockHeader) + clen;
 }
@@ -989,6 +1000,65 @@ segment_sync_to(SpillTable *tab, uint32 seg, int64 off, bool panic_on_error)
  * fsynced by its owner; durable_rename makes the new name durable.  The
  * caller holds write_lock, so nothing is appended in between.
  */
+/*
+ * Writes the positions of a private file's blocks into their headers
+ * before the file is adopted (segment_adopt_file): its rows were written
+ * before their transaction took its positions at PRE_COMMIT.  Only the
+ * headers change (with their own CRCs; a version 2 block's CRC covers the
+ * payload alone).  The rename that adopts the file fsyncs it.  Returns the
+ * position after the file's last row.
+ */
+uint64
+segment_stamp_positions(const char *path, int64 size, uint64 first_pos)
+{
+	int			fd;
+	int64		off = 0;
+	uint64		pos = first_pos;
+
+	fd = OpenTransientFile(path, O_RDWR | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open file \"%s\": %m", path)));
+	while (off + (int64) sizeof(SegmentBlockHeader) <= size)
+	{
+		SegmentBlockHeader hdr;
+		int			rc;
+
+		pgstat_report_wait_start(WAIT_EVENT_DATA_FILE_READ);
+		rc = pg_pread(fd, &hdr, sizeof(hdr), off);
+		pgstat_report_wait_end();
+		if (rc != sizeof(hdr))
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not read file \"%s\": %m", path)));
+		if (hdr.magic != SEGMENT_BLOCK_MAGIC || hdr.version != SEGMENT_FORMAT_VERSION ||
+			hdr.hdr_crc != segment_header_crc(&hdr))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("invalid block header in spillpool segment file \"%s\" at offset " INT64_FORMAT,
+							path, off)));
+		hdr.seq = pos;
+		hdr.hdr_crc = segment_header_crc(&hdr);
+		errno = 0;
+		pgstat_report_wait_start(WAIT_EVENT_DATA_FILE_WRITE);
+		rc = pg_pwrite(fd, &hdr, sizeof(hdr), off);
+		pgstat_report_wait_end();
+		if (rc != sizeof(hdr))
+		{
+			if (errno == 0)
+				errno = ENOSPC;
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not write file \"%s\": %m", path)));
+		}
+		pos += hdr.nrows;
+		off += sizeof(hdr) + hdr.comp_len;
+	}
+	CloseTransientFile(fd);
+	return pos;
+}
+
 void
 segment_adopt_file(SpillTable *tab, const char *private_path, int64 file_size,
 				   int64 nrows, int64 raw_bytes)
@@ -1187,6 +1257,33 @@ segment_load_next_block(SegmentReader *rd, SegmentBlockHeader *hdr, bool last_fi
 }
 
 /*
+ * Sets where a loaded table's positions continue: past the durable bound,
+ * every stored row and the legacy rows.  Rows of version 1 blocks (written
+ * before positions existed) are numbered from the manifest's legacy line,
+ * which the flush that moved some of them wrote, or else from after the
+ * shards, so that they are numbered alike at every load.  pos_end is the
+ * end of the version 2 blocks' positions, legacy_rows the rows of version
+ * 1 blocks not yet flushed.  Caller holds tab->lock exclusively.
+ */
+static void
+segment_load_positions_locked(SpillTable *tab, const Manifest *m, uint64 floor,
+							  uint64 pos_end, int64 legacy_rows)
+{
+	uint64		next = Max(Max(floor, (uint64) 1), Max(pos_end, manifest_position_end(m)));
+
+	tab->legacy_next = 0;
+	tab->legacy_end = 0;
+	if (legacy_rows > 0)
+	{
+		tab->legacy_next = m->legacy_next != 0 ? m->legacy_next : manifest_position_end(m);
+		tab->legacy_end = tab->legacy_next + legacy_rows;
+		next = Max(next, tab->legacy_end);
+	}
+	tab->next_pos = next;
+	tab->pos_floor = floor;
+}
+
+/*
  * Reads a table's segment files after startup: removes private files left
  * by dead transactions, cuts a torn block off the end of the last file (it
  * was never acknowledged), and rebuilds the counters.  A bad block anywhere
@@ -1206,7 +1303,9 @@ segment_load(SpillTable *tab)
 				rows = 0,
 				bytes = 0,
 				raw = 0;
-	uint64		max_seq = 0;
+	uint64		pos_end = 0;
+	int64		legacy_rows = 0;
+	uint64		floor;
 	int64		last_size = 0;
 	int64		last_alloc = 0;
 	Manifest	m;
@@ -1299,8 +1398,10 @@ segment_load(SpillTable *tab)
 				continue;		/* in a shard already */
 			rows += hdr.nrows;
 			raw += hdr.raw_len;
-			if (hdr.seq > max_seq)
-				max_seq = hdr.seq;
+			if (hdr.version < 2)
+				legacy_rows += hdr.nrows;
+			else if (hdr.seq + hdr.nrows > pos_end)
+				pos_end = hdr.seq + hdr.nrows;
 		}
 		files++;
 		bytes += rd.end;
@@ -1311,6 +1412,8 @@ segment_load(SpillTable *tab)
 		}
 		segment_reader_close(&rd);
 	}
+
+	floor = position_read_floor(tab->key.dbid, tab->key.relfilenode);
 
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 	tab->seg_files = files;
@@ -1346,8 +1449,7 @@ segment_load(SpillTable *tab)
 	tab->synced_off = tab->seg_active_size;
 	tab->load_seg = tab->seg_active;
 	tab->load_off = tab->seg_active_exists ? tab->seg_active_size : 0;
-	if (max_seq >= tab->next_seq)
-		tab->next_seq = max_seq + 1;
+	segment_load_positions_locked(tab, &m, floor, pos_end, legacy_rows);
 	tab->loaded = true;
 	LWLockRelease(&tab->lock);
 	pg_atomic_add_fetch_u64(&spill_shared->disk_bytes, (uint64) bytes);
@@ -1457,7 +1559,8 @@ segment_reader_next(SegmentReader *rd, SegmentBlockHeader *hdr, bool want_payloa
 		rd->data_end = off;
 		return false;
 	}
-	if (hdr->magic != SEGMENT_BLOCK_MAGIC || hdr->version != SEGMENT_FORMAT_VERSION ||
+	if (hdr->magic != SEGMENT_BLOCK_MAGIC ||
+		hdr->version < 1 || hdr->version > SEGMENT_FORMAT_VERSION ||
 		hdr->codec > SPILL_CODEC_ZSTD ||
 		off + (int64) sizeof(SegmentBlockHeader) + hdr->comp_len > rd->end)
 	{
@@ -1495,6 +1598,18 @@ segment_reader_next(SegmentReader *rd, SegmentBlockHeader *hdr, bool want_payloa
 	}
 	if (want_payload)
 		segment_reader_payload(rd, hdr);
+
+	/*
+	 * Before version 2 seq was a batch number, not a position: such a block
+	 * takes the next of the legacy positions the caller counts from, if it
+	 * counts them (see segment_load), and never matches a memtable batch.
+	 */
+	if (hdr->version < 2)
+	{
+		hdr->seq = rd->legacy_pos;
+		if (rd->legacy_pos != 0)
+			rd->legacy_pos += hdr->nrows;
+	}
 	return true;
 }
 

@@ -14,7 +14,7 @@
 #include "tier/memtable.h"
 
 #define SEGMENT_BLOCK_MAGIC		0x42504C53	/* "SLPB" */
-#define SEGMENT_FORMAT_VERSION	1
+#define SEGMENT_FORMAT_VERSION	2	/* 1: before positions (0.3 and older) */
 #define SEGMENT_BLOCK_COMMITTED 0x01	/* written after commit: visible */
 #define SEGMENT_BLOCK_RAW_TARGET (1024 * 1024)
 #define SEGMENT_PREALLOC_CHUNK	(256 * 1024)
@@ -30,12 +30,16 @@ typedef struct SegmentBlockHeader
 	uint32		nrows;
 	uint32		reserved;
 	uint64		fxid;			/* FullTransactionId of the rows */
-	uint64		seq;			/* memtable batch seq, 0 if none */
-	pg_crc32c	crc;			/* CRC32C of header (crc = 0) and payload */
-	pg_crc32c	hdr_crc;		/* CRC32C of the header alone (crc = hdr_crc =
-								 * 0), so that a reader may trust the header
-								 * without reading the payload; 0 in blocks
-								 * written before 0.3 */
+	uint64		seq;			/* position of the first row, which is also
+								 * the seq of the memtable batch holding the
+								 * same rows; 0 in a private file not yet
+								 * adopted.  Version 1: a batch number */
+	pg_crc32c	crc;			/* CRC32C of the payload (version 1: of the
+								 * header with crc = 0, and the payload) */
+	pg_crc32c	hdr_crc;		/* CRC32C of the header with hdr_crc = 0
+								 * (version 1: and crc = 0), so that a reader
+								 * may trust the header without reading the
+								 * payload; 0 in blocks written before 0.3 */
 } SegmentBlockHeader;
 
 /* A compressed block ready to write: header and payload, contiguous. */
@@ -71,6 +75,7 @@ extern void segment_forget_flushed_locked(SpillTable *tab, int64 rows, int64 raw
 extern void segment_reserve_quota(SpillTable *tab, int64 add_bytes);
 extern int64 segment_quota_used(SpillTable *tab);
 extern void segment_release_quota(SpillTable *tab, int64 bytes);
+extern uint64 segment_stamp_positions(const char *path, int64 size, uint64 first_pos);
 extern void segment_adopt_file(SpillTable *tab, const char *private_path,
 							   int64 file_size, int64 nrows, int64 raw_bytes);
 
@@ -89,6 +94,9 @@ typedef struct SegmentReader
 	size_t		raw_cap;
 	size_t		raw_len;		/* rows of the last block read */
 	bool		torn_tail;		/* the last error was a block running to EOF */
+	uint64		legacy_pos;		/* set by the caller: the position of the
+								 * next version 1 block's first row, or 0
+								 * (see segment_reader_next) */
 } SegmentReader;
 
 extern bool segment_reader_open(SegmentReader *rd, const char *path, int64 end,

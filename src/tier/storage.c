@@ -36,6 +36,7 @@
 #include "utils/rel.h"
 
 #include "spillpool.h"
+#include "am/consumer.h"
 #include "tier/storage.h"
 #include "tier/manifest.h"
 #include "tier/memtable.h"
@@ -241,7 +242,10 @@ storage_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 				storage_schedule_unlink(MyDatabaseId, form->relfilenode, true);
 			ReleaseSysCache(tup);
 			if (ours)
+			{
 				options_forget_relation(objectId);
+				consumer_forget_relation(objectId);
+			}
 		}
 	}
 	else if (classId == DatabaseRelationId)
