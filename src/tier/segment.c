@@ -1553,6 +1553,7 @@ segment_reader_next(SegmentReader *rd, SegmentBlockHeader *hdr, bool want_payloa
 						rd->path, off)));
 	}
 	segment_read_exact(rd, (char *) hdr, sizeof(SegmentBlockHeader), off);
+	rd->v1_seq = hdr->seq;		/* a version 1 block's CRC covers it */
 	if (hdr->magic == 0 && segment_rest_is_zero(rd, off))
 	{
 		/* zeros preallocated past the last block: the end of the data */
@@ -1628,6 +1629,14 @@ segment_reader_check_payload(SegmentReader *rd, const SegmentBlockHeader *hdr)
 		rd->comp = palloc(rd->comp_cap);
 	}
 	segment_read_exact(rd, rd->comp, hdr->comp_len, rd->block_off + sizeof(SegmentBlockHeader));
+	if (hdr->version < 2)
+	{
+		/* the CRC of a version 1 block covers the header as written */
+		SegmentBlockHeader h = *hdr;
+
+		h.seq = rd->v1_seq;
+		return segment_block_crc(&h, rd->comp) == h.crc;
+	}
 	return segment_block_crc(hdr, rd->comp) == hdr->crc;
 }
 

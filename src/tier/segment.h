@@ -94,6 +94,8 @@ typedef struct SegmentReader
 	size_t		raw_cap;
 	size_t		raw_len;		/* rows of the last block read */
 	bool		torn_tail;		/* the last error was a block running to EOF */
+	uint64		v1_seq;			/* the seq field of the last version 1 header
+								 * read, as written */
 	uint64		legacy_pos;		/* set by the caller: the position of the
 								 * next version 1 block's first row, or 0
 								 * (see segment_reader_next) */

@@ -29,7 +29,8 @@ sub read_file_bin
 
 # The blocks of a segment file: offset, header size, comp_len, nrows.  The
 # header's fields (magic, version, codec, flags, raw_len, comp_len, nrows,
-# reserved, fxid, seq, crc32c, header crc32c) take 48 bytes; the header size is
+# reserved, fxid, first position, crc32c, header crc32c) take 48 bytes (format
+# version 2); the header size is
 # found by checking that the blocks chain exactly to the end of the data.
 # Zero bytes after the last block (a preallocated file) end the data.
 sub parse_blocks
@@ -48,7 +49,7 @@ sub parse_blocks
 			if ($off + $hsize > $len) { $ok = 0; last; }
 			my ($magic, $version, $codec, $flags, $raw_len, $comp_len, $nrows) =
 			  unpack('V v C C V V V', substr($data, $off, 20));
-			if ($magic != BLOCK_MAGIC || $version != 1 || $off + $hsize + $comp_len > $len)
+			if ($magic != BLOCK_MAGIC || $version != 2 || $off + $hsize + $comp_len > $len)
 			{
 				$ok = 0;
 				last;
