@@ -249,12 +249,16 @@ show_report() {
     for query in \
             "SELECT * FROM spillpool.stats('events');" \
             "SELECT * FROM spillpool.snapshots('events');" \
-            "SELECT snapshot_id, path, rows, bytes, codec, row_groups FROM spillpool.shards('events');" \
+            "SELECT snapshot_id, path, rows, bytes, codec, row_groups, first_position, last_position FROM spillpool.shards('events');" \
             "SELECT * FROM spillpool.segments('events');" \
             "SELECT count(*), min(id), max(id) FROM events;" \
             "SELECT count(*), max(id) FROM spillpool.scan(NULL::events, 1);" \
             "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT device, avg(temp) FROM events WHERE id BETWEEN 1000 AND 2000 GROUP BY device;" \
-            "SELECT * FROM spillpool.options;"; do
+            "SELECT * FROM spillpool.options;" \
+            "SELECT t.position, (t.row).id, (t.row).msg FROM spillpool.tail(NULL::events, 0, 3) t;" \
+            "SELECT count(*), min(t.position), max(t.position) FROM spillpool.consume(NULL::events, 'demo-reader', 250000) t;" \
+            "SELECT count(*), min(t.position), max(t.position) FROM spillpool.consume(NULL::events, 'demo-reader', 250000) t;" \
+            "SELECT consumer, position, lag_rows, lag_time FROM spillpool.consumers;"; do
         say "$query"
         demo_psql -c "$query" </dev/null || warn "query failed: $query"
     done

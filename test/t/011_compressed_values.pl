@@ -326,12 +326,29 @@ is($node->safe_psql('upgrade', $payload_fns), '4', '0.2 has compressed_payload f
 # 0.3 shows each role only the options of the tables it may read
 my $rls = "SELECT relrowsecurity FROM pg_class WHERE oid = 'spillpool.table_options'::regclass";
 is($node->safe_psql('upgrade', $rls), 'f', '0.2: the options catalog has no row-level security');
+$node->safe_psql('upgrade', "ALTER EXTENSION spillpool UPDATE TO '0.3'");
+is($node->safe_psql('upgrade', "SELECT extversion FROM pg_extension WHERE extname = 'spillpool'"),
+	'0.3', 'ALTER EXTENSION spillpool UPDATE TO 0.3');
+is($node->safe_psql('upgrade', $rls), 't', '0.3: the options catalog has row-level security');
+# 0.4 adds tail and consumers; 0.3's shards function still works with the
+# 0.4 library until then
+my $consumers = "SELECT to_regclass('spillpool.consumer_offsets') IS NOT NULL";
+is($node->safe_psql('upgrade', $consumers), 'f', '0.3: no consumer catalog');
+$node->safe_psql('upgrade', 'CREATE TABLE up (id int) USING spillpool; INSERT INTO up VALUES (1)');
+$node->safe_psql('upgrade', "SELECT spillpool.flush('up')");
+is($node->safe_psql('upgrade', "SELECT rows FROM spillpool.shards('up')"), '1',
+	'0.3 definition of spillpool.shards served by the 0.4 library');
 $node->safe_psql('upgrade', 'ALTER EXTENSION spillpool UPDATE');
 is($node->safe_psql('upgrade', "SELECT extversion FROM pg_extension WHERE extname = 'spillpool'"),
-	'0.3', 'ALTER EXTENSION spillpool UPDATE goes on to 0.3');
-is($node->safe_psql('upgrade', $rls), 't', '0.3: the options catalog has row-level security');
+	'0.4', 'ALTER EXTENSION spillpool UPDATE goes on to 0.4');
+is($node->safe_psql('upgrade', $consumers), 't', '0.4: the consumer catalog exists');
+is($node->safe_psql('upgrade',
+		"SELECT rows, first_position, last_position FROM spillpool.shards('up')"),
+	'1|1|1', '0.4: spillpool.shards shows positions');
+is($node->safe_psql('upgrade', "SELECT t.position, (t.row).id FROM spillpool.tail(NULL::up) t"),
+	'1|1', '0.4: tail after the update');
 is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'spillpool'"),
-	'0.3', 'CREATE EXTENSION installs 0.3');
+	'0.4', 'CREATE EXTENSION installs 0.4');
 
 ok(!$node->log_contains('was terminated by signal|PANIC'), 'no backend crashed');
 stop_node($node, 'fast', 'end of test');
