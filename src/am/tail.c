@@ -92,8 +92,10 @@ typedef struct TailPiece
 	int			index;			/* memtable: batch; shard: shard number */
 	int64		row;			/* shard: shard row of the first row;
 								 * memtable and segment: rows to skip */
+	const ManifestShard *shard; /* shard: the manifest's entry */
 	uint32		segno;			/* segment: the block's file and offset */
 	int64		off;
+	ino_t		ino;			/* segment: the file's inode */
 } TailPiece;
 
 /* A memtable batch as a read captured it. */
@@ -494,6 +496,7 @@ tail_segment_pieces(TailRead *tr)
 			p->source = TAIL_SEGMENT;
 			p->segno = segno;
 			p->off = b->off;
+			p->ino = f->ino;
 			tail_judge(p, b->fxid, (b->flags & SEGMENT_BLOCK_COMMITTED) != 0,
 					   segno < tr->load_seg ||
 					   (segno == tr->load_seg && b->off < tr->load_off),
@@ -656,6 +659,7 @@ tail_shard_pieces(TailRead *tr, int64 *counted)
 				p->source = TAIL_SHARD;
 				p->index = order[i];
 				p->row = row + skip;
+				p->shard = sh;
 			}
 			row += counts[r];
 		}
@@ -690,24 +694,138 @@ typedef struct TailOut
 	int64		rows;
 } TailOut;
 
+/*
+ * The rows after the last read of a shard, up to the end of the row group
+ * it decoded, kept for the next call: a consumer reading batches smaller
+ * than a row group would otherwise decode each row group many times.  One
+ * entry per backend, used only for a shard the manifest still lists (the
+ * entry names the file by its manifest identity and footer checksum).
+ */
+#define TAIL_SHARD_CACHE_MAX_BYTES	((Size) 64 * 1024 * 1024)
+
+typedef struct TailShardCache
+{
+	Oid			dbid;
+	Oid			relfilenode;
+	uint64		snapshot;		/* the shard: <snapshot>-<n>.parquet */
+	int			n;
+	pg_crc32c	footer_crc;
+	int64		first_row;		/* shard row of rows[0] */
+	int64		nrows;
+	HeapTuple  *rows;			/* the table's rows as composite tuples */
+	MemoryContext cxt;
+} TailShardCache;
+
+static TailShardCache tail_shard_cache;
+
+/* True if the cache holds rows row .. row + n - 1 of this piece's shard. */
+static bool
+tail_shard_cache_has(TailRead *tr, TailPiece *p, int64 n)
+{
+	TailShardCache *c = &tail_shard_cache;
+
+	return c->rows != NULL && c->dbid == tr->tab->key.dbid &&
+		c->relfilenode == tr->tab->key.relfilenode &&
+		c->snapshot == p->shard->snapshot && c->n == p->shard->n &&
+		c->footer_crc == p->shard->footer_crc &&
+		p->row >= c->first_row && p->row + n <= c->first_row + c->nrows;
+}
+
+/* Empties the cache and makes it the cache of this piece's shard. */
+static void
+tail_shard_cache_reset(TailRead *tr, TailPiece *p, int64 first_row, int64 nrows)
+{
+	TailShardCache *c = &tail_shard_cache;
+
+	if (c->cxt == NULL)
+		c->cxt = AllocSetContextCreate(TopMemoryContext, "spillpool tail shard cache",
+									   ALLOCSET_DEFAULT_SIZES);
+	MemoryContextReset(c->cxt);
+	c->rows = NULL;
+	c->nrows = 0;
+	if (nrows <= 0)
+		return;
+	c->dbid = tr->tab->key.dbid;
+	c->relfilenode = tr->tab->key.relfilenode;
+	c->snapshot = p->shard->snapshot;
+	c->n = p->shard->n;
+	c->footer_crc = p->shard->footer_crc;
+	c->first_row = first_row;
+	c->rows = MemoryContextAlloc(c->cxt, sizeof(HeapTuple) * nrows);
+}
+
+/*
+ * The rows of the last segment block read, decompressed, kept for the next
+ * call, which often starts inside the same block.  One per backend; the
+ * file is named by its inode too, since a dropped table's relfilenode may
+ * be used again.
+ */
+typedef struct TailBlockCache
+{
+	Oid			dbid;
+	Oid			relfilenode;
+	uint32		segno;
+	ino_t		ino;
+	int64		off;
+	char	   *raw;			/* in TopMemoryContext; NULL if none */
+	size_t		raw_len;
+} TailBlockCache;
+
+static TailBlockCache tail_block_cache;
+
+/* True if the block cache holds this piece's block. */
+static bool
+tail_block_cache_has(TailRead *tr, TailPiece *p)
+{
+	TailBlockCache *c = &tail_block_cache;
+
+	return c->raw != NULL && c->dbid == tr->tab->key.dbid &&
+		c->relfilenode == tr->tab->key.relfilenode && c->segno == p->segno &&
+		c->ino == p->ino && c->off == p->off;
+}
+
+/* Keeps the rows of a block just read for the next call. */
+static void
+tail_block_cache_set(TailRead *tr, TailPiece *p, const char *raw, size_t raw_len)
+{
+	TailBlockCache *c = &tail_block_cache;
+
+	if (c->raw != NULL)
+		pfree(c->raw);
+	c->raw = MemoryContextAlloc(TopMemoryContext, Max(raw_len, 1));
+	memcpy(c->raw, raw, raw_len);
+	c->raw_len = raw_len;
+	c->dbid = tr->tab->key.dbid;
+	c->relfilenode = tr->tab->key.relfilenode;
+	c->segno = p->segno;
+	c->ino = p->ino;
+	c->off = p->off;
+}
+
+/* Puts one row, a composite tuple of the table's type, into the result. */
+static void
+tail_put_tuple(TailOut *out, uint64 pos, HeapTuple tup)
+{
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	values[0] = Int64GetDatum((int64) pos);
+	values[1] = HeapTupleGetDatum(tup);
+	tuplestore_putvalues(out->store, out->result_desc, values, nulls);
+	out->last = pos;
+	out->rows++;
+}
+
 /* Puts one row, at its position, into the result. */
 static void
 tail_put_row(TailOut *out, uint64 pos, TupleTableSlot *slot)
 {
 	MemoryContext old = MemoryContextSwitchTo(out->row_cxt);
-	Datum		values[2];
-	bool		nulls[2] = {false, false};
-	HeapTuple	tup;
 
 	slot_getallattrs(slot);
-	tup = heap_form_tuple(out->desc, slot->tts_values, slot->tts_isnull);
-	values[0] = Int64GetDatum((int64) pos);
-	values[1] = HeapTupleGetDatum(tup);
-	tuplestore_putvalues(out->store, out->result_desc, values, nulls);
+	tail_put_tuple(out, pos, heap_form_tuple(out->desc, slot->tts_values, slot->tts_isnull));
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(out->row_cxt);
-	out->last = pos;
-	out->rows++;
 }
 
 /* Puts rows "skip" .. "skip" + n - 1 of a run of row records. */
@@ -753,7 +871,13 @@ tail_read_piece(TailRead *tr, TailPiece *p, int64 n, TailOut *out)
 			{
 				char		path[MAXPGPATH];
 				SegmentBlockHeader hdr;
+				TailBlockCache *c = &tail_block_cache;
 
+				if (tail_block_cache_has(tr, p))
+				{
+					tail_put_records(out, c->raw, c->raw + c->raw_len, p->row, n, p->pos);
+					break;
+				}
 				segment_file_path(path, tr->tab->key.dbid, tr->tab->key.relfilenode, p->segno);
 				if (!segment_reader_open(&tr->rd, path, -1, false))
 					break;
@@ -765,14 +889,26 @@ tail_read_piece(TailRead *tr, TailPiece *p, int64 n, TailOut *out)
 							 errmsg("spillpool segment file \"%s\" has no block at offset " INT64_FORMAT,
 									path, p->off)));
 				tail_put_records(out, tr->rd.raw, tr->rd.raw + tr->rd.raw_len, p->row, n, p->pos);
+				if (p->row + n < hdr.nrows)
+					tail_block_cache_set(tr, p, tr->rd.raw, tr->rd.raw_len);
 				segment_reader_close(&tr->rd);
 				tr->rd_open = false;
 				break;
 			}
 		case TAIL_SHARD:
 			{
+				TailShardCache *c = &tail_shard_cache;
 				int64		i;
+				int64		left;
+				Size		bytes = 0;
 
+				if (tail_shard_cache_has(tr, p, n))
+				{
+					for (i = 0; i < n; i++)
+						tail_put_tuple(out, p->pos + i,
+									   c->rows[p->row - c->first_row + i]);
+					break;
+				}
 				shard_scan_seek(tr->shards, p->index, p->row);
 				for (i = 0; i < n; i++)
 				{
@@ -782,6 +918,24 @@ tail_read_piece(TailRead *tr, TailPiece *p, int64 n, TailOut *out)
 								 errmsg("a spillpool shard of table \"%s\" holds fewer rows than its positions list",
 										RelationGetRelationName(tr->rel))));
 					tail_put_row(out, p->pos + i, out->vslot);
+				}
+				/* the rest of the row group decoded, for the next call */
+				left = shard_scan_batch_rows_left(tr->shards);
+				tail_shard_cache_reset(tr, p, p->row + n, left);
+				for (i = 0; i < left && bytes < TAIL_SHARD_CACHE_MAX_BYTES; i++)
+				{
+					MemoryContext old;
+					HeapTuple	tup;
+
+					if (!shard_scan_next(tr->shards, out->vslot))
+						break;
+					slot_getallattrs(out->vslot);
+					old = MemoryContextSwitchTo(c->cxt);
+					tup = heap_form_tuple(out->desc, out->vslot->tts_values,
+										  out->vslot->tts_isnull);
+					MemoryContextSwitchTo(old);
+					c->rows[c->nrows++] = tup;
+					bytes += tup->t_len;
 				}
 				break;
 			}
@@ -869,6 +1023,15 @@ tail_rows(Relation rel, uint64 after, int64 max_rows, int64 wait_ms,
 	memset(&out, 0, sizeof(out));
 	out.store = store;
 	out.result_desc = result_desc;
+
+	/*
+	 * Keep the row's composite datum with its 4-byte header in the result:
+	 * packed to a 1-byte header (rows under 127 bytes), every field
+	 * selection of (t.row).* would have to copy it first.  Storage only;
+	 * readers of the result accept either form.
+	 */
+	if (result_desc->natts >= 2)
+		TupleDescAttr(result_desc, 1)->attstorage = TYPSTORAGE_PLAIN;
 	out.desc = RelationGetDescr(rel);
 	out.mslot = MakeSingleTupleTableSlot(out.desc, &TTSOpsMinimalTuple);
 	out.vslot = MakeSingleTupleTableSlot(out.desc, &TTSOpsVirtual);

@@ -997,6 +997,27 @@ shard_scan_next(ShardScan *ss, TupleTableSlot *slot)
 }
 
 /*
+ * Opens shard number "shard" (as for shard_scan_seek) unless it is the one
+ * open, without reading a row group, and ends the scan after it.  False if
+ * it cannot be opened.
+ */
+static bool
+shard_scan_open_shard(ShardScan *ss, int shard)
+{
+	Assert(shard >= 0 && shard < ss->nshards);
+	ss->end_shard = shard + 1;
+	if (ss->reader != NULL && !ss->reopen && ss->cur_shard == shard + 1)
+		return true;
+	if (ss->batch_valid)
+	{
+		parquet_row_group_batch_free(&ss->batch);
+		ss->batch_valid = false;
+	}
+	ss->cur_shard = shard;
+	return shard_open_next(ss);
+}
+
+/*
  * Makes the next row shard_scan_next returns row "row" of shard number
  * "shard" (an index into the shards of the scan's snapshot, in manifest
  * order), and ends the scan after that shard.  Row groups before the row
@@ -1008,20 +1029,13 @@ shard_scan_seek(ShardScan *ss, int shard, int64 row)
 	int64		first = 0;
 	int			rg;
 
-	Assert(shard >= 0 && shard < ss->nshards);
 	if (ss->batch_valid)
 	{
 		parquet_row_group_batch_recycle(ss->reader, &ss->batch);
 		ss->batch_valid = false;
 	}
-	if (ss->reader == NULL || ss->reopen || ss->cur_shard != shard + 1)
-	{
-		ss->cur_shard = shard;
-		ss->end_shard = shard + 1;
-		if (!shard_open_next(ss))
-			return;
-	}
-	ss->end_shard = shard + 1;
+	if (!shard_scan_open_shard(ss, shard))
+		return;
 	for (rg = 0; rg < ss->meta->num_row_groups; rg++)
 	{
 		if (row < first + ss->meta->row_groups[rg].num_rows)
@@ -1040,6 +1054,18 @@ shard_scan_seek(ShardScan *ss, int shard, int64 row)
 	if (!shard_next_batch(ss, false))
 		return;
 	ss->row = row - ss->rg_first_row;
+}
+
+/*
+ * The rows of the row group being read that shard_scan_next has not
+ * returned yet (0 if none is decoded).
+ */
+int64
+shard_scan_batch_rows_left(ShardScan *ss)
+{
+	if (!ss->batch_valid || !ss->batch_decoded)
+		return 0;
+	return ss->batch.num_rows - ss->row;
 }
 
 /*
@@ -1069,8 +1095,7 @@ shard_scan_position_runs(ShardScan *ss, int shard, uint64 **firsts, int64 **coun
 		(*counts)[0] = sh->rows;
 		return 1;
 	}
-	shard_scan_seek(ss, shard, 0);
-	if (ss->meta == NULL)
+	if (!shard_scan_open_shard(ss, shard) || ss->meta == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("could not read spillpool shard \"%s\"", ss->path)));

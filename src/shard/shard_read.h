@@ -48,6 +48,7 @@ extern ShardScan *shard_scan_begin(Relation rel, TupleDesc desc, Oid dbid,
 extern bool shard_scan_next(ShardScan *ss, TupleTableSlot *slot);
 extern void shard_scan_end(ShardScan *ss);
 extern void shard_scan_seek(ShardScan *ss, int shard, int64 row);
+extern int64 shard_scan_batch_rows_left(ShardScan *ss);
 extern int	shard_scan_position_runs(ShardScan *ss, int shard, uint64 **firsts,
 									 int64 **counts);
 extern void shard_scan_set_claim(ShardScan *ss, bool (*claim) (void *arg), void *arg);
