@@ -48,7 +48,7 @@ OBJS = \
 
 REGRESS = setup types append_only functions limits privileges cleanup read_parquet flush compressed_values aggregates parallel tail
 REGRESS_OPTS = --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check
-ISOLATION = visibility savepoint repeatable_read commit_order serializable flush aggregate parallel
+ISOLATION = visibility savepoint repeatable_read commit_order serializable flush aggregate parallel tail consume
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check_iso
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl

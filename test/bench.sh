@@ -53,6 +53,18 @@
 #          defaults) and DuckDB (test/duckdb/analytics_bench.mjs, one and two
 #          threads) reading the flushed table's shard files; ratios and their
 #          geometric mean;
+#       g. streaming consumers (python3 with psycopg2, installed with apt-get
+#          if missing): the latency from a writer's COMMIT returning to a
+#          spillpool.tail(..., wait => '10s') waiting on another connection
+#          of the same process returning that row, over 1,000 single-row
+#          commits 5 ms apart (median and p99; also from the INSERT being
+#          sent, which includes the commit's own sync); and the rate at which one
+#          consumer drains the 2M rows with spillpool.consume in batches of
+#          10,000 rows, each batch its own transaction, against SELECT * of
+#          the same rows, both with every row transferred into the client
+#          (libpq); once with the rows unflushed (memory_limit 64MB, flush
+#          thresholds out of reach) and once after spillpool.flush (every
+#          row in a Parquet shard);
 #   * prints a Markdown summary table (also written to $BENCH_OUT if set).
 #
 # Each spillpool measurement is isolated: if it fails, its row reports
@@ -63,7 +75,8 @@
 #   BENCH_REPS=3        repetitions per measurement (median is reported)
 #   BENCH_ROWS=2000000  rows of the CSV data set (a, c, e); smaller for smoke tests
 #   BENCH_ONLY=         run only these sections (comma/space separated: copy,
-#                       insert, select, memory, flush, analytics); default all
+#                       insert, select, memory, flush, analytics, consume);
+#                       default all
 #   BENCH_SKIP_FLUSH=0  1 = skip the flush/Parquet section (e)
 #   BENCH_SECONDS=10    pgbench duration (-T) per run
 #   BENCH_SKIP_RSS=0    1 = skip the 10M-row peak-memory test (d)
@@ -98,7 +111,7 @@ BENCH_NO_BUILD=${BENCH_NO_BUILD:-0}
 BENCH_PORT=${BENCH_PORT:-54329}
 BENCH_EXTRA_CONF=${BENCH_EXTRA_CONF:-}
 
-readonly ALL_SECTIONS=(copy insert select memory flush analytics)
+readonly ALL_SECTIONS=(copy insert select memory flush analytics consume)
 readonly DATA_ROWS=$BENCH_ROWS
 readonly RSS_ROWS=10000000
 readonly SELECT_RUNS=5
@@ -1399,6 +1412,12 @@ print_summary() {
             rg=${FAILURE[spillpool_range]}
         fi
         printf '| %s | %s | %s | %s | %s | %s |\n' "  row groups of that query (EXPLAIN ANALYZE)" "$rg" '–' '–' '–' '–'
+        summary_row "tail wake-up after COMMIT returned, median (ms)" spillpool_tail_p50 fmt2 "target: 5 ms" 5 '<=' 1.0
+        summary_row "tail wake-up after COMMIT returned, p99 (ms)" spillpool_tail_p99 fmt2 "target: 50 ms" 50 '<=' 1.0
+        summary_row "consume drain, $rl rows unflushed, batches of $CONSUME_BATCH (rows/s)" spillpool_consume_unflushed fmt0 \
+            "SELECT *" select_unflushed '>=' 0.5
+        summary_row "consume drain, $rl rows flushed, batches of $CONSUME_BATCH (rows/s)" spillpool_consume_flushed fmt0 \
+            "SELECT *" select_flushed '>=' 0.5
         echo
         echo "Parse floor = \`COPY heap FROM file WITH (FORMAT csv) WHERE false\` (reads and parses, stores nothing)." \
             "The memory target applies to RssAnon+RssShmem (private memory plus the shared memtable pages the backend touched)."
@@ -1410,6 +1429,15 @@ print_summary() {
                 "timing \`COPY t TO 'x.parquet' (FORMAT parquet, COMPRESSION zstd)\`${DUCKDB_FILE_INFO:+ ($DUCKDB_FILE_INFO)}." \
                 "Queries on the flushed table (every row in the shard) vs a VACUUM ANALYZEd heap table without index," \
                 "parallel query at defaults unless noted; median of $SELECT_RUNS runs after a warm-up."
+        fi
+        if section_selected consume; then
+            echo
+            echo "Consume: tail latency from a single-row autocommit INSERT's COMMIT returning (durability commit) to" \
+                "\`spillpool.tail(NULL::t, after, 1000, wait => '10s')\` on a second connection of the same python3/psycopg2" \
+                "process returning the row; $LATENCY_COMMITS commits ${LATENCY_GAP_MS} ms apart after 20 for warm-up." \
+                "Drain: \`spillpool.consume(NULL::t, 'bench', $CONSUME_BATCH)\` until it returns no row, each batch its own" \
+                "transaction, against \`SELECT * FROM t\`; rows received into the client (libpq result), not converted to" \
+                "Python objects${CONSUME_TIERS:+; before the flush memtable_rows|spilled_rows|shard_rows = $CONSUME_TIERS}."
         fi
         [[ -f $WORK_DIR/analytics.md ]] && cat "$WORK_DIR/analytics.md"
     } >"$WORK_DIR/summary.md"
@@ -1646,6 +1674,328 @@ analytics_summary() {
         "(@duckdb/node-api) reads the flushed table's shard files with read_parquet; dim: 1,000 rows, heap / DuckDB table."
 }
 
+# ------------------------------------------------- g. streaming consumers
+
+readonly CONSUME_KEYS=(spillpool_tail_p50 spillpool_tail_p99 spillpool_consume_unflushed select_unflushed
+    spillpool_consume_flushed select_flushed)
+readonly CONSUME_TABLE=bench_consume
+readonly LATENCY_TABLE=bench_tail_latency
+readonly LATENCY_COMMITS=1000
+readonly LATENCY_GAP_MS=5
+readonly CONSUME_BATCH=10000
+# Debian's interpreter, which python3-psycopg2 installs into (a python3
+# earlier on PATH, say from pyenv, would not see it)
+readonly PYTHON=/usr/bin/python3
+CONSUME_REASON=
+CONSUME_TIERS=
+
+fmt2() { awk -v x="$1" 'BEGIN { printf "%.2f", x }'; }
+
+# Makes sure /usr/bin/python3 can import psycopg2 (apt-get install
+# python3-psycopg2, as test/setup.sh does); sets CONSUME_REASON otherwise.
+ensure_psycopg2() {
+    if [[ -x $PYTHON ]] && "$PYTHON" -c 'import psycopg2' 2>/dev/null; then
+        return 0
+    fi
+    log "  psycopg2 missing: apt-get install python3 python3-psycopg2"
+    if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y python3 python3-psycopg2; } \
+        >"$WORK_DIR/apt-psycopg2.log" 2>&1; then
+        CONSUME_REASON="apt-get install python3-psycopg2 failed"
+        return 1
+    fi
+    "$PYTHON" -c 'import psycopg2' 2>/dev/null ||
+        { CONSUME_REASON="$PYTHON cannot import psycopg2"; return 1; }
+}
+
+# The client side of section g: one process, one clock.
+#   latency DSN TABLE COMMITS GAP_MS
+#   drain DSN TABLE CONSUMER BATCH EXPECTED_ROWS
+#   select DSN TABLE EXPECTED_ROWS
+write_consume_client() {
+    cat >"$WORK_DIR/consume_bench.py" <<'EOF'
+import math
+import statistics
+import sys
+import threading
+import time
+
+import psycopg2
+
+
+def connect(dsn, autocommit=True):
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = autocommit
+    return conn
+
+
+def latency(dsn, table, commits, gap_ms):
+    """Writer and waiting reader on two connections of this process."""
+    warm = 20
+    total = warm + commits
+    # the reader's and the writer's thread take turns on the GIL: switch
+    # often, so that neither waits long for the other to print its clock
+    sys.setswitchinterval(0.0001)
+    writer = connect(dsn)
+    reader = connect(dsn)
+    wc = writer.cursor()
+    wc.execute(f"DROP TABLE IF EXISTS {table}")
+    wc.execute(f"CREATE TABLE {table} (id int, note text) USING spillpool")
+    seen = {}
+    errors = []
+    done = threading.Event()
+
+    def read():
+        rc = reader.cursor()
+        after = 0
+        try:
+            while not done.is_set() and len(seen) < total:
+                rc.execute(f"SELECT t.position, (t.row).id FROM spillpool.tail(NULL::{table}, %s, 1000, '10s') t",
+                           (after,))
+                rows = rc.fetchall()
+                now = time.perf_counter()
+                for pos, i in rows:
+                    if pos <= after:
+                        errors.append(f"tail returned position {pos} after {after}")
+                    after = max(after, pos)
+                    if i in seen:
+                        errors.append(f"row {i} returned twice")
+                    seen.setdefault(i, now)
+        except Exception as e:  # reported below
+            if not done.is_set():
+                errors.append(repr(e))
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    time.sleep(0.5)  # the reader is asleep in tail before the first commit
+    committed = {}
+    sent = {}
+    for i in range(1, total + 1):
+        time.sleep(gap_ms / 1000.0)
+        sent[i] = time.perf_counter()
+        wc.execute(f"INSERT INTO {table} VALUES (%s, 'x')", (i,))
+        committed[i] = time.perf_counter()
+    deadline = time.time() + 15
+    while len(seen) < total and thread.is_alive() and time.time() < deadline:
+        time.sleep(0.01)
+    done.set()
+    if thread.is_alive():
+        reader.cancel()
+        thread.join(5)
+    wc.execute(f"DROP TABLE {table}")
+    lat = sorted((seen[i] - committed[i]) * 1000.0 for i in range(warm + 1, total + 1) if i in seen)
+    # the same from the moment the INSERT (its commit included) was sent
+    lat_sent = sorted((seen[i] - sent[i]) * 1000.0 for i in range(warm + 1, total + 1) if i in seen)
+    commit_ms = sorted((committed[i] - sent[i]) * 1000.0 for i in range(warm + 1, total + 1))
+    missing = commits - len(lat)
+    if not lat:
+        print(f"latency error: no row came back; {'; '.join(errors)[:200]}")
+        return 1
+    p50 = statistics.median(lat)
+    p99 = lat[max(0, math.ceil(0.99 * len(lat)) - 1)]
+    print(f"latency commits={commits} missing={missing} errors={len(errors)} p50_ms={p50:.3f} p99_ms={p99:.3f} "
+          f"min_ms={lat[0]:.3f} max_ms={lat[-1]:.3f} from_sent_p50_ms={statistics.median(lat_sent):.3f} "
+          f"from_sent_p99_ms={lat_sent[max(0, math.ceil(0.99 * len(lat_sent)) - 1)]:.3f} "
+          f"insert_p50_ms={statistics.median(commit_ms):.3f}")
+    for e in errors[:3]:
+        print(f"latency error: {e}")
+    return 0 if missing == 0 and not errors else 1
+
+
+def drain(dsn, table, consumer, batch, expected):
+    """One consumer from position 0 to the end, each batch its own transaction."""
+    conn = connect(dsn, autocommit=False)
+    cur = conn.cursor()
+    cur.execute("SELECT spillpool.reset_consumer(%s, %s, 0)", (table, consumer))
+    conn.commit()
+    rows = batches = 0
+    start = time.perf_counter()
+    while True:
+        cur.execute(f"SELECT t.position, (t.row).* FROM spillpool.consume(NULL::{table}, %s, %s) t",
+                    (consumer, batch))
+        n = cur.rowcount
+        conn.commit()
+        if n == 0:
+            break
+        rows += n
+        batches += 1
+    secs = time.perf_counter() - start
+    cur.execute("SELECT lag_rows FROM spillpool.consumers WHERE rel = %s::regclass AND consumer = %s",
+                (table, consumer))
+    lag = cur.fetchone()[0]
+    conn.commit()
+    print(f"drain rows={rows} batches={batches} seconds={secs:.3f} rows_per_s={rows / secs:.0f} lag_rows={lag}")
+    return 0 if rows == expected and lag == 0 else 1
+
+
+def select_all(dsn, table, expected):
+    conn = connect(dsn)
+    cur = conn.cursor()
+    start = time.perf_counter()
+    cur.execute(f"SELECT * FROM {table}")
+    rows = cur.rowcount
+    secs = time.perf_counter() - start
+    print(f"select rows={rows} seconds={secs:.3f} rows_per_s={rows / secs:.0f}")
+    return 0 if rows == expected else 1
+
+
+if __name__ == "__main__":
+    mode, args = sys.argv[1], sys.argv[2:]
+    if mode == "latency":
+        sys.exit(latency(args[0], args[1], int(args[2]), float(args[3])))
+    if mode == "drain":
+        sys.exit(drain(args[0], args[1], args[2], int(args[3]), int(args[4])))
+    if mode == "select":
+        sys.exit(select_all(args[0], args[1], int(args[2])))
+    sys.exit(f"unknown mode {mode}")
+EOF
+}
+
+# consume_client OUT ARGS...: runs the client; on failure sets LAST_ERROR.
+consume_client() {
+    local out=$1
+    shift
+    if "$PYTHON" "$WORK_DIR/consume_bench.py" "$@" >"$out" 2>"$WORK_DIR/consume_bench.err"; then
+        return 0
+    fi
+    LAST_ERROR=$( { grep -m1 -E 'error|Error' "$out" || grep -m1 -E 'Error|error' "$WORK_DIR/consume_bench.err" ||
+        tail -n 1 "$WORK_DIR/consume_bench.err"; } 2>/dev/null)
+    LAST_ERROR="consume_bench.py $1 failed: ${LAST_ERROR:-no output}"
+    LAST_ERROR=${LAST_ERROR:0:200}
+    return 1
+}
+
+# One drain (consume) or select of the consume table as repetition $1 of
+# measurement $2; records rows/s.
+measure_drain() {
+    local rep=$1 key=$2 mode=$3 dsn=$4 out=$WORK_DIR/consume_run.out
+    local -a args
+    [[ -n ${FAILURE[$key]:-} ]] && return 0
+    if [[ $mode == drain ]]; then
+        args=(drain "$dsn" "$CONSUME_TABLE" bench "$CONSUME_BATCH" "$DATA_ROWS")
+    else
+        args=(select "$dsn" "$CONSUME_TABLE" "$DATA_ROWS")
+    fi
+    if consume_client "$out" "${args[@]}"; then
+        LAST_VALUE=$(sed -nE 's/.* rows_per_s=([0-9.]+).*/\1/p' "$out")
+        record_sample "$key" "$LAST_VALUE"
+        log "  rep $rep  $key: $(fmt0 "$LAST_VALUE") rows/s ($(sed -nE 's/.* seconds=([0-9.]+).*/\1/p' "$out") s)"
+    else
+        record_failure "$key" "$LAST_ERROR: $(head -n 1 "$out")"
+        ensure_server_up
+    fi
+}
+
+bench_consume() {
+    section "g. streaming consumers: tail wake-up latency; consume drain of $DATA_ROWS rows vs SELECT * (median of $BENCH_REPS)"
+    local key rep out=$WORK_DIR/consume_run.out
+    if [[ $SPILLPOOL_OK != 1 ]]; then
+        for key in "${CONSUME_KEYS[@]}"; do record_failure "$key" "$SPILLPOOL_REASON"; done
+        return 0
+    fi
+    if ! ensure_psycopg2; then
+        for key in "${CONSUME_KEYS[@]}"; do record_failure "$key" "$CONSUME_REASON"; done
+        return 0
+    fi
+    write_consume_client
+    local dsn="host=$WORK_DIR port=$BENCH_PORT dbname=postgres user=$BENCH_USER"
+
+    # a. wake-up latency
+    log "  latency: $LATENCY_COMMITS single-row commits ${LATENCY_GAP_MS} ms apart, a tail with wait => '10s' on another connection"
+    for ((rep = 1; rep <= BENCH_REPS; rep++)); do
+        [[ -n ${FAILURE[spillpool_tail_p50]:-} ]] && break
+        if consume_client "$out" latency "$dsn" "$LATENCY_TABLE" "$LATENCY_COMMITS" "$LATENCY_GAP_MS"; then
+            record_sample spillpool_tail_p50 "$(sed -nE 's/.* p50_ms=([-0-9.]+).*/\1/p' "$out")"
+            record_sample spillpool_tail_p99 "$(sed -nE 's/.* p99_ms=([-0-9.]+).*/\1/p' "$out")"
+            log "  rep $rep  $(head -n 1 "$out")"
+        else
+            record_failure spillpool_tail_p50 "$LAST_ERROR: $(head -n 1 "$out")"
+            record_failure spillpool_tail_p99 "${FAILURE[spillpool_tail_p50]}"
+            ensure_server_up
+        fi
+    done
+    finish_result spillpool_tail_p50
+    finish_result spillpool_tail_p99
+
+    # b. drain rate, unflushed then flushed
+    {
+        echo "DROP TABLE IF EXISTS $CONSUME_TABLE;"
+        echo "CREATE TABLE $CONSUME_TABLE ($TABLE_COLUMNS) USING spillpool;"
+        echo "SELECT spillpool.alter_table('$CONSUME_TABLE', memory_limit => '$MEMORY_LIMIT'," \
+            "flush_rows => 100000000, flush_bytes => '100GB', flush_interval => '1 day');"
+        echo "COPY $CONSUME_TABLE FROM '$CSV_2M' WITH (FORMAT csv);"
+        echo "CHECKPOINT;"
+    } >"$WORK_DIR/consume_load.sql"
+    if ! run_sql_file "$WORK_DIR/consume_load.sql" /dev/null; then
+        for key in spillpool_consume_unflushed select_unflushed spillpool_consume_flushed select_flushed; do
+            record_failure "$key" "loading $CONSUME_TABLE failed: $LAST_ERROR"
+        done
+        ensure_server_up
+    else
+        local st
+        CONSUME_TIERS=$(psql_bench -c "SELECT concat_ws('|', memtable_rows, spilled_rows, shard_rows)
+            FROM spillpool.stats('$CONSUME_TABLE')" 2>&1) || true
+        log "  unflushed: memtable_rows|spilled_rows|shard_rows = $CONSUME_TIERS"
+        for ((rep = 1; rep <= BENCH_REPS; rep++)); do
+            # alternate the order: the machine is noisy
+            if ((rep % 2)); then
+                measure_drain "$rep" spillpool_consume_unflushed drain "$dsn"
+                measure_drain "$rep" select_unflushed select "$dsn"
+            else
+                measure_drain "$rep" select_unflushed select "$dsn"
+                measure_drain "$rep" spillpool_consume_unflushed drain "$dsn"
+            fi
+        done
+        if psql_bench -c "SELECT spillpool.flush('$CONSUME_TABLE')" >/dev/null 2>"$WORK_DIR/consume_flush.err"; then
+            st=$(psql_bench -c "SELECT concat_ws('|', memtable_rows, spilled_rows, shard_rows)
+                FROM spillpool.stats('$CONSUME_TABLE')" 2>&1) || true
+            log "  flushed:   memtable_rows|spilled_rows|shard_rows = $st"
+            if [[ $st != "0|0|$DATA_ROWS" ]]; then
+                record_failure spillpool_consume_flushed "after spillpool.flush not every row is in a shard: $st"
+                record_failure select_flushed "${FAILURE[spillpool_consume_flushed]}"
+            fi
+            for ((rep = 1; rep <= BENCH_REPS; rep++)); do
+                if ((rep % 2)); then
+                    measure_drain "$rep" spillpool_consume_flushed drain "$dsn"
+                    measure_drain "$rep" select_flushed select "$dsn"
+                else
+                    measure_drain "$rep" select_flushed select "$dsn"
+                    measure_drain "$rep" spillpool_consume_flushed drain "$dsn"
+                fi
+            done
+        else
+            record_failure spillpool_consume_flushed "spillpool.flush failed: $(error_from_file "$WORK_DIR/consume_flush.err")"
+            record_failure select_flushed "${FAILURE[spillpool_consume_flushed]}"
+        fi
+    fi
+    psql_bench -c "SELECT spillpool.reset_consumer('$CONSUME_TABLE', 'bench', 0); DROP TABLE IF EXISTS $CONSUME_TABLE" \
+        >/dev/null 2>&1 || psql_bench -c "DROP TABLE IF EXISTS $CONSUME_TABLE" >/dev/null 2>&1 || true
+    for key in spillpool_consume_unflushed select_unflushed spillpool_consume_flushed select_flushed; do
+        finish_result "$key"
+    done
+
+    log ""
+    for key in "${CONSUME_KEYS[@]}"; do
+        if [[ -z ${RESULT[$key]:-} ]]; then
+            log "  $(printf '%-28s' "$key") FAILED (${FAILURE[$key]:-no result})"
+        elif [[ $key == spillpool_tail_* ]]; then
+            log "  $(printf '%-28s %12s ms' "$key" "$(fmt2 "${RESULT[$key]}")")"
+        else
+            log "  $(printf '%-28s %12s rows/s' "$key" "$(fmt0 "${RESULT[$key]}")")"
+        fi
+    done
+    local v
+    for key in spillpool_tail_p50:5 spillpool_tail_p99:50; do
+        v=${RESULT[${key%%:*}]:-}
+        if [[ -n $v ]]; then
+            log "  target: ${key%%:*} <= ${key#*:} ms -> $(fmt2 "$v") ms $(verdict "$v" '<=' "${key#*:}")"
+        else
+            log "  target: ${key%%:*} <= ${key#*:} ms -> n/a"
+        fi
+    done
+    print_target "consume drain/SELECT *, unflushed" spillpool_consume_unflushed select_unflushed '>=' 0.5
+    print_target "consume drain/SELECT *, flushed" spillpool_consume_flushed select_flushed '>=' 0.5
+}
+
 # ------------------------------------------------------------------- main
 
 main() {
@@ -1678,6 +2028,7 @@ main() {
         skip_keys "$only" "${FLUSH_KEYS[@]}"
     fi
     if section_selected analytics; then bench_analytics; fi
+    if section_selected consume; then bench_consume; else skip_keys "$only" "${CONSUME_KEYS[@]}"; fi
     print_summary
 }
 

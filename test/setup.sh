@@ -4,8 +4,8 @@
 # Idempotent. It:
 #   * installs the build and test dependencies that are missing with apt-get
 #     (build tools, PostgreSQL 15 server and dev files, zstd/lz4/zlib/brotli
-#     headers, IPC::Run for the TAP tests, Node.js and npm unless already on
-#     PATH);
+#     headers, IPC::Run for the TAP tests, psycopg2 for the consume section
+#     of test/bench.sh, Node.js and npm unless already on PATH);
 #   * stops Debian's auto-created PostgreSQL cluster on port 5432 and sets it
 #     to start manually, so it cannot interfere with the test instances;
 #   * makes sure an unprivileged system user exists to run PostgreSQL servers
@@ -28,6 +28,7 @@ readonly APT_PACKAGES=(
     zlib1g-dev
     libbrotli-dev
     libipc-run-perl
+    python3-psycopg2
 )
 
 log() { printf 'setup: %s\n' "$*"; }
