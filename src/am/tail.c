@@ -1059,11 +1059,12 @@ tail_rows(Relation rel, uint64 after, int64 max_rows, int64 wait_ms,
 		MemoryContextReset(cxt);
 		if (rows > 0 || wait_ms <= 0)
 			break;
-		TimestampDifference(GetCurrentTimestamp(), deadline, &secs, &usecs);
-		left_ms = (int64) secs * 1000 + usecs / 1000;
-		if (left_ms <= 0)
+		if (GetCurrentTimestamp() >= deadline)
 			break;
-		(void) ConditionVariableTimedSleep(&tab->batch_cv, (long) Min(left_ms, 1000),
+		TimestampDifference(GetCurrentTimestamp(), deadline, &secs, &usecs);
+		/* rounded up: never end the wait early */
+		left_ms = (int64) secs * 1000 + (usecs + 999) / 1000;
+		(void) ConditionVariableTimedSleep(&tab->batch_cv, (long) Max(Min(left_ms, 1000), 1),
 										   PG_WAIT_EXTENSION);
 	}
 	if (wait_ms > 0)
