@@ -841,9 +841,40 @@ tail_put_records(TailOut *out, const char *data, const char *end, int64 skip,
 
 		if (i >= skip)
 		{
-			ExecStoreMinimalTuple(ROW_RECORD_TUPLE(h), out->mslot, false);
-			tail_put_row(out, pos + (i - skip), out->mslot);
-			ExecClearTuple(out->mslot);
+			MinimalTuple mt = ROW_RECORD_TUPLE(h);
+
+			if (HeapTupleHeaderGetNatts((HeapTupleHeader) ((char *) mt - MINIMAL_TUPLE_OFFSET)) ==
+				out->desc->natts)
+			{
+				/*
+				 * The stored tuple has the row's layout: made a composite
+				 * datum as it is, without taking it apart (the datum's
+				 * header is heap_copy_tuple_as_datum's business)
+				 */
+				MemoryContext old = MemoryContextSwitchTo(out->row_cxt);
+				HeapTupleData tmp;
+				Datum		values[2];
+				bool		nulls[2] = {false, false};
+
+				tmp.t_len = mt->t_len + MINIMAL_TUPLE_OFFSET;
+				tmp.t_data = (HeapTupleHeader) ((char *) mt - MINIMAL_TUPLE_OFFSET);
+				ItemPointerSetInvalid(&tmp.t_self);
+				tmp.t_tableOid = InvalidOid;
+				values[0] = Int64GetDatum((int64) (pos + (i - skip)));
+				values[1] = heap_copy_tuple_as_datum(&tmp, out->desc);
+				tuplestore_putvalues(out->store, out->result_desc, values, nulls);
+				out->last = pos + (i - skip);
+				out->rows++;
+				MemoryContextSwitchTo(old);
+				MemoryContextReset(out->row_cxt);
+			}
+			else
+			{
+				/* stored before an ALTER TABLE ADD COLUMN: fill it in */
+				ExecStoreMinimalTuple(mt, out->mslot, false);
+				tail_put_row(out, pos + (i - skip), out->mslot);
+				ExecClearTuple(out->mslot);
+			}
 		}
 		data += ROW_RECORD_SIZE(h->len);
 		i++;

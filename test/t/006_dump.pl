@@ -2,7 +2,8 @@
 # Copyright: spillpool project
 #
 # pg_dump -Fc / pg_restore round trip of a database with spillpool tables:
-# every row (in scan order) and every option set with alter_table.
+# every row (in scan order), every option set with alter_table, and the
+# consumers' offsets.
 use strict;
 use warnings;
 
@@ -61,6 +62,10 @@ $node->safe_psql(
 	-- empty, with one option
 	CREATE TABLE t_empty (a int) USING spillpool;
 	SELECT spillpool.alter_table('t_empty', memory_limit => '512kB');
+
+	-- consumers with stored offsets
+	SELECT count(*) FROM spillpool.consume(NULL::t_plain, 'app', 7);
+	SELECT spillpool.reset_consumer('s1."Mixed Case"', 'audit', 42);
 
 	-- a heap table alongside
 	CREATE TABLE h (id int PRIMARY KEY, v text);
@@ -135,6 +140,13 @@ for my $t (@tables)
 is(options_of('dst'), $src_opts, 'spillpool.options identical after the restore');
 is(stored_options_of('dst'), $src_stored_opts,
 	'spillpool.table_options identical after the restore');
+
+my $offsets = q{SELECT string_agg(rel::text || ':' || consumer || ':' || owner || ':' || position, ','
+	ORDER BY rel::text, consumer) FROM spillpool.consumer_offsets};
+is($node->safe_psql('dst', $offsets), $node->safe_psql('src', $offsets),
+	'consumer offsets identical after the restore');
+like($node->safe_psql('dst', $offsets), qr/^s1."Mixed Case":audit:\w+:42,t_plain:app:\w+:\d+$/,
+	'both consumers were dumped');
 
 # the restored tables are ordinary working spillpool tables
 $node->safe_psql('dst',
