@@ -27,6 +27,7 @@ OBJS = \
 	src/tier/segment.o \
 	src/tier/storage.o \
 	src/tier/visibility.o \
+	src/shard/compact.o \
 	src/shard/convert.o \
 	src/shard/flush.o \
 	src/shard/shard_read.o \
@@ -46,7 +47,7 @@ OBJS = \
 	src/am/xact.o \
 	src/worker/bgworker.o
 
-REGRESS = setup types append_only functions limits privileges cleanup read_parquet flush compressed_values aggregates parallel tail
+REGRESS = setup types append_only functions limits privileges cleanup read_parquet flush compressed_values aggregates parallel tail compact
 REGRESS_OPTS = --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check
 ISOLATION = visibility savepoint repeatable_read commit_order serializable flush aggregate parallel tail consume
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check_iso

@@ -80,3 +80,22 @@ CREATE FUNCTION spillpool.shards(rel regclass,
 RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'spillpool_shards'
 	LANGUAGE C STRICT;
+
+-- Snapshots show what they did: append (a flush), replace (a compaction).
+DROP FUNCTION spillpool.snapshots(regclass);
+CREATE FUNCTION spillpool.snapshots(rel regclass,
+	OUT snapshot_id bigint,
+	OUT committed_at timestamptz,
+	OUT shards int,
+	OUT rows bigint,
+	OUT operation text)
+RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'spillpool_snapshots'
+	LANGUAGE C STRICT;
+
+-- Compaction: runs of small shards rewritten into larger ones, committed
+-- as a "replace" snapshot; owner only.
+CREATE FUNCTION spillpool.compact(rel regclass)
+RETURNS bigint
+	AS 'MODULE_PATHNAME', 'spillpool_compact'
+	LANGUAGE C STRICT;

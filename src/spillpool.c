@@ -31,6 +31,7 @@
 #include "am/xact.h"
 #include "shard/shard_write.h"
 #include "tier/compress.h"
+#include "shard/compact.h"
 #include "tier/fault.h"
 #include "tier/memtable.h"
 #include "tier/options.h"
@@ -181,6 +182,10 @@ spillpool_define_settings(void)
 							"Rows per row group of the Parquet shards.",
 							NULL, &spillpool_shard_row_group_rows, PARQUET_DEFAULT_ROW_GROUP_ROWS, 100, 64 * 1024 * 1024,
 							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.compact_target_size",
+							"Shards smaller than this are rewritten into larger ones by spillpool.compact.",
+							NULL, &spillpool_compact_target_size_kb, 128 * 1024, 1, INT_MAX,
+							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
 	DefineCustomBoolVariable("spillpool.enable_custom_scan",
 							 "Reads spillpool tables through the custom scan (column projection, row-group skipping).",
 							 NULL, &spillpool_enable_custom_scan, true,

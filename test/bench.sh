@@ -65,6 +65,11 @@
 #          (libpq); once with the rows unflushed (memory_limit 64MB, flush
 #          thresholds out of reach) and once after spillpool.flush (every
 #          row in a Parquet shard);
+#       h. compaction: the rows in $BENCH_COMPACT_FLUSHES (2,000) rounds of
+#          INSERT ... SELECT and spillpool.flush, then one spillpool.compact,
+#          against one flush of the same rows into another table; a full
+#          scan of each before and after (the compaction once; scans median
+#          of several runs);
 #   * prints a Markdown summary table (also written to $BENCH_OUT if set).
 #
 # Each spillpool measurement is isolated: if it fails, its row reports
@@ -75,7 +80,8 @@
 #   BENCH_REPS=3        repetitions per measurement (median is reported)
 #   BENCH_ROWS=2000000  rows of the CSV data set (a, c, e); smaller for smoke tests
 #   BENCH_ONLY=         run only these sections (comma/space separated: copy,
-#                       insert, select, memory, flush, analytics, consume);
+#                       insert, select, memory, flush, analytics, consume,
+#                       compact);
 #                       default all
 #   BENCH_SKIP_FLUSH=0  1 = skip the flush/Parquet section (e)
 #   BENCH_SECONDS=10    pgbench duration (-T) per run
@@ -111,7 +117,7 @@ BENCH_NO_BUILD=${BENCH_NO_BUILD:-0}
 BENCH_PORT=${BENCH_PORT:-54329}
 BENCH_EXTRA_CONF=${BENCH_EXTRA_CONF:-}
 
-readonly ALL_SECTIONS=(copy insert select memory flush analytics consume)
+readonly ALL_SECTIONS=(copy insert select memory flush analytics consume compact)
 readonly DATA_ROWS=$BENCH_ROWS
 readonly RSS_ROWS=10000000
 readonly SELECT_RUNS=5
@@ -1418,6 +1424,12 @@ print_summary() {
             "SELECT *" select_unflushed '>=' 0.5
         summary_row "consume drain, $rl rows flushed, batches of $CONSUME_BATCH (rows/s)" spillpool_consume_flushed fmt0 \
             "SELECT *" select_flushed '>=' 0.5
+        summary_row "spillpool.compact(), $COMPACT_FLUSHES shards of $rl rows in all (ms, one run)" spillpool_compact fmt1 \
+            "spillpool.flush() of the same rows at once" compact_one_flush
+        summary_row "full scan after $COMPACT_FLUSHES flushes and a compaction (ms)" spillpool_scan_compacted fmt1 \
+            "the same rows flushed at once" scan_one_flush '<=' 1.2
+        summary_row "  full scan before the compaction (ms)" spillpool_scan_small_shards fmt1 \
+            "the same rows flushed at once" scan_one_flush
         echo
         echo "Parse floor = \`COPY heap FROM file WITH (FORMAT csv) WHERE false\` (reads and parses, stores nothing)." \
             "The memory target applies to RssAnon+RssShmem (private memory plus the shared memtable pages the backend touched)."
@@ -1438,6 +1450,13 @@ print_summary() {
                 "Drain: \`spillpool.consume(NULL::t, 'bench', $CONSUME_BATCH)\` until it returns no row, each batch its own" \
                 "transaction, against \`SELECT * FROM t\`; rows received into the client (libpq result), not converted to" \
                 "Python objects${CONSUME_TIERS:+; before the flush memtable_rows|spilled_rows|shard_rows = $CONSUME_TIERS}."
+        fi
+        if section_selected compact; then
+            echo
+            echo "Compaction: $COMPACT_FLUSHES INSERT ... SELECT + spillpool.flush() rounds of $((DATA_ROWS / COMPACT_FLUSHES)) rows each," \
+                "then \`spillpool.compact(t)\` once (spillpool.compact_target_size at its default), against one" \
+                "\`spillpool.flush(t)\` of the same rows in another table; full scan = \`$(fingerprint_sql '<t>')\`," \
+                "median of $SELECT_RUNS runs after a warm-up."
         fi
         [[ -f $WORK_DIR/analytics.md ]] && cat "$WORK_DIR/analytics.md"
     } >"$WORK_DIR/summary.md"
@@ -1672,6 +1691,92 @@ analytics_summary() {
     echo "Heap: VACUUM ANALYZEd, no index, parallel query at its defaults; spillpool: memory_limit $MEMORY_LIMIT," \
         "durability commit, one flush of every row (flushed) or of the first half (half); DuckDB ${AN_DUCKDB_VERSION:-?}" \
         "(@duckdb/node-api) reads the flushed table's shard files with read_parquet; dim: 1,000 rows, heap / DuckDB table."
+}
+
+# ------------------------------------------------- h. compaction
+# 2,000 small flushes into one table, then one spillpool.compact(); against
+# the same rows flushed at once into another: the compaction's time against
+# that flush, and a full scan before and after against the one-flush table.
+
+readonly COMPACT_KEYS=(spillpool_compact compact_one_flush spillpool_scan_compacted
+    spillpool_scan_small_shards scan_one_flush)
+readonly COMPACT_FLUSHES=${BENCH_COMPACT_FLUSHES:-2000}
+
+bench_compact() {
+    section "h. compaction: $COMPACT_FLUSHES small flushes, one compaction (ms)"
+    local key per=$((DATA_ROWS / COMPACT_FLUSHES)) out=$WORK_DIR/compact.out
+    if [[ $SPILLPOOL_OK != 1 ]]; then
+        for key in "${COMPACT_KEYS[@]}"; do record_failure "$key" "$SPILLPOOL_REASON"; done
+        return 0
+    fi
+    {
+        echo "DROP TABLE IF EXISTS bench_compact_src, bench_compact_small, bench_compact_once;"
+        echo "CREATE TABLE bench_compact_src ($TABLE_COLUMNS);"
+        echo "COPY bench_compact_src FROM '$CSV_2M' WITH (FORMAT csv);"
+        echo "CREATE TABLE bench_compact_small ($TABLE_COLUMNS) USING spillpool;"
+        echo "CREATE TABLE bench_compact_once ($TABLE_COLUMNS) USING spillpool;"
+        echo "SELECT spillpool.alter_table(t, flush_rows => 100000000, flush_bytes => '100GB', flush_interval => '1 day')"
+        echo "  FROM unnest(ARRAY['bench_compact_small', 'bench_compact_once']::regclass[]) t;"
+        echo "DO \$\$ BEGIN"
+        echo "  FOR i IN 0 .. $((COMPACT_FLUSHES - 1)) LOOP"
+        echo "    INSERT INTO bench_compact_small SELECT * FROM bench_compact_src WHERE id > i * $per AND id <= (i + 1) * $per;"
+        echo "    COMMIT;"
+        echo "    PERFORM spillpool.flush('bench_compact_small');"
+        echo "  END LOOP;"
+        echo "END \$\$;"
+        echo "INSERT INTO bench_compact_once SELECT * FROM bench_compact_src ORDER BY id;"
+        echo "CHECKPOINT;"
+        printf '%s\n' '\timing on'
+        echo "SELECT spillpool.flush('bench_compact_once');"
+        printf '%s\n' '\timing off'
+    } >"$WORK_DIR/compact_load.sql"
+    log "  loading: $COMPACT_FLUSHES flushes of $per rows"
+    if ! run_sql_file "$WORK_DIR/compact_load.sql" "$out"; then
+        for key in "${COMPACT_KEYS[@]}"; do record_failure "$key" "loading failed: $LAST_ERROR"; done
+        ensure_server_up
+        return 0
+    fi
+    record_sample compact_one_flush "$(timings_from_output "$out" | tail -n 1)"
+    log "  one flush of the same rows: $(fmt1 "${SAMPLES[compact_one_flush]}") ms;" \
+        "shards: $(psql_bench -c "SELECT shards FROM spillpool.stats('bench_compact_small')" 2>&1)"
+    local fp_small fp_once
+    fp_small=$(psql_bench -c "$(fingerprint_sql bench_compact_small)" 2>&1) || true
+    fp_once=$(psql_bench -c "$(fingerprint_sql bench_compact_once)" 2>&1) || true
+    [[ $fp_small == "$fp_once" ]] ||
+        record_failure spillpool_scan_small_shards "the tables differ: $fp_small vs $fp_once"
+    if time_query "$(fingerprint_sql bench_compact_once)"; then
+        record_sample scan_one_flush "$LAST_VALUE"
+    else
+        record_failure scan_one_flush "$LAST_ERROR"
+    fi
+    if [[ -z ${FAILURE[spillpool_scan_small_shards]:-} ]] && time_query "$(fingerprint_sql bench_compact_small)"; then
+        record_sample spillpool_scan_small_shards "$LAST_VALUE"
+    fi
+    {
+        printf '%s\n' '\timing on'
+        echo "SELECT spillpool.compact('bench_compact_small');"
+    } >"$WORK_DIR/compact_run.sql"
+    if run_sql_file "$WORK_DIR/compact_run.sql" "$out"; then
+        record_sample spillpool_compact "$(timings_from_output "$out" | tail -n 1)"
+        log "  compaction: $(fmt1 "${SAMPLES[spillpool_compact]}") ms; shards now:" \
+            "$(psql_bench -c "SELECT shards FROM spillpool.stats('bench_compact_small')" 2>&1)"
+        local fp_after
+        fp_after=$(psql_bench -c "$(fingerprint_sql bench_compact_small)" 2>&1) || true
+        if [[ $fp_after != "$fp_once" ]]; then
+            record_failure spillpool_scan_compacted "the compacted table differs: $fp_after vs $fp_once"
+        elif time_query "$(fingerprint_sql bench_compact_small)"; then
+            record_sample spillpool_scan_compacted "$LAST_VALUE"
+        else
+            record_failure spillpool_scan_compacted "$LAST_ERROR"
+        fi
+    else
+        record_failure spillpool_compact "$LAST_ERROR"
+        record_failure spillpool_scan_compacted "no compaction"
+        ensure_server_up
+    fi
+    for key in "${COMPACT_KEYS[@]}"; do finish_result "$key"; done
+    log "  full scans (median of $SELECT_RUNS): one flush ${RESULT[scan_one_flush]:-?} ms," \
+        "$COMPACT_FLUSHES shards ${RESULT[spillpool_scan_small_shards]:-?} ms, compacted ${RESULT[spillpool_scan_compacted]:-?} ms"
 }
 
 # ------------------------------------------------- g. streaming consumers
@@ -2029,6 +2134,7 @@ main() {
     fi
     if section_selected analytics; then bench_analytics; fi
     if section_selected consume; then bench_consume; else skip_keys "$only" "${CONSUME_KEYS[@]}"; fi
+    if section_selected compact; then bench_compact; else skip_keys "$only" "${COMPACT_KEYS[@]}"; fi
     print_summary
 }
 

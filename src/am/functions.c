@@ -36,6 +36,7 @@
 
 #include "spillpool.h"
 #include "am/scan.h"
+#include "shard/compact.h"
 #include "shard/convert.h"
 #include "shard/flush.h"
 #include "am/tableam.h"
@@ -54,6 +55,7 @@ PG_FUNCTION_INFO_V1(spillpool_snapshots);
 PG_FUNCTION_INFO_V1(spillpool_shards);
 PG_FUNCTION_INFO_V1(spillpool_scan);
 PG_FUNCTION_INFO_V1(spillpool_flush);
+PG_FUNCTION_INFO_V1(spillpool_compact);
 PG_FUNCTION_INFO_V1(spillpool_flush_if_due);
 
 /* Called first by the install script, so CREATE EXTENSION fails clearly. */
@@ -415,13 +417,15 @@ spillpool_snapshots(PG_FUNCTION_ARGS)
 	m = manifest_get(tab->key.dbid, tab->key.relfilenode, 0);
 	for (i = 0; i < m->nsnapshots; i++)
 	{
-		Datum		values[4];
-		bool		nulls[4] = {0};
+		Datum		values[5];
+		bool		nulls[5] = {0};
 
 		values[0] = Int64GetDatum((int64) m->snapshots[i].id);
 		values[1] = TimestampTzGetDatum(m->snapshots[i].commit_time);
 		values[2] = Int32GetDatum(m->snapshots[i].nshards);
 		values[3] = Int64GetDatum(m->snapshots[i].rows);
+		/* the operation came with 0.4: the 0.3 definition has no column */
+		values[4] = CStringGetTextDatum(manifest_operation_name(m->snapshots[i].op));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	table_close(rel, AccessShareLock);
@@ -459,6 +463,9 @@ spillpool_shards(PG_FUNCTION_ARGS)
 		Datum		values[9];
 		bool		nulls[9] = {0};
 
+		/* replaced by a compaction: kept for time travel only */
+		if (sh->removed_in != 0)
+			continue;
 		shard_file_path(path, tab->key.dbid, tab->key.relfilenode, sh->snapshot, sh->n);
 		values[0] = Int64GetDatum((int64) sh->snapshot);
 		values[1] = CStringGetTextDatum(path);
@@ -539,6 +546,21 @@ spillpool_flush(PG_FUNCTION_ARGS)
 	Relation	rel = spillpool_open_checked(PG_GETARG_OID(0), true);
 	bool		done;
 	int64		snapshot = flush_table(rel, false, &done);
+
+	table_close(rel, AccessShareLock);
+	PG_RETURN_INT64(snapshot);
+}
+
+/*
+ * spillpool.compact(rel): rewrites runs of shards smaller than
+ * spillpool.compact_target_size into larger ones; returns the snapshot id
+ * after it (the current one when there was nothing to compact).
+ */
+Datum
+spillpool_compact(PG_FUNCTION_ARGS)
+{
+	Relation	rel = spillpool_open_checked(PG_GETARG_OID(0), true);
+	int64		snapshot = compact_table(rel);
 
 	table_close(rel, AccessShareLock);
 	PG_RETURN_INT64(snapshot);

@@ -609,7 +609,7 @@ tail_shard_pieces(TailRead *tr, int64 *counted)
 	{
 		const ManifestShard *sh = &m->shards[i];
 
-		if (sh->snapshot > tr->snapshot_id)
+		if (!manifest_shard_in_snapshot(sh, tr->snapshot_id))
 			continue;
 		if (sh->rows > 0 && sh->pos_max > tr->after && sh->pos_min < tr->stop)
 			order[n++] = nshards;

@@ -185,7 +185,7 @@ flush_add_rows(ShardWriter *sw, const char *pos, const char *end, uint64 first_p
 }
 
 /* Clears this backend's flushing flag; on errors and at exit too. */
-static void
+void
 flush_release(void)
 {
 	SpillTable *tab = flush_held;
@@ -209,7 +209,7 @@ flush_exit_callback(int code, Datum arg)
  * Text forms in shards must read back the same whatever the session's
  * settings: flushes format with fixed ones.
  */
-static int
+int
 flush_fix_output_settings(void)
 {
 	int			level = NewGUCNestLevel();
@@ -563,6 +563,45 @@ flush_table_claimed(Relation rel, SpillTable *tab, const SpillOptions *opts)
 }
 
 /*
+ * Takes the table's flushing flag, which flushes and compactions (both
+ * write the manifest) hold while they run, waiting for the holder if wait;
+ * false if another holds it and not wait.  flush_release gives it back, on
+ * errors and at exit too.
+ */
+bool
+flush_claim(SpillTable *tab, bool wait)
+{
+	if (!flush_exit_registered)
+	{
+		before_shmem_exit(flush_exit_callback, (Datum) 0);
+		flush_exit_registered = true;
+	}
+	for (;;)
+	{
+		bool		mine = false;
+
+		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+		if (!tab->flush_running)
+		{
+			tab->flush_running = true;
+			mine = true;
+		}
+		LWLockRelease(&tab->lock);
+		if (mine)
+			break;
+		if (!wait)
+		{
+			ConditionVariableCancelSleep();
+			return false;
+		}
+		ConditionVariableSleep(&tab->batch_cv, PG_WAIT_EXTENSION);
+	}
+	ConditionVariableCancelSleep();
+	flush_held = tab;
+	return true;
+}
+
+/*
  * Flushes a table (only_if_due: only when a threshold is reached) and
  * returns the snapshot id after it; *done says whether a flush ran.  The
  * caller holds a lock on the relation.  Waits for a running flush of the
@@ -586,33 +625,8 @@ flush_table(Relation rel, bool only_if_due, bool *done)
 	if (only_if_due && !flush_is_due(tab, GetCurrentTimestamp()))
 		return -1;
 
-	if (!flush_exit_registered)
-	{
-		before_shmem_exit(flush_exit_callback, (Datum) 0);
-		flush_exit_registered = true;
-	}
-	for (;;)
-	{
-		bool		mine = false;
-
-		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-		if (!tab->flush_running)
-		{
-			tab->flush_running = true;
-			mine = true;
-		}
-		LWLockRelease(&tab->lock);
-		if (mine)
-			break;
-		if (only_if_due)
-		{
-			ConditionVariableCancelSleep();
-			return -1;
-		}
-		ConditionVariableSleep(&tab->batch_cv, PG_WAIT_EXTENSION);
-	}
-	ConditionVariableCancelSleep();
-	flush_held = tab;
+	if (!flush_claim(tab, !only_if_due))
+		return -1;
 
 	guc_level = flush_fix_output_settings();
 	PG_TRY();

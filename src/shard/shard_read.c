@@ -341,7 +341,7 @@ shard_scan_begin(Relation rel, TupleDesc desc, Oid dbid, Oid relfilenode,
 	ss->relfilenode = relfilenode;
 	ss->shards = palloc(sizeof(ManifestShard) * Max(m->nshards, 1));
 	for (i = 0; i < m->nshards; i++)
-		if (m->shards[i].snapshot <= snapshot_id)
+		if (manifest_shard_in_snapshot(&m->shards[i], snapshot_id))
 			ss->shards[ss->nshards++] = m->shards[i];
 	ss->end_shard = ss->nshards;
 	ss->needed = palloc0(sizeof(bool) * Max(desc->natts, 1));

@@ -517,6 +517,7 @@ shard_writer_close_current(ShardWriter *sw)
 			palloc(sizeof(ManifestShard) * sw->shards_cap);
 	}
 	ms = &sw->shards[sw->nshards++];
+	memset(ms, 0, sizeof(*ms));
 	ms->snapshot = sw->snapshot;
 	ms->n = sw->nshards - 1;
 	ms->rows = res.rows;

@@ -9,10 +9,11 @@
  *
  *		spillpool manifest 1
  *		flush <segment number> <offset>
- *		snapshot <id> <commit time, us since 2000> <rows> <shards>
+ *		snapshot <id> <commit time, us since 2000> <rows> <shards> <operation>
  *		shard <snapshot> <n> <rows> <bytes> <codec> <row groups>
  *			<footer CRC, hex> <first position> <last position>
  *		...
+ *		removed <snapshot> <n> <snapshot that replaced the shard>
  *		legacy <position of the first unflushed row of a version 1 block>
  *		crc <CRC32C of every byte before this line, hex>
  *
@@ -260,6 +261,8 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 		else if (strncmp(line, "snapshot ", 9) == 0)
 		{
 			ManifestSnapshot *s;
+			char		op[16];
+			int			fields;
 
 			if (m->nsnapshots == snap_cap)
 			{
@@ -267,9 +270,18 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 				m->snapshots = repalloc(m->snapshots, sizeof(ManifestSnapshot) * snap_cap);
 			}
 			s = &m->snapshots[m->nsnapshots++];
-			if (sscanf(line, "snapshot " UINT64_FORMAT " " INT64_FORMAT " " INT64_FORMAT " %d",
-					   &s->id, &s->commit_time, &s->rows, &s->nshards) != 4)
+			op[0] = '\0';
+			/* the operation came with 0.4; older lines are appends */
+			fields = sscanf(line, "snapshot " UINT64_FORMAT " " INT64_FORMAT " " INT64_FORMAT " %d %15s",
+							&s->id, &s->commit_time, &s->rows, &s->nshards, op);
+			if (fields != 4 && fields != 5)
 				manifest_corrupt(path, lineno, gettext_noop("Line %d is not a valid snapshot line."));
+			if (fields == 4 || strcmp(op, "append") == 0)
+				s->op = MANIFEST_APPEND;
+			else if (strcmp(op, "replace") == 0)
+				s->op = MANIFEST_REPLACE;
+			else
+				manifest_corrupt(path, lineno, gettext_noop("Line %d names an unknown operation."));
 		}
 		else if (strncmp(line, "shard ", 6) == 0)
 		{
@@ -300,6 +312,27 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 			s->codec = (SpillCodec) codec;
 			s->has_footer_crc = (fields >= 7);
 			s->footer_crc = s->has_footer_crc ? (pg_crc32c) footer_crc : 0;
+		}
+		else if (strncmp(line, "removed ", 8) == 0)
+		{
+			uint64		snap,
+						by;
+			int			n;
+			int			i;
+			bool		found = false;
+
+			if (sscanf(line, "removed " UINT64_FORMAT " %d " UINT64_FORMAT, &snap, &n, &by) != 3)
+				manifest_corrupt(path, lineno, gettext_noop("Line %d is not a valid removed line."));
+			for (i = 0; i < m->nshards; i++)
+			{
+				if (m->shards[i].snapshot == snap && m->shards[i].n == n)
+				{
+					m->shards[i].removed_in = by;
+					found = true;
+				}
+			}
+			if (!found || by <= snap)
+				manifest_corrupt(path, lineno, gettext_noop("Line %d removes a shard the manifest does not list before it."));
 		}
 		else if (strncmp(line, "legacy ", 7) == 0)
 		{
@@ -385,9 +418,10 @@ manifest_write_file(Oid dbid, Oid relfilenode, const Manifest *m, bool fault_poi
 	appendStringInfoString(&buf, MANIFEST_HEADER);
 	appendStringInfo(&buf, "flush %u " INT64_FORMAT "\n", m->flush_seg, m->flush_off);
 	for (i = 0; i < m->nsnapshots; i++)
-		appendStringInfo(&buf, "snapshot " UINT64_FORMAT " " INT64_FORMAT " " INT64_FORMAT " %d\n",
+		appendStringInfo(&buf, "snapshot " UINT64_FORMAT " " INT64_FORMAT " " INT64_FORMAT " %d %s\n",
 						 m->snapshots[i].id, m->snapshots[i].commit_time,
-						 m->snapshots[i].rows, m->snapshots[i].nshards);
+						 m->snapshots[i].rows, m->snapshots[i].nshards,
+						 manifest_operation_name(m->snapshots[i].op));
 	for (i = 0; i < m->nshards; i++)
 	{
 		appendStringInfo(&buf, "shard " UINT64_FORMAT " %d " INT64_FORMAT " " INT64_FORMAT " %d %d",
@@ -401,6 +435,10 @@ manifest_write_file(Oid dbid, Oid relfilenode, const Manifest *m, bool fault_poi
 							 m->shards[i].pos_min, m->shards[i].pos_max);
 		appendStringInfoChar(&buf, '\n');
 	}
+	for (i = 0; i < m->nshards; i++)
+		if (m->shards[i].removed_in != 0)
+			appendStringInfo(&buf, "removed " UINT64_FORMAT " %d " UINT64_FORMAT "\n",
+							 m->shards[i].snapshot, m->shards[i].n, m->shards[i].removed_in);
 	if (m->legacy_next != 0)
 		appendStringInfo(&buf, "legacy " UINT64_FORMAT "\n", m->legacy_next);
 	INIT_CRC32C(crc);
@@ -454,6 +492,13 @@ manifest_copy(const Manifest *m, MemoryContext cxt)
 	c->shards = MemoryContextAlloc(cxt, sizeof(ManifestShard) * Max(m->nshards, 1));
 	memcpy(c->shards, m->shards, sizeof(ManifestShard) * m->nshards);
 	return c;
+}
+
+/* The name of a snapshot's operation, as the manifest and SQL show it. */
+const char *
+manifest_operation_name(ManifestOperation op)
+{
+	return op == MANIFEST_REPLACE ? "replace" : "append";
 }
 
 /* The id of the newest snapshot a manifest lists, 0 if none. */
@@ -603,11 +648,14 @@ manifest_load_table_state(SpillTable *tab, const Manifest *m)
 	tab->flush_seg = m->flush_seg;
 	tab->flush_off = m->flush_off;
 	tab->flushes = m->nsnapshots;
-	tab->shards = m->nshards;
+	tab->shards = 0;
 	tab->shard_rows = 0;
 	tab->shard_bytes = 0;
 	for (i = 0; i < m->nshards; i++)
 	{
+		if (!manifest_shard_in_snapshot(&m->shards[i], tab->snapshot_id))
+			continue;
+		tab->shards++;
 		tab->shard_rows += m->shards[i].rows;
 		tab->shard_bytes += m->shards[i].bytes;
 	}

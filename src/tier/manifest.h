@@ -12,12 +12,20 @@
 #include "port/pg_crc32c.h"
 #include "tier/memtable.h"
 
+/* What a snapshot did (spillpool.snapshots shows it). */
+typedef enum ManifestOperation
+{
+	MANIFEST_APPEND,			/* a flush added shards */
+	MANIFEST_REPLACE			/* a compaction rewrote shards into others */
+} ManifestOperation;
+
 typedef struct ManifestSnapshot
 {
 	uint64		id;
 	TimestampTz commit_time;
-	int64		rows;
-	int			nshards;
+	int64		rows;			/* rows of the shards it added */
+	int			nshards;		/* shards it added */
+	ManifestOperation op;
 } ManifestSnapshot;
 
 typedef struct ManifestShard
@@ -36,7 +44,18 @@ typedef struct ManifestShard
 	bool		pos_legacy;		/* written before positions: its rows are
 								 * pos_min .. pos_max, in order (see
 								 * manifest_number_legacy_shards) */
+	uint64		removed_in;		/* the snapshot that replaced it, 0 if none */
 } ManifestShard;
+
+/*
+ * Is a shard part of snapshot s?  Added by s or before it and not removed by
+ * s or before it.  The manifest lists shards in scan order.
+ */
+static inline bool
+manifest_shard_in_snapshot(const ManifestShard *sh, uint64 s)
+{
+	return sh->snapshot <= s && (sh->removed_in == 0 || sh->removed_in > s);
+}
 
 typedef struct Manifest
 {
@@ -59,6 +78,7 @@ extern const Manifest *manifest_get(Oid dbid, Oid relfilenode, uint64 snapshot_i
 extern void manifest_forget(Oid dbid, Oid relfilenode);
 extern void manifest_remove_leftovers(Oid dbid, Oid relfilenode, const Manifest *m);
 extern uint64 manifest_position_end(const Manifest *m);
+extern const char *manifest_operation_name(ManifestOperation op);
 extern void manifest_load_table_state(SpillTable *tab, const Manifest *m);
 
 #endif							/* SPILLPOOL_MANIFEST_H */

@@ -1,0 +1,310 @@
+/*-------------------------------------------------------------------------
+ *
+ * compact.c
+ *	  Compaction: rewriting runs of small Parquet shards into larger ones.
+ *
+ * A table that is flushed often collects many small shards.  Compaction
+ * takes a run of consecutive small shards of the current snapshot (in scan
+ * order, so rows keep their order), reads their rows back with their
+ * positions and writes them into new shards, and commits a snapshot whose
+ * operation is "replace": the new shards take the place of the run in the
+ * manifest's list, and the old ones are marked removed by it.  Scans and
+ * time travel to earlier snapshots still read the old shards, which stay
+ * on disk (snapshot expiry is what will remove them).
+ *
+ * Steps, each a fault-injection point (spillpool.debug_crash_at):
+ *	 1. write the new shard files, fsync them and their directory
+ *		(compact-shards-written);
+ *	 2. replace the manifest (its own points, manifest-temp, and then
+ *		compact-manifest-renamed after the rename, the commit point);
+ *	 3. publish the new snapshot in shared memory.
+ * A crash before the rename leaves the old snapshot, and loading the table
+ * removes the unlisted new files; after it, the new one.
+ *
+ * Compaction holds the table's flushing flag (flush_claim), so that it and
+ * flushes, which both replace the manifest, run one at a time.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "spillpool.h"
+#include "shard/compact.h"
+#include "shard/flush.h"
+#include "shard/shard_read.h"
+#include "shard/shard_write.h"
+#include "tier/fault.h"
+#include "tier/manifest.h"
+#include "tier/memtable.h"
+#include "tier/options.h"
+
+/* spillpool.compact_target_size: shards below it are compacted (kB) */
+int			spillpool_compact_target_size_kb = 128 * 1024;
+
+/* A run of shards to compact: indexes in the current snapshot's list. */
+typedef struct CompactRun
+{
+	int			first;			/* index among the snapshot's shards */
+	int			count;
+	int64		rows;
+	int64		bytes;
+} CompactRun;
+
+/*
+ * The first run of at least two consecutive shards of snapshot "cur" that
+ * are each smaller than the target, taken while their total stays below
+ * it.  Indexes are those of the shard scan (the snapshot's shards, in
+ * manifest order).  False if there is none.
+ */
+static bool
+compact_find_run(const Manifest *m, uint64 cur, int64 target, CompactRun *run)
+{
+	int			idx = 0;
+	int			i;
+
+	memset(run, 0, sizeof(*run));
+	for (i = 0; i < m->nshards; i++)
+	{
+		const ManifestShard *sh = &m->shards[i];
+
+		if (!manifest_shard_in_snapshot(sh, cur))
+			continue;
+		if (sh->bytes < target && (run->count < 2 || run->bytes + sh->bytes <= target))
+		{
+			if (run->count == 0)
+				run->first = idx;
+			run->count++;
+			run->rows += sh->rows;
+			run->bytes += sh->bytes;
+		}
+		else if (run->count >= 2)
+			break;
+		else
+		{
+			memset(run, 0, sizeof(*run));
+			/* a big shard ends a run; a small one may start the next */
+			if (sh->bytes < target)
+			{
+				run->first = idx;
+				run->count = 1;
+				run->rows = sh->rows;
+				run->bytes = sh->bytes;
+			}
+		}
+		idx++;
+	}
+	return run->count >= 2;
+}
+
+/*
+ * Writes the rows of the run's shards, with their positions, into new
+ * shards of snapshot "snapshot".  Returns the writer (finished by the
+ * caller).
+ */
+static ShardWriter *
+compact_rewrite(Relation rel, SpillTable *tab, const SpillOptions *opts, uint64 cur,
+				uint64 snapshot, const CompactRun *run, ShardScan **ssp)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	ShardScan  *ss;
+	ShardWriter *sw;
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+	MemoryContext row_cxt = AllocSetContextCreate(CurrentMemoryContext,
+												  "spillpool compaction row",
+												  ALLOCSET_DEFAULT_SIZES);
+	int			k;
+
+	ss = shard_scan_begin(rel, desc, tab->key.dbid, tab->key.relfilenode, cur,
+						  NULL, NIL, NULL);
+	*ssp = ss;
+	sw = shard_writer_begin(rel, tab->key.dbid, tab->key.relfilenode, snapshot,
+							opts->shard_codec, opts->compression_level);
+	for (k = 0; k < run->count; k++)
+	{
+		uint64	   *firsts;
+		int64	   *counts;
+		int			nruns = shard_scan_position_runs(ss, run->first + k, &firsts, &counts);
+		int			r;
+
+		shard_scan_seek(ss, run->first + k, 0);
+		for (r = 0; r < nruns; r++)
+		{
+			int64		j;
+
+			for (j = 0; j < counts[r]; j++)
+			{
+				MemoryContext old;
+				MinimalTuple mt;
+
+				if (!shard_scan_next(ss, slot))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATA_CORRUPTED),
+							 errmsg("a spillpool shard of table \"%s\" holds fewer rows than its positions list",
+									RelationGetRelationName(rel))));
+				old = MemoryContextSwitchTo(row_cxt);
+				slot_getallattrs(slot);
+				mt = heap_form_minimal_tuple(desc, slot->tts_values, slot->tts_isnull);
+				shard_writer_add(sw, mt, firsts[r] + j);
+				MemoryContextSwitchTo(old);
+				MemoryContextReset(row_cxt);
+			}
+		}
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	MemoryContextDelete(row_cxt);
+	return sw;
+}
+
+/*
+ * Commits the new shards: the manifest lists them where the run was, marks
+ * the run's shards removed by the new snapshot, and records the snapshot
+ * as a "replace".  Then shared memory follows.
+ */
+static void
+compact_commit(SpillTable *tab, uint64 cur, uint64 snapshot, const CompactRun *run,
+			   ManifestShard *added, int nadded)
+{
+	Manifest	m;
+	ManifestShard *shards;
+	ManifestSnapshot *s;
+	int			n = 0;
+	int			idx = 0;
+	int			i;
+	int64		added_bytes = 0;
+
+	(void) manifest_read(tab->key.dbid, tab->key.relfilenode, &m);
+	shards = palloc(sizeof(ManifestShard) * (m.nshards + nadded));
+	for (i = 0; i < m.nshards; i++)
+	{
+		ManifestShard *sh = &m.shards[i];
+		bool		in_run = false;
+
+		if (manifest_shard_in_snapshot(sh, cur))
+		{
+			in_run = (idx >= run->first && idx < run->first + run->count);
+			if (idx == run->first)
+			{
+				memcpy(shards + n, added, sizeof(ManifestShard) * nadded);
+				n += nadded;
+			}
+			idx++;
+		}
+		shards[n] = *sh;
+		if (in_run)
+			shards[n].removed_in = snapshot;
+		n++;
+	}
+	m.shards = shards;
+	m.nshards = n;
+	m.snapshots = repalloc(m.snapshots, sizeof(ManifestSnapshot) * (m.nsnapshots + 1));
+	s = &m.snapshots[m.nsnapshots++];
+	s->id = snapshot;
+	s->commit_time = GetCurrentTimestamp();
+	s->rows = run->rows;
+	s->nshards = nadded;
+	s->op = MANIFEST_REPLACE;
+	manifest_write(tab->key.dbid, tab->key.relfilenode, &m);
+	spillpool_fault_point("compact-manifest-renamed");
+
+	for (i = 0; i < nadded; i++)
+		added_bytes += added[i].bytes;
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	tab->snapshot_id = snapshot;
+	tab->shards += nadded - run->count;
+	tab->shard_bytes += added_bytes - run->bytes;
+	LWLockRelease(&tab->lock);
+}
+
+/*
+ * Compacts one run of small shards into a new snapshot; false if there is
+ * no run to compact.  The caller holds the flushing flag.
+ */
+static bool
+compact_one_run(Relation rel, SpillTable *tab, const SpillOptions *opts, int64 target)
+{
+	Manifest	m;
+	CompactRun	run;
+	uint64		cur;
+	ShardScan  *volatile ss = NULL;
+	ShardWriter *volatile sw = NULL;
+	ManifestShard *added;
+	int			nadded;
+
+	LWLockAcquire(&tab->lock, LW_SHARED);
+	cur = tab->snapshot_id;
+	LWLockRelease(&tab->lock);
+	(void) manifest_read(tab->key.dbid, tab->key.relfilenode, &m);
+	if (!compact_find_run(&m, cur, target, &run))
+		return false;
+
+	PG_TRY();
+	{
+		ShardScan  *scan;
+
+		sw = compact_rewrite(rel, tab, opts, cur, cur + 1, &run, &scan);
+		ss = scan;
+		nadded = shard_writer_finish(sw, &added);
+		spillpool_fault_point("compact-shards-written");
+		compact_commit(tab, cur, cur + 1, &run, added, nadded);
+		sw = NULL;				/* committed */
+	}
+	PG_CATCH();
+	{
+		if (sw != NULL)
+			shard_writer_abort(sw);
+		if (ss != NULL)
+			shard_scan_end(ss);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	shard_scan_end(ss);
+	return true;
+}
+
+/*
+ * Compacts a table: every run of small shards, one "replace" snapshot per
+ * run.  Returns the snapshot id after it (the current one when there was
+ * nothing to compact).  The caller holds a lock on the relation.
+ */
+int64
+compact_table(Relation rel)
+{
+	SpillTable *tab = spilltable_for_rel(rel);
+	SpillOptions opts;
+	int64		target = (int64) spillpool_compact_target_size_kb * 1024;
+	int			guc_level;
+	uint64		snapshot;
+
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot compact spillpool tables during recovery")));
+	options_get(rel, &opts);
+	(void) flush_claim(tab, true);
+	guc_level = flush_fix_output_settings();
+	PG_TRY();
+	{
+		while (compact_one_run(rel, tab, &opts, target))
+			CHECK_FOR_INTERRUPTS();
+	}
+	PG_CATCH();
+	{
+		flush_release();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	AtEOXact_GUC(true, guc_level);
+	flush_release();
+
+	LWLockAcquire(&tab->lock, LW_SHARED);
+	snapshot = tab->snapshot_id;
+	LWLockRelease(&tab->lock);
+	return (int64) snapshot;
+}
