@@ -54,7 +54,9 @@ RETURNS bigint
 	LANGUAGE C STRICT;
 
 -- lag_time: how long the consumer has not moved while rows wait for it.
-CREATE VIEW spillpool.consumers AS
+-- The view runs with the caller's rights, so the catalog's row-level
+-- security applies before any condition of the caller's query.
+CREATE VIEW spillpool.consumers WITH (security_invoker = true) AS
 SELECT o.rel, o.consumer, o.owner, o.position,
 	l.lag AS lag_rows,
 	CASE WHEN l.lag > 0 THEN pg_catalog.now() - o.updated

@@ -165,6 +165,29 @@ ROLLBACK;
 SELECT t.position = (SELECT position FROM before_rollback) AS same, (t.row).payload
 FROM spillpool.tail(NULL::ev) t;
 
+-- two TRUNCATEs in one transaction (the second empties the new files in
+-- place): positions still go on growing
+CREATE TABLE before_truncate2 AS SELECT max(t.position) AS p FROM spillpool.tail(NULL::ev) t;
+BEGIN;
+TRUNCATE ev;
+INSERT INTO ev VALUES (-3, -3, 'truncated again');
+TRUNCATE ev;
+INSERT INTO ev VALUES (9, 8, 'after two truncates');
+COMMIT;
+SELECT t.position > (SELECT p FROM before_truncate2) AS grows, (t.row).payload
+FROM spillpool.tail(NULL::ev) t;
+
+-- a rewrite (ALTER TABLE ... TYPE) writes the rows again after every
+-- position the table had
+CREATE TABLE before_rewrite AS SELECT max(t.position) AS p FROM spillpool.tail(NULL::ev) t;
+ALTER TABLE ev ALTER COLUMN tx TYPE bigint;
+INSERT INTO ev VALUES (10, 9, 'after the rewrite');
+SELECT bool_and(t.position > (SELECT p FROM before_rewrite)) AS all_after, count(*),
+	string_agg((t.row).payload, ', ' ORDER BY t.position) AS payloads
+FROM spillpool.tail(NULL::ev) t;
+ALTER TABLE ev ALTER COLUMN tx TYPE int;
+DROP TABLE before_truncate2, before_rewrite;
+
 --
 -- consumers
 --
@@ -232,6 +255,14 @@ RESET statement_timeout;
 --
 CREATE ROLE regress_tail_reader;
 CREATE ROLE regress_tail_other;
+-- says what it sees; cheap, so the planner would run it first if it could
+CREATE FUNCTION leak(text) RETURNS boolean LANGUAGE plpgsql COST 0.0000001 AS $$
+BEGIN
+	RAISE NOTICE 'leak: %', $1;
+	RETURN true;
+END
+$$;
+GRANT EXECUTE ON FUNCTION leak(text) TO PUBLIC;
 GRANT USAGE ON SCHEMA sp_tail TO regress_tail_reader, regress_tail_other;
 GRANT EXECUTE ON FUNCTION err(text) TO regress_tail_reader, regress_tail_other;
 SET ROLE regress_tail_reader;
@@ -244,6 +275,11 @@ SELECT count(*) FROM spillpool.consumer_offsets;
 SELECT count(*) FROM spillpool.consumers;
 -- nor can the role write the catalog around the functions
 SELECT * FROM err($$UPDATE spillpool.consumer_offsets SET position = 0$$);
+-- nor see hidden consumers through a function of its own in the view's
+-- WHERE clause (the view runs with the caller's rights, under the
+-- catalog's row-level security)
+SELECT count(*) FROM spillpool.consumers WHERE sp_tail.leak(consumer);
+SELECT spillpool.position_lag('sp_tail.ev', 0) AS lag_of_unreadable_table;
 RESET ROLE;
 GRANT SELECT ON ev TO regress_tail_reader, regress_tail_other;
 SET ROLE regress_tail_reader;
@@ -259,16 +295,18 @@ RESET ROLE;
 -- the table's owner may move any consumer of it
 SELECT spillpool.reset_consumer('ev', 'mine', 0);
 SELECT consumer, owner, position FROM spillpool.consumers WHERE consumer = 'mine';
--- row-level security: a reader by position would bypass the policies
+-- row-level security: a reader by position would bypass the policies, and
+-- the lag would count rows they hide
 ALTER TABLE ev ENABLE ROW LEVEL SECURITY;
 SET ROLE regress_tail_reader;
 \set VERBOSITY terse
 SELECT * FROM err($$SELECT * FROM spillpool.tail(NULL::sp_tail.ev)$$);
+SELECT spillpool.position_lag('sp_tail.ev', 0) AS lag_under_rls;
 RESET ROLE;
 \set VERBOSITY default
 ALTER TABLE ev DISABLE ROW LEVEL SECURITY;
 
 DROP TABLE ev, ref, src, pos0, before_truncate, before_rollback;
-DROP FUNCTION tail_matches(text), page_through(bigint, int), err(text);
+DROP FUNCTION tail_matches(text), page_through(bigint, int), err(text), leak(text);
 DROP SCHEMA sp_tail;
 DROP ROLE regress_tail_reader, regress_tail_other;

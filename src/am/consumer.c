@@ -187,7 +187,7 @@ spillpool_consume(PG_FUNCTION_ARGS)
 								"SET position = $3, updated = now() "
 								"WHERE rel = $1 AND consumer = $2",
 								RelationGetRelid(rel), consumer, (int64) last);
-	table_close(rel, AccessShareLock);
+	table_close(rel, NoLock);	/* held to the end of the transaction */
 	return (Datum) 0;
 }
 
@@ -214,7 +214,7 @@ spillpool_reset_consumer(PG_FUNCTION_ARGS)
 							"SET position = $3, updated = now() "
 							"WHERE rel = $1 AND consumer = $2",
 							relid, consumer, position);
-	table_close(rel, AccessShareLock);
+	table_close(rel, NoLock);	/* held to the end of the transaction */
 	PG_RETURN_VOID();
 }
 
@@ -236,7 +236,7 @@ spillpool_drop_consumer(PG_FUNCTION_ARGS)
 		(void) consumer_execute("DELETE FROM spillpool.consumer_offsets "
 								"WHERE rel = $1 AND consumer = $2",
 								relid, consumer, 0);
-	table_close(rel, AccessShareLock);
+	table_close(rel, NoLock);	/* held to the end of the transaction */
 	PG_RETURN_BOOL(found);
 }
 

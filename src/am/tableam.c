@@ -250,6 +250,35 @@ spillpool_finish_bulk_insert(Relation rel, int options)
 }
 
 /*
+ * A table rewrite (ALTER TABLE changing a column's type, ALTER TABLE SET
+ * ACCESS METHOD) fills a new relation that make_new_heap names
+ * "pg_temp_<oid of the table>", and then swaps the files: the new rows'
+ * positions must go on from the old table's, so that consumers' offsets
+ * stay valid.  Does nothing for other new relations.
+ */
+static void
+spillpool_carry_over_rewrite(Relation rel, Oid new_relfilenode)
+{
+	unsigned int old_relid;
+	char		tail;
+	HeapTuple	tup;
+	Oid			old_relfilenode = InvalidOid;
+	bool		ours = false;
+
+	if (sscanf(RelationGetRelationName(rel), "pg_temp_%u%c", &old_relid, &tail) != 1 ||
+		rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+		return;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum((Oid) old_relid));
+	if (!HeapTupleIsValid(tup))
+		return;
+	ours = spillpool_is_access_method(((Form_pg_class) GETSTRUCT(tup))->relam);
+	old_relfilenode = ((Form_pg_class) GETSTRUCT(tup))->relfilenode;
+	ReleaseSysCache(tup);
+	if (ours && OidIsValid(old_relfilenode))
+		position_carry_over(MyDatabaseId, old_relfilenode, new_relfilenode);
+}
+
+/*
  * CREATE TABLE and TRUNCATE: a new relfilenode gets an empty relation file
  * (so that generic code and the orphan sweep find one) and its directory;
  * the old relfilenode's directory goes when the transaction commits, its
@@ -288,20 +317,28 @@ spillpool_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode,
 		position_carry_over(MyDatabaseId, rel->rd_node.relNode, newrnode->relNode);
 		storage_schedule_unlink(MyDatabaseId, rel->rd_node.relNode, true);
 	}
+	else
+		spillpool_carry_over_rewrite(rel, newrnode->relNode);
 }
 
 /*
- * TRUNCATE of a table created in the same transaction: empty it in place.
- * Nobody else can see the table yet.
+ * TRUNCATE of a table whose relfilenode this transaction created (a new
+ * table, or one truncated already): empty it in place.  Nobody else can
+ * see the files.  The positions' bound stays: the relfilenode may carry
+ * one over from an earlier TRUNCATE.
  */
 static void
 spillpool_relation_nontransactional_truncate(Relation rel)
 {
 	Oid			rfn = rel->rd_node.relNode;
+	uint64		bound;
 
 	pending_forget_rel(rel);
+	bound = position_bound(MyDatabaseId, rfn);
 	storage_remove_table_dir(MyDatabaseId, rfn);
 	storage_create_table_dir(MyDatabaseId, rfn);
+	if (bound > 1)
+		position_write_floor(MyDatabaseId, rfn, bound);
 }
 
 static void

@@ -385,6 +385,7 @@ tail_file_blocks(TailRead *tr, uint32 segno, int64 end)
 		{
 			TailBlock  *tb;
 
+			CHECK_FOR_INTERRUPTS();
 			if (f->nblocks == f->cap)
 			{
 				f->cap = Max(64, f->cap * 2);
@@ -839,6 +840,8 @@ tail_put_records(TailOut *out, const char *data, const char *end, int64 skip,
 	{
 		SpillRowHeader *h = (SpillRowHeader *) data;
 
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (i >= skip)
 		{
 			MinimalTuple mt = ROW_RECORD_TUPLE(h);
@@ -1007,6 +1010,7 @@ tail_read(TailRead *tr, TailOut *out)
 			TailPiece  *p = &tr->pieces[i];
 			int64		n;
 
+			CHECK_FOR_INTERRUPTS();
 			if (p->aborted)
 				continue;
 			if (tr->count_only)
@@ -1179,7 +1183,8 @@ tail_check_limits(int32 max_rows, Interval *wait)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("wait must not be negative")));
-	return (wait_us + 999) / 1000;
+	/* about 24 days at most, so that the deadline cannot overflow */
+	return Min(wait_us / 1000 + (wait_us % 1000 != 0), (int64) PG_INT32_MAX);
 }
 
 /*
@@ -1223,8 +1228,10 @@ spillpool_position_lag(PG_FUNCTION_ARGS)
 	Relation	rel;
 	int64		n;
 
+	/* nothing about a table the caller may not read, or reads under RLS */
 	if (!relid_is_spillpool(relid) ||
-		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
+		check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
 		PG_RETURN_NULL();
 	rel = spillpool_open_checked(relid, false);
 	n = tail_count_after(rel, (uint64) Max(after, 0));

@@ -98,7 +98,6 @@ typedef struct SpillTable
 	uint64		pos_floor;
 	uint64		adopt_pos;
 	uint64		legacy_next;
-	uint64		legacy_end;		/* legacy positions are below this */
 
 	/* segments, protected by lock; written under write_lock */
 	uint32		seg_first;		/* oldest segment number present */

@@ -5,9 +5,8 @@
  *	  grows in the order transactions hand their rows over, is never used
  *	  twice and stays with the row through every tier.
  *
- * A transaction takes a run of positions at PRE_COMMIT, in the same
- * critical section (under the table's lock) in which its rows become
- * readable: as a memtable batch (memtable_append), whose seq is the
+ * A transaction takes a run of positions at PRE_COMMIT, while holding the
+ * table's lock under which its rows become readable: as a memtable batch (memtable_append), whose seq is the
  * position of its first row, or as adopted segment files (pending.c).
  * Segment blocks carry the position of their first row in their header,
  * shards a list of runs in their footer (see shard_write.c).
@@ -35,11 +34,14 @@
 
 #include "miscadmin.h"
 #include "port/pg_crc32c.h"
+#include "pgstat.h"
 #include "storage/fd.h"
+#include "utils/wait_event.h"
 
 #include "spillpool.h"
 #include "tier/memtable.h"
 #include "tier/position.h"
+#include "tier/segment.h"
 
 #define POSITION_HEADER "spillpool positions 1\n"
 
@@ -78,7 +80,9 @@ position_read_floor(Oid dbid, Oid relfilenode)
 				(errcode_for_file_access(),
 				 errmsg("could not open file \"%s\": %m", path)));
 	}
+	pgstat_report_wait_start(WAIT_EVENT_DATA_FILE_READ);
 	len = read(fd, buf, sizeof(buf) - 1);
+	pgstat_report_wait_end();
 	if (len < 0)
 	{
 		int			save_errno = errno;
@@ -138,10 +142,12 @@ position_write_floor(Oid dbid, Oid relfilenode, uint64 floor)
 				(errcode_for_file_access(),
 				 errmsg("could not create file \"%s\": %m", tmp)));
 	errno = 0;
+	pgstat_report_wait_start(WAIT_EVENT_DATA_FILE_WRITE);
 	if (write(fd, buf, len) != len)
 	{
 		int			save_errno = errno ? errno : ENOSPC;
 
+		pgstat_report_wait_end();
 		CloseTransientFile(fd);
 		(void) unlink(tmp);
 		errno = save_errno;
@@ -149,6 +155,8 @@ position_write_floor(Oid dbid, Oid relfilenode, uint64 floor)
 				(errcode_for_file_access(),
 				 errmsg("could not write file \"%s\": %m", tmp)));
 	}
+	pgstat_report_wait_end();
+	pgstat_report_wait_start(WAIT_EVENT_DATA_FILE_SYNC);
 	if (pg_fsync(fd) != 0)
 	{
 		int			save_errno = errno;
@@ -159,6 +167,7 @@ position_write_floor(Oid dbid, Oid relfilenode, uint64 floor)
 				(errcode_for_file_access(),
 				 errmsg("could not fsync file \"%s\": %m", tmp)));
 	}
+	pgstat_report_wait_end();
 	CloseTransientFile(fd);
 	(void) durable_rename(tmp, path, ERROR);
 }
@@ -218,24 +227,36 @@ position_take_locked(SpillTable *tab, uint64 nrows, uint64 *first)
 }
 
 /*
- * TRUNCATE: the new relfilenode starts where the old one's positions
- * could have reached, so that a consumer's offset stays valid across it.
- * The old table's bound covers every position it handed out; its shared
- * state, if loaded, may know of a higher one.
+ * A bound above every position a table's files may hold or have handed
+ * out: its shared state's, after loading the table if need be (a table
+ * written by 0.3 has no positions file; the positions of its rows are
+ * computed when it is loaded, see segment_load).  The caller holds a lock
+ * that keeps writers out (TRUNCATE, a rewrite).
+ */
+uint64
+position_bound(Oid dbid, Oid relfilenode)
+{
+	SpillTable *tab = spilltable_lookup(dbid, relfilenode, true);
+	uint64		bound;
+
+	if (!tab->loaded)
+		segment_load(tab);
+	LWLockAcquire(&tab->lock, LW_SHARED);
+	bound = Max(tab->pos_floor, tab->next_pos);
+	LWLockRelease(&tab->lock);
+	return bound;
+}
+
+/*
+ * TRUNCATE and rewrites: the new relfilenode starts where the old one's
+ * positions could have reached, so that a consumer's offset stays valid
+ * across them.
  */
 void
 position_carry_over(Oid dbid, Oid old_relfilenode, Oid new_relfilenode)
 {
-	uint64		floor = position_read_floor(dbid, old_relfilenode);
-	SpillTable *tab = spilltable_lookup(dbid, old_relfilenode, false);
+	uint64		bound = position_bound(dbid, old_relfilenode);
 
-	if (tab != NULL)
-	{
-		LWLockAcquire(&tab->lock, LW_SHARED);
-		if (tab->loaded)
-			floor = Max(floor, Max(tab->pos_floor, tab->next_pos));
-		LWLockRelease(&tab->lock);
-	}
-	if (floor > 0)
-		position_write_floor(dbid, new_relfilenode, floor);
+	if (bound > 1)
+		position_write_floor(dbid, new_relfilenode, bound);
 }

@@ -21,6 +21,7 @@ extern uint64 position_read_floor(Oid dbid, Oid relfilenode);
 extern void position_write_floor(Oid dbid, Oid relfilenode, uint64 floor);
 extern void position_reserve(SpillTable *tab, uint64 nrows);
 extern bool position_take_locked(SpillTable *tab, uint64 nrows, uint64 *first);
+extern uint64 position_bound(Oid dbid, Oid relfilenode);
 extern void position_carry_over(Oid dbid, Oid old_relfilenode, Oid new_relfilenode);
 
 #endif							/* SPILLPOOL_POSITION_H */

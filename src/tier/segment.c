@@ -996,11 +996,6 @@ segment_sync_to(SpillTable *tab, uint32 seg, int64 off, bool panic_on_error)
 }
 
 /*
- * Makes a transaction's private file the next segment.  It was written and
- * fsynced by its owner; durable_rename makes the new name durable.  The
- * caller holds write_lock, so nothing is appended in between.
- */
-/*
  * Writes the positions of a private file's blocks into their headers
  * before the file is adopted (segment_adopt_file): its rows were written
  * before their transaction took its positions at PRE_COMMIT.  Only the
@@ -1025,13 +1020,19 @@ segment_stamp_positions(const char *path, int64 size, uint64 first_pos)
 		SegmentBlockHeader hdr;
 		int			rc;
 
+		CHECK_FOR_INTERRUPTS();
 		pgstat_report_wait_start(WAIT_EVENT_DATA_FILE_READ);
 		rc = pg_pread(fd, &hdr, sizeof(hdr), off);
 		pgstat_report_wait_end();
-		if (rc != sizeof(hdr))
+		if (rc < 0)
 			ereport(ERROR,
 					(errcode_for_file_access(),
 					 errmsg("could not read file \"%s\": %m", path)));
+		if (rc != sizeof(hdr))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("could not read file \"%s\": read %d of %zu bytes at offset " INT64_FORMAT,
+							path, rc, sizeof(hdr), off)));
 		if (hdr.magic != SEGMENT_BLOCK_MAGIC || hdr.version != SEGMENT_FORMAT_VERSION ||
 			hdr.hdr_crc != segment_header_crc(&hdr))
 			ereport(ERROR,
@@ -1059,6 +1060,11 @@ segment_stamp_positions(const char *path, int64 size, uint64 first_pos)
 	return pos;
 }
 
+/*
+ * Makes a transaction's private file the next segment.  It was written and
+ * fsynced by its owner; durable_rename makes the new name durable.  The
+ * caller holds write_lock, so nothing is appended in between.
+ */
 void
 segment_adopt_file(SpillTable *tab, const char *private_path, int64 file_size,
 				   int64 nrows, int64 raw_bytes)
@@ -1272,12 +1278,11 @@ segment_load_positions_locked(SpillTable *tab, const Manifest *m, uint64 floor,
 	uint64		next = Max(Max(floor, (uint64) 1), Max(pos_end, manifest_position_end(m)));
 
 	tab->legacy_next = 0;
-	tab->legacy_end = 0;
 	if (legacy_rows > 0)
 	{
 		tab->legacy_next = m->legacy_next != 0 ? m->legacy_next : manifest_position_end(m);
-		tab->legacy_end = tab->legacy_next + legacy_rows;
-		next = Max(next, tab->legacy_end);
+		/* the legacy positions end where new ones may begin */
+		next = Max(next, tab->legacy_next + legacy_rows);
 	}
 	tab->next_pos = next;
 	tab->pos_floor = floor;
