@@ -647,7 +647,10 @@ manifest_load_table_state(SpillTable *tab, const Manifest *m)
 	tab->snapshot_id = manifest_latest_snapshot(m);
 	tab->flush_seg = m->flush_seg;
 	tab->flush_off = m->flush_off;
-	tab->flushes = m->nsnapshots;
+	tab->flushes = 0;
+	for (i = 0; i < m->nsnapshots; i++)
+		if (m->snapshots[i].op == MANIFEST_APPEND)
+			tab->flushes++;
 	tab->shards = 0;
 	tab->shard_rows = 0;
 	tab->shard_bytes = 0;
