@@ -85,6 +85,43 @@ INSERT INTO c VALUES (9003, 33, 'c', 3, 3);
 SELECT spillpool.compact('c') >= 31;
 SELECT id FROM c OFFSET 150;
 
+-- a target above spillpool.max_shard_size would rewrite a run into shards
+-- as small as before, again and again: the target is capped there, and a
+-- round that does not make fewer shards is the last
+CREATE TABLE big (id int, v text) USING spillpool;
+SET spillpool.shard_row_group_rows = 1000;
+INSERT INTO big SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 30000) g;
+SELECT spillpool.flush('big') > 0;
+INSERT INTO big SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(30001, 60000) g;
+SELECT spillpool.flush('big') > 0;
+SET spillpool.max_shard_size = 1;
+SET spillpool.compact_target_size = '1GB';
+SET statement_timeout = '60s';
+SELECT spillpool.compact('big') - 2 AS replace_snapshots;
+SELECT count(*), sum(id) FROM big;
+RESET statement_timeout;
+RESET spillpool.compact_target_size;
+RESET spillpool.max_shard_size;
+RESET spillpool.shard_row_group_rows;
+DROP TABLE big;
+
+-- flushes are "append" snapshots, compactions "replace"
+SELECT operation, count(*) FROM spillpool.snapshots('c') GROUP BY 1 ORDER BY 1;
+
+-- shards written in a transaction that changed the columns would keep
+-- them after a rollback: refused, for compact and flush alike
+\set VERBOSITY terse
+BEGIN;
+ALTER TABLE c ADD COLUMN z int DEFAULT 5;
+SELECT spillpool.compact('c');
+ROLLBACK;
+BEGIN;
+ALTER TABLE c DROP COLUMN f;
+SELECT spillpool.flush('c');
+ROLLBACK;
+\set VERBOSITY default
+SELECT count(*) FROM c;
+
 -- only the owner compacts
 CREATE ROLE regress_compact_reader;
 GRANT USAGE ON SCHEMA sp_compact TO regress_compact_reader;

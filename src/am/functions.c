@@ -560,8 +560,9 @@ Datum
 spillpool_compact(PG_FUNCTION_ARGS)
 {
 	Relation	rel = spillpool_open_checked(PG_GETARG_OID(0), true);
-	int64		snapshot = compact_table(rel);
+	int64		snapshot;
 
+	snapshot = compact_table(rel);
 	table_close(rel, AccessShareLock);
 	PG_RETURN_INT64(snapshot);
 }

@@ -48,6 +48,13 @@
 /* spillpool.compact_target_size: shards below it are compacted (kB) */
 int			spillpool_compact_target_size_kb = 128 * 1024;
 
+/* What one compaction step holds, on the heap so that PG_CATCH sees it. */
+typedef struct CompactState
+{
+	ShardScan  *ss;				/* the run's reader, once open */
+	ShardWriter *sw;			/* the new shards, until committed */
+} CompactState;
+
 /* A run of shards to compact: indexes in the current snapshot's list. */
 typedef struct CompactRun
 {
@@ -59,9 +66,10 @@ typedef struct CompactRun
 
 /*
  * The first run of at least two consecutive shards of snapshot "cur" that
- * are each smaller than the target, taken while their total stays below
- * it.  Indexes are those of the shard scan (the snapshot's shards, in
- * manifest order).  False if there is none.
+ * are each smaller than the target, taken while their total stays within
+ * it (so that the rewrite makes one shard of them).  Indexes are those of
+ * the shard scan (the snapshot's shards, in manifest order).  False if
+ * there is none.
  */
 static bool
 compact_find_run(const Manifest *m, uint64 cur, int64 target, CompactRun *run)
@@ -76,7 +84,7 @@ compact_find_run(const Manifest *m, uint64 cur, int64 target, CompactRun *run)
 
 		if (!manifest_shard_in_snapshot(sh, cur))
 			continue;
-		if (sh->bytes < target && (run->count < 2 || run->bytes + sh->bytes <= target))
+		if (sh->bytes < target && run->bytes + sh->bytes <= target)
 		{
 			if (run->count == 0)
 				run->first = idx;
@@ -105,12 +113,12 @@ compact_find_run(const Manifest *m, uint64 cur, int64 target, CompactRun *run)
 
 /*
  * Writes the rows of the run's shards, with their positions, into new
- * shards of snapshot "snapshot".  Returns the writer (finished by the
- * caller).
+ * shards of snapshot "snapshot"; the reader and the writer (finished by
+ * the caller) go into st as soon as they exist.
  */
-static ShardWriter *
+static void
 compact_rewrite(Relation rel, SpillTable *tab, const SpillOptions *opts, uint64 cur,
-				uint64 snapshot, const CompactRun *run, ShardScan **ssp)
+				uint64 snapshot, const CompactRun *run, CompactState *st)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	ShardScan  *ss;
@@ -123,9 +131,10 @@ compact_rewrite(Relation rel, SpillTable *tab, const SpillOptions *opts, uint64 
 
 	ss = shard_scan_begin(rel, desc, tab->key.dbid, tab->key.relfilenode, cur,
 						  NULL, NIL, NULL);
-	*ssp = ss;
+	st->ss = ss;
 	sw = shard_writer_begin(rel, tab->key.dbid, tab->key.relfilenode, snapshot,
 							opts->shard_codec, opts->compression_level);
+	st->sw = sw;
 	for (k = 0; k < run->count; k++)
 	{
 		uint64	   *firsts;
@@ -159,7 +168,6 @@ compact_rewrite(Relation rel, SpillTable *tab, const SpillOptions *opts, uint64 
 	}
 	ExecDropSingleTupleTableSlot(slot);
 	MemoryContextDelete(row_cxt);
-	return sw;
 }
 
 /*
@@ -223,8 +231,10 @@ compact_commit(SpillTable *tab, uint64 cur, uint64 snapshot, const CompactRun *r
 }
 
 /*
- * Compacts one run of small shards into a new snapshot; false if there is
- * no run to compact.  The caller holds the flushing flag.
+ * Compacts one run of small shards into a new snapshot.  Returns false when
+ * there was no run, or when the rewrite did not make fewer shards than it
+ * read (it then committed, but another round would find the same run).
+ * The caller holds the flushing flag.
  */
 static bool
 compact_one_run(Relation rel, SpillTable *tab, const SpillOptions *opts, int64 target)
@@ -232,10 +242,9 @@ compact_one_run(Relation rel, SpillTable *tab, const SpillOptions *opts, int64 t
 	Manifest	m;
 	CompactRun	run;
 	uint64		cur;
-	ShardScan  *volatile ss = NULL;
-	ShardWriter *volatile sw = NULL;
+	CompactState *st = palloc0(sizeof(CompactState));
 	ManifestShard *added;
-	int			nadded;
+	int			nadded = 0;
 
 	LWLockAcquire(&tab->lock, LW_SHARED);
 	cur = tab->snapshot_id;
@@ -246,62 +255,77 @@ compact_one_run(Relation rel, SpillTable *tab, const SpillOptions *opts, int64 t
 
 	PG_TRY();
 	{
-		ShardScan  *scan;
-
-		sw = compact_rewrite(rel, tab, opts, cur, cur + 1, &run, &scan);
-		ss = scan;
-		nadded = shard_writer_finish(sw, &added);
+		compact_rewrite(rel, tab, opts, cur, cur + 1, &run, st);
+		nadded = shard_writer_finish(st->sw, &added);
 		spillpool_fault_point("compact-shards-written");
 		compact_commit(tab, cur, cur + 1, &run, added, nadded);
-		sw = NULL;				/* committed */
+		st->sw = NULL;			/* committed */
 	}
 	PG_CATCH();
 	{
-		if (sw != NULL)
-			shard_writer_abort(sw);
-		if (ss != NULL)
-			shard_scan_end(ss);
+		if (st->sw != NULL)
+			shard_writer_abort(st->sw);
+		if (st->ss != NULL)
+			shard_scan_end(st->ss);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	shard_scan_end(ss);
-	return true;
+	shard_scan_end(st->ss);
+	return nadded < run.count;
 }
 
 /*
  * Compacts a table: every run of small shards, one "replace" snapshot per
- * run.  Returns the snapshot id after it (the current one when there was
- * nothing to compact).  The caller holds a lock on the relation.
+ * run.  The target is capped at spillpool.max_shard_size, where the writer
+ * would start another file.  Each run holds the flushing flag on its own,
+ * so that flushes are not held off for the whole compaction.  Returns the
+ * snapshot id after it (the current one when there was nothing to
+ * compact).  The caller holds a lock on the relation.
  */
 int64
 compact_table(Relation rel)
 {
 	SpillTable *tab = spilltable_for_rel(rel);
 	SpillOptions opts;
-	int64		target = (int64) spillpool_compact_target_size_kb * 1024;
-	int			guc_level;
+	int64		target = Min((int64) spillpool_compact_target_size_kb * 1024,
+							 (int64) spillpool_max_shard_size_mb * 1024 * 1024);
+	MemoryContext run_cxt;
+	bool		more = true;
 	uint64		snapshot;
 
 	if (RecoveryInProgress())
 		ereport(ERROR,
 				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
 				 errmsg("cannot compact spillpool tables during recovery")));
+	flush_check_columns_committed(rel);
 	options_get(rel, &opts);
-	(void) flush_claim(tab, true);
-	guc_level = flush_fix_output_settings();
-	PG_TRY();
+	run_cxt = AllocSetContextCreate(CurrentMemoryContext, "spillpool compaction",
+									ALLOCSET_DEFAULT_SIZES);
+	while (more)
 	{
-		while (compact_one_run(rel, tab, &opts, target))
-			CHECK_FOR_INTERRUPTS();
-	}
-	PG_CATCH();
-	{
+		MemoryContext old;
+		int			guc_level;
+
+		CHECK_FOR_INTERRUPTS();
+		(void) flush_claim(tab, true);
+		guc_level = flush_fix_output_settings();
+		old = MemoryContextSwitchTo(run_cxt);
+		PG_TRY();
+		{
+			more = compact_one_run(rel, tab, &opts, target);
+		}
+		PG_CATCH();
+		{
+			flush_release();
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(run_cxt);
+		AtEOXact_GUC(true, guc_level);
 		flush_release();
-		PG_RE_THROW();
 	}
-	PG_END_TRY();
-	AtEOXact_GUC(true, guc_level);
-	flush_release();
+	MemoryContextDelete(run_cxt);
 
 	LWLockAcquire(&tab->lock, LW_SHARED);
 	snapshot = tab->snapshot_id;

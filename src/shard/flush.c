@@ -40,6 +40,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access/htup_details.h"
 #include "access/table.h"
 #include "access/transam.h"
 #include "access/xact.h"
@@ -55,6 +56,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/wait_event.h"
 
 #include "spillpool.h"
@@ -488,6 +490,8 @@ flush_commit(FlushState *fs)
 			repalloc(m.snapshots, sizeof(ManifestSnapshot) * (m.nsnapshots + 1)) :
 			palloc(sizeof(ManifestSnapshot));
 		s = &m.snapshots[m.nsnapshots++];
+		memset(s, 0, sizeof(*s));
+		s->op = MANIFEST_APPEND;
 		s->id = fs->snapshot;
 		s->commit_time = now;
 		s->rows = fs->rows;
@@ -563,6 +567,40 @@ flush_table_claimed(Relation rel, SpillTable *tab, const SpillOptions *opts)
 }
 
 /*
+ * Shards record the table's columns, and neither a flush nor a compaction
+ * is undone when the transaction that runs it rolls back: refuses to write
+ * shards with columns that this transaction changed (added, dropped,
+ * renamed, retyped) and may still take back.  A table the transaction
+ * created goes whole on a rollback, files and all.
+ */
+void
+flush_check_columns_committed(Relation rel)
+{
+	int			i;
+
+	if (rel->rd_createSubid != InvalidSubTransactionId)
+		return;
+	for (i = 1; i <= RelationGetNumberOfAttributes(rel); i++)
+	{
+		HeapTuple	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(RelationGetRelid(rel)),
+										  Int16GetDatum(i));
+		bool		changed;
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		changed = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data));
+		ReleaseSysCache(tup);
+		if (changed)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("cannot write shards of spillpool table \"%s\" in the transaction that changed its columns",
+							RelationGetRelationName(rel)),
+					 errdetail("Shards are not removed if the transaction rolls back, and would keep columns it takes back."),
+					 errhint("Commit the change first, then flush or compact.")));
+	}
+}
+
+/*
  * Takes the table's flushing flag, which flushes and compactions (both
  * write the manifest) hold while they run, waiting for the holder if wait;
  * false if another holds it and not wait.  flush_release gives it back, on
@@ -624,6 +662,7 @@ flush_table(Relation rel, bool only_if_due, bool *done)
 	spilltable_refresh_options(tab, rel, &opts);
 	if (only_if_due && !flush_is_due(tab, GetCurrentTimestamp()))
 		return -1;
+	flush_check_columns_committed(rel);
 
 	if (!flush_claim(tab, !only_if_due))
 		return -1;

@@ -15,6 +15,7 @@
 extern int64 flush_table(Relation rel, bool only_if_due, bool *done);
 extern bool flush_is_due(SpillTable *tab, TimestampTz now);
 extern bool flush_claim(SpillTable *tab, bool wait);
+extern void flush_check_columns_committed(Relation rel);
 extern void flush_release(void);
 extern int	flush_fix_output_settings(void);
 

@@ -648,9 +648,14 @@ manifest_load_table_state(SpillTable *tab, const Manifest *m)
 	tab->flush_seg = m->flush_seg;
 	tab->flush_off = m->flush_off;
 	tab->flushes = 0;
+	tab->last_flush = 0;
 	for (i = 0; i < m->nsnapshots; i++)
-		if (m->snapshots[i].op == MANIFEST_APPEND)
-			tab->flushes++;
+	{
+		if (m->snapshots[i].op != MANIFEST_APPEND)
+			continue;			/* compactions are not flushes */
+		tab->flushes++;
+		tab->last_flush = m->snapshots[i].commit_time;
+	}
 	tab->shards = 0;
 	tab->shard_rows = 0;
 	tab->shard_bytes = 0;
@@ -662,6 +667,5 @@ manifest_load_table_state(SpillTable *tab, const Manifest *m)
 		tab->shard_rows += m->shards[i].rows;
 		tab->shard_bytes += m->shards[i].bytes;
 	}
-	tab->last_flush = m->nsnapshots > 0 ? m->snapshots[m->nsnapshots - 1].commit_time : 0;
 	tab->delete_below = m->flush_seg;
 }
