@@ -411,7 +411,6 @@ manifest_write_file(Oid dbid, Oid relfilenode, const Manifest *m, bool fault_poi
 	char		path[MAXPGPATH];
 	char		tmp[MAXPGPATH];
 	pg_crc32c	crc;
-	int			fd;
 	int			i;
 
 	initStringInfo(&buf);
@@ -448,28 +447,7 @@ manifest_write_file(Oid dbid, Oid relfilenode, const Manifest *m, bool fault_poi
 
 	manifest_path(path, dbid, relfilenode, false);
 	manifest_path(tmp, dbid, relfilenode, true);
-	fd = OpenTransientFile(tmp, O_RDWR | O_CREAT | O_TRUNC | PG_BINARY);
-	if (fd < 0)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not create file \"%s\": %m", tmp)));
-	errno = 0;
-	if (write(fd, buf.data, buf.len) != buf.len)
-	{
-		int			save_errno = errno ? errno : ENOSPC;
-
-		CloseTransientFile(fd);
-		(void) unlink(tmp);
-		errno = save_errno;
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not write file \"%s\": %m", tmp)));
-	}
-	if (pg_fsync(fd) != 0)
-		ereport(data_sync_elevel(ERROR),
-				(errcode_for_file_access(),
-				 errmsg("could not fsync file \"%s\": %m", tmp)));
-	CloseTransientFile(fd);
+	storage_write_temp_file(tmp, buf.data, buf.len);
 	pfree(buf.data);
 
 	if (fault_points)

@@ -42,6 +42,7 @@
 #include "tier/memtable.h"
 #include "tier/position.h"
 #include "tier/segment.h"
+#include "tier/storage.h"
 
 #define POSITION_HEADER "spillpool positions 1\n"
 
@@ -125,7 +126,6 @@ position_write_floor(Oid dbid, Oid relfilenode, uint64 floor)
 	char		tmp[MAXPGPATH];
 	char		buf[256];
 	int			len;
-	int			fd;
 	pg_crc32c	crc;
 
 	len = snprintf(buf, sizeof(buf), POSITION_HEADER "floor " UINT64_FORMAT "\n", floor);
@@ -136,39 +136,7 @@ position_write_floor(Oid dbid, Oid relfilenode, uint64 floor)
 
 	position_file_path(path, dbid, relfilenode, false);
 	position_file_path(tmp, dbid, relfilenode, true);
-	fd = OpenTransientFile(tmp, O_RDWR | O_CREAT | O_TRUNC | PG_BINARY);
-	if (fd < 0)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not create file \"%s\": %m", tmp)));
-	errno = 0;
-	pgstat_report_wait_start(WAIT_EVENT_DATA_FILE_WRITE);
-	if (write(fd, buf, len) != len)
-	{
-		int			save_errno = errno ? errno : ENOSPC;
-
-		pgstat_report_wait_end();
-		CloseTransientFile(fd);
-		(void) unlink(tmp);
-		errno = save_errno;
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not write file \"%s\": %m", tmp)));
-	}
-	pgstat_report_wait_end();
-	pgstat_report_wait_start(WAIT_EVENT_DATA_FILE_SYNC);
-	if (pg_fsync(fd) != 0)
-	{
-		int			save_errno = errno;
-
-		CloseTransientFile(fd);
-		errno = save_errno;
-		ereport(data_sync_elevel(ERROR),
-				(errcode_for_file_access(),
-				 errmsg("could not fsync file \"%s\": %m", tmp)));
-	}
-	pgstat_report_wait_end();
-	CloseTransientFile(fd);
+	storage_write_temp_file(tmp, buf, len);
 	(void) durable_rename(tmp, path, ERROR);
 }
 

@@ -30,9 +30,11 @@
 #include "common/file_perm.h"
 #include "common/relpath.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "storage/fd.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
+#include "utils/wait_event.h"
 #include "utils/rel.h"
 
 #include "spillpool.h"
@@ -70,6 +72,52 @@ storage_unlink_file(const char *path, bool missing_ok)
 			(errcode_for_file_access(),
 			 errmsg("could not remove file \"%s\": %m", path)));
 	return false;
+}
+
+/*
+ * Writes a small file whole under its temporary name and fsyncs it, for a
+ * caller that then moves it over the real one with durable_rename (the
+ * manifest, the positions file).  A failed write removes the temporary
+ * file; errors are ERRORs (a failed fsync as data_sync_elevel says).
+ */
+void
+storage_write_temp_file(const char *tmp, const char *data, int len)
+{
+	int			fd;
+
+	fd = OpenTransientFile(tmp, O_RDWR | O_CREAT | O_TRUNC | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create file \"%s\": %m", tmp)));
+	errno = 0;
+	pgstat_report_wait_start(WAIT_EVENT_DATA_FILE_WRITE);
+	if (write(fd, data, len) != len)
+	{
+		int			save_errno = errno ? errno : ENOSPC;
+
+		pgstat_report_wait_end();
+		CloseTransientFile(fd);
+		(void) unlink(tmp);
+		errno = save_errno;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not write file \"%s\": %m", tmp)));
+	}
+	pgstat_report_wait_end();
+	pgstat_report_wait_start(WAIT_EVENT_DATA_FILE_SYNC);
+	if (pg_fsync(fd) != 0)
+	{
+		int			save_errno = errno;
+
+		CloseTransientFile(fd);
+		errno = save_errno;
+		ereport(data_sync_elevel(ERROR),
+				(errcode_for_file_access(),
+				 errmsg("could not fsync file \"%s\": %m", tmp)));
+	}
+	pgstat_report_wait_end();
+	CloseTransientFile(fd);
 }
 
 /* Creates a directory if missing, with the data directory's mode. */

@@ -11,6 +11,7 @@
 
 
 extern bool storage_unlink_file(const char *path, bool missing_ok);
+extern void storage_write_temp_file(const char *tmp, const char *data, int len);
 extern void storage_create_table_dir(Oid dbid, Oid relfilenode);
 extern void storage_remove_table_dir(Oid dbid, Oid relfilenode);
 extern void storage_schedule_unlink(Oid dbid, Oid relfilenode, bool at_commit);
