@@ -120,28 +120,22 @@ consumer_lock(Oid relid, const char *consumer, bool create)
 	return position;
 }
 
-/* Runs one statement on the consumer catalog as its owner. */
-static uint64
+/*
+ * Runs one statement on the consumer catalog as its owner, with the
+ * parameters relid, consumer (NULL: none) and position.
+ */
+static void
 consumer_execute(const char *sql, Oid relid, const char *consumer, int64 position)
 {
-	Oid			owner = consumer_catalog_owner();
 	Oid			types[3] = {OIDOID, TEXTOID, INT8OID};
 	Datum		values[3];
-	OptionsOwnerState st;
-	uint64		n;
 
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = consumer ? CStringGetTextDatum(consumer) : (Datum) 0;
 	values[2] = Int64GetDatum(position);
-	options_as_owner_begin(owner, &st);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(sql, 3, types, values, consumer ? NULL : " n ", false, 0) < 0)
+	if (options_catalog_execute(consumer_catalog_owner(), sql, 3, types, values,
+								consumer ? NULL : " n ") < 0)
 		elog(ERROR, "could not update spillpool consumer");
-	n = SPI_processed;
-	SPI_finish();
-	options_as_owner_end(&st);
-	return n;
 }
 
 /* The consumer name argument: not NULL, not empty. */
@@ -171,7 +165,7 @@ Datum
 spillpool_consume(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Relation	rel = tail_open_rowtype(fcinfo, 0, "spillpool.consume");
+	Relation	rel = spillpool_open_rowtype(fcinfo, 0, "spillpool.consume", "...");
 	char	   *consumer = consumer_name_arg(fcinfo, 1);
 	int32		max_rows = PG_ARGISNULL(2) ? 1000 : PG_GETARG_INT32(2);
 	int64		wait_ms = tail_check_limits(max_rows, PG_ARGISNULL(3) ? NULL :
@@ -183,7 +177,7 @@ spillpool_consume(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	if (tail_rows(rel, (uint64) offset, max_rows, wait_ms, rsinfo->setResult,
 				  rsinfo->setDesc, &last) > 0)
-		(void) consumer_execute("UPDATE spillpool.consumer_offsets "
+		consumer_execute("UPDATE spillpool.consumer_offsets "
 								"SET position = $3, updated = now() "
 								"WHERE rel = $1 AND consumer = $2",
 								RelationGetRelid(rel), consumer, (int64) last);
@@ -210,7 +204,7 @@ spillpool_reset_consumer(PG_FUNCTION_ARGS)
 				 errmsg("position must not be negative")));
 	rel = spillpool_open_checked(relid, false);
 	(void) consumer_lock(relid, consumer, true);
-	(void) consumer_execute("UPDATE spillpool.consumer_offsets "
+	consumer_execute("UPDATE spillpool.consumer_offsets "
 							"SET position = $3, updated = now() "
 							"WHERE rel = $1 AND consumer = $2",
 							relid, consumer, position);
@@ -233,7 +227,7 @@ spillpool_drop_consumer(PG_FUNCTION_ARGS)
 	rel = spillpool_open_checked(relid, false);
 	found = consumer_lock(relid, consumer, false) >= 0;
 	if (found)
-		(void) consumer_execute("DELETE FROM spillpool.consumer_offsets "
+		consumer_execute("DELETE FROM spillpool.consumer_offsets "
 								"WHERE rel = $1 AND consumer = $2",
 								relid, consumer, 0);
 	table_close(rel, NoLock);	/* held to the end of the transaction */
@@ -246,6 +240,6 @@ consumer_forget_relation(Oid relid)
 {
 	if (!OidIsValid(consumer_catalog_owner()))
 		return;
-	(void) consumer_execute("DELETE FROM spillpool.consumer_offsets WHERE rel = $1",
+	consumer_execute("DELETE FROM spillpool.consumer_offsets WHERE rel = $1",
 							relid, NULL, 0);
 }

@@ -96,6 +96,36 @@ spillpool_open_checked(Oid relid, bool need_owner)
 	return rel;
 }
 
+/*
+ * Opens the spillpool table whose row type argument argno of a function
+ * (fname, called as fname(NULL::table_name, more_args)) names, for a
+ * reader of its rows: SELECT privilege, and no row-level security that
+ * applies to the caller (such a reader would bypass the policies).
+ */
+Relation
+spillpool_open_rowtype(FunctionCallInfo fcinfo, int argno, const char *fname,
+					   const char *more_args)
+{
+	Oid			rowtype = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	Oid			relid = OidIsValid(rowtype) ? typeidTypeRelid(rowtype) : InvalidOid;
+	Relation	rel;
+
+	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_RELATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs the row type of a spillpool table", fname),
+				 errhint("Call it as %s(NULL::table_name, %s).", fname, more_args)));
+	rel = spillpool_open_checked(relid, false);
+	if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s cannot read table \"%s\" under row-level security",
+						fname, RelationGetRelationName(rel)),
+				 errdetail("Its row-level security policies apply to the current user."),
+				 errhint("Query the table with SELECT, which applies the policies.")));
+	return rel;
+}
+
 /* The error for a bad option value, naming the option. */
 static void
 option_error(const char *option, const char *value, const char *detail)
@@ -499,25 +529,10 @@ Datum
 spillpool_scan(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Oid			rowtype = get_fn_expr_argtype(fcinfo->flinfo, 0);
-	Oid			relid = OidIsValid(rowtype) ? typeidTypeRelid(rowtype) : InvalidOid;
-	Relation	rel;
+	Relation	rel = spillpool_open_rowtype(fcinfo, 0, "spillpool.scan", "snapshot");
 	TableScanDesc scan;
 	TupleTableSlot *slot;
 
-	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_RELATION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("spillpool.scan needs the row type of a spillpool table"),
-				 errhint("Call it as spillpool.scan(NULL::table_name, snapshot).")));
-	rel = spillpool_open_checked(relid, false);
-	if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("spillpool.scan cannot read table \"%s\" under row-level security",
-						RelationGetRelationName(rel)),
-				 errdetail("Its row-level security policies apply to the current user."),
-				 errhint("Query the table with SELECT, which applies the policies.")));
 	if (!PG_ARGISNULL(1) && PG_GETARG_INT64(1) < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -8,6 +8,7 @@
 #ifndef SPILLPOOL_TABLEAM_H
 #define SPILLPOOL_TABLEAM_H
 
+#include "fmgr.h"
 #include "utils/rel.h"
 
 extern bool rel_is_spillpool(Relation rel);
@@ -17,5 +18,7 @@ extern double spillpool_estimate_shard_fraction(Relation rel);
 
 /* Opens a spillpool table for a SQL function (functions.c). */
 extern Relation spillpool_open_checked(Oid relid, bool need_owner);
+extern Relation spillpool_open_rowtype(FunctionCallInfo fcinfo, int argno,
+									   const char *fname, const char *more_args);
 
 #endif							/* SPILLPOOL_TABLEAM_H */

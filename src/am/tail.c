@@ -46,7 +46,6 @@
 #include "executor/tuptable.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "parser/parse_type.h"
 #include "pgstat.h"
 #include "storage/condition_variable.h"
 #include "utils/acl.h"
@@ -204,23 +203,26 @@ tail_piece_cmp(const void *a, const void *b)
 }
 
 /*
- * Cuts off the rows at or before tr->after from a piece about to be added:
- * false if none is left.
+ * Adds a piece for the rows at positions pos .. pos + nrows - 1 of a
+ * source, without those at or before tr->after: its row is the number of
+ * the source's rows cut off.  NULL if no row is left.
  */
-static bool
-tail_clip_piece(TailRead *tr, uint64 *pos, int64 *nrows, int64 *skip)
+static TailPiece *
+tail_add_run(TailRead *tr, TailSource source, uint64 pos, int64 nrows)
 {
-	if (*pos + *nrows <= tr->after + 1)
-		return false;
-	if (*pos <= tr->after)
-	{
-		int64		cut = (int64) (tr->after + 1 - *pos);
+	TailPiece  *p;
+	int64		cut = 0;
 
-		*pos += cut;
-		*nrows -= cut;
-		*skip += cut;
-	}
-	return true;
+	if (nrows <= 0 || pos + nrows <= tr->after + 1)
+		return NULL;
+	if (pos <= tr->after)
+		cut = (int64) (tr->after + 1 - pos);
+	p = tail_add_piece(tr);
+	p->pos = pos + cut;
+	p->nrows = nrows - cut;
+	p->row = cut;
+	p->source = source;
+	return p;
 }
 
 /*
@@ -408,25 +410,15 @@ tail_file_blocks(TailRead *tr, uint32 segno, int64 end)
 	return f;
 }
 
-/* True if seq is the seq of a captured memtable batch (batches ascend). */
+/*
+ * True if seq is the seq of a captured memtable batch (batches ascend; seq
+ * is a TailBatch's first field, which memtable_seq_cmp compares).
+ */
 static bool
 tail_batch_captured(TailRead *tr, uint64 seq)
 {
-	int			lo = 0,
-				hi = tr->nbatches - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = (lo + hi) / 2;
-
-		if (tr->batches[mid].seq == seq)
-			return true;
-		if (tr->batches[mid].seq < seq)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return false;
+	return bsearch(&seq, tr->batches, tr->nbatches, sizeof(TailBatch),
+				   memtable_seq_cmp) != NULL;
 }
 
 /* Whether the rows of a transaction are aborted, or may still appear. */
@@ -475,8 +467,6 @@ tail_segment_pieces(TailRead *tr)
 		{
 			TailBlock  *b = &f->blocks[i];
 			uint64		pos = b->seq;
-			int64		nrows = b->nrows;
-			int64		skip = 0;
 			TailPiece  *p;
 
 			if (segno == tr->seg_first && b->off < tr->seg_first_off)
@@ -488,13 +478,8 @@ tail_segment_pieces(TailRead *tr)
 			}
 			else if (tail_batch_captured(tr, b->seq))
 				continue;
-			if (nrows == 0 || pos == 0 || !tail_clip_piece(tr, &pos, &nrows, &skip))
+			if (pos == 0 || (p = tail_add_run(tr, TAIL_SEGMENT, pos, b->nrows)) == NULL)
 				continue;
-			p = tail_add_piece(tr);
-			p->pos = pos;
-			p->nrows = nrows;
-			p->row = skip;
-			p->source = TAIL_SEGMENT;
 			p->segno = segno;
 			p->off = b->off;
 			p->ino = f->ino;
@@ -515,18 +500,10 @@ tail_memtable_pieces(TailRead *tr)
 	for (i = 0; i < tr->nbatches; i++)
 	{
 		TailBatch  *b = &tr->batches[i];
-		uint64		pos = b->seq;
-		int64		nrows = b->nrows;
-		int64		skip = 0;
-		TailPiece  *p;
+		TailPiece  *p = tail_add_run(tr, TAIL_MEMTABLE, b->seq, b->nrows);
 
-		if (!tail_clip_piece(tr, &pos, &nrows, &skip))
+		if (p == NULL)
 			continue;
-		p = tail_add_piece(tr);
-		p->pos = pos;
-		p->nrows = nrows;
-		p->row = skip;
-		p->source = TAIL_MEMTABLE;
 		p->index = i;
 		if (b->aborted)
 			p->aborted = true;
@@ -647,19 +624,12 @@ tail_shard_pieces(TailRead *tr, int64 *counted)
 		nruns = shard_scan_position_runs(tr->shards, order[i], &firsts, &counts);
 		for (r = 0; r < nruns; r++)
 		{
-			uint64		pos = firsts[r];
-			int64		nrows = counts[r];
-			int64		skip = 0;
+			TailPiece  *p = tail_add_run(tr, TAIL_SHARD, firsts[r], counts[r]);
 
-			if (tail_clip_piece(tr, &pos, &nrows, &skip))
+			if (p != NULL)
 			{
-				TailPiece  *p = tail_add_piece(tr);
-
-				p->pos = pos;
-				p->nrows = nrows;
-				p->source = TAIL_SHARD;
 				p->index = order[i];
-				p->row = row + skip;
+				p->row += row;	/* the shard's row of the run's first */
 				p->shard = sh;
 			}
 			row += counts[r];
@@ -1131,34 +1101,6 @@ tail_count_after(Relation rel, uint64 after)
 }
 
 /*
- * The relation a polymorphic argument's row type names, opened for a
- * reader of its rows: SELECT privilege, a spillpool table, and no
- * row-level security (a reader by position would bypass the policies).
- */
-Relation
-tail_open_rowtype(FunctionCallInfo fcinfo, int argno, const char *fname)
-{
-	Oid			rowtype = get_fn_expr_argtype(fcinfo->flinfo, argno);
-	Oid			relid = OidIsValid(rowtype) ? typeidTypeRelid(rowtype) : InvalidOid;
-	Relation	rel;
-
-	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_RELATION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs the row type of a spillpool table", fname),
-				 errhint("Call it as %s(NULL::table_name, ...).", fname)));
-	rel = spillpool_open_checked(relid, false);
-	if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("%s cannot read table \"%s\" under row-level security",
-						fname, RelationGetRelationName(rel)),
-				 errdetail("Its row-level security policies apply to the current user."),
-				 errhint("Query the table with SELECT, which applies the policies.")));
-	return rel;
-}
-
-/*
  * Checks tail's and consume's max_rows and wait arguments; returns the
  * wait in milliseconds.
  */
@@ -1197,7 +1139,7 @@ Datum
 spillpool_tail(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Relation	rel = tail_open_rowtype(fcinfo, 0, "spillpool.tail");
+	Relation	rel = spillpool_open_rowtype(fcinfo, 0, "spillpool.tail", "...");
 	int64		after = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1);
 	int32		max_rows = PG_ARGISNULL(2) ? 1000 : PG_GETARG_INT32(2);
 	int64		wait_ms = tail_check_limits(max_rows, PG_ARGISNULL(3) ? NULL :

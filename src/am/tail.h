@@ -14,7 +14,6 @@
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
-extern Relation tail_open_rowtype(FunctionCallInfo fcinfo, int argno, const char *fname);
 extern int64 tail_check_limits(int32 max_rows, Interval *wait);
 extern int64 tail_rows(Relation rel, uint64 after, int64 max_rows, int64 wait_ms,
 					   Tuplestorestate *store, TupleDesc result_desc, uint64 *last);

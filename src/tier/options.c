@@ -217,7 +217,7 @@ options_catalog_owner(Oid relid)
  * that a table's owner can change its options without write access to the
  * catalog (see options_as_owner_begin).  Returns the SPI result code.
  */
-static int
+int
 options_catalog_execute(Oid owner, const char *sql, int nargs, Oid *types,
 						Datum *values, const char *nulls)
 {

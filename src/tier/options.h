@@ -59,6 +59,8 @@ extern void options_get(Relation rel, SpillOptions *opts);
 extern Oid	options_catalog_owner(Oid relid);
 extern void options_as_owner_begin(Oid owner, OptionsOwnerState *st);
 extern void options_as_owner_end(OptionsOwnerState *st);
+extern int	options_catalog_execute(Oid owner, const char *sql, int nargs, Oid *types,
+									Datum *values, const char *nulls);
 extern void options_invalidate(Oid relid);
 /* Columns of spillpool.table_options: relid, then the ten options. */
 #define OPTIONS_CATALOG_COLUMNS 11
