@@ -625,7 +625,6 @@ memtable_append(SpillTable *tab, FullTransactionId fxid, const char *data,
 	if (need > tab->memory_limit)
 		return NULL;
 retry:
-	position_reserve(tab, nrows);
 	memtable_make_room(tab, need, false);
 	dp = dsa_allocate_extended(area, need, DSA_ALLOC_NO_OOM);
 	if (!DsaPointerIsValid(dp))
@@ -654,9 +653,13 @@ retry:
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 	if (!position_take_locked(tab, nrows, &b->seq))
 	{
-		/* others took the positions reserved above: reserve again */
+		/*
+		 * Past the durable bound (once per POSITION_RESERVE_STEP rows):
+		 * move it, which writes, outside the lock, and start again
+		 */
 		LWLockRelease(&tab->lock);
 		dsa_free(area, dp);
+		position_reserve(tab, nrows);
 		goto retry;
 	}
 	if (DsaPointerIsValid(tab->mem_tail))

@@ -142,9 +142,10 @@ position_write_floor(Oid dbid, Oid relfilenode, uint64 floor)
 
 /*
  * Makes sure that the next nrows positions of a table lie below its durable
- * bound, writing a new bound if not.  Called before the table's lock is
- * taken to hand positions out (position_take_locked), since it may write;
- * the writes are serialized by pos_lock.  Errors (a full disk) are ERRORs,
+ * bound, writing a new bound if not.  Called outside the table's lock,
+ * since it may write: when position_take_locked found the bound too low,
+ * and before an adoption takes its positions.  The writes are serialized
+ * by pos_lock.  Errors (a full disk) are ERRORs,
  * before anything was handed over.
  */
 void
