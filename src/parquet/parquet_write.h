@@ -130,6 +130,7 @@ typedef struct ParquetColumnSpec
 	ParquetTimeUnit unit;		/* TIMESTAMP, TIME */
 	bool		adjusted_to_utc;	/* TIMESTAMP, TIME */
 	bool		no_dictionary;	/* never dictionary-encode this column */
+	int32_t		field_id;		/* SchemaElement.field_id if > 0 (Iceberg) */
 } ParquetColumnSpec;
 
 /*

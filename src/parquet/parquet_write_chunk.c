@@ -678,6 +678,8 @@ pq_write_schema_element(ThriftWriter *t, const PqColumn *c)
 		tw_i32(t, 7, s->scale);
 		tw_i32(t, 8, s->precision);
 	}
+	if (s->field_id > 0)
+		tw_i32(t, 9, s->field_id);
 	if (s->logical != PQ_LT_NONE)
 		pq_write_logical_type(t, s);
 	tw_struct_end(t);

@@ -1294,17 +1294,19 @@ shard_scan_end(ShardScan *ss)
 }
 
 /*
- * Per-column min, max and null count of a shard, aggregated over its row
- * groups from the footer statistics, as a JSON object text:
- * {"col": {"min": "...", "max": "...", "nulls": n}, ...}.  Columns whose
- * kind has no usable statistics (text forms, decimals, ...) are left out;
- * so are the bounds of a column whose statistics leave values out.
+ * Per-attribute bounds of a shard, aggregated over its row groups from the
+ * footer statistics: for each attribute of desc (index attnum - 1), whether
+ * the shard has the column, its min and max as datums and as the Parquet
+ * statistics bytes they came from, and its null count.  A column whose
+ * statistics leave values out (text forms, exceptions, ...) has no bounds.
+ * For spillpool.shards, retention and the Iceberg manifests.  The result and
+ * its datums are allocated in the current memory context.
  */
-char *
-shard_column_minmax(const char *path, TupleDesc desc)
+ShardColumnBounds *
+shard_column_bounds(const char *path, TupleDesc desc)
 {
 	ShardScan  *ss = palloc0(sizeof(ShardScan));
-	StringInfoData out;
+	ShardColumnBounds *bounds = palloc0(sizeof(ShardColumnBounds) * Max(desc->natts, 1));
 	int			i;
 
 	ss->fd = -1;
@@ -1312,8 +1314,6 @@ shard_column_minmax(const char *path, TupleDesc desc)
 	ss->needed = palloc0(sizeof(bool) * Max(desc->natts, 1));
 	ss->utf8 = database_text_is_utf8();
 	strlcpy(ss->path, path, MAXPGPATH);
-	initStringInfo(&out);
-	appendStringInfoChar(&out, '{');
 	shard_file_open(ss);
 	PG_TRY();
 	{
@@ -1321,19 +1321,19 @@ shard_column_minmax(const char *path, TupleDesc desc)
 		for (i = 0; i < ss->meta->num_columns; i++)
 		{
 			ShardReadColumn *c = &ss->cols[i];
+			ShardColumnBounds *b;
 			Form_pg_attribute att;
 			TypeCacheEntry *tce;
-			bool		have = false;
-			Datum		min = 0,
-						max = 0;
-			int64		nulls = 0;
-			bool		nulls_known = true;
 			int			rg;
 
 			if (c->attnum > desc->natts || ss->att_col[c->attnum - 1] != i)
 				continue;
+			b = &bounds[c->attnum - 1];
 			att = TupleDescAttr(desc, c->attnum - 1);
 			tce = lookup_type_cache(att->atttypid, TYPECACHE_CMP_PROC_FINFO);
+			b->present = true;
+			b->kind = c->kind;
+			b->nulls_known = true;
 			for (rg = 0; rg < ss->meta->num_row_groups; rg++)
 			{
 				const ParquetColumnChunk *chunk = &ss->meta->row_groups[rg].columns[i];
@@ -1342,44 +1342,38 @@ shard_column_minmax(const char *path, TupleDesc desc)
 							hi;
 
 				if (!chunk->has_statistics || !stats->has_null_count)
-					nulls_known = false;
+					b->nulls_known = false;
 				else
-					nulls += stats->null_count;
+					b->nulls += stats->null_count;
 				if (!chunk->has_statistics || !stats->has_min_value || !stats->has_max_value ||
 					c->no_skip || !OidIsValid(tce->cmp_proc) ||
 					!shard_stat_datum(ss, c, stats->min_value, &lo) ||
 					!shard_stat_datum(ss, c, stats->max_value, &hi))
+				{
+					/* a row group with values but no bounds: no bounds at all */
+					if (!chunk->has_statistics || !stats->has_null_count ||
+						stats->null_count < ss->meta->row_groups[rg].num_rows)
+						b->no_bounds = true;
 					continue;
-				if (!have ||
-					DatumGetInt32(FunctionCall2Coll(&tce->cmp_proc_finfo, C_COLLATION_OID, lo, min)) < 0)
-					min = lo;
-				if (!have ||
-					DatumGetInt32(FunctionCall2Coll(&tce->cmp_proc_finfo, C_COLLATION_OID, hi, max)) > 0)
-					max = hi;
-				have = true;
+				}
+				if (!b->has_bounds ||
+					DatumGetInt32(FunctionCall2Coll(&tce->cmp_proc_finfo, C_COLLATION_OID, lo, b->min)) < 0)
+				{
+					b->min = lo;
+					b->min_raw = pnstrdup((const char *) stats->min_value.ptr, stats->min_value.len);
+					b->min_raw_len = stats->min_value.len;
+				}
+				if (!b->has_bounds ||
+					DatumGetInt32(FunctionCall2Coll(&tce->cmp_proc_finfo, C_COLLATION_OID, hi, b->max)) > 0)
+				{
+					b->max = hi;
+					b->max_raw = pnstrdup((const char *) stats->max_value.ptr, stats->max_value.len);
+					b->max_raw_len = stats->max_value.len;
+				}
+				b->has_bounds = true;
 			}
-			if (!have && !nulls_known)
-				continue;
-			if (out.len > 1)
-				appendStringInfoString(&out, ", ");
-			escape_json(&out, NameStr(att->attname));
-			appendStringInfoString(&out, ": {");
-			if (have)
-			{
-				Oid			outfn;
-				bool		isvarlena;
-
-				getTypeOutputInfo(att->atttypid, &outfn, &isvarlena);
-				appendStringInfoString(&out, "\"min\": ");
-				escape_json(&out, OidOutputFunctionCall(outfn, min));
-				appendStringInfoString(&out, ", \"max\": ");
-				escape_json(&out, OidOutputFunctionCall(outfn, max));
-				if (nulls_known)
-					appendStringInfoString(&out, ", ");
-			}
-			if (nulls_known)
-				appendStringInfo(&out, "\"nulls\": " INT64_FORMAT, nulls);
-			appendStringInfoChar(&out, '}');
+			if (b->no_bounds)
+				b->has_bounds = false;
 		}
 	}
 	PG_CATCH();
@@ -1389,6 +1383,52 @@ shard_column_minmax(const char *path, TupleDesc desc)
 	}
 	PG_END_TRY();
 	shard_file_close(ss);
+	return bounds;
+}
+
+/*
+ * Per-column min, max and null count of a shard as a JSON object text:
+ * {"col": {"min": "...", "max": "...", "nulls": n}, ...}.  Columns whose
+ * kind has no usable statistics (text forms, decimals, ...) are left out;
+ * so are the bounds of a column whose statistics leave values out.
+ */
+char *
+shard_column_minmax(const char *path, TupleDesc desc)
+{
+	ShardColumnBounds *bounds = shard_column_bounds(path, desc);
+	StringInfoData out;
+	int			i;
+
+	initStringInfo(&out);
+	appendStringInfoChar(&out, '{');
+	for (i = 0; i < desc->natts; i++)
+	{
+		ShardColumnBounds *b = &bounds[i];
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!b->present || (!b->has_bounds && !b->nulls_known))
+			continue;
+		if (out.len > 1)
+			appendStringInfoString(&out, ", ");
+		escape_json(&out, NameStr(att->attname));
+		appendStringInfoString(&out, ": {");
+		if (b->has_bounds)
+		{
+			Oid			outfn;
+			bool		isvarlena;
+
+			getTypeOutputInfo(att->atttypid, &outfn, &isvarlena);
+			appendStringInfoString(&out, "\"min\": ");
+			escape_json(&out, OidOutputFunctionCall(outfn, b->min));
+			appendStringInfoString(&out, ", \"max\": ");
+			escape_json(&out, OidOutputFunctionCall(outfn, b->max));
+			if (b->nulls_known)
+				appendStringInfoString(&out, ", ");
+		}
+		if (b->nulls_known)
+			appendStringInfo(&out, "\"nulls\": " INT64_FORMAT, b->nulls);
+		appendStringInfoChar(&out, '}');
+	}
 	appendStringInfoChar(&out, '}');
 	return out.data;
 }

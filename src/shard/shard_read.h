@@ -52,6 +52,25 @@ extern int64 shard_scan_batch_rows_left(ShardScan *ss);
 extern int	shard_scan_position_runs(ShardScan *ss, int shard, uint64 **firsts,
 									 int64 **counts);
 extern void shard_scan_set_claim(ShardScan *ss, bool (*claim) (void *arg), void *arg);
+
+/* The bounds of one column of a shard (shard_column_bounds). */
+typedef struct ShardColumnBounds
+{
+	bool		present;		/* the shard has the column */
+	ShardKind	kind;
+	bool		has_bounds;		/* min and max cover every non-null value */
+	bool		no_bounds;		/* (internal) a row group lacked them */
+	Datum		min;
+	Datum		max;
+	char	   *min_raw;		/* the Parquet statistics bytes of min */
+	int			min_raw_len;
+	char	   *max_raw;
+	int			max_raw_len;
+	bool		nulls_known;
+	int64		nulls;
+} ShardColumnBounds;
+
+extern ShardColumnBounds *shard_column_bounds(const char *path, TupleDesc desc);
 extern char *shard_column_minmax(const char *path, TupleDesc desc);
 
 /*

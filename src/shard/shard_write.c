@@ -196,6 +196,8 @@ shard_column_spec(ShardColumn *c, ParquetColumnSpec *spec, const char *name,
 			break;
 	}
 	c->physical = spec->type;
+	/* the Iceberg schema's field id of the column (iceberg.c) */
+	spec->field_id = c->attnum;
 }
 
 /* Raises a writer failure as an error naming the shard file. */
