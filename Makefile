@@ -1,7 +1,7 @@
 # spillpool: PGXS build
 EXTENSION = spillpool
 MODULE_big = spillpool
-DATA = sql/spillpool--0.1.sql sql/spillpool--0.1--0.2.sql sql/spillpool--0.2--0.3.sql sql/spillpool--0.3--0.4.sql
+DATA = sql/spillpool--0.1.sql sql/spillpool--0.1--0.2.sql sql/spillpool--0.2--0.3.sql sql/spillpool--0.3--0.4.sql sql/spillpool--0.4--0.5.sql
 PGFILEDESC = "spillpool - spill-backed append-only tables"
 
 OBJS = \
@@ -29,7 +29,9 @@ OBJS = \
 	src/tier/visibility.o \
 	src/shard/compact.o \
 	src/shard/convert.o \
+	src/shard/expire.o \
 	src/shard/flush.o \
+	src/shard/retention.o \
 	src/shard/shard_read.o \
 	src/shard/shard_write.o \
 	src/am/aggplan.o \
@@ -45,9 +47,11 @@ OBJS = \
 	src/am/tail.o \
 	src/am/tableam.o \
 	src/am/xact.o \
+	src/iceberg/iceberg.o \
+	src/iceberg/iceberg_avro.o \
 	src/worker/bgworker.o
 
-REGRESS = setup types append_only functions limits privileges cleanup read_parquet flush compressed_values aggregates parallel tail compact
+REGRESS = setup types append_only functions limits privileges cleanup read_parquet flush compressed_values aggregates parallel tail compact lifecycle
 REGRESS_OPTS = --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check
 ISOLATION = visibility savepoint repeatable_read commit_order serializable flush aggregate parallel tail consume
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check_iso
@@ -55,7 +59,7 @@ TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 
 PG_CPPFLAGS += -I$(srcdir)/src
-SHLIB_LINK += -llz4 -lzstd -lz -lbrotlidec
+SHLIB_LINK += -llz4 -lzstd -lz -lbrotlidec -lavro
 PG_CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Wno-cast-function-type
 
 EXTRA_CLEAN = tmp_check tmp_check_iso output_iso results regression.diffs regression.out log

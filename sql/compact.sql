@@ -69,15 +69,15 @@ INSERT INTO c VALUES (9002, 32, 'b', 2, 2);
 SELECT spillpool.flush('c') > 0;
 -- the target: the big shard's size (rounded down to kB), which the small
 -- ones stay below
-SELECT set_config('spillpool.compact_target_size',
-	(SELECT (bytes / 1024)::text || 'kB' FROM spillpool.shards('c') WHERE rows = 150), false) IS NOT NULL AS set;
-SELECT bool_and(bytes < pg_size_bytes(current_setting('spillpool.compact_target_size'))) AS small_ones_below
-FROM spillpool.shards('c') WHERE rows = 1;
+SELECT spillpool.alter_table('c', compact_target_size =>
+	(SELECT (bytes / 1024)::text || 'kB' FROM spillpool.shards('c') WHERE rows = 150));
+SELECT bool_and(s.bytes < o.compact_target_size) AS small_ones_below
+FROM spillpool.shards('c') s, spillpool.options o WHERE s.rows = 1 AND o.table_name = 'c'::regclass;
 SELECT spillpool.compact('c');
 SELECT rows FROM spillpool.shards('c') ORDER BY first_position;
 SELECT snapshot_id, shards, rows, operation FROM spillpool.snapshots('c')
 WHERE snapshot_id > 31 ORDER BY snapshot_id;
-RESET spillpool.compact_target_size;
+SELECT spillpool.alter_table('c', compact_target_size => '128MB');
 SELECT count(*), sum(id) FROM c;
 
 -- rows not yet flushed are untouched, and SELECT sees every tier in order

@@ -30,6 +30,7 @@
 #include "am/tableam.h"
 #include "am/xact.h"
 #include "shard/compact.h"
+#include "iceberg/iceberg.h"
 #include "shard/shard_write.h"
 #include "tier/compress.h"
 #include "tier/fault.h"
@@ -56,6 +57,9 @@ int			spillpool_default_flush_bytes_kb = 256 * 1024;
 int			spillpool_default_flush_interval_s = 300;
 int			spillpool_default_max_disk_size_mb = -1;
 int			spillpool_default_durability = SPILL_DURABILITY_COMMIT;
+int			spillpool_default_compact_min_shards = 16;
+int			spillpool_default_snapshot_retention_s = 86400;
+int			spillpool_maintenance_naptime_s = 60;
 
 const struct config_enum_entry spill_codec_options[] = {
 	{"none", SPILL_CODEC_NONE, false},
@@ -183,9 +187,26 @@ spillpool_define_settings(void)
 							NULL, &spillpool_shard_row_group_rows, PARQUET_DEFAULT_ROW_GROUP_ROWS, 100, 64 * 1024 * 1024,
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("spillpool.compact_target_size",
-							"Shards smaller than this are rewritten into larger ones by spillpool.compact.",
+							"Default compact_target_size of a spillpool table: shards smaller than this are compacted.",
 							NULL, &spillpool_compact_target_size_kb, 128 * 1024, 1, INT_MAX,
 							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.default_compact_min_shards",
+							"Default compact_min_shards of a spillpool table: the background worker compacts a table with more small shards than this (0 = never).",
+							NULL, &spillpool_default_compact_min_shards, 16, 0, INT_MAX,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.default_snapshot_retention",
+							"Default snapshot_retention of a spillpool table: how long time travel can read a snapshot after a newer one replaced it.",
+							NULL, &spillpool_default_snapshot_retention_s, 86400, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomStringVariable("spillpool.iceberg_location_prefix",
+							   "Location prefix of the paths in spillpool tables' Iceberg metadata (empty: the data directory's path).",
+							   "For engines that see the files under another mount point or URL, for example 'file:///mnt/pg' or 'http://host:port'.",
+							   &spillpool_iceberg_location_prefix, "",
+							   PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.maintenance_naptime",
+							"Time between the background worker's maintenance rounds (compaction, retention, snapshot expiry).",
+							NULL, &spillpool_maintenance_naptime_s, 60, 1, 86400,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomBoolVariable("spillpool.enable_custom_scan",
 							 "Reads spillpool tables through the custom scan (column projection, row-group skipping).",
 							 NULL, &spillpool_enable_custom_scan, true,

@@ -31,6 +31,7 @@ extern int	spillpool_memory_mb;
 extern int	spillpool_max_tables;
 extern int	spillpool_max_disk_size_mb;
 extern int	spillpool_flush_naptime_ms;
+extern int	spillpool_maintenance_naptime_s;
 extern bool spillpool_loaded;
 
 /* Fails with a hint when the library was not preloaded. */

@@ -29,6 +29,8 @@ readonly APT_PACKAGES=(
     libbrotli-dev
     libipc-run-perl
     python3-psycopg2
+    libavro-dev
+    python3-avro
 )
 
 log() { printf 'setup: %s\n' "$*"; }

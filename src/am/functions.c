@@ -38,7 +38,10 @@
 #include "am/scan.h"
 #include "shard/compact.h"
 #include "shard/convert.h"
+#include "shard/expire.h"
 #include "shard/flush.h"
+#include "shard/retention.h"
+#include "iceberg/iceberg.h"
 #include "am/tableam.h"
 #include "shard/shard_read.h"
 #include "tier/compress.h"
@@ -56,6 +59,9 @@ PG_FUNCTION_INFO_V1(spillpool_shards);
 PG_FUNCTION_INFO_V1(spillpool_scan);
 PG_FUNCTION_INFO_V1(spillpool_flush);
 PG_FUNCTION_INFO_V1(spillpool_compact);
+PG_FUNCTION_INFO_V1(spillpool_drop_shards);
+PG_FUNCTION_INFO_V1(spillpool_expire_snapshots);
+PG_FUNCTION_INFO_V1(spillpool_iceberg_metadata_location);
 PG_FUNCTION_INFO_V1(spillpool_flush_if_due);
 
 /* Called first by the install script, so CREATE EXTENSION fails clearly. */
@@ -183,10 +189,101 @@ arg_text(FunctionCallInfo fcinfo, int n)
 }
 
 /*
+ * An interval option in milliseconds: zero means "none" (allow_zero), and
+ * anything else must be positive and at most INT_MAX seconds.
+ */
+static int64
+option_interval_ms(const char *option, Interval *iv, bool allow_zero)
+{
+	float8		secs = DatumGetFloat8(DirectFunctionCall2(interval_part,
+														  CStringGetTextDatum("epoch"),
+														  IntervalPGetDatum(iv)));
+	char	   *text = DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv)));
+
+	if (secs < 0 || (secs == 0 && !allow_zero))
+		option_error(option, text, allow_zero ? "The interval must not be negative." :
+					 "The interval must be positive.");
+	if (secs > (float8) INT_MAX)
+		option_error(option, text,
+					 "The interval must be at most 2147483647 seconds (about 68 years).");
+	return (int64) (secs * 1000);
+}
+
+/*
+ * The lifecycle options of alter_table (arguments 11 to 15): the target
+ * size of compaction and the small-shard count that starts it, the
+ * retention column and interval, and the snapshot retention.  Retention
+ * needs a column of type timestamp or timestamptz, given now or before.
+ */
+static void
+alter_table_lifecycle_options(FunctionCallInfo fcinfo, Relation rel, Datum *values, char *nulls)
+{
+	char	   *s;
+	SpillOptions cur;
+
+	options_get(rel, &cur);
+	if ((s = arg_text(fcinfo, 11)) != NULL)
+	{
+		values[11] = Int64GetDatum(option_parse_size("compact_target_size", s, 1024, false));
+		nulls[11] = ' ';
+	}
+	if (!PG_ARGISNULL(12))
+	{
+		int32		v = PG_GETARG_INT32(12);
+
+		if (v < 0)
+			option_error("compact_min_shards", psprintf("%d", v),
+						 "The value must be at least 0 (0: the background worker never compacts the table).");
+		values[12] = Int32GetDatum(v);
+		nulls[12] = ' ';
+	}
+	if ((s = arg_text(fcinfo, 13)) != NULL)
+	{
+		AttrNumber	attnum = get_attnum(RelationGetRelid(rel), s);
+		Oid			type;
+
+		if (attnum == InvalidAttrNumber || attnum < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of relation \"%s\" does not exist",
+							s, RelationGetRelationName(rel))));
+		type = getBaseType(get_atttype(RelationGetRelid(rel), attnum));
+		if (type != TIMESTAMPOID && type != TIMESTAMPTZOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("retention column \"%s\" must be of type timestamp or timestamptz", s),
+					 errdetail("Column \"%s\" is of type %s.", s, format_type_be(type))));
+		values[13] = CStringGetTextDatum(s);
+		nulls[13] = ' ';
+		strlcpy(cur.retention_column, s, NAMEDATALEN);
+	}
+	if (!PG_ARGISNULL(14))
+	{
+		int64		ms = option_interval_ms("retention", PG_GETARG_INTERVAL_P(14), true);
+
+		if (ms > 0 && cur.retention_column[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("retention needs a retention column"),
+					 errhint("Name a timestamp or timestamptz column with retention_column.")));
+		values[14] = PG_GETARG_DATUM(14);
+		nulls[14] = ' ';
+	}
+	if (!PG_ARGISNULL(15))
+	{
+		(void) option_interval_ms("snapshot_retention", PG_GETARG_INTERVAL_P(15), true);
+		values[15] = PG_GETARG_DATUM(15);
+		nulls[15] = ' ';
+	}
+}
+
+/*
  * spillpool.alter_table(rel, memory_limit, max_file_size, spill_compression,
  * shard_compression, compression_level, flush_rows, flush_bytes,
- * flush_interval, max_disk_size, durability): validates every given option
- * and stores it; NULL leaves an option as it is.
+ * flush_interval, max_disk_size, durability, compact_target_size,
+ * compact_min_shards, retention_column, retention, snapshot_retention):
+ * validates every given option and stores it; NULL leaves an option as it
+ * is.
  */
 Datum
 spillpool_alter_table(PG_FUNCTION_ARGS)
@@ -306,6 +403,9 @@ spillpool_alter_table(PG_FUNCTION_ARGS)
 		values[10] = CStringGetTextDatum(pg_strcasecmp(s, "none") == 0 ? "none" : "commit");
 		nulls[10] = ' ';
 	}
+	/* the lifecycle options came with 0.5: the 0.4 definition has 11 arguments */
+	if (PG_NARGS() >= 16)
+		alter_table_lifecycle_options(fcinfo, rel, values, nulls);
 
 	options_store(values, nulls);
 
@@ -577,9 +677,85 @@ spillpool_compact(PG_FUNCTION_ARGS)
 	Relation	rel = spillpool_open_checked(PG_GETARG_OID(0), true);
 	int64		snapshot;
 
-	snapshot = compact_table(rel);
+	snapshot = compact_table(rel, false);
 	table_close(rel, AccessShareLock);
 	PG_RETURN_INT64(snapshot);
+}
+
+/*
+ * spillpool.drop_shards(rel, older_than, column_name): drops the shards
+ * whose rows are all older than older_than by the table's retention column
+ * (or column_name), in one "delete" snapshot; returns the rows dropped.
+ */
+Datum
+spillpool_drop_shards(PG_FUNCTION_ARGS)
+{
+	Relation	rel;
+	SpillOptions opts;
+	const char *column;
+	int64		rows;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("table and older_than must not be NULL")));
+	rel = spillpool_open_checked(PG_GETARG_OID(0), true);
+	options_get(rel, &opts);
+	column = PG_ARGISNULL(2) ? opts.retention_column : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (column[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("table \"%s\" has no retention column", RelationGetRelationName(rel)),
+				 errhint("Pass column_name, or set one with spillpool.alter_table(retention_column => ...).")));
+	rows = retention_drop_shards(rel, column, PG_GETARG_TIMESTAMPTZ(1), NULL);
+	table_close(rel, AccessShareLock);
+	PG_RETURN_INT64(rows);
+}
+
+/*
+ * spillpool.expire_snapshots(rel, older_than): expires the snapshots
+ * committed before older_than (default: now minus the table's
+ * snapshot_retention) and deletes the files only they referenced; returns
+ * the number of snapshots expired.
+ */
+Datum
+spillpool_expire_snapshots(PG_FUNCTION_ARGS)
+{
+	Relation	rel = spillpool_open_checked(PG_GETARG_OID(0), true);
+	TimestampTz limit;
+	int			n;
+
+	if (PG_ARGISNULL(1))
+	{
+		SpillOptions opts;
+
+		options_get(rel, &opts);
+		limit = GetCurrentTimestamp() - opts.snapshot_retention_ms * INT64CONST(1000);
+	}
+	else
+		limit = PG_GETARG_TIMESTAMPTZ(1);
+	n = expire_snapshots(rel, limit, NULL);
+	table_close(rel, AccessShareLock);
+	PG_RETURN_INT32(n);
+}
+
+/*
+ * spillpool.iceberg_metadata_location(rel, previous): the location of the
+ * table's current Iceberg metadata file (or of the one before it), NULL if
+ * it has none yet; for the view spillpool.iceberg_tables.
+ */
+Datum
+spillpool_iceberg_metadata_location(PG_FUNCTION_ARGS)
+{
+	Relation	rel = spillpool_open_checked(PG_GETARG_OID(0), false);
+	SpillTable *tab = spilltable_for_rel(rel);
+	char	   *loc = iceberg_metadata_location(tab->key.dbid, tab->key.relfilenode,
+												PG_GETARG_BOOL(1));
+
+	table_close(rel, AccessShareLock);
+	if (loc == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(loc));
 }
 
 /*

@@ -172,7 +172,7 @@ spillpool_scan_begin(Relation rel, Snapshot snapshot, int nkeys, ScanKey key,
 typedef struct OpenScan
 {
 	SpillTableKey key;
-	int64		pin_gen;		/* flush count when the pin was taken */
+	int64		pin_gen;		/* retirement count when the pin was taken */
 	bool		pinned;
 	ShardScan  *shards;			/* NULL when not reading shards */
 	File		seg_file;		/* the segment file open for reading, or -1 */
@@ -293,6 +293,14 @@ spillpool_scan_start(SpillScanDesc scan)
 					 errmsg("snapshot " UINT64_FORMAT " of spillpool table \"%s\" does not exist",
 							scan->travel_id, RelationGetRelationName(rel)),
 					 errdetail("The current snapshot is " UINT64_FORMAT ".", scan->start.snapshot_id)));
+		if (scan->travel_id < scan->start.oldest_snapshot)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("snapshot " UINT64_FORMAT " of spillpool table \"%s\" has expired",
+							scan->travel_id, RelationGetRelationName(rel)),
+					 errdetail("The oldest snapshot still held is " UINT64_FORMAT ".",
+							   scan->start.oldest_snapshot),
+					 errhint("Raise the table's snapshot_retention with spillpool.alter_table to keep snapshots longer.")));
 		scan->start.snapshot_id = scan->travel_id;
 	}
 

@@ -44,8 +44,9 @@
 #include "tier/manifest.h"
 #include "tier/memtable.h"
 #include "tier/options.h"
+#include "iceberg/iceberg.h"
 
-/* spillpool.compact_target_size: shards below it are compacted (kB) */
+/* spillpool.compact_target_size: the option's default (kB) */
 int			spillpool_compact_target_size_kb = 128 * 1024;
 
 /* What one compaction step holds, on the heap so that PG_CATCH sees it. */
@@ -176,7 +177,7 @@ compact_rewrite(Relation rel, SpillTable *tab, const SpillOptions *opts, uint64 
  * as a "replace".  Then shared memory follows.
  */
 static void
-compact_commit(SpillTable *tab, uint64 cur, uint64 snapshot, const CompactRun *run,
+compact_commit(Relation rel, SpillTable *tab, uint64 cur, uint64 snapshot, const CompactRun *run,
 			   ManifestShard *added, int nadded)
 {
 	Manifest	m;
@@ -218,6 +219,7 @@ compact_commit(SpillTable *tab, uint64 cur, uint64 snapshot, const CompactRun *r
 	s->rows = run->rows;
 	s->nshards = nadded;
 	s->op = MANIFEST_REPLACE;
+	iceberg_before_commit(rel, tab, &m);
 	manifest_write(tab->key.dbid, tab->key.relfilenode, &m);
 	spillpool_fault_point("compact-manifest-renamed");
 
@@ -228,6 +230,7 @@ compact_commit(SpillTable *tab, uint64 cur, uint64 snapshot, const CompactRun *r
 	tab->shards += nadded - run->count;
 	tab->shard_bytes += added_bytes - run->bytes;
 	LWLockRelease(&tab->lock);
+	iceberg_after_commit(rel, tab, &m);
 }
 
 /*
@@ -258,7 +261,7 @@ compact_one_run(Relation rel, SpillTable *tab, const SpillOptions *opts, int64 t
 		compact_rewrite(rel, tab, opts, cur, cur + 1, &run, st);
 		nadded = shard_writer_finish(st->sw, &added);
 		spillpool_fault_point("compact-shards-written");
-		compact_commit(tab, cur, cur + 1, &run, added, nadded);
+		compact_commit(rel, tab, cur, cur + 1, &run, added, nadded);
 		st->sw = NULL;			/* committed */
 	}
 	PG_CATCH();
@@ -275,20 +278,43 @@ compact_one_run(Relation rel, SpillTable *tab, const SpillOptions *opts, int64 t
 }
 
 /*
+ * The number of shards of a table's current snapshot below the target size
+ * (from the manifest, no file is read).
+ */
+static int
+compact_count_small(SpillTable *tab, int64 target)
+{
+	Manifest	m;
+	uint64		cur;
+	int			n = 0;
+	int			i;
+
+	LWLockAcquire(&tab->lock, LW_SHARED);
+	cur = tab->snapshot_id;
+	LWLockRelease(&tab->lock);
+	(void) manifest_read(tab->key.dbid, tab->key.relfilenode, &m);
+	for (i = 0; i < m.nshards; i++)
+		if (manifest_shard_in_snapshot(&m.shards[i], cur) && m.shards[i].bytes < target)
+			n++;
+	return n;
+}
+
+/*
  * Compacts a table: every run of small shards, one "replace" snapshot per
- * run.  The target is capped at spillpool.max_shard_size, where the writer
- * would start another file.  Each run holds the flushing flag on its own,
- * so that flushes are not held off for the whole compaction.  Returns the
- * snapshot id after it (the current one when there was nothing to
- * compact).  The caller holds a lock on the relation.
+ * run.  The target (the table's compact_target_size) is capped at
+ * spillpool.max_shard_size, where the writer would start another file.
+ * With only_if_due (the background worker), it compacts only a table with
+ * more small shards than its compact_min_shards.  Each run holds the
+ * flushing flag on its own, so that flushes are not held off for the whole
+ * compaction.  Returns the snapshot id after it (the current one when there
+ * was nothing to compact).  The caller holds a lock on the relation.
  */
 int64
-compact_table(Relation rel)
+compact_table(Relation rel, bool only_if_due)
 {
 	SpillTable *tab = spilltable_for_rel(rel);
 	SpillOptions opts;
-	int64		target = Min((int64) spillpool_compact_target_size_kb * 1024,
-							 (int64) spillpool_max_shard_size_mb * 1024 * 1024);
+	int64		target;
 	MemoryContext run_cxt;
 	bool		more = true;
 	uint64		snapshot;
@@ -297,8 +323,15 @@ compact_table(Relation rel)
 		ereport(ERROR,
 				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
 				 errmsg("cannot compact spillpool tables during recovery")));
-	flush_check_columns_committed(rel);
 	options_get(rel, &opts);
+	target = opts.compact_target_size >= 0 ? opts.compact_target_size :
+		(int64) spillpool_compact_target_size_kb * 1024;
+	target = Min(target, (int64) spillpool_max_shard_size_mb * 1024 * 1024);
+	if (only_if_due &&
+		(opts.compact_min_shards <= 0 || compact_count_small(tab, target) <= opts.compact_min_shards))
+		more = false;
+	else
+		flush_check_columns_committed(rel);
 	run_cxt = AllocSetContextCreate(CurrentMemoryContext, "spillpool compaction",
 									ALLOCSET_DEFAULT_SIZES);
 	while (more)

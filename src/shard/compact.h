@@ -10,8 +10,6 @@
 
 #include "utils/rel.h"
 
-extern int	spillpool_compact_target_size_kb;
-
-extern int64 compact_table(Relation rel);
+extern int64 compact_table(Relation rel, bool only_if_due);
 
 #endif							/* SPILLPOOL_COMPACT_H */

@@ -66,6 +66,7 @@
 #include "tier/manifest.h"
 #include "tier/memtable.h"
 #include "tier/options.h"
+#include "iceberg/iceberg.h"
 #include "tier/rowrecord.h"
 #include "tier/segment.h"
 #include "tier/storage.h"
@@ -502,11 +503,15 @@ flush_commit(FlushState *fs)
 		memcpy(m.shards + m.nshards, shards, sizeof(ManifestShard) * nshards);
 		m.nshards += nshards;
 	}
+	if (fs->rows > 0)
+		iceberg_before_commit(fs->rel, fs->tab, &m);
 	manifest_write(fs->tab->key.dbid, fs->tab->key.relfilenode, &m);
 	fs->sw = NULL;				/* the files are committed */
 	spillpool_fault_point("manifest-renamed");
 
 	flush_publish(fs, shards, nshards, now);
+	if (fs->rows > 0)
+		iceberg_after_commit(fs->rel, fs->tab, &m);
 }
 
 /* The steps of a flush, run under PG_TRY by flush_table_claimed. */

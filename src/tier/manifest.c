@@ -15,12 +15,21 @@
  *		...
  *		removed <snapshot> <n> <snapshot that replaced the shard>
  *		legacy <position of the first unflushed row of a version 1 block>
+ *		expired <oldest snapshot kept> <last snapshot before it not an append>
+ *		iceberg <generation> <metadata version> <location CRC, hex>
  *		crc <CRC32C of every byte before this line, hex>
  *
  * It is replaced whole: written to manifest.tmp, fsynced, and renamed over
  * the old one with durable_rename.  A crash leaves either the old or the
  * new manifest; shard files it does not list are leftovers of an
- * interrupted flush and are removed when the table is loaded.
+ * interrupted flush or compaction, or files of expired snapshots, and are
+ * removed when the table is loaded.
+ *
+ * A shard written before positions existed (0.3) has none in its file: its
+ * line ends with the word "legacy" after the positions its rows were
+ * numbered with (0.4 numbered them at every read, by their place in the
+ * list, and wrote them without positions), so that expiry can take shards
+ * out of the list without renumbering the others.
  *
  * Scans read the manifest through a small per-backend cache keyed by the
  * table and its current snapshot id.
@@ -40,6 +49,7 @@
 
 #include "spillpool.h"
 #include "tier/manifest.h"
+#include "iceberg/iceberg.h"
 #include "tier/compress.h"
 #include "tier/fault.h"
 #include "tier/memtable.h"
@@ -280,6 +290,8 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 				s->op = MANIFEST_APPEND;
 			else if (strcmp(op, "replace") == 0)
 				s->op = MANIFEST_REPLACE;
+			else if (strcmp(op, "delete") == 0)
+				s->op = MANIFEST_DELETE;
 			else
 				manifest_corrupt(path, lineno, gettext_noop("Line %d names an unknown operation."));
 		}
@@ -289,6 +301,7 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 			int			codec;
 			unsigned int footer_crc;
 			int			fields;
+			char		flag[16];
 
 			if (m->nshards == shard_cap)
 			{
@@ -302,15 +315,20 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 			 * The footer's CRC came with 0.3 and positions with 0.4; older
 			 * lines have six or seven fields.
 			 */
-			fields = sscanf(line, "shard " UINT64_FORMAT " %d " INT64_FORMAT " " INT64_FORMAT " %d %d %x " UINT64_FORMAT " " UINT64_FORMAT,
+			flag[0] = '\0';
+			fields = sscanf(line, "shard " UINT64_FORMAT " %d " INT64_FORMAT " " INT64_FORMAT " %d %d %x " UINT64_FORMAT " " UINT64_FORMAT " %15s",
 							&s->snapshot, &s->n, &s->rows, &s->bytes, &codec,
-							&s->row_groups, &footer_crc, &s->pos_min, &s->pos_max);
-			if (fields != 6 && fields != 7 && fields != 9)
+							&s->row_groups, &footer_crc, &s->pos_min, &s->pos_max, flag);
+			if (fields != 6 && fields != 7 && fields != 9 && fields != 10)
 				manifest_corrupt(path, lineno, gettext_noop("Line %d is not a valid shard line."));
-			if (fields == 9 && (s->pos_min == 0 || s->pos_max < s->pos_min))
+			if (fields >= 9 && (s->pos_min == 0 || s->pos_max < s->pos_min))
 				manifest_corrupt(path, lineno, gettext_noop("Line %d has invalid positions."));
+			/* a 0.3 shard with frozen numbers, with or without a footer CRC */
+			if (fields == 10 && strcmp(flag, "legacy") != 0 && strcmp(flag, "legacy-nocrc") != 0)
+				manifest_corrupt(path, lineno, gettext_noop("Line %d ends with an unknown word."));
+			s->pos_legacy = (fields == 10);
 			s->codec = (SpillCodec) codec;
-			s->has_footer_crc = (fields >= 7);
+			s->has_footer_crc = (fields >= 7) && strcmp(flag, "legacy-nocrc") != 0;
 			s->footer_crc = s->has_footer_crc ? (pg_crc32c) footer_crc : 0;
 		}
 		else if (strncmp(line, "removed ", 8) == 0)
@@ -333,6 +351,19 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 			}
 			if (!found || by <= snap)
 				manifest_corrupt(path, lineno, gettext_noop("Line %d removes a shard the manifest does not list before it."));
+		}
+		else if (strncmp(line, "expired ", 8) == 0)
+		{
+			if (sscanf(line, "expired " UINT64_FORMAT " " UINT64_FORMAT,
+					   &m->expired_below, &m->expired_base) != 2 ||
+				m->expired_below == 0 || m->expired_base > m->expired_below)
+				manifest_corrupt(path, lineno, gettext_noop("Line %d is not a valid expired line."));
+		}
+		else if (strncmp(line, "iceberg ", 8) == 0)
+		{
+			if (sscanf(line, "iceberg %u %u %x", &m->ice_gen, &m->ice_version,
+					   &m->ice_location_crc) != 3)
+				manifest_corrupt(path, lineno, gettext_noop("Line %d is not a valid iceberg line."));
 		}
 		else if (strncmp(line, "legacy ", 7) == 0)
 		{
@@ -363,6 +394,8 @@ manifest_number_legacy_shards(Manifest *m)
 	{
 		ManifestShard *s = &m->shards[i];
 
+		if (s->pos_legacy)
+			next = s->pos_max + 1;	/* numbered when last written */
 		if (s->pos_min != 0 || s->rows == 0)
 			continue;
 		s->pos_legacy = true;
@@ -427,11 +460,13 @@ manifest_write_file(Oid dbid, Oid relfilenode, const Manifest *m, bool fault_poi
 						 m->shards[i].snapshot, m->shards[i].n, m->shards[i].rows,
 						 m->shards[i].bytes, (int) m->shards[i].codec,
 						 m->shards[i].row_groups);
-		if (m->shards[i].has_footer_crc || !m->shards[i].pos_legacy)
-			appendStringInfo(&buf, " %08x", (unsigned int) m->shards[i].footer_crc);
-		if (!m->shards[i].pos_legacy)
-			appendStringInfo(&buf, " " UINT64_FORMAT " " UINT64_FORMAT,
-							 m->shards[i].pos_min, m->shards[i].pos_max);
+		/* a 0.3 shard's numbers (pos_legacy) are frozen by writing them */
+		appendStringInfo(&buf, " %08x " UINT64_FORMAT " " UINT64_FORMAT,
+						 (unsigned int) m->shards[i].footer_crc,
+						 m->shards[i].pos_min, m->shards[i].pos_max);
+		if (m->shards[i].pos_legacy)
+			appendStringInfoString(&buf, m->shards[i].has_footer_crc ?
+								   " legacy" : " legacy-nocrc");
 		appendStringInfoChar(&buf, '\n');
 	}
 	for (i = 0; i < m->nshards; i++)
@@ -440,6 +475,12 @@ manifest_write_file(Oid dbid, Oid relfilenode, const Manifest *m, bool fault_poi
 							 m->shards[i].snapshot, m->shards[i].n, m->shards[i].removed_in);
 	if (m->legacy_next != 0)
 		appendStringInfo(&buf, "legacy " UINT64_FORMAT "\n", m->legacy_next);
+	if (m->expired_below != 0)
+		appendStringInfo(&buf, "expired " UINT64_FORMAT " " UINT64_FORMAT "\n",
+						 m->expired_below, m->expired_base);
+	if (m->ice_gen != 0)
+		appendStringInfo(&buf, "iceberg %u %u %08x\n", m->ice_gen, m->ice_version,
+						 m->ice_location_crc);
 	INIT_CRC32C(crc);
 	COMP_CRC32C(crc, buf.data, buf.len);
 	FIN_CRC32C(crc);
@@ -476,7 +517,30 @@ manifest_copy(const Manifest *m, MemoryContext cxt)
 const char *
 manifest_operation_name(ManifestOperation op)
 {
-	return op == MANIFEST_REPLACE ? "replace" : "append";
+	switch (op)
+	{
+		case MANIFEST_APPEND:
+			break;
+		case MANIFEST_REPLACE:
+			return "replace";
+		case MANIFEST_DELETE:
+			return "delete";
+	}
+	return "append";
+}
+
+/*
+ * The oldest snapshot that time travel can still read: the first one the
+ * manifest lists, or (before any flush) the first one to come.  Snapshot 0,
+ * the empty table before the first flush, can be read until a snapshot
+ * expires.
+ */
+uint64
+manifest_oldest_snapshot(const Manifest *m)
+{
+	if (m->expired_below == 0)
+		return 0;
+	return m->expired_below;
 }
 
 /* The id of the newest snapshot a manifest lists, 0 if none. */
@@ -570,19 +634,22 @@ manifest_forget(Oid dbid, Oid relfilenode)
 }
 
 /*
- * At load: removes manifest.tmp and every shard file the manifest does not
- * list (left by a flush that did not reach its commit point).
+ * Removes every shard file of a table that its manifest does not list: left
+ * by a flush or compaction that did not reach its commit point, or by an
+ * expiry or shard drop whose files could not be removed at once because
+ * scans still read them.  Each removal is reported at elevel.  Returns how
+ * many it removed.  The caller makes
+ * sure no flush, compaction or expiry is writing files meanwhile (at load,
+ * or holding the flushing flag) and that no scan still reads the files.
  */
-void
-manifest_remove_leftovers(Oid dbid, Oid relfilenode, const Manifest *m)
+int
+manifest_remove_unlisted(Oid dbid, Oid relfilenode, const Manifest *m, int elevel)
 {
 	char		dir[MAXPGPATH];
 	char		path[MAXPGPATH];
 	DIR		   *d;
 	struct dirent *de;
-
-	manifest_path(path, dbid, relfilenode, true);
-	(void) storage_unlink_file(path, true);
+	int			removed = 0;
 
 	shard_dir_path(dir, dbid, relfilenode);
 	d = AllocateDir(dir);
@@ -605,12 +672,29 @@ manifest_remove_leftovers(Oid dbid, Oid relfilenode, const Manifest *m)
 		if (listed)
 			continue;
 		snprintf(path, MAXPGPATH, "%s/%s", dir, de->d_name);
-		ereport(LOG,
-				(errmsg("removing spillpool shard file \"%s\" of an interrupted flush", path)));
-		(void) storage_unlink_file(path, false);
+		ereport(elevel,
+				(errmsg("removing spillpool shard file \"%s\" that the manifest does not list", path)));
+		if (storage_unlink_file(path, false))
+			removed++;
 	}
 	if (d)
 		FreeDir(d);
+	return removed;
+}
+
+/*
+ * At load: removes manifest.tmp, every shard file the manifest does not
+ * list, and the Iceberg metadata files it does not reference.
+ */
+void
+manifest_remove_leftovers(Oid dbid, Oid relfilenode, const Manifest *m)
+{
+	char		path[MAXPGPATH];
+
+	manifest_path(path, dbid, relfilenode, true);
+	(void) storage_unlink_file(path, true);
+	(void) manifest_remove_unlisted(dbid, relfilenode, m, LOG);
+	iceberg_remove_unreferenced(dbid, relfilenode, m);
 }
 
 /*
@@ -623,6 +707,7 @@ manifest_load_table_state(SpillTable *tab, const Manifest *m)
 	int			i;
 
 	tab->snapshot_id = manifest_latest_snapshot(m);
+	tab->oldest_snapshot = manifest_oldest_snapshot(m);
 	tab->flush_seg = m->flush_seg;
 	tab->flush_off = m->flush_off;
 	tab->flushes = 0;

@@ -16,7 +16,8 @@
 typedef enum ManifestOperation
 {
 	MANIFEST_APPEND,			/* a flush added shards */
-	MANIFEST_REPLACE			/* a compaction rewrote shards into others */
+	MANIFEST_REPLACE,			/* a compaction rewrote shards into others */
+	MANIFEST_DELETE				/* retention dropped whole shards */
 } ManifestOperation;
 
 typedef struct ManifestSnapshot
@@ -63,6 +64,14 @@ typedef struct Manifest
 	int64		flush_off;		/* flush_off) are in shards */
 	uint64		legacy_next;	/* position of the first unflushed row in a
 								 * version 1 segment block, 0 if unknown */
+	uint64		expired_below;	/* snapshots below this id have expired (0:
+								 * none); the list starts at the oldest kept */
+	uint64		expired_base;	/* the last snapshot at or before
+								 * expired_below that was not an append */
+	/* the Iceberg metadata that describes this manifest (iceberg.c) */
+	uint32		ice_gen;		/* generation of its Avro files, 0 if none */
+	uint32		ice_version;	/* its v<N>.metadata.json */
+	uint32		ice_location_crc;	/* CRC of the location it was written for */
 	int			nsnapshots;
 	ManifestSnapshot *snapshots;	/* ascending ids */
 	int			nshards;
@@ -77,6 +86,9 @@ extern void manifest_ensure(Oid dbid, Oid relfilenode);
 extern const Manifest *manifest_get(Oid dbid, Oid relfilenode, uint64 snapshot_id);
 extern void manifest_forget(Oid dbid, Oid relfilenode);
 extern void manifest_remove_leftovers(Oid dbid, Oid relfilenode, const Manifest *m);
+extern int	manifest_remove_unlisted(Oid dbid, Oid relfilenode, const Manifest *m,
+									 int elevel);
+extern uint64 manifest_oldest_snapshot(const Manifest *m);
 extern uint64 manifest_position_end(const Manifest *m);
 extern const char *manifest_operation_name(ManifestOperation op);
 extern void manifest_load_table_state(SpillTable *tab, const Manifest *m);

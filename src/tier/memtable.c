@@ -859,26 +859,27 @@ memtable_claim_committed(SpillTable *tab, MemBatch ***out)
 }
 
 /*
- * Segment pins: a scan that starts pins the segment files it may read, so
- * that a flush does not remove them under it.  Scans that started after
- * the last flush count in readers_cur (an atomic, so that scans can start
- * under the shared lock); a flush moves them to readers_old, and flushed
- * files are removed only when no old reader is left.  The flush count at
- * pin time tells which counter a pin is in.
+ * Segment pins: a scan that starts pins the segment and shard files it may
+ * read, so that a flush or an expiry does not remove them under it.  Scans
+ * that started after the last retirement count in readers_cur (an atomic,
+ * so that scans can start under the shared lock); a flush or expiry that
+ * commits retires them to readers_old, and the files it dropped are removed
+ * only when no old reader is left.  The retirement count at pin time tells
+ * which counter a pin is in.
  */
 int64
 spilltable_pin_segments_locked(SpillTable *tab)
 {
 	pg_atomic_fetch_add_u32(&tab->readers_cur, 1);
-	return tab->flushes;
+	return tab->pin_generation;
 }
 
-/* Releases a scan's segment pin taken when the flush count was gen. */
+/* Releases a scan's pin taken at retirement count gen. */
 void
 spilltable_unpin_segments(SpillTable *tab, int64 gen)
 {
 	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-	if (gen == tab->flushes && pg_atomic_read_u32(&tab->readers_cur) > 0)
+	if (gen == tab->pin_generation && pg_atomic_read_u32(&tab->readers_cur) > 0)
 		pg_atomic_fetch_sub_u32(&tab->readers_cur, 1);
 	else if (tab->readers_old > 0)
 		tab->readers_old--;
@@ -886,12 +887,13 @@ spilltable_unpin_segments(SpillTable *tab, int64 gen)
 }
 
 /*
- * A flush committed: every scan running now may still read the files it
- * emptied.  Caller holds tab->lock exclusively.
+ * A flush or expiry committed: every scan running now may still read the
+ * files it emptied or unlisted.  Caller holds tab->lock exclusively.
  */
 void
 spilltable_retire_segment_pins_locked(SpillTable *tab)
 {
+	tab->pin_generation++;
 	tab->readers_old += (int) pg_atomic_exchange_u32(&tab->readers_cur, 0);
 }
 
@@ -968,7 +970,8 @@ memtable_copy(SpillTable *tab, MemtableCopy *copy, ScanStart *start)
 	spilltable_unflushed_range(tab, &start->seg_first, &start->seg_first_off,
 							   &start->seg_end, &start->seg_end_off);
 	start->snapshot_id = tab->snapshot_id;
-	/* the segment files this scan may read stay until it ends */
+	start->oldest_snapshot = tab->oldest_snapshot;
+	/* the segment and shard files this scan may read stay until it ends */
 	start->pin_gen = spilltable_pin_segments_locked(tab);
 	LWLockRelease(&tab->lock);
 }

@@ -128,6 +128,8 @@ typedef struct SpillTable
 	TimestampTz flush_retry_after;	/* a flush failed: not due before this */
 	bool		flush_running;	/* a flush of this table is running */
 	uint64		snapshot_id;	/* current snapshot, 0 before the first flush */
+	uint64		oldest_snapshot;	/* time travel to snapshots below it
+									 * fails: they expired */
 	uint32		flush_seg;		/* segment blocks before (flush_seg, */
 	int64		flush_off;		/* flush_off) are in shards */
 	TimestampTz unflushed_since;	/* first row not yet flushed, 0 if none */
@@ -137,9 +139,14 @@ typedef struct SpillTable
 	int64		shard_rows;
 	int64		shard_bytes;
 	uint32		delete_below;	/* flushed segment files still to remove */
+	bool		shards_unlisted;	/* an expiry left shard files for scans
+									 * still running (expire_remove_unlisted) */
 	pg_atomic_uint32 readers_cur;	/* scans that started after the last
-									 * flush (added under the shared lock) */
-	int			readers_old;	/* scans that may still read flushed files */
+									 * retirement (added under the shared
+									 * lock) */
+	int			readers_old;	/* scans that may still read files a flush
+								 * emptied or an expiry unlisted */
+	int64		pin_generation; /* retirements so far (pins record it) */
 
 	LWLock		lock;			/* the fields above */
 	LWLock		write_lock;		/* appends to segment files, like WALWriteLock */
@@ -255,6 +262,7 @@ typedef struct ScanStart
 	uint32		seg_end;		/* active segment at the time */
 	int64		seg_end_off;	/* its size then */
 	uint64		snapshot_id;	/* shards of snapshots up to this one */
+	uint64		oldest_snapshot;	/* time travel below it fails */
 	int64		pin_gen;		/* see spilltable_pin_segments_locked */
 } ScanStart;
 

@@ -85,6 +85,11 @@ options_defaults(SpillOptions *opts)
 	opts->max_disk_size = spillpool_default_max_disk_size_mb < 0 ? -1 :
 		(int64) spillpool_default_max_disk_size_mb * 1024 * 1024;
 	opts->durability = (SpillDurability) spillpool_default_durability;
+	opts->compact_target_size = -1; /* spillpool.compact_target_size, a user setting */
+	opts->compact_min_shards = spillpool_default_compact_min_shards;
+	opts->retention_column[0] = '\0';
+	opts->retention_ms = 0;
+	opts->snapshot_retention_ms = (int64) spillpool_default_snapshot_retention_s * 1000;
 }
 
 /*
@@ -134,7 +139,15 @@ options_read_catalog(Oid relid, SpillOptions *opts)
 	args[0] = ObjectIdGetDatum(relid);
 	options_as_owner_begin(owner, &st);
 	SPI_connect();
-	rc = SPI_execute_with_args("SELECT memory_limit, max_file_size, spill_compression, "
+	rc = SPI_execute_with_args(options_catalog_has_lifecycle() ?
+							   "SELECT memory_limit, max_file_size, spill_compression, "
+							   "shard_compression, compression_level, flush_rows, flush_bytes, "
+							   "(extract(epoch FROM flush_interval) * 1000)::bigint, "
+							   "max_disk_size, durability, compact_target_size, compact_min_shards, "
+							   "retention_column, (extract(epoch FROM retention) * 1000)::bigint, "
+							   "(extract(epoch FROM snapshot_retention) * 1000)::bigint "
+							   "FROM spillpool.table_options WHERE relid = $1" :
+							   "SELECT memory_limit, max_file_size, spill_compression, "
 							   "shard_compression, compression_level, flush_rows, flush_bytes, "
 							   "(extract(epoch FROM flush_interval) * 1000)::bigint, "
 							   "max_disk_size, durability "
@@ -182,8 +195,42 @@ options_read_catalog(Oid relid, SpillOptions *opts)
 		if (!isnull)
 			opts->durability = strcmp(TextDatumGetCString(d), "none") == 0 ?
 				SPILL_DURABILITY_NONE : SPILL_DURABILITY_COMMIT;
+		if (desc->natts < 15)
+		{
+			SPI_finish();
+			return;				/* the 0.4 catalog: no lifecycle options */
+		}
+		d = SPI_getbinval(tup, desc, 11, &isnull);
+		if (!isnull)
+			opts->compact_target_size = DatumGetInt64(d);
+		d = SPI_getbinval(tup, desc, 12, &isnull);
+		if (!isnull)
+			opts->compact_min_shards = DatumGetInt32(d);
+		d = SPI_getbinval(tup, desc, 13, &isnull);
+		if (!isnull)
+			strlcpy(opts->retention_column, TextDatumGetCString(d), NAMEDATALEN);
+		d = SPI_getbinval(tup, desc, 14, &isnull);
+		if (!isnull)
+			opts->retention_ms = DatumGetInt64(d);
+		d = SPI_getbinval(tup, desc, 15, &isnull);
+		if (!isnull)
+			opts->snapshot_retention_ms = DatumGetInt64(d);
 	}
 	SPI_finish();
+}
+
+/*
+ * Does spillpool.table_options have the lifecycle columns of 0.5?  Until
+ * ALTER EXTENSION spillpool UPDATE, the library serves an older catalog.
+ */
+bool
+options_catalog_has_lifecycle(void)
+{
+	Oid			nsp = get_namespace_oid("spillpool", true);
+	Oid			catalog = OidIsValid(nsp) ? get_relname_relid("table_options", nsp) : InvalidOid;
+
+	return OidIsValid(catalog) &&
+		get_attnum(catalog, "snapshot_retention") != InvalidAttrNumber;
 }
 
 /*
@@ -241,13 +288,26 @@ void
 options_store(Datum *values, const char *nulls)
 {
 	Oid			types[OPTIONS_CATALOG_COLUMNS] = {OIDOID, INT8OID, INT8OID, TEXTOID,
-		TEXTOID, INT4OID, INT8OID, INT8OID, INTERVALOID, INT8OID, TEXTOID};
+		TEXTOID, INT4OID, INT8OID, INT8OID, INTERVALOID, INT8OID, TEXTOID,
+	INT8OID, INT4OID, TEXTOID, INTERVALOID, INTERVALOID};
 	Oid			relid = DatumGetObjectId(values[0]);
 	Oid			owner = options_catalog_owner(InvalidOid);
+	int			ncols = OPTIONS_CATALOG_COLUMNS;
+	int			i;
 
 	if (!OidIsValid(owner))
 		elog(ERROR, "spillpool.table_options is missing");
-	if (options_catalog_execute(owner,
+	if (!options_catalog_has_lifecycle())
+	{
+		for (i = 11; i < OPTIONS_CATALOG_COLUMNS; i++)
+			if (nulls[i] != 'n')
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("the lifecycle options of spillpool tables need extension version 0.5"),
+						 errhint("Run ALTER EXTENSION spillpool UPDATE.")));
+		ncols = 11;
+	}
+	if (options_catalog_execute(owner, ncols == 11 ?
 								"INSERT INTO spillpool.table_options AS o "
 								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
 								"ON CONFLICT (relid) DO UPDATE SET "
@@ -260,8 +320,27 @@ options_store(Datum *values, const char *nulls)
 								"flush_bytes = coalesce($8, o.flush_bytes), "
 								"flush_interval = coalesce($9, o.flush_interval), "
 								"max_disk_size = coalesce($10, o.max_disk_size), "
-								"durability = coalesce($11, o.durability)",
-								OPTIONS_CATALOG_COLUMNS, types, values, nulls) != SPI_OK_INSERT)
+								"durability = coalesce($11, o.durability)" :
+								"INSERT INTO spillpool.table_options AS o "
+								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+								"$12, $13, $14, $15, $16) "
+								"ON CONFLICT (relid) DO UPDATE SET "
+								"memory_limit = coalesce($2, o.memory_limit), "
+								"max_file_size = coalesce($3, o.max_file_size), "
+								"spill_compression = coalesce($4, o.spill_compression), "
+								"shard_compression = coalesce($5, o.shard_compression), "
+								"compression_level = coalesce($6, o.compression_level), "
+								"flush_rows = coalesce($7, o.flush_rows), "
+								"flush_bytes = coalesce($8, o.flush_bytes), "
+								"flush_interval = coalesce($9, o.flush_interval), "
+								"max_disk_size = coalesce($10, o.max_disk_size), "
+								"durability = coalesce($11, o.durability), "
+								"compact_target_size = coalesce($12, o.compact_target_size), "
+								"compact_min_shards = coalesce($13, o.compact_min_shards), "
+								"retention_column = coalesce($14, o.retention_column), "
+								"retention = coalesce($15, o.retention), "
+								"snapshot_retention = coalesce($16, o.snapshot_retention)",
+								ncols, types, values, nulls) != SPI_OK_INSERT)
 		elog(ERROR, "could not store spillpool options");
 	CacheInvalidateRelcacheByRelid(relid);
 	options_invalidate(relid);

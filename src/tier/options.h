@@ -30,6 +30,14 @@ typedef struct SpillOptions
 	int64		flush_interval_ms;
 	int64		max_disk_size;	/* bytes, -1 = unlimited */
 	SpillDurability durability;
+	/* lifecycle (0.5) */
+	int64		compact_target_size;	/* bytes: shards below it are small;
+										 * -1: spillpool.compact_target_size */
+	int			compact_min_shards; /* the worker compacts above this many
+									 * small shards; 0 = never */
+	char		retention_column[NAMEDATALEN];	/* "" = no retention */
+	int64		retention_ms;	/* 0 = no retention */
+	int64		snapshot_retention_ms;
 } SpillOptions;
 
 /* defaults for the per-table options, settable as GUCs */
@@ -43,6 +51,9 @@ extern int	spillpool_default_flush_bytes_kb;
 extern int	spillpool_default_flush_interval_s;
 extern int	spillpool_default_max_disk_size_mb;
 extern int	spillpool_default_durability;
+extern int	spillpool_default_compact_min_shards;
+extern int	spillpool_default_snapshot_retention_s;
+extern int	spillpool_compact_target_size_kb;
 
 extern const struct config_enum_entry spill_codec_options[];
 extern const struct config_enum_entry spill_durability_options[];
@@ -62,9 +73,10 @@ extern void options_as_owner_end(OptionsOwnerState *st);
 extern int	options_catalog_execute(Oid owner, const char *sql, int nargs, Oid *types,
 									Datum *values, const char *nulls);
 extern void options_invalidate(Oid relid);
-/* Columns of spillpool.table_options: relid, then the ten options. */
-#define OPTIONS_CATALOG_COLUMNS 11
+/* Columns of spillpool.table_options: relid, then the fifteen options. */
+#define OPTIONS_CATALOG_COLUMNS 16
 
+extern bool options_catalog_has_lifecycle(void);
 extern void options_store(Datum *values, const char *nulls);
 extern void options_forget_relation(Oid relid);
 extern void options_init(void);

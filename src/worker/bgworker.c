@@ -20,6 +20,14 @@
  * startup the launcher starts one for every database that has spillpool
  * files, so tables nobody has touched since the restart are flushed too.
  *
+ * Every spillpool.maintenance_naptime the launcher also starts a worker in
+ * maintenance mode for every database with spillpool files: after the
+ * flushes, it compacts the tables with more small shards than their
+ * compact_min_shards, drops the shards their retention no longer keeps,
+ * expires the snapshots older than their snapshot_retention, deletes the
+ * files of expired snapshots that scans no longer read, and writes Iceberg
+ * metadata that a crash left unwritten.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -47,7 +55,12 @@
 #include "spillpool.h"
 #include "worker/bgworker.h"
 #include "am/tableam.h"
+#include "iceberg/iceberg.h"
+#include "shard/compact.h"
+#include "shard/expire.h"
 #include "shard/flush.h"
+#include "shard/retention.h"
+#include "tier/options.h"
 #include "tier/memtable.h"
 #include "tier/segment.h"
 #include "tier/storage.h"
@@ -62,6 +75,7 @@ PGDLLEXPORT void spillpool_flush_worker_main(Datum main_arg);
 typedef struct FlushWorkerSlot
 {
 	Oid			dbid;
+	bool		maintenance;	/* started in maintenance mode */
 	BackgroundWorkerHandle *handle;
 } FlushWorkerSlot;
 
@@ -105,11 +119,13 @@ launcher_reap_workers(void)
 }
 
 /*
- * Starts a flush worker for a database unless one runs for it already or
- * all slots are busy.  Returns false when no slot was free.
+ * Starts a flush worker for a database (in maintenance mode if asked)
+ * unless one runs for it already or all slots are busy.  Returns false when
+ * no slot was free, or when maintenance was asked and the worker running
+ * for the database is a flush-only one: the caller asks again later.
  */
 static bool
-launcher_start_worker(Oid dbid)
+launcher_start_worker(Oid dbid, bool maintenance)
 {
 	BackgroundWorker worker;
 	int			i;
@@ -119,7 +135,7 @@ launcher_start_worker(Oid dbid)
 	for (i = 0; i < FLUSH_WORKERS_MAX; i++)
 	{
 		if (flush_workers[i].handle != NULL && flush_workers[i].dbid == dbid)
-			return true;
+			return flush_workers[i].maintenance || !maintenance;
 		if (flush_workers[i].handle == NULL && free_slot < 0)
 			free_slot = i;
 	}
@@ -135,6 +151,7 @@ launcher_start_worker(Oid dbid)
 	snprintf(worker.bgw_name, BGW_MAXLEN, "spillpool flush worker for database %u", dbid);
 	strlcpy(worker.bgw_type, "spillpool flush worker", BGW_MAXLEN);
 	worker.bgw_main_arg = ObjectIdGetDatum(dbid);
+	worker.bgw_extra[0] = maintenance ? 1 : 0;
 	worker.bgw_notify_pid = MyProcPid;
 
 	/* the handle outlives the loop's memory context */
@@ -147,6 +164,7 @@ launcher_start_worker(Oid dbid)
 	}
 	MemoryContextSwitchTo(old);
 	flush_workers[free_slot].dbid = dbid;
+	flush_workers[free_slot].maintenance = maintenance;
 	return true;
 }
 
@@ -259,6 +277,8 @@ spillpool_worker_main(Datum main_arg)
 {
 	MemoryContext loop_cxt;
 	List	   *pending_dbs;
+	List	   *maintenance_dbs = NIL;
+	TimestampTz next_maintenance;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
@@ -270,6 +290,8 @@ spillpool_worker_main(Datum main_arg)
 	storage_remove_orphans();
 	pending_dbs = launcher_databases_on_disk();
 	MemoryContextSwitchTo(loop_cxt);
+	next_maintenance = GetCurrentTimestamp() +
+		(int64) spillpool_maintenance_naptime_s * USECS_PER_SEC;
 
 	while (!ShutdownRequestPending)
 	{
@@ -288,13 +310,30 @@ spillpool_worker_main(Datum main_arg)
 		launcher_reap_workers();
 
 		/* databases with files at startup, until each had its worker */
-		while (pending_dbs != NIL && launcher_start_worker(linitial_oid(pending_dbs)))
+		while (pending_dbs != NIL && launcher_start_worker(linitial_oid(pending_dbs), false))
 			pending_dbs = list_delete_first(pending_dbs);
+
+		/* maintenance rounds, each database until its worker started */
+		if (GetCurrentTimestamp() >= next_maintenance)
+		{
+			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+			List	   *dbs = launcher_databases_on_disk();
+
+			foreach(lc, dbs)
+				maintenance_dbs = list_append_unique_oid(maintenance_dbs, lfirst_oid(lc));
+			list_free(dbs);
+			MemoryContextSwitchTo(old);
+			next_maintenance = GetCurrentTimestamp() +
+				(int64) spillpool_maintenance_naptime_s * USECS_PER_SEC;
+		}
+		while (maintenance_dbs != NIL &&
+			   launcher_start_worker(linitial_oid(maintenance_dbs), true))
+			maintenance_dbs = list_delete_first(maintenance_dbs);
 
 		due = NIL;
 		launcher_for_each_table(launcher_check_table, &due);
 		foreach(lc, due)
-			(void) launcher_start_worker(lfirst_oid(lc));
+			(void) launcher_start_worker(lfirst_oid(lc), false);
 		MemoryContextReset(loop_cxt);
 	}
 	proc_exit(0);
@@ -333,9 +372,55 @@ flush_worker_tables(void)
 	return relids;
 }
 
-/* Flushes one table if it is due, in a transaction of its own. */
+/*
+ * The maintenance of one table, after its flush: compaction when it has
+ * more small shards than compact_min_shards, retention, snapshot expiry,
+ * the files of expired snapshots that scans no longer read, and Iceberg
+ * metadata a crash left unwritten.
+ */
 static void
-flush_worker_flush_table(Oid relid)
+flush_worker_maintain_table(Relation rel)
+{
+	SpillTable *tab = spilltable_for_rel(rel);
+	SpillOptions opts;
+	int64		rows;
+	int			n;
+
+	options_get(rel, &opts);
+	pgstat_report_activity(STATE_RUNNING, "maintaining spillpool table");
+	(void) compact_table(rel, true);
+	rows = retention_apply(rel, &opts);
+	if (rows > 0)
+		ereport(LOG,
+				(errmsg("spillpool dropped " INT64_FORMAT " rows of table \"%s\" older than its retention",
+						rows, RelationGetRelationName(rel))));
+	n = expire_snapshots(rel, GetCurrentTimestamp() - opts.snapshot_retention_ms * INT64CONST(1000),
+						 NULL);
+	if (n > 0)
+		ereport(DEBUG1,
+				(errmsg("spillpool expired %d snapshots of table \"%s\"", n,
+						RelationGetRelationName(rel))));
+	(void) expire_remove_unlisted(tab);
+	if (flush_claim(tab, false))
+	{
+		PG_TRY();
+		{
+			(void) iceberg_check(rel, tab);
+		}
+		PG_FINALLY();
+		{
+			flush_release();
+		}
+		PG_END_TRY();
+	}
+}
+
+/*
+ * Flushes one table if it is due, and maintains it in maintenance mode,
+ * in a transaction of its own.
+ */
+static void
+flush_worker_flush_table(Oid relid, bool maintenance)
 {
 	Relation	rel;
 	bool		done;
@@ -352,6 +437,8 @@ flush_worker_flush_table(Oid relid)
 			if (done)
 				ereport(DEBUG1,
 						(errmsg("spillpool flushed table \"%s\"", RelationGetRelationName(rel))));
+			if (maintenance)
+				flush_worker_maintain_table(rel);
 		}
 		relation_close(rel, AccessShareLock);
 	}
@@ -369,6 +456,7 @@ void
 spillpool_flush_worker_main(Datum main_arg)
 {
 	Oid			dbid = DatumGetObjectId(main_arg);
+	bool		maintenance = (MyBgworkerEntry->bgw_extra[0] == 1);
 	List	   *volatile relids;
 	int			i;
 
@@ -385,7 +473,7 @@ spillpool_flush_worker_main(Datum main_arg)
 		CHECK_FOR_INTERRUPTS();
 		PG_TRY();
 		{
-			flush_worker_flush_table(relid);
+			flush_worker_flush_table(relid, maintenance);
 		}
 		PG_CATCH();
 		{

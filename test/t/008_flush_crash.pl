@@ -373,7 +373,7 @@ sub crash_case
 	if (!$committed)
 	{
 		ok( $node->log_contains(
-				qr/removing spillpool shard file "[^"]*\/shards\/$new-\d+\.parquet" of an interrupted flush/,
+				qr/removing spillpool shard file "[^"]*\/shards\/$new-\d+\.parquet" that the manifest does not list/,
 				$log_off),
 			"$what: the interrupted flush's shard files were removed at load");
 		if ($old > 0)

@@ -1,0 +1,1009 @@
+/*-------------------------------------------------------------------------
+ *
+ * iceberg.c
+ *	  Iceberg v2 metadata of a spillpool table: every snapshot of the
+ *	  manifest is also an Iceberg table snapshot, so that lake engines read
+ *	  the table itself rather than a folder of Parquet files.
+ *
+ * The table directory spillpool/<db>/<relfilenode> is the Iceberg table's
+ * location: the shards are its data files, and metadata/ holds
+ *
+ *		v<N>.metadata.json		the table metadata (schema, snapshots, logs)
+ *		version-hint.text		N, for readers without a catalog
+ *		snap-<g>-<S>.avro		the manifest list of snapshot S
+ *		m-<g>-<X>.avro			a manifest, written by snapshot X
+ *
+ * where g is a generation that changes when the files are written again
+ * from scratch (see below).  Which manifests a snapshot lists follows from
+ * the spillpool manifest alone:
+ *	- an append X writes a manifest of the shards it added (ADDED);
+ *	- a replace or delete R (compaction, retention) writes a manifest of
+ *	  every shard live after it (ADDED for its own, EXISTING with their
+ *	  original snapshot and sequence number for the others) and of the
+ *	  shards it removed (DELETED);
+ *	- snapshot S lists the manifest of the last replace or delete R at or
+ *	  before it, and those of the appends after R up to S.
+ * So an append costs a manifest of its own shards, and only compaction and
+ * retention write a manifest of the whole table.  Iceberg snapshot ids and
+ * sequence numbers are spillpool's snapshot ids.  Expiry drops snapshots
+ * from the metadata and the files only they referenced.
+ *
+ * Commit protocol (the spillpool manifest stays the commit point):
+ *	1. iceberg_before_commit writes and fsyncs the new snapshot's Avro files
+ *	   and records the generation and the next metadata version in the
+ *	   manifest about to be written;
+ *	2. the caller replaces the manifest;
+ *	3. iceberg_after_commit writes v<N>.metadata.json and version-hint.text
+ *	   (each with durable_rename) and removes files no longer referenced.
+ * A crash before 2 leaves unreferenced Avro files, removed at the next load
+ * or commit; a crash between 2 and 3 leaves the previous metadata current
+ * until the background worker (iceberg_check) or the next commit writes it.
+ * An error in 3 is a WARNING: the snapshot is committed.
+ *
+ * The files are written again from scratch in a new generation when the
+ * location they name changes (spillpool.iceberg_location_prefix), when a
+ * table written before 0.5 gets its first Iceberg snapshot, and when a
+ * snapshot's manifest list is missing.
+ *
+ * Field ids are attribute numbers; the shards carry them in their Parquet
+ * schema, and the table property schema.name-mapping.default maps names to
+ * them for shards written before they did.  Types follow the Iceberg spec's
+ * mapping; columns stored as their text form are Iceberg strings whose doc
+ * names the PostgreSQL type.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "miscadmin.h"
+#include "storage/fd.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "spillpool.h"
+#include "iceberg/iceberg.h"
+#include "iceberg/iceberg_avro.h"
+#include "shard/convert.h"
+#include "shard/shard_read.h"
+#include "tier/fault.h"
+#include "tier/manifest.h"
+#include "tier/storage.h"
+
+/* spillpool.iceberg_location_prefix: "" means the data directory's path */
+char	   *spillpool_iceberg_location_prefix = NULL;
+
+/* Previous metadata files kept (and listed in the metadata log). */
+#define ICEBERG_METADATA_KEEP 10
+
+/* What writing one table's Iceberg files needs. */
+typedef struct IcebergWriter
+{
+	Relation	rel;
+	Oid			dbid;
+	Oid			relfilenode;
+	const Manifest *m;
+	uint32		gen;
+	char	   *location;		/* the table's location as engines see it */
+	char	   *schema_json;
+} IcebergWriter;
+
+/* $PGDATA-relative path of a table's Iceberg metadata directory. */
+void
+iceberg_metadata_dir(char *path, Oid dbid, Oid relfilenode)
+{
+	snprintf(path, MAXPGPATH, "spillpool/%u/%u/metadata", dbid, relfilenode);
+}
+
+/*
+ * The location of a table as lake engines see it: the location prefix
+ * (spillpool.iceberg_location_prefix, or the data directory's absolute
+ * path) followed by the table directory's path below the data directory.
+ */
+char *
+iceberg_table_location(Oid dbid, Oid relfilenode)
+{
+	const char *prefix = spillpool_iceberg_location_prefix;
+	int			len;
+
+	if (prefix == NULL || prefix[0] == '\0')
+		prefix = DataDir;
+	len = strlen(prefix);
+	while (len > 1 && prefix[len - 1] == '/')
+		len--;
+	return psprintf("%.*s/spillpool/%u/%u", len, prefix, dbid, relfilenode);
+}
+
+/* CRC32C of a location, recorded to notice that the prefix changed. */
+static uint32
+iceberg_location_crc(const char *location)
+{
+	pg_crc32c	crc;
+
+	INIT_CRC32C(crc);
+	COMP_CRC32C(crc, location, strlen(location));
+	FIN_CRC32C(crc);
+	return (uint32) crc;
+}
+
+/* Iceberg's milliseconds since 1970 of a PostgreSQL timestamp. */
+static int64
+iceberg_time_ms(TimestampTz t)
+{
+	return (t + PARQUET_PG_EPOCH_USECS) / 1000;
+}
+
+/* Is snapshot id an append (a flush), as far as the manifest tells? */
+static const ManifestSnapshot *
+iceberg_find_snapshot(const Manifest *m, uint64 id)
+{
+	int			lo = 0,
+				hi = m->nsnapshots - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (m->snapshots[mid].id == id)
+			return &m->snapshots[mid];
+		if (m->snapshots[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+/*
+ * The last snapshot at or before s that replaced or deleted shards (0 if
+ * none): the one whose manifest lists the whole table.
+ */
+static uint64
+iceberg_base_of(const Manifest *m, uint64 s)
+{
+	uint64		base = m->expired_base;
+	int			i;
+
+	for (i = 0; i < m->nsnapshots && m->snapshots[i].id <= s; i++)
+		if (m->snapshots[i].op != MANIFEST_APPEND)
+			base = m->snapshots[i].id;
+	return base;
+}
+
+/* uint64 comparator for qsort */
+static int
+iceberg_u64_cmp(const void *a, const void *b)
+{
+	uint64		x = *(const uint64 *) a;
+	uint64		y = *(const uint64 *) b;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/*
+ * The manifests snapshot s lists, by the id of the snapshot that wrote
+ * them, ascending: its base (if any) and the appends after the base that
+ * added shards still listed.  Returns the count; *ids is palloc'd.
+ */
+static int
+iceberg_manifests_of(const Manifest *m, uint64 s, uint64 **ids)
+{
+	uint64		base = iceberg_base_of(m, s);
+	uint64	   *out = palloc(sizeof(uint64) * (m->nshards + 1));
+	int			n = 0;
+	int			i;
+
+	if (base != 0)
+		out[n++] = base;
+	for (i = 0; i < m->nshards; i++)
+	{
+		uint64		x = m->shards[i].snapshot;
+
+		if (x > base && x <= s)
+			out[n++] = x;
+	}
+	qsort(out, n, sizeof(uint64), iceberg_u64_cmp);
+	/* unique */
+	if (n > 1)
+	{
+		int			k = 1;
+
+		for (i = 1; i < n; i++)
+			if (out[i] != out[k - 1])
+				out[k++] = out[i];
+		n = k;
+	}
+	*ids = out;
+	return n;
+}
+
+/* The status of a shard in the manifest written by snapshot x, or -1. */
+static int
+iceberg_entry_status(const Manifest *m, const ManifestShard *sh, uint64 x, bool x_is_base)
+{
+	if (!x_is_base)
+		return sh->snapshot == x ? ICEBERG_STATUS_ADDED : -1;
+	if (sh->removed_in == x)
+		return ICEBERG_STATUS_DELETED;
+	if (manifest_shard_in_snapshot(sh, x))
+		return sh->snapshot == x ? ICEBERG_STATUS_ADDED : ICEBERG_STATUS_EXISTING;
+	return -1;
+}
+
+/* Was snapshot x a replace or delete?  Expired ones are only known as base. */
+static bool
+iceberg_is_base(const Manifest *m, uint64 x)
+{
+	const ManifestSnapshot *s = iceberg_find_snapshot(m, x);
+
+	if (s != NULL)
+		return s->op != MANIFEST_APPEND;
+	return x == m->expired_base;
+}
+
+/* File names of the Avro files, relative to the metadata directory. */
+static char *
+iceberg_manifest_name(uint32 gen, uint64 x)
+{
+	return psprintf("m-%u-" UINT64_FORMAT ".avro", gen, x);
+}
+
+static char *
+iceberg_list_name(uint32 gen, uint64 s)
+{
+	return psprintf("snap-%u-" UINT64_FORMAT ".avro", gen, s);
+}
+
+/* The Iceberg type of a column (with a doc string for text forms). */
+static const char *
+iceberg_type_of(Form_pg_attribute att, char **doc)
+{
+	int32		typmod = att->atttypmod;
+	Oid			base = getBaseTypeAndTypmod(att->atttypid, &typmod);
+	int			precision = 0,
+				scale = 0;
+
+	*doc = NULL;
+	switch (shard_kind_of_type(base, typmod, &precision, &scale))
+	{
+		case SK_BOOL:
+			return "\"boolean\"";
+		case SK_INT2:
+		case SK_INT4:
+			return "\"int\"";
+		case SK_INT8:
+			return "\"long\"";
+		case SK_FLOAT4:
+			return "\"float\"";
+		case SK_FLOAT8:
+			return "\"double\"";
+		case SK_TEXT:
+			return "\"string\"";
+		case SK_BYTEA:
+			return "\"binary\"";
+		case SK_DATE:
+			return "\"date\"";
+		case SK_TIMESTAMP:
+			return "\"timestamp\"";
+		case SK_TIMESTAMPTZ:
+			return "\"timestamptz\"";
+		case SK_UUID:
+			return "\"uuid\"";
+		case SK_NUMERIC:
+			return psprintf("\"decimal(%d, %d)\"", precision, scale);
+		case SK_JSON:
+		case SK_JSONB:
+		case SK_TEXTFORM:
+			*doc = psprintf("stored as the text form of PostgreSQL type %s",
+							format_type_be(att->atttypid));
+			return "\"string\"";
+	}
+	return "\"string\"";
+}
+
+/* The table schema as Iceberg JSON: one struct, field id = attnum. */
+static char *
+iceberg_schema_json(TupleDesc desc)
+{
+	StringInfoData out;
+	int			i;
+	bool		first = true;
+
+	initStringInfo(&out);
+	appendStringInfoString(&out, "{\"type\": \"struct\", \"schema-id\": 0, \"fields\": [");
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		char	   *doc;
+		const char *type;
+
+		if (att->attisdropped)
+			continue;
+		type = iceberg_type_of(att, &doc);
+		appendStringInfo(&out, "%s{\"id\": %d, \"name\": ", first ? "" : ", ", att->attnum);
+		escape_json(&out, NameStr(att->attname));
+		appendStringInfo(&out, ", \"required\": false, \"type\": %s", type);
+		if (doc != NULL)
+		{
+			appendStringInfoString(&out, ", \"doc\": ");
+			escape_json(&out, doc);
+		}
+		appendStringInfoChar(&out, '}');
+		first = false;
+	}
+	appendStringInfoString(&out, "]}");
+	return out.data;
+}
+
+/*
+ * A bound as Iceberg's single-value serialization, from the Parquet
+ * statistics bytes: the same bytes for every kind written here but
+ * decimals stored as INT32/INT64, which Iceberg wants as big-endian
+ * two's complement.  Kinds without exact bounds return false.
+ */
+static bool
+iceberg_bound_bytes(ShardKind kind, const char *raw, int len, unsigned char **out, int *outlen)
+{
+	switch (kind)
+	{
+		case SK_BOOL:
+		case SK_INT2:
+		case SK_INT4:
+		case SK_INT8:
+		case SK_DATE:
+		case SK_TIMESTAMP:
+		case SK_TIMESTAMPTZ:
+		case SK_TEXT:
+		case SK_BYTEA:
+		case SK_UUID:
+			*out = (unsigned char *) raw;
+			*outlen = len;
+			return true;
+		case SK_NUMERIC:
+			if (len == 4 || len == 8)
+			{
+				unsigned char *be = palloc(len);
+				int			k;
+
+				for (k = 0; k < len; k++)
+					be[k] = (unsigned char) raw[len - 1 - k];
+				*out = be;
+				*outlen = len;
+			}
+			else
+			{
+				*out = (unsigned char *) raw;
+				*outlen = len;
+			}
+			return true;
+		default:
+			/* floats (NaN), JSON and text forms: no bounds */
+			return false;
+	}
+}
+
+/* Fills the data file entry of a shard: path, counts, metrics. */
+static void
+iceberg_data_file(IcebergWriter *w, const ManifestShard *sh, int status, uint64 x,
+				  IcebergDataFile *df)
+{
+	TupleDesc	desc = RelationGetDescr(w->rel);
+	char		path[MAXPGPATH];
+	ShardColumnBounds *bounds;
+	IcebergColumnMetrics *cols = palloc0(sizeof(IcebergColumnMetrics) * Max(desc->natts, 1));
+	int			n = 0;
+	int			i;
+
+	shard_file_path(path, w->dbid, w->relfilenode, sh->snapshot, sh->n);
+	bounds = shard_column_bounds(path, desc);
+	for (i = 0; i < desc->natts; i++)
+	{
+		ShardColumnBounds *b = &bounds[i];
+		IcebergColumnMetrics *c;
+
+		if (TupleDescAttr(desc, i)->attisdropped || !b->present)
+			continue;
+		c = &cols[n++];
+		c->field_id = i + 1;
+		c->value_count = sh->rows;
+		c->null_count = b->nulls_known ? b->nulls : -1;
+		c->lower_len = c->upper_len = -1;
+		if (b->has_bounds)
+		{
+			unsigned char *lo,
+					   *hi;
+			int			lolen,
+						hilen;
+
+			if (iceberg_bound_bytes(b->kind, b->min_raw, b->min_raw_len, &lo, &lolen) &&
+				iceberg_bound_bytes(b->kind, b->max_raw, b->max_raw_len, &hi, &hilen))
+			{
+				c->lower = lo;
+				c->lower_len = lolen;
+				c->upper = hi;
+				c->upper_len = hilen;
+			}
+		}
+	}
+	df->status = status;
+	df->snapshot_id = (int64) (status == ICEBERG_STATUS_DELETED ? x : sh->snapshot);
+	df->sequence_number = (int64) sh->snapshot;
+	df->file_sequence_number = (int64) sh->snapshot;
+	df->file_path = psprintf("%s/shards/" UINT64_FORMAT "-%d.parquet", w->location,
+							 sh->snapshot, sh->n);
+	df->record_count = sh->rows;
+	df->file_size_in_bytes = sh->bytes;
+	df->ncolumns = n;
+	df->columns = cols;
+}
+
+/*
+ * The manifest_file record of the manifest written by snapshot x: counts
+ * from the spillpool manifest, length from the file.
+ */
+static void
+iceberg_manifest_ref(IcebergWriter *w, uint64 x, IcebergManifestRef *ref)
+{
+	bool		is_base = iceberg_is_base(w->m, x);
+	char		dir[MAXPGPATH];
+	char	   *name = iceberg_manifest_name(w->gen, x);
+	char	   *path;
+	struct stat st;
+	int			i;
+
+	memset(ref, 0, sizeof(*ref));
+	iceberg_metadata_dir(dir, w->dbid, w->relfilenode);
+	path = psprintf("%s/%s", dir, name);
+	if (stat(path, &st) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not stat file \"%s\": %m", path)));
+	ref->manifest_path = psprintf("%s/metadata/%s", w->location, name);
+	ref->manifest_length = st.st_size;
+	ref->sequence_number = (int64) x;
+	ref->min_sequence_number = (int64) x;
+	ref->added_snapshot_id = (int64) x;
+	for (i = 0; i < w->m->nshards; i++)
+	{
+		const ManifestShard *sh = &w->m->shards[i];
+
+		switch (iceberg_entry_status(w->m, sh, x, is_base))
+		{
+			case ICEBERG_STATUS_ADDED:
+				ref->added_files_count++;
+				ref->added_rows_count += sh->rows;
+				break;
+			case ICEBERG_STATUS_EXISTING:
+				ref->existing_files_count++;
+				ref->existing_rows_count += sh->rows;
+				ref->min_sequence_number = Min(ref->min_sequence_number, (int64) sh->snapshot);
+				break;
+			case ICEBERG_STATUS_DELETED:
+				ref->deleted_files_count++;
+				ref->deleted_rows_count += sh->rows;
+				ref->min_sequence_number = Min(ref->min_sequence_number, (int64) sh->snapshot);
+				break;
+			default:
+				break;
+		}
+	}
+}
+
+/* Writes the manifest of snapshot x (its entries follow from the manifest). */
+static void
+iceberg_write_manifest_of(IcebergWriter *w, uint64 x)
+{
+	bool		is_base = iceberg_is_base(w->m, x);
+	IcebergDataFile *files = palloc0(sizeof(IcebergDataFile) * Max(w->m->nshards, 1));
+	int			n = 0;
+	char		dir[MAXPGPATH];
+	int			i;
+
+	for (i = 0; i < w->m->nshards; i++)
+	{
+		const ManifestShard *sh = &w->m->shards[i];
+		int			status = iceberg_entry_status(w->m, sh, x, is_base);
+
+		if (status < 0)
+			continue;
+		iceberg_data_file(w, sh, status, x, &files[n++]);
+	}
+	iceberg_metadata_dir(dir, w->dbid, w->relfilenode);
+	(void) iceberg_write_manifest(psprintf("%s/%s", dir, iceberg_manifest_name(w->gen, x)),
+								  w->schema_json, 0, files, n);
+}
+
+/* Writes the manifest list of snapshot s; its manifests must exist. */
+static void
+iceberg_write_list_of(IcebergWriter *w, uint64 s, uint64 parent)
+{
+	uint64	   *ids;
+	int			n = iceberg_manifests_of(w->m, s, &ids);
+	IcebergManifestRef *refs = palloc0(sizeof(IcebergManifestRef) * Max(n, 1));
+	char		dir[MAXPGPATH];
+	int			i;
+
+	for (i = 0; i < n; i++)
+		iceberg_manifest_ref(w, ids[i], &refs[i]);
+	iceberg_metadata_dir(dir, w->dbid, w->relfilenode);
+	iceberg_write_manifest_list(psprintf("%s/%s", dir, iceberg_list_name(w->gen, s)),
+								(int64) s, parent == 0 ? -1 : (int64) parent, (int64) s,
+								refs, n);
+}
+
+/* Does the metadata directory hold this file? */
+static bool
+iceberg_file_exists(Oid dbid, Oid relfilenode, const char *name)
+{
+	char		dir[MAXPGPATH];
+	struct stat st;
+
+	iceberg_metadata_dir(dir, dbid, relfilenode);
+	return stat(psprintf("%s/%s", dir, name), &st) == 0;
+}
+
+/*
+ * Step 1 of a commit that changed the table's snapshots (see the top of
+ * the file): writes the Avro files of the manifest's newest snapshot, or
+ * of every snapshot in a new generation when needed, and records the
+ * generation and the next metadata version in m.  Errors are ERRORs: the
+ * commit has not happened.
+ */
+void
+iceberg_before_commit(Relation rel, SpillTable *tab, Manifest *m)
+{
+	IcebergWriter w;
+	char		dir[MAXPGPATH];
+	uint32		crc;
+	bool		rebuild;
+	int			i;
+
+	memset(&w, 0, sizeof(w));
+	w.rel = rel;
+	w.dbid = tab->key.dbid;
+	w.relfilenode = tab->key.relfilenode;
+	w.m = m;
+	w.location = iceberg_table_location(w.dbid, w.relfilenode);
+	crc = iceberg_location_crc(w.location);
+	if (m->nsnapshots == 0)
+		return;					/* nothing to describe yet */
+
+	iceberg_metadata_dir(dir, w.dbid, w.relfilenode);
+	if (MakePGDirectory(dir) != 0 && errno != EEXIST)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create directory \"%s\": %m", dir)));
+	w.schema_json = iceberg_schema_json(RelationGetDescr(rel));
+
+	/* every snapshot but the newest must have its list in this generation */
+	rebuild = (m->ice_gen == 0 || m->ice_location_crc != crc);
+	for (i = 0; i < m->nsnapshots - 1 && !rebuild; i++)
+		rebuild = !iceberg_file_exists(w.dbid, w.relfilenode,
+									   iceberg_list_name(m->ice_gen, m->snapshots[i].id));
+	w.gen = rebuild ? m->ice_gen + 1 : m->ice_gen;
+
+	if (rebuild)
+	{
+		uint64	   *written = palloc(sizeof(uint64) * (m->nsnapshots + m->nshards + 1));
+		int			nwritten = 0;
+
+		for (i = 0; i < m->nsnapshots; i++)
+		{
+			uint64	   *ids;
+			int			n = iceberg_manifests_of(m, m->snapshots[i].id, &ids);
+			int			k,
+						j;
+
+			for (k = 0; k < n; k++)
+			{
+				bool		done = false;
+
+				for (j = 0; j < nwritten && !done; j++)
+					done = (written[j] == ids[k]);
+				if (done)
+					continue;
+				iceberg_write_manifest_of(&w, ids[k]);
+				written[nwritten++] = ids[k];
+			}
+			iceberg_write_list_of(&w, m->snapshots[i].id, i > 0 ? m->snapshots[i - 1].id : 0);
+		}
+	}
+	else
+	{
+		const ManifestSnapshot *s = &m->snapshots[m->nsnapshots - 1];
+
+		if (!iceberg_file_exists(w.dbid, w.relfilenode, iceberg_list_name(w.gen, s->id)))
+		{
+			iceberg_write_manifest_of(&w, s->id);
+			iceberg_write_list_of(&w, s->id,
+								  m->nsnapshots > 1 ? m->snapshots[m->nsnapshots - 2].id : 0);
+		}
+	}
+	/* the new files' directory entries, before the manifest names them */
+	fsync_fname(dir, true);
+	spillpool_fault_point("iceberg-avro-written");
+	m->ice_gen = w.gen;
+	m->ice_version++;
+	m->ice_location_crc = crc;
+}
+
+/* The table UUID: stable for a relfilenode of a database cluster. */
+static char *
+iceberg_table_uuid(Oid dbid, Oid relfilenode)
+{
+	uint64		sysid = GetSystemIdentifier();
+
+	return psprintf("%08x-%04x-4%03x-8%03x-%08x%04x",
+					(uint32) (sysid >> 32), (uint32) (sysid >> 16) & 0xffff,
+					(uint32) sysid & 0xfff, (uint32) (dbid >> 20) & 0xfff,
+					(uint32) ((dbid << 12) | (relfilenode >> 20)), relfilenode & 0xffff);
+}
+
+/* The table properties: a name mapping for shards without field ids. */
+static void
+iceberg_append_properties(StringInfo out, Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	StringInfoData map;
+	int			i;
+	bool		first = true;
+
+	initStringInfo(&map);
+	appendStringInfoChar(&map, '[');
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			continue;
+		appendStringInfo(&map, "%s{\"field-id\": %d, \"names\": [", first ? "" : ", ", att->attnum);
+		escape_json(&map, NameStr(att->attname));
+		appendStringInfoString(&map, "]}");
+		first = false;
+	}
+	appendStringInfoChar(&map, ']');
+	appendStringInfoString(out, "\"properties\": {\"schema.name-mapping.default\": ");
+	escape_json(out, map.data);
+	appendStringInfoString(out, ", \"spillpool.table\": ");
+	escape_json(out, quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+												RelationGetRelationName(rel)));
+	appendStringInfoString(out, ", \"write.parquet.compression-codec\": \"zstd\"}");
+}
+
+/* The snapshot's summary: operation and the counts Iceberg engines show. */
+static void
+iceberg_append_summary(StringInfo out, const Manifest *m, const ManifestSnapshot *s)
+{
+	int64		added_files = 0,
+				added_rows = 0,
+				deleted_files = 0,
+				deleted_rows = 0,
+				total_files = 0,
+				total_rows = 0;
+	const char *op;
+	int			i;
+
+	for (i = 0; i < m->nshards; i++)
+	{
+		const ManifestShard *sh = &m->shards[i];
+
+		if (sh->snapshot == s->id)
+		{
+			added_files++;
+			added_rows += sh->rows;
+		}
+		if (sh->removed_in == s->id)
+		{
+			deleted_files++;
+			deleted_rows += sh->rows;
+		}
+		if (manifest_shard_in_snapshot(sh, s->id))
+		{
+			total_files++;
+			total_rows += sh->rows;
+		}
+	}
+	op = s->op == MANIFEST_APPEND ? "append" : (s->op == MANIFEST_REPLACE ? "replace" : "delete");
+	appendStringInfo(out, "{\"operation\": \"%s\", \"added-data-files\": \"" INT64_FORMAT
+					 "\", \"added-records\": \"" INT64_FORMAT "\", \"deleted-data-files\": \""
+					 INT64_FORMAT "\", \"deleted-records\": \"" INT64_FORMAT
+					 "\", \"total-data-files\": \"" INT64_FORMAT "\", \"total-records\": \""
+					 INT64_FORMAT "\", \"total-delete-files\": \"0\", \"total-position-deletes\": \"0\", "
+					 "\"total-equality-deletes\": \"0\"}",
+					 op, added_files, added_rows, deleted_files, deleted_rows,
+					 total_files, total_rows);
+}
+
+/* v<N>.metadata.json of the manifest, as text. */
+static char *
+iceberg_metadata_json(IcebergWriter *w)
+{
+	const Manifest *m = w->m;
+	StringInfoData out;
+	char		dir[MAXPGPATH];
+	const ManifestSnapshot *cur = m->nsnapshots > 0 ? &m->snapshots[m->nsnapshots - 1] : NULL;
+	int			last_column_id = 0;
+	TupleDesc	desc = RelationGetDescr(w->rel);
+	int			i;
+	int			v;
+	bool		first;
+
+	for (i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			last_column_id = i + 1;
+	iceberg_metadata_dir(dir, w->dbid, w->relfilenode);
+	initStringInfo(&out);
+	appendStringInfo(&out, "{\n  \"format-version\": 2,\n  \"table-uuid\": \"%s\",\n  \"location\": ",
+					 iceberg_table_uuid(w->dbid, w->relfilenode));
+	escape_json(&out, w->location);
+	appendStringInfo(&out, ",\n  \"last-sequence-number\": " UINT64_FORMAT
+					 ",\n  \"last-updated-ms\": " INT64_FORMAT
+					 ",\n  \"last-column-id\": %d"
+					 ",\n  \"current-schema-id\": 0,\n  \"schemas\": [%s]"
+					 ",\n  \"default-spec-id\": 0,\n  \"partition-specs\": [{\"spec-id\": 0, \"fields\": []}]"
+					 ",\n  \"last-partition-id\": 999"
+					 ",\n  \"default-sort-order-id\": 0,\n  \"sort-orders\": [{\"order-id\": 0, \"fields\": []}],\n  ",
+					 cur ? cur->id : 0,
+					 iceberg_time_ms(GetCurrentTimestamp()),
+					 last_column_id, w->schema_json);
+	iceberg_append_properties(&out, w->rel);
+	if (cur != NULL)
+		appendStringInfo(&out, ",\n  \"current-snapshot-id\": " UINT64_FORMAT
+						 ",\n  \"refs\": {\"main\": {\"snapshot-id\": " UINT64_FORMAT ", \"type\": \"branch\"}}",
+						 cur->id, cur->id);
+	else
+		appendStringInfoString(&out, ",\n  \"current-snapshot-id\": -1,\n  \"refs\": {}");
+
+	appendStringInfoString(&out, ",\n  \"snapshots\": [");
+	for (i = 0; i < m->nsnapshots; i++)
+	{
+		const ManifestSnapshot *s = &m->snapshots[i];
+
+		appendStringInfo(&out, "%s\n    {\"snapshot-id\": " UINT64_FORMAT, i > 0 ? "," : "", s->id);
+		if (i > 0)
+			appendStringInfo(&out, ", \"parent-snapshot-id\": " UINT64_FORMAT, m->snapshots[i - 1].id);
+		appendStringInfo(&out, ", \"sequence-number\": " UINT64_FORMAT
+						 ", \"timestamp-ms\": " INT64_FORMAT ", \"manifest-list\": ",
+						 s->id, iceberg_time_ms(s->commit_time));
+		escape_json(&out, psprintf("%s/metadata/%s", w->location, iceberg_list_name(w->gen, s->id)));
+		appendStringInfoString(&out, ", \"summary\": ");
+		iceberg_append_summary(&out, m, s);
+		appendStringInfoString(&out, ", \"schema-id\": 0}");
+	}
+	appendStringInfoString(&out, "\n  ],\n  \"snapshot-log\": [");
+	for (i = 0; i < m->nsnapshots; i++)
+		appendStringInfo(&out, "%s\n    {\"timestamp-ms\": " INT64_FORMAT ", \"snapshot-id\": " UINT64_FORMAT "}",
+						 i > 0 ? "," : "", iceberg_time_ms(m->snapshots[i].commit_time),
+						 m->snapshots[i].id);
+	appendStringInfoString(&out, "\n  ],\n  \"metadata-log\": [");
+	first = true;
+	for (v = Max(1, (int) m->ice_version - ICEBERG_METADATA_KEEP); v < (int) m->ice_version; v++)
+	{
+		struct stat st;
+		char	   *name = psprintf("v%d.metadata.json", v);
+
+		if (stat(psprintf("%s/%s", dir, name), &st) != 0)
+			continue;
+		appendStringInfo(&out, "%s\n    {\"timestamp-ms\": " INT64_FORMAT ", \"metadata-file\": ",
+						 first ? "" : ",", (int64) st.st_mtime * 1000);
+		escape_json(&out, psprintf("%s/metadata/%s", w->location, name));
+		appendStringInfoChar(&out, '}');
+		first = false;
+	}
+	appendStringInfoString(&out, "\n  ]\n}\n");
+	return out.data;
+}
+
+/* Writes a small metadata file atomically: temporary file, durable_rename. */
+static void
+iceberg_write_small_file(const char *dir, const char *name, const char *data)
+{
+	char		path[MAXPGPATH];
+	char		tmp[MAXPGPATH];
+
+	snprintf(path, MAXPGPATH, "%s/%s", dir, name);
+	snprintf(tmp, MAXPGPATH, "%s/%s.tmp", dir, name);
+	storage_write_temp_file(tmp, data, strlen(data));
+	if (durable_rename(tmp, path, ERROR) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not rename \"%s\" to \"%s\": %m", tmp, path)));
+}
+
+/*
+ * Removes the files of a table's metadata directory that the manifest no
+ * longer references: Avro files of other generations, of expired snapshots
+ * and of manifests no kept snapshot lists, metadata files older than the
+ * ones kept, and temporary files.  Needs no relation: at load, too.
+ */
+void
+iceberg_remove_unreferenced(Oid dbid, Oid relfilenode, const Manifest *m)
+{
+	char		dir[MAXPGPATH];
+	DIR		   *d;
+	struct dirent *de;
+	uint64	   *keep_m = NULL;
+	int			nkeep_m = 0;
+	int			i;
+
+	iceberg_metadata_dir(dir, dbid, relfilenode);
+	if (m->ice_gen != 0)
+	{
+		keep_m = palloc(sizeof(uint64) * (m->nshards + m->nsnapshots + 1));
+		for (i = 0; i < m->nsnapshots; i++)
+		{
+			uint64	   *ids;
+			int			n = iceberg_manifests_of(m, m->snapshots[i].id, &ids);
+			int			k;
+
+			for (k = 0; k < n; k++)
+			{
+				int			j;
+				bool		dup = false;
+
+				for (j = 0; j < nkeep_m && !dup; j++)
+					dup = (keep_m[j] == ids[k]);
+				if (!dup)
+					keep_m[nkeep_m++] = ids[k];
+			}
+		}
+	}
+	d = AllocateDir(dir);
+	while (d && (de = ReadDirExtended(d, dir, LOG)) != NULL)
+	{
+		uint32		gen;
+		uint64		id;
+		int			v;
+		char		tail[16];
+		bool		keep = false;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+			strcmp(de->d_name, "version-hint.text") == 0)
+			continue;
+		if (sscanf(de->d_name, "m-%u-" UINT64_FORMAT ".%15s", &gen, &id, tail) == 3 &&
+			strcmp(tail, "avro") == 0 && gen == m->ice_gen)
+		{
+			for (i = 0; i < nkeep_m && !keep; i++)
+				keep = (keep_m[i] == id);
+		}
+		else if (sscanf(de->d_name, "snap-%u-" UINT64_FORMAT ".%15s", &gen, &id, tail) == 3 &&
+				 strcmp(tail, "avro") == 0 && gen == m->ice_gen)
+			keep = (iceberg_find_snapshot(m, id) != NULL);
+		else if (sscanf(de->d_name, "v%d.metadata.%15s", &v, tail) == 2 &&
+				 strcmp(tail, "json") == 0)
+			keep = (v <= (int) m->ice_version && v > (int) m->ice_version - ICEBERG_METADATA_KEEP);
+		if (keep)
+			continue;
+		(void) storage_unlink_file(psprintf("%s/%s", dir, de->d_name), true);
+	}
+	if (d)
+		FreeDir(d);
+}
+
+/*
+ * Step 3 of a commit: writes v<N>.metadata.json and version-hint.text for
+ * the committed manifest and removes what it no longer references.  The
+ * commit has happened: an error here is reported as a WARNING, and the
+ * background worker writes the metadata again later (iceberg_check).
+ */
+void
+iceberg_after_commit(Relation rel, SpillTable *tab, const Manifest *m)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	MemoryContext work;
+
+	if (m->ice_gen == 0)
+		return;
+	work = AllocSetContextCreate(CurrentMemoryContext, "spillpool iceberg",
+								 ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(work);
+	PG_TRY();
+	{
+		IcebergWriter w;
+		char		dir[MAXPGPATH];
+
+		memset(&w, 0, sizeof(w));
+		w.rel = rel;
+		w.dbid = tab->key.dbid;
+		w.relfilenode = tab->key.relfilenode;
+		w.m = m;
+		w.gen = m->ice_gen;
+		w.location = iceberg_table_location(w.dbid, w.relfilenode);
+		w.schema_json = iceberg_schema_json(RelationGetDescr(rel));
+		iceberg_metadata_dir(dir, w.dbid, w.relfilenode);
+		iceberg_write_small_file(dir, psprintf("v%u.metadata.json", m->ice_version),
+								 iceberg_metadata_json(&w));
+		spillpool_fault_point("iceberg-metadata-written");
+		iceberg_write_small_file(dir, "version-hint.text", psprintf("%u", m->ice_version));
+		iceberg_remove_unreferenced(w.dbid, w.relfilenode, m);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("could not write the Iceberg metadata of table \"%s\": %s",
+						RelationGetRelationName(rel), edata->message),
+				 errdetail("The snapshot is committed; the background worker writes the metadata again.")));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	MemoryContextDelete(work);
+}
+
+/*
+ * For the background worker: writes the metadata of the current manifest
+ * again when its v<N>.metadata.json or version-hint.text is missing or
+ * stale (a crash or an error after a commit), or when the location prefix
+ * changed (a new generation, through an empty commit).  The caller holds
+ * the flushing flag.  Returns true if it wrote anything.
+ */
+bool
+iceberg_check(Relation rel, SpillTable *tab)
+{
+	Manifest	m;
+	char		dir[MAXPGPATH];
+	char		hint[32];
+	int			fd;
+	int			len = 0;
+	char	   *location;
+
+	if (!manifest_read(tab->key.dbid, tab->key.relfilenode, &m) || m.nsnapshots == 0)
+		return false;
+	location = iceberg_table_location(tab->key.dbid, tab->key.relfilenode);
+	if (m.ice_gen == 0 || m.ice_location_crc != iceberg_location_crc(location))
+	{
+		/* a new generation is a commit of its own */
+		iceberg_before_commit(rel, tab, &m);
+		manifest_write(tab->key.dbid, tab->key.relfilenode, &m);
+		iceberg_after_commit(rel, tab, &m);
+		return true;
+	}
+	iceberg_metadata_dir(dir, tab->key.dbid, tab->key.relfilenode);
+	fd = OpenTransientFile(psprintf("%s/version-hint.text", dir), O_RDONLY | PG_BINARY);
+	if (fd >= 0)
+	{
+		len = read(fd, hint, sizeof(hint) - 1);
+		CloseTransientFile(fd);
+	}
+	hint[Max(len, 0)] = '\0';
+	if (len > 0 && strtoul(hint, NULL, 10) == m.ice_version &&
+		iceberg_file_exists(tab->key.dbid, tab->key.relfilenode,
+							psprintf("v%u.metadata.json", m.ice_version)))
+		return false;
+	iceberg_after_commit(rel, tab, &m);
+	return true;
+}
+
+/*
+ * The location of a table's current metadata file (previous: the one
+ * before it), or NULL if it has none; for spillpool.iceberg_tables.
+ */
+char *
+iceberg_metadata_location(Oid dbid, Oid relfilenode, bool previous)
+{
+	Manifest	m;
+	uint32		v;
+
+	if (!manifest_read(dbid, relfilenode, &m) || m.ice_gen == 0)
+		return NULL;
+	v = previous ? m.ice_version - 1 : m.ice_version;
+	if (v == 0 || !iceberg_file_exists(dbid, relfilenode, psprintf("v%u.metadata.json", v)))
+		return NULL;
+	return psprintf("%s/metadata/v%u.metadata.json", iceberg_table_location(dbid, relfilenode), v);
+}
