@@ -338,17 +338,37 @@ $node->safe_psql('upgrade', 'CREATE TABLE up (id int) USING spillpool; INSERT IN
 $node->safe_psql('upgrade', "SELECT spillpool.flush('up')");
 is($node->safe_psql('upgrade', "SELECT rows FROM spillpool.shards('up')"), '1',
 	'0.3 definition of spillpool.shards served by the 0.4 library');
-$node->safe_psql('upgrade', 'ALTER EXTENSION spillpool UPDATE');
+$node->safe_psql('upgrade', "ALTER EXTENSION spillpool UPDATE TO '0.4'");
 is($node->safe_psql('upgrade', "SELECT extversion FROM pg_extension WHERE extname = 'spillpool'"),
-	'0.4', 'ALTER EXTENSION spillpool UPDATE goes on to 0.4');
+	'0.4', 'ALTER EXTENSION spillpool UPDATE TO 0.4');
 is($node->safe_psql('upgrade', $consumers), 't', '0.4: the consumer catalog exists');
 is($node->safe_psql('upgrade',
 		"SELECT rows, first_position, last_position FROM spillpool.shards('up')"),
 	'1|1|1', '0.4: spillpool.shards shows positions');
 is($node->safe_psql('upgrade', "SELECT t.position, (t.row).id FROM spillpool.tail(NULL::up) t"),
 	'1|1', '0.4: tail after the update');
+# 0.5 adds the lifecycle options and the Iceberg catalog view; with the 0.4
+# catalog the 0.5 library still reads and sets the older options
+$node->safe_psql('upgrade', "SELECT spillpool.alter_table('up', flush_rows => 1000)");
+is($node->safe_psql('upgrade', "SELECT flush_rows FROM spillpool.options WHERE table_name = 'up'::regclass"),
+	'1000', '0.4 catalog: alter_table of the 0.4 definition works with the 0.5 library');
+is($node->safe_psql('upgrade', "SELECT to_regclass('spillpool.iceberg_tables') IS NULL"),
+	't', '0.4: no Iceberg catalog view');
+$node->safe_psql('upgrade', 'ALTER EXTENSION spillpool UPDATE');
+is($node->safe_psql('upgrade', "SELECT extversion FROM pg_extension WHERE extname = 'spillpool'"),
+	'0.5', 'ALTER EXTENSION spillpool UPDATE goes on to 0.5');
+$node->safe_psql('upgrade',
+	"SELECT spillpool.alter_table('up', snapshot_retention => '1 hour', compact_min_shards => 2)");
+is($node->safe_psql('upgrade',
+		"SELECT flush_rows, snapshot_retention, compact_min_shards FROM spillpool.options WHERE table_name = 'up'::regclass"),
+	'1000|01:00:00|2', '0.5: the lifecycle options are stored beside the older ones');
+like($node->safe_psql('upgrade',
+		"SELECT metadata_location FROM spillpool.iceberg_tables WHERE table_name = 'up'"),
+	qr{/metadata/v\d+\.metadata\.json$}, '0.5: the table is in spillpool.iceberg_tables');
+is($node->safe_psql('upgrade', "SELECT t.position, (t.row).id FROM spillpool.tail(NULL::up) t"),
+	'1|1', '0.5: the rows are unchanged by the update');
 is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'spillpool'"),
-	'0.4', 'CREATE EXTENSION installs 0.4');
+	'0.5', 'CREATE EXTENSION installs 0.5');
 
 ok(!$node->log_contains('was terminated by signal|PANIC'), 'no backend crashed');
 stop_node($node, 'fast', 'end of test');
