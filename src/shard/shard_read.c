@@ -1360,14 +1360,16 @@ shard_column_bounds(const char *path, TupleDesc desc)
 					DatumGetInt32(FunctionCall2Coll(&tce->cmp_proc_finfo, C_COLLATION_OID, lo, b->min)) < 0)
 				{
 					b->min = lo;
-					b->min_raw = pnstrdup((const char *) stats->min_value.ptr, stats->min_value.len);
+					b->min_raw = palloc(Max(stats->min_value.len, 1));
+					memcpy(b->min_raw, stats->min_value.ptr, stats->min_value.len);
 					b->min_raw_len = stats->min_value.len;
 				}
 				if (!b->has_bounds ||
 					DatumGetInt32(FunctionCall2Coll(&tce->cmp_proc_finfo, C_COLLATION_OID, hi, b->max)) > 0)
 				{
 					b->max = hi;
-					b->max_raw = pnstrdup((const char *) stats->max_value.ptr, stats->max_value.len);
+					b->max_raw = palloc(Max(stats->max_value.len, 1));
+					memcpy(b->max_raw, stats->max_value.ptr, stats->max_value.len);
 					b->max_raw_len = stats->max_value.len;
 				}
 				b->has_bounds = true;
