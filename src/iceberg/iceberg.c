@@ -489,9 +489,9 @@ iceberg_manifest_ref(IcebergWriter *w, uint64 x, IcebergManifestRef *ref)
 				ref->min_sequence_number = Min(ref->min_sequence_number, (int64) sh->snapshot);
 				break;
 			case ICEBERG_STATUS_DELETED:
+				/* not live: no part of min_sequence_number */
 				ref->deleted_files_count++;
 				ref->deleted_rows_count += sh->rows;
-				ref->min_sequence_number = Min(ref->min_sequence_number, (int64) sh->snapshot);
 				break;
 			default:
 				break;
@@ -615,7 +615,7 @@ iceberg_before_commit(Relation rel, SpillTable *tab, Manifest *m)
 				iceberg_write_manifest_of(&w, ids[k]);
 				written[nwritten++] = ids[k];
 			}
-			iceberg_write_list_of(&w, m->snapshots[i].id, i > 0 ? m->snapshots[i - 1].id : 0);
+			iceberg_write_list_of(&w, m->snapshots[i].id, m->snapshots[i].id - 1);
 		}
 	}
 	else
@@ -625,8 +625,7 @@ iceberg_before_commit(Relation rel, SpillTable *tab, Manifest *m)
 		if (!iceberg_file_exists(w.dbid, w.relfilenode, iceberg_list_name(w.gen, s->id)))
 		{
 			iceberg_write_manifest_of(&w, s->id);
-			iceberg_write_list_of(&w, s->id,
-								  m->nsnapshots > 1 ? m->snapshots[m->nsnapshots - 2].id : 0);
+			iceberg_write_list_of(&w, s->id, s->id - 1);
 		}
 	}
 	/* the new files' directory entries, before the manifest names them */
@@ -702,17 +701,15 @@ iceberg_append_summary(StringInfo out, const Manifest *m, const ManifestSnapshot
 			added_files++;
 			added_rows += sh->rows;
 		}
-		if (sh->removed_in == s->id)
-		{
-			deleted_files++;
-			deleted_rows += sh->rows;
-		}
 		if (manifest_shard_in_snapshot(sh, s->id))
 		{
 			total_files++;
 			total_rows += sh->rows;
 		}
 	}
+	/* what it removed may have expired: the snapshot line keeps the counts */
+	deleted_files = s->removed_shards;
+	deleted_rows = s->removed_rows;
 	op = s->op == MANIFEST_APPEND ? "append" : (s->op == MANIFEST_REPLACE ? "replace" : "delete");
 	appendStringInfo(out, "{\"operation\": \"%s\", \"added-data-files\": \"" INT64_FORMAT
 					 "\", \"added-records\": \"" INT64_FORMAT "\", \"deleted-data-files\": \""
@@ -770,8 +767,9 @@ iceberg_metadata_json(IcebergWriter *w)
 		const ManifestSnapshot *s = &m->snapshots[i];
 
 		appendStringInfo(&out, "%s\n    {\"snapshot-id\": " UINT64_FORMAT, i > 0 ? "," : "", s->id);
-		if (i > 0)
-			appendStringInfo(&out, ", \"parent-snapshot-id\": " UINT64_FORMAT, m->snapshots[i - 1].id);
+		/* ids are consecutive; the parent may have expired, as in Iceberg */
+		if (s->id > 1)
+			appendStringInfo(&out, ", \"parent-snapshot-id\": " UINT64_FORMAT, s->id - 1);
 		appendStringInfo(&out, ", \"sequence-number\": " UINT64_FORMAT
 						 ", \"timestamp-ms\": " INT64_FORMAT ", \"manifest-list\": ",
 						 s->id, iceberg_time_ms(s->commit_time));

@@ -154,6 +154,8 @@ retention_drop_shards(Relation rel, const char *column, TimestampTz limit, int *
 			s->rows = 0;
 			s->nshards = 0;
 			s->op = MANIFEST_DELETE;
+			s->removed_shards = ndropped;
+			s->removed_rows = rows;
 			iceberg_before_commit(rel, tab, &m);
 			manifest_write(tab->key.dbid, tab->key.relfilenode, &m);
 			spillpool_fault_point("drop-manifest-renamed");

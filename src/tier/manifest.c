@@ -10,6 +10,7 @@
  *		spillpool manifest 1
  *		flush <segment number> <offset>
  *		snapshot <id> <commit time, us since 2000> <rows> <shards> <operation>
+ *			<shards removed> <rows removed>
  *		shard <snapshot> <n> <rows> <bytes> <codec> <row groups>
  *			<footer CRC, hex> <first position> <last position>
  *		...
@@ -282,9 +283,13 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 			s = &m->snapshots[m->nsnapshots++];
 			op[0] = '\0';
 			/* the operation came with 0.4; older lines are appends */
-			fields = sscanf(line, "snapshot " UINT64_FORMAT " " INT64_FORMAT " " INT64_FORMAT " %d %15s",
-							&s->id, &s->commit_time, &s->rows, &s->nshards, op);
-			if (fields != 4 && fields != 5)
+			s->removed_shards = 0;
+			s->removed_rows = 0;
+			/* the operation came with 0.4, what it removed with 0.5 */
+			fields = sscanf(line, "snapshot " UINT64_FORMAT " " INT64_FORMAT " " INT64_FORMAT " %d %15s %d " INT64_FORMAT,
+							&s->id, &s->commit_time, &s->rows, &s->nshards, op,
+							&s->removed_shards, &s->removed_rows);
+			if (fields != 4 && fields != 5 && fields != 7)
 				manifest_corrupt(path, lineno, gettext_noop("Line %d is not a valid snapshot line."));
 			if (fields == 4 || strcmp(op, "append") == 0)
 				s->op = MANIFEST_APPEND;
@@ -450,10 +455,11 @@ manifest_write_file(Oid dbid, Oid relfilenode, const Manifest *m, bool fault_poi
 	appendStringInfoString(&buf, MANIFEST_HEADER);
 	appendStringInfo(&buf, "flush %u " INT64_FORMAT "\n", m->flush_seg, m->flush_off);
 	for (i = 0; i < m->nsnapshots; i++)
-		appendStringInfo(&buf, "snapshot " UINT64_FORMAT " " INT64_FORMAT " " INT64_FORMAT " %d %s\n",
+		appendStringInfo(&buf, "snapshot " UINT64_FORMAT " " INT64_FORMAT " " INT64_FORMAT " %d %s %d " INT64_FORMAT "\n",
 						 m->snapshots[i].id, m->snapshots[i].commit_time,
 						 m->snapshots[i].rows, m->snapshots[i].nshards,
-						 manifest_operation_name(m->snapshots[i].op));
+						 manifest_operation_name(m->snapshots[i].op),
+						 m->snapshots[i].removed_shards, m->snapshots[i].removed_rows);
 	for (i = 0; i < m->nshards; i++)
 	{
 		appendStringInfo(&buf, "shard " UINT64_FORMAT " %d " INT64_FORMAT " " INT64_FORMAT " %d %d",

@@ -27,6 +27,8 @@ typedef struct ManifestSnapshot
 	int64		rows;			/* rows of the shards it added */
 	int			nshards;		/* shards it added */
 	ManifestOperation op;
+	int			removed_shards; /* shards it removed (replace, delete) */
+	int64		removed_rows;
 } ManifestSnapshot;
 
 typedef struct ManifestShard
