@@ -19,11 +19,13 @@
 #   5. runs the standalone C unit tests of the Parquet library, writer and
 #      reader (`make -s -C test/parquet check`, which prints one
 #      "N passed, N failed" line per test program; they are added up);
-#   6. installs test/duckdb's npm dependencies (before the TAP suite, whose
-#      test 009 has DuckDB read every shard it writes, with
-#      SPILLPOOL_REQUIRE_DUCKDB=1 so it fails rather than skips without them) and
-#      runs `node test/duckdb/check.mjs` as that user: DuckDB reads the
-#      Parquet files the writer test produces (skipped otherwise);
+#   6. installs the npm dependencies of test/duckdb and test/iceberg (before
+#      the TAP suite, whose tests 009 and 017 have DuckDB and icebird read
+#      what they write, with SPILLPOOL_REQUIRE_DUCKDB=1 so they fail rather
+#      than skip without them) and runs `node test/duckdb/check.mjs` as that
+#      user: DuckDB reads the Parquet files the writer test produces; then
+#      test/iceberg/selftest.sh checks the Iceberg readers themselves on a
+#      table built by hand (skipped otherwise);
 #   7. on failure prints the tails of regression.diffs, server logs and TAP
 #      logs;
 #   8. prints a final line "N passed, N failed" (individual tests, parsed
@@ -372,10 +374,13 @@ install_duckdb_modules() {
     [[ -z "$DUCKDB_MODULES" ]] || { [[ "$DUCKDB_MODULES" == ok ]]; return; }
     DUCKDB_MODULES=failed
     [[ -f "$dir/package.json" ]] || return 1
-    say "npm install in test/duckdb (@duckdb/node-api)"
+    say "npm install in test/duckdb (@duckdb/node-api) and test/iceberg (icebird)"
     if run_as_user "$dir" env npm_config_update_notifier=false bash -c \
             'if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund && exit 0; fi
-             npm install --no-audit --no-fund' 2>&1; then
+             npm install --no-audit --no-fund' 2>&1 &&
+       { [[ ! -f "$WORKDIR/test/iceberg/package.json" ]] ||
+         run_as_user "$WORKDIR/test/iceberg" env npm_config_update_notifier=false \
+            npm ci --no-audit --no-fund 2>&1; }; then
         DUCKDB_MODULES=ok
     fi
     [[ "$DUCKDB_MODULES" == ok ]]
@@ -395,6 +400,13 @@ run_duckdb_check() {
     fi
     run_as_user "$WORKDIR" node test/duckdb/check.mjs 2>&1 | tee "$WORKDIR/duckdb.log" || status=$?
     count_passed_failed duckdb "$WORKDIR/duckdb.log" "$status"
+    if [[ -f "$WORKDIR/test/iceberg/selftest.sh" ]]; then
+        status=0
+        say "duckdb: test/iceberg/selftest.sh (the Iceberg readers on a table built by hand)"
+        run_as_user "$WORKDIR" bash test/iceberg/selftest.sh 2>&1 | tee "$WORKDIR/iceberg-selftest.log" \
+            || status=${PIPESTATUS[0]}
+        count_passed_failed iceberg-readers "$WORKDIR/iceberg-selftest.log" "$status"
+    fi
 }
 
 print_summary() {
