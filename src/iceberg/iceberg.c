@@ -819,10 +819,35 @@ iceberg_write_small_file(const char *dir, const char *name, const char *data)
 }
 
 /*
+ * The metadata version that version-hint.text publishes, 0 if none.
+ */
+static uint32
+iceberg_published_version(Oid dbid, Oid relfilenode)
+{
+	char		dir[MAXPGPATH];
+	char		hint[32];
+	int			fd;
+	int			len = 0;
+
+	iceberg_metadata_dir(dir, dbid, relfilenode);
+	fd = OpenTransientFile(psprintf("%s/version-hint.text", dir), O_RDONLY | PG_BINARY);
+	if (fd >= 0)
+	{
+		len = read(fd, hint, sizeof(hint) - 1);
+		CloseTransientFile(fd);
+	}
+	hint[Max(len, 0)] = '\0';
+	return len > 0 ? (uint32) strtoul(hint, NULL, 10) : 0;
+}
+
+/*
  * Removes the files of a table's metadata directory that the manifest no
  * longer references: Avro files of other generations, of expired snapshots
  * and of manifests no kept snapshot lists, metadata files older than the
- * ones kept, and temporary files.  Needs no relation: at load, too.
+ * ones kept, and temporary files.  Only once the manifest's own metadata
+ * is published: until then (a crash between a commit and its metadata)
+ * the published metadata may still name them.  Needs no relation: at load,
+ * too.
  */
 void
 iceberg_remove_unreferenced(Oid dbid, Oid relfilenode, const Manifest *m)
@@ -833,7 +858,10 @@ iceberg_remove_unreferenced(Oid dbid, Oid relfilenode, const Manifest *m)
 	uint64	   *keep_m = NULL;
 	int			nkeep_m = 0;
 	int			i;
+	uint32		published = iceberg_published_version(dbid, relfilenode);
 
+	if (published != m->ice_version)
+		return;
 	iceberg_metadata_dir(dir, dbid, relfilenode);
 	if (m->ice_gen != 0)
 	{
@@ -955,10 +983,6 @@ bool
 iceberg_check(Relation rel, SpillTable *tab)
 {
 	Manifest	m;
-	char		dir[MAXPGPATH];
-	char		hint[32];
-	int			fd;
-	int			len = 0;
 	char	   *location;
 
 	if (!manifest_read(tab->key.dbid, tab->key.relfilenode, &m) || m.nsnapshots == 0)
@@ -972,15 +996,7 @@ iceberg_check(Relation rel, SpillTable *tab)
 		iceberg_after_commit(rel, tab, &m);
 		return true;
 	}
-	iceberg_metadata_dir(dir, tab->key.dbid, tab->key.relfilenode);
-	fd = OpenTransientFile(psprintf("%s/version-hint.text", dir), O_RDONLY | PG_BINARY);
-	if (fd >= 0)
-	{
-		len = read(fd, hint, sizeof(hint) - 1);
-		CloseTransientFile(fd);
-	}
-	hint[Max(len, 0)] = '\0';
-	if (len > 0 && strtoul(hint, NULL, 10) == m.ice_version &&
+	if (iceberg_published_version(tab->key.dbid, tab->key.relfilenode) == m.ice_version &&
 		iceberg_file_exists(tab->key.dbid, tab->key.relfilenode,
 							psprintf("v%u.metadata.json", m.ice_version)))
 		return false;
