@@ -86,6 +86,9 @@ char	   *spillpool_iceberg_location_prefix = NULL;
 /* Previous metadata files kept (and listed in the metadata log). */
 #define ICEBERG_METADATA_KEEP 10
 
+/* Appends after which the next one writes a manifest of the whole table. */
+#define ICEBERG_MERGE_APPENDS 100
+
 /* What writing one table's Iceberg files needs. */
 typedef struct IcebergWriter
 {
@@ -96,6 +99,8 @@ typedef struct IcebergWriter
 	uint32		gen;
 	char	   *location;		/* the table's location as engines see it */
 	char	   *schema_json;
+	uint64	   *bases;			/* iceberg_bases */
+	int			nbases;
 } IcebergWriter;
 
 /* $PGDATA-relative path of a table's Iceberg metadata directory. */
@@ -143,7 +148,7 @@ iceberg_time_ms(TimestampTz t)
 	return (t + PARQUET_PG_EPOCH_USECS) / 1000;
 }
 
-/* Is snapshot id an append (a flush), as far as the manifest tells? */
+/* The snapshot of the manifest with this id, or NULL. */
 static const ManifestSnapshot *
 iceberg_find_snapshot(const Manifest *m, uint64 id)
 {
@@ -164,22 +169,6 @@ iceberg_find_snapshot(const Manifest *m, uint64 id)
 	return NULL;
 }
 
-/*
- * The last snapshot at or before s that replaced or deleted shards (0 if
- * none): the one whose manifest lists the whole table.
- */
-static uint64
-iceberg_base_of(const Manifest *m, uint64 s)
-{
-	uint64		base = m->expired_base;
-	int			i;
-
-	for (i = 0; i < m->nsnapshots && m->snapshots[i].id <= s; i++)
-		if (m->snapshots[i].op != MANIFEST_APPEND)
-			base = m->snapshots[i].id;
-	return base;
-}
-
 /* uint64 comparator for qsort */
 static int
 iceberg_u64_cmp(const void *a, const void *b)
@@ -190,15 +179,118 @@ iceberg_u64_cmp(const void *a, const void *b)
 	return x < y ? -1 : (x > y ? 1 : 0);
 }
 
+/* Sorts ids and drops duplicates; returns the new count. */
+static int
+iceberg_sort_unique(uint64 *ids, int n)
+{
+	int			k = 1;
+	int			i;
+
+	if (n <= 1)
+		return n;
+	qsort(ids, n, sizeof(uint64), iceberg_u64_cmp);
+	for (i = 1; i < n; i++)
+		if (ids[i] != ids[k - 1])
+			ids[k++] = ids[i];
+	return k;
+}
+
+/* Index of id in the sorted ids, or -1. */
+static int
+iceberg_find_id(const uint64 *ids, int n, uint64 id)
+{
+	int			lo = 0,
+				hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (ids[mid] == id)
+			return mid;
+		if (ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/*
+ * The bases of a manifest's history, ascending: the snapshots whose Iceberg
+ * manifest lists every live shard (see the top of the file).  A replace or
+ * delete is one; so is every ICEBERG_MERGE_APPENDS-th append after the last
+ * base, so that a manifest list never names more manifests than that (the
+ * Iceberg writers merge manifests likewise).  The rule depends only on the
+ * history up to each snapshot, so it never changes what it said about an
+ * earlier one: after an expiry it starts from the base the manifest
+ * recorded, and the appends after it that expired still have all their
+ * shards listed (anything that removed one would be a later base).
+ */
+static int
+iceberg_bases(const Manifest *m, uint64 **bases)
+{
+	uint64	   *out = palloc(sizeof(uint64) * (m->nsnapshots + 1));
+	uint64		first = m->nsnapshots > 0 ? m->snapshots[0].id : PG_UINT64_MAX;
+	uint64	   *expired_appends = palloc(sizeof(uint64) * (m->nshards + 1));
+	int			nexp = 0;
+	int			appends;
+	int			n = 0;
+	int			i;
+
+	if (m->expired_base != 0)
+		out[n++] = m->expired_base;
+	for (i = 0; i < m->nshards; i++)
+		if (m->shards[i].snapshot > m->expired_base && m->shards[i].snapshot < first)
+			expired_appends[nexp++] = m->shards[i].snapshot;
+	appends = iceberg_sort_unique(expired_appends, nexp);
+	for (i = 0; i < m->nsnapshots; i++)
+	{
+		if (m->snapshots[i].id == m->expired_base)
+			appends = 0;		/* the oldest kept is the recorded base */
+		else if (m->snapshots[i].op != MANIFEST_APPEND || ++appends >= ICEBERG_MERGE_APPENDS)
+		{
+			out[n++] = m->snapshots[i].id;
+			appends = 0;
+		}
+	}
+	pfree(expired_appends);
+	*bases = out;
+	return n;
+}
+
+/* The last base at or before s, 0 if none. */
+static uint64
+iceberg_base_of(const uint64 *bases, int nbases, uint64 s)
+{
+	uint64		base = 0;
+	int			i;
+
+	for (i = nbases - 1; i >= 0; i--)
+		if (bases[i] <= s)
+			return bases[i];
+	return base;
+}
+
+/* For expire.c: the base of snapshot s in the manifest's history. */
+uint64
+iceberg_base_at(const Manifest *m, uint64 s)
+{
+	uint64	   *bases;
+	int			n = iceberg_bases(m, &bases);
+
+	return iceberg_base_of(bases, n, s);
+}
+
 /*
  * The manifests snapshot s lists, by the id of the snapshot that wrote
  * them, ascending: its base (if any) and the appends after the base that
  * added shards still listed.  Returns the count; *ids is palloc'd.
  */
 static int
-iceberg_manifests_of(const Manifest *m, uint64 s, uint64 **ids)
+iceberg_manifests_of(const Manifest *m, const uint64 *bases, int nbases, uint64 s, uint64 **ids)
 {
-	uint64		base = iceberg_base_of(m, s);
+	uint64		base = iceberg_base_of(bases, nbases, s);
 	uint64	   *out = palloc(sizeof(uint64) * (m->nshards + 1));
 	int			n = 0;
 	int			i;
@@ -212,24 +304,13 @@ iceberg_manifests_of(const Manifest *m, uint64 s, uint64 **ids)
 		if (x > base && x <= s)
 			out[n++] = x;
 	}
-	qsort(out, n, sizeof(uint64), iceberg_u64_cmp);
-	/* unique */
-	if (n > 1)
-	{
-		int			k = 1;
-
-		for (i = 1; i < n; i++)
-			if (out[i] != out[k - 1])
-				out[k++] = out[i];
-		n = k;
-	}
 	*ids = out;
-	return n;
+	return iceberg_sort_unique(out, n);
 }
 
 /* The status of a shard in the manifest written by snapshot x, or -1. */
 static int
-iceberg_entry_status(const Manifest *m, const ManifestShard *sh, uint64 x, bool x_is_base)
+iceberg_entry_status(const ManifestShard *sh, uint64 x, bool x_is_base)
 {
 	if (!x_is_base)
 		return sh->snapshot == x ? ICEBERG_STATUS_ADDED : -1;
@@ -238,17 +319,6 @@ iceberg_entry_status(const Manifest *m, const ManifestShard *sh, uint64 x, bool 
 	if (manifest_shard_in_snapshot(sh, x))
 		return sh->snapshot == x ? ICEBERG_STATUS_ADDED : ICEBERG_STATUS_EXISTING;
 	return -1;
-}
-
-/* Was snapshot x a replace or delete?  Expired ones are only known as base. */
-static bool
-iceberg_is_base(const Manifest *m, uint64 x)
-{
-	const ManifestSnapshot *s = iceberg_find_snapshot(m, x);
-
-	if (s != NULL)
-		return s->op != MANIFEST_APPEND;
-	return x == m->expired_base;
 }
 
 /* File names of the Avro files, relative to the metadata directory. */
@@ -405,8 +475,9 @@ iceberg_data_file(IcebergWriter *w, const ManifestShard *sh, int status, uint64 
 	int			i;
 
 	shard_file_path(path, w->dbid, w->relfilenode, sh->snapshot, sh->n);
-	bounds = shard_column_bounds(path, desc);
-	for (i = 0; i < desc->natts; i++)
+	/* a deleted entry needs no metrics: no reader plans a scan with it */
+	bounds = status == ICEBERG_STATUS_DELETED ? NULL : shard_column_bounds(path, desc);
+	for (i = 0; bounds != NULL && i < desc->natts; i++)
 	{
 		ShardColumnBounds *b = &bounds[i];
 		IcebergColumnMetrics *c;
@@ -448,62 +519,13 @@ iceberg_data_file(IcebergWriter *w, const ManifestShard *sh, int status, uint64 
 }
 
 /*
- * The manifest_file record of the manifest written by snapshot x: counts
- * from the spillpool manifest, length from the file.
+ * Writes the manifest of snapshot x: a base lists every shard live at it
+ * and those it removed, an append the shards it added.
  */
-static void
-iceberg_manifest_ref(IcebergWriter *w, uint64 x, IcebergManifestRef *ref)
-{
-	bool		is_base = iceberg_is_base(w->m, x);
-	char		dir[MAXPGPATH];
-	char	   *name = iceberg_manifest_name(w->gen, x);
-	char	   *path;
-	struct stat st;
-	int			i;
-
-	memset(ref, 0, sizeof(*ref));
-	iceberg_metadata_dir(dir, w->dbid, w->relfilenode);
-	path = psprintf("%s/%s", dir, name);
-	if (stat(path, &st) != 0)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not stat file \"%s\": %m", path)));
-	ref->manifest_path = psprintf("%s/metadata/%s", w->location, name);
-	ref->manifest_length = st.st_size;
-	ref->sequence_number = (int64) x;
-	ref->min_sequence_number = (int64) x;
-	ref->added_snapshot_id = (int64) x;
-	for (i = 0; i < w->m->nshards; i++)
-	{
-		const ManifestShard *sh = &w->m->shards[i];
-
-		switch (iceberg_entry_status(w->m, sh, x, is_base))
-		{
-			case ICEBERG_STATUS_ADDED:
-				ref->added_files_count++;
-				ref->added_rows_count += sh->rows;
-				break;
-			case ICEBERG_STATUS_EXISTING:
-				ref->existing_files_count++;
-				ref->existing_rows_count += sh->rows;
-				ref->min_sequence_number = Min(ref->min_sequence_number, (int64) sh->snapshot);
-				break;
-			case ICEBERG_STATUS_DELETED:
-				/* not live: no part of min_sequence_number */
-				ref->deleted_files_count++;
-				ref->deleted_rows_count += sh->rows;
-				break;
-			default:
-				break;
-		}
-	}
-}
-
-/* Writes the manifest of snapshot x (its entries follow from the manifest). */
 static void
 iceberg_write_manifest_of(IcebergWriter *w, uint64 x)
 {
-	bool		is_base = iceberg_is_base(w->m, x);
+	bool		is_base = iceberg_find_id(w->bases, w->nbases, x) >= 0;
 	IcebergDataFile *files = palloc0(sizeof(IcebergDataFile) * Max(w->m->nshards, 1));
 	int			n = 0;
 	char		dir[MAXPGPATH];
@@ -512,7 +534,7 @@ iceberg_write_manifest_of(IcebergWriter *w, uint64 x)
 	for (i = 0; i < w->m->nshards; i++)
 	{
 		const ManifestShard *sh = &w->m->shards[i];
-		int			status = iceberg_entry_status(w->m, sh, x, is_base);
+		int			status = iceberg_entry_status(sh, x, is_base);
 
 		if (status < 0)
 			continue;
@@ -523,19 +545,78 @@ iceberg_write_manifest_of(IcebergWriter *w, uint64 x)
 								  w->schema_json, 0, files, n);
 }
 
-/* Writes the manifest list of snapshot s; its manifests must exist. */
+/* Adds one entry of a shard to a manifest_file record's counts. */
+static void
+iceberg_count_entry(IcebergManifestRef *ref, const ManifestShard *sh, int status)
+{
+	switch (status)
+	{
+		case ICEBERG_STATUS_ADDED:
+			ref->added_files_count++;
+			ref->added_rows_count += sh->rows;
+			break;
+		case ICEBERG_STATUS_EXISTING:
+			ref->existing_files_count++;
+			ref->existing_rows_count += sh->rows;
+			ref->min_sequence_number = Min(ref->min_sequence_number, (int64) sh->snapshot);
+			break;
+		case ICEBERG_STATUS_DELETED:
+			/* not live: no part of min_sequence_number */
+			ref->deleted_files_count++;
+			ref->deleted_rows_count += sh->rows;
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * Writes the manifest list of snapshot s; its manifests must exist.  The
+ * counts of every manifest come from one pass over the shards, the
+ * lengths from the files.
+ */
 static void
 iceberg_write_list_of(IcebergWriter *w, uint64 s, uint64 parent)
 {
 	uint64	   *ids;
-	int			n = iceberg_manifests_of(w->m, s, &ids);
+	int			n = iceberg_manifests_of(w->m, w->bases, w->nbases, s, &ids);
+	uint64		base = iceberg_base_of(w->bases, w->nbases, s);
+	int			base_idx = base != 0 ? iceberg_find_id(ids, n, base) : -1;
 	IcebergManifestRef *refs = palloc0(sizeof(IcebergManifestRef) * Max(n, 1));
 	char		dir[MAXPGPATH];
 	int			i;
 
-	for (i = 0; i < n; i++)
-		iceberg_manifest_ref(w, ids[i], &refs[i]);
 	iceberg_metadata_dir(dir, w->dbid, w->relfilenode);
+	for (i = 0; i < n; i++)
+	{
+		char	   *name = iceberg_manifest_name(w->gen, ids[i]);
+		char	   *path = psprintf("%s/%s", dir, name);
+		struct stat st;
+
+		if (stat(path, &st) != 0)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not stat file \"%s\": %m", path)));
+		refs[i].manifest_path = psprintf("%s/metadata/%s", w->location, name);
+		refs[i].manifest_length = st.st_size;
+		refs[i].sequence_number = (int64) ids[i];
+		refs[i].min_sequence_number = (int64) ids[i];
+		refs[i].added_snapshot_id = (int64) ids[i];
+	}
+	for (i = 0; i < w->m->nshards; i++)
+	{
+		const ManifestShard *sh = &w->m->shards[i];
+
+		if (base_idx >= 0)
+			iceberg_count_entry(&refs[base_idx], sh, iceberg_entry_status(sh, base, true));
+		if (sh->snapshot > base && sh->snapshot <= s)
+		{
+			int			k = iceberg_find_id(ids, n, sh->snapshot);
+
+			if (k >= 0)
+				iceberg_count_entry(&refs[k], sh, ICEBERG_STATUS_ADDED);
+		}
+	}
 	iceberg_write_manifest_list(psprintf("%s/%s", dir, iceberg_list_name(w->gen, s)),
 								(int64) s, parent == 0 ? -1 : (int64) parent, (int64) s,
 								refs, n);
@@ -584,12 +665,17 @@ iceberg_before_commit(Relation rel, SpillTable *tab, Manifest *m)
 				(errcode_for_file_access(),
 				 errmsg("could not create directory \"%s\": %m", dir)));
 	w.schema_json = iceberg_schema_json(RelationGetDescr(rel));
+	w.nbases = iceberg_bases(m, &w.bases);
 
-	/* every snapshot but the newest must have its list in this generation */
+	/*
+	 * The snapshot before the newest must have its list in this generation
+	 * (each commit writes its own, so a missing one means a crash or a lost
+	 * file): else all are written again.
+	 */
 	rebuild = (m->ice_gen == 0 || m->ice_location_crc != crc);
-	for (i = 0; i < m->nsnapshots - 1 && !rebuild; i++)
+	if (!rebuild && m->nsnapshots > 1)
 		rebuild = !iceberg_file_exists(w.dbid, w.relfilenode,
-									   iceberg_list_name(m->ice_gen, m->snapshots[i].id));
+									   iceberg_list_name(m->ice_gen, m->snapshots[m->nsnapshots - 2].id));
 	w.gen = rebuild ? m->ice_gen + 1 : m->ice_gen;
 
 	if (rebuild)
@@ -600,7 +686,7 @@ iceberg_before_commit(Relation rel, SpillTable *tab, Manifest *m)
 		for (i = 0; i < m->nsnapshots; i++)
 		{
 			uint64	   *ids;
-			int			n = iceberg_manifests_of(m, m->snapshots[i].id, &ids);
+			int			n = iceberg_manifests_of(m, w.bases, w.nbases, m->snapshots[i].id, &ids);
 			int			k,
 						j;
 
@@ -863,26 +949,30 @@ iceberg_remove_unreferenced(Oid dbid, Oid relfilenode, const Manifest *m)
 	if (published != m->ice_version)
 		return;
 	iceberg_metadata_dir(dir, dbid, relfilenode);
-	if (m->ice_gen != 0)
+	if (m->ice_gen != 0 && m->nsnapshots > 0)
 	{
-		keep_m = palloc(sizeof(uint64) * (m->nshards + m->nsnapshots + 1));
-		for (i = 0; i < m->nsnapshots; i++)
+		/*
+		 * The manifests some kept snapshot lists: the bases from that of the
+		 * first kept snapshot on, and each append x after the base of the
+		 * first kept snapshot at or after it (bases only grow).
+		 */
+		uint64	   *bases;
+		int			nbases = iceberg_bases(m, &bases);
+		uint64		first = m->snapshots[0].id;
+		uint64		first_base = iceberg_base_of(bases, nbases, first);
+
+		keep_m = palloc(sizeof(uint64) * (m->nshards + nbases + 1));
+		for (i = 0; i < nbases; i++)
+			if (bases[i] >= first_base && bases[i] != 0)
+				keep_m[nkeep_m++] = bases[i];
+		for (i = 0; i < m->nshards; i++)
 		{
-			uint64	   *ids;
-			int			n = iceberg_manifests_of(m, m->snapshots[i].id, &ids);
-			int			k;
+			uint64		x = m->shards[i].snapshot;
 
-			for (k = 0; k < n; k++)
-			{
-				int			j;
-				bool		dup = false;
-
-				for (j = 0; j < nkeep_m && !dup; j++)
-					dup = (keep_m[j] == ids[k]);
-				if (!dup)
-					keep_m[nkeep_m++] = ids[k];
-			}
+			if (iceberg_base_of(bases, nbases, Max(x, first)) < x)
+				keep_m[nkeep_m++] = x;
 		}
+		nkeep_m = iceberg_sort_unique(keep_m, nkeep_m);
 	}
 	d = AllocateDir(dir);
 	while (d && (de = ReadDirExtended(d, dir, LOG)) != NULL)
@@ -899,8 +989,7 @@ iceberg_remove_unreferenced(Oid dbid, Oid relfilenode, const Manifest *m)
 		if (sscanf(de->d_name, "m-%u-" UINT64_FORMAT ".%15s", &gen, &id, tail) == 3 &&
 			strcmp(tail, "avro") == 0 && gen == m->ice_gen)
 		{
-			for (i = 0; i < nkeep_m && !keep; i++)
-				keep = (keep_m[i] == id);
+			keep = iceberg_find_id(keep_m, nkeep_m, id) >= 0;
 		}
 		else if (sscanf(de->d_name, "snap-%u-" UINT64_FORMAT ".%15s", &gen, &id, tail) == 3 &&
 				 strcmp(tail, "avro") == 0 && gen == m->ice_gen)

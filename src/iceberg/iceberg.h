@@ -21,5 +21,6 @@ extern void iceberg_after_commit(Relation rel, SpillTable *tab, const Manifest *
 extern bool iceberg_check(Relation rel, SpillTable *tab);
 extern void iceberg_remove_unreferenced(Oid dbid, Oid relfilenode, const Manifest *m);
 extern char *iceberg_metadata_location(Oid dbid, Oid relfilenode, bool previous);
+extern uint64 iceberg_base_at(const Manifest *m, uint64 s);
 
 #endif							/* SPILLPOOL_ICEBERG_H */

@@ -62,23 +62,6 @@ expire_oldest_kept(const Manifest *m, uint64 cur, TimestampTz limit)
 }
 
 /*
- * The last snapshot at or before keep that replaced or deleted shards (or
- * the one an earlier expiry recorded): the Iceberg metadata of the kept
- * snapshots still lists its manifest (iceberg.c).
- */
-static uint64
-expire_base(const Manifest *m, uint64 keep)
-{
-	uint64		base = m->expired_base;
-	int			i;
-
-	for (i = 0; i < m->nsnapshots && m->snapshots[i].id <= keep; i++)
-		if (m->snapshots[i].op != MANIFEST_APPEND)
-			base = m->snapshots[i].id;
-	return base;
-}
-
-/*
  * Expires the snapshots of a table committed before "limit" and deletes
  * the shard files only they referenced (now, or later if scans still read
  * them).  Returns the number of snapshots expired; *files_removed (if not
@@ -130,7 +113,8 @@ expire_snapshots(Relation rel, TimestampTz limit, int *files_removed)
 				if (old.shards[i].removed_in == 0 || old.shards[i].removed_in > keep)
 					m.shards[m.nshards++] = old.shards[i];
 			m.expired_below = keep;
-			m.expired_base = expire_base(&old, keep);
+			/* the Iceberg manifest of the whole table that keep lists */
+			m.expired_base = iceberg_base_at(&old, keep);
 			iceberg_before_commit(rel, tab, &m);
 			manifest_write(tab->key.dbid, tab->key.relfilenode, &m);
 			spillpool_fault_point("expire-manifest-renamed");

@@ -68,8 +68,9 @@ typedef struct Manifest
 								 * version 1 segment block, 0 if unknown */
 	uint64		expired_below;	/* snapshots below this id have expired (0:
 								 * none); the list starts at the oldest kept */
-	uint64		expired_base;	/* the last snapshot at or before
-								 * expired_below that was not an append */
+	uint64		expired_base;	/* the Iceberg base of expired_below (the
+								 * snapshot whose manifest lists the whole
+								 * table, iceberg.c), 0 if none */
 	/* the Iceberg metadata that describes this manifest (iceberg.c) */
 	uint32		ice_gen;		/* generation of its Avro files, 0 if none */
 	uint32		ice_version;	/* its v<N>.metadata.json */

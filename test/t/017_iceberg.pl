@@ -339,6 +339,63 @@ is($node->safe_psql('postgres', "SELECT spillpool.flush('ev')"), '7', 'snapshot 
 	is(scalar(@stale), 0, 'the Avro files of the old prefix are gone');
 }
 
+# 7. many appends: every 100th after the last compaction or retention
+# writes a manifest of the whole table, so a manifest list names at most 101
+# manifests; an expiry whose oldest kept snapshot is such a one keeps the
+# rule where it was
+$node->safe_psql('postgres', "ALTER SYSTEM SET spillpool.iceberg_location_prefix = '$prefix'");
+$node->reload;
+$node->safe_psql('postgres', 'CREATE TABLE many (id int) USING spillpool');
+sub flush_many
+{
+	my ($from, $to) = @_;
+	$node->safe_psql('postgres', qq{
+DO \$\$
+BEGIN
+	FOR i IN $from..$to LOOP
+		INSERT INTO many VALUES (i * 2), (i * 2 + 1);
+		COMMIT;
+		PERFORM spillpool.flush('many');
+	END LOOP;
+END
+\$\$;});
+}
+
+sub check_many
+{
+	my ($what) = @_;
+	my $rfn = $node->safe_psql('postgres', "SELECT pg_relation_filenode('many')");
+	my $dir = $node->data_dir . "/spillpool/$dbid/$rfn";
+	my $url = "$prefix/spillpool/$dbid/$rfn";
+	my $cur = $node->safe_psql('postgres', "SELECT current_snapshot FROM spillpool.stats('many')");
+	my $want = $node->safe_psql('postgres', "SELECT count(*) || ' ' || sum(id) FROM spillpool.scan(NULL::many, $cur)");
+	my ($ok, $out, $err) = run_cmd([ $nodejs, "$icedir/read.mjs", $url ]);
+	my ($n, $sum) = (0, 0);
+	for (split /\n/, $out) { $n++; $sum += decode_json($_)->{id}; }
+	ok($ok && "$n $sum" eq $want, "$what: icebird reads the $want (rows, sum) of snapshot $cur")
+	  or diag("got $n $sum; $err");
+	($ok, $out, $err) = run_cmd([ $python, "$icedir/check_avro.py", $dir, '--prefix', $url ]);
+	ok($ok, "$what: the manifests follow the spec") or diag("$out$err");
+	my @lists = glob("$dir/metadata/snap-*-$cur.avro");
+	($ok, $out, $err) = run_cmd([ $nodejs, "$icedir/read.mjs", $url, '--entries' ]);
+	my %manifests = map { decode_json($_)->{manifest} => 1 } split /\n/, $out;
+	ok(scalar(keys %manifests) <= 101, "$what: the current list names " . scalar(keys %manifests)
+		  . " manifests (at most 101)");
+	return;
+}
+
+flush_many(1, 130);
+check_many('130 appends');
+my $t100 = $node->safe_psql('postgres',
+	"SELECT committed_at FROM spillpool.snapshots('many') WHERE snapshot_id = 100");
+is($node->safe_psql('postgres', "SELECT spillpool.expire_snapshots('many', '$t100')"), '99',
+	'expiry keeps snapshots 100 to 130');
+flush_many(131, 260);
+check_many('260 appends after an expiry at the 100th');
+$node->safe_psql('postgres', "SELECT spillpool.compact('many')");
+flush_many(261, 270);
+check_many('a compaction and 10 appends');
+
 $server->kill_kill;
 ok(!$node->log_contains('could not write the Iceberg metadata|PANIC'), 'no Iceberg write failed');
 stop_node($node, 'fast', 'end of test');
