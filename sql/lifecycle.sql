@@ -82,8 +82,10 @@ SELECT count(*) FROM spillpool.scan(NULL::ev, 1);
 -- Iceberg: the view lists the table with its current and previous
 -- metadata; the metadata says what the manifest says
 SELECT table_namespace, table_name, metadata_location LIKE '%/metadata/v%.metadata.json' AS current,
-	previous_metadata_location LIKE '%/metadata/v%.metadata.json' AS previous
+	previous_metadata_location LIKE '%/metadata/v%.metadata.json' AS previous, iceberg_type
 FROM spillpool.iceberg_tables WHERE table_namespace = 'sp_life';
+SELECT namespace, property_key, property_value
+FROM spillpool.iceberg_namespace_properties WHERE namespace = 'sp_life';
 SELECT format('spillpool/%s/%s/metadata', d.oid, pg_relation_filenode('ev')) AS mdir
 FROM pg_database d WHERE d.datname = current_database() \gset
 SELECT pg_read_file(:'mdir' || '/version-hint.text')::int =

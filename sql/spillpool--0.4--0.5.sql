@@ -84,16 +84,26 @@ RETURNS text
 	LANGUAGE C STRICT;
 
 -- Every spillpool table as an Iceberg table, in the shape of the Iceberg
--- JDBC catalog's table, so that engines can use PostgreSQL as the catalog
--- (read-only: spillpool commits the snapshots).
+-- JDBC catalog's table (iceberg_type is the column its schema version V1
+-- added), so that engines can use PostgreSQL as the catalog (read-only:
+-- spillpool commits the snapshots).
 CREATE VIEW spillpool.iceberg_tables AS
 SELECT pg_catalog.current_database()::text AS catalog_name,
 	n.nspname::text AS table_namespace,
 	c.relname::text AS table_name,
 	spillpool.iceberg_metadata_location(c.oid) AS metadata_location,
-	spillpool.iceberg_metadata_location(c.oid, true) AS previous_metadata_location
+	spillpool.iceberg_metadata_location(c.oid, true) AS previous_metadata_location,
+	'TABLE'::text AS iceberg_type
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_am a ON a.oid = c.relam AND a.amname = 'spillpool'
 WHERE c.relkind = 'r' AND pg_catalog.has_table_privilege(c.oid, 'SELECT');
 GRANT SELECT ON spillpool.iceberg_tables TO PUBLIC;
+
+-- The JDBC catalog's namespace table: a namespace exists when it holds a
+-- spillpool table the caller may read (the catalog's "exists" property).
+CREATE VIEW spillpool.iceberg_namespace_properties AS
+SELECT DISTINCT catalog_name, table_namespace AS namespace,
+	'exists'::text AS property_key, 'true'::text AS property_value
+FROM spillpool.iceberg_tables;
+GRANT SELECT ON spillpool.iceberg_namespace_properties TO PUBLIC;

@@ -1715,7 +1715,9 @@ bench_compact() {
         echo "COPY bench_compact_src FROM '$CSV_2M' WITH (FORMAT csv);"
         echo "CREATE TABLE bench_compact_small ($TABLE_COLUMNS) USING spillpool;"
         echo "CREATE TABLE bench_compact_once ($TABLE_COLUMNS) USING spillpool;"
-        echo "SELECT spillpool.alter_table(t, flush_rows => 100000000, flush_bytes => '100GB', flush_interval => '1 day')"
+        # the worker must not compact the small shards before the benchmark does
+        echo "SELECT spillpool.alter_table(t, flush_rows => 100000000, flush_bytes => '100GB', flush_interval => '1 day',"
+        echo "    compact_min_shards => 0)"
         echo "  FROM unnest(ARRAY['bench_compact_small', 'bench_compact_once']::regclass[]) t;"
         echo "DO \$\$ BEGIN"
         echo "  FOR i IN 0 .. $((COMPACT_FLUSHES - 1)) LOOP"

@@ -765,46 +765,78 @@ iceberg_append_properties(StringInfo out, Relation rel)
 	appendStringInfoString(out, ", \"write.parquet.compression-codec\": \"zstd\"}");
 }
 
-/* The snapshot's summary: operation and the counts Iceberg engines show. */
-static void
-iceberg_append_summary(StringInfo out, const Manifest *m, const ManifestSnapshot *s)
+/* Per-snapshot counts for the summaries (iceberg_snapshot_totals). */
+typedef struct IcebergTotals
 {
-	int64		added_files = 0,
-				added_rows = 0,
-				deleted_files = 0,
-				deleted_rows = 0,
-				total_files = 0,
-				total_rows = 0;
-	const char *op;
+	int64		added_files;
+	int64		added_rows;
+	int64		total_files;
+	int64		total_rows;
+} IcebergTotals;
+
+/*
+ * The counts of every kept snapshot's summary in one pass over the shards:
+ * a shard adds to the snapshot that added it, and to the totals of every
+ * snapshot from that one (or the first kept) up to the one before its
+ * removal, kept as differences and summed up in snapshot order.
+ */
+static IcebergTotals *
+iceberg_snapshot_totals(const Manifest *m)
+{
+	int			n = m->nsnapshots;
+	IcebergTotals *t = palloc0(sizeof(IcebergTotals) * Max(n, 1));
+	int64	   *dfiles = palloc0(sizeof(int64) * (n + 1));
+	int64	   *drows = palloc0(sizeof(int64) * (n + 1));
+	uint64		first = n > 0 ? m->snapshots[0].id : 0;
 	int			i;
 
-	for (i = 0; i < m->nshards; i++)
+	for (i = 0; i < m->nshards && n > 0; i++)
 	{
 		const ManifestShard *sh = &m->shards[i];
+		int			from;
+		int			to;
 
-		if (sh->snapshot == s->id)
+		/* ids are consecutive: the index of id x is x - first */
+		if (sh->snapshot >= first && sh->snapshot - first < (uint64) n)
 		{
-			added_files++;
-			added_rows += sh->rows;
+			t[sh->snapshot - first].added_files++;
+			t[sh->snapshot - first].added_rows += sh->rows;
 		}
-		if (manifest_shard_in_snapshot(sh, s->id))
-		{
-			total_files++;
-			total_rows += sh->rows;
-		}
+		from = sh->snapshot <= first ? 0 : (int) (sh->snapshot - first);
+		to = sh->removed_in == 0 ? n : (int) Min((uint64) n, sh->removed_in - first);
+		if (from >= n || to <= from)
+			continue;
+		dfiles[from]++;
+		drows[from] += sh->rows;
+		dfiles[to]--;
+		drows[to] -= sh->rows;
 	}
+	for (i = 0; i < n; i++)
+	{
+		t[i].total_files = (i > 0 ? t[i - 1].total_files : 0) + dfiles[i];
+		t[i].total_rows = (i > 0 ? t[i - 1].total_rows : 0) + drows[i];
+	}
+	pfree(dfiles);
+	pfree(drows);
+	return t;
+}
+
+/* The snapshot's summary: operation and the counts Iceberg engines show. */
+static void
+iceberg_append_summary(StringInfo out, const ManifestSnapshot *s, const IcebergTotals *t)
+{
+	const char *op;
+
 	/* what it removed may have expired: the snapshot line keeps the counts */
-	deleted_files = s->removed_shards;
-	deleted_rows = s->removed_rows;
 	op = s->op == MANIFEST_APPEND ? "append" : (s->op == MANIFEST_REPLACE ? "replace" : "delete");
 	appendStringInfo(out, "{\"operation\": \"%s\", \"added-data-files\": \"" INT64_FORMAT
-					 "\", \"added-records\": \"" INT64_FORMAT "\", \"deleted-data-files\": \""
-					 INT64_FORMAT "\", \"deleted-records\": \"" INT64_FORMAT
+					 "\", \"added-records\": \"" INT64_FORMAT "\", \"deleted-data-files\": \"%d"
+					 "\", \"deleted-records\": \"" INT64_FORMAT
 					 "\", \"total-data-files\": \"" INT64_FORMAT "\", \"total-records\": \""
 					 INT64_FORMAT "\", \"total-delete-files\": \"0\", \"total-position-deletes\": \"0\", "
 					 "\"total-equality-deletes\": \"0\"}",
-					 op, added_files, added_rows, deleted_files, deleted_rows,
-					 total_files, total_rows);
+					 op, t->added_files, t->added_rows, s->removed_shards, s->removed_rows,
+					 t->total_files, t->total_rows);
 }
 
 /* v<N>.metadata.json of the manifest, as text. */
@@ -820,6 +852,7 @@ iceberg_metadata_json(IcebergWriter *w)
 	int			i;
 	int			v;
 	bool		first;
+	IcebergTotals *totals = iceberg_snapshot_totals(m);
 
 	for (i = 0; i < desc->natts; i++)
 		if (!TupleDescAttr(desc, i)->attisdropped)
@@ -861,7 +894,7 @@ iceberg_metadata_json(IcebergWriter *w)
 						 s->id, iceberg_time_ms(s->commit_time));
 		escape_json(&out, psprintf("%s/metadata/%s", w->location, iceberg_list_name(w->gen, s->id)));
 		appendStringInfoString(&out, ", \"summary\": ");
-		iceberg_append_summary(&out, m, s);
+		iceberg_append_summary(&out, s, &totals[i]);
 		appendStringInfoString(&out, ", \"schema-id\": 0}");
 	}
 	appendStringInfoString(&out, "\n  ],\n  \"snapshot-log\": [");
