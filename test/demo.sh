@@ -11,8 +11,9 @@
 #                               stream of small transactions that spill from the
 #                               memtable to segment files), and print stats,
 #                               snapshots, shards, segments, a time-travel
-#                               query, an EXPLAIN with skipped row groups and
-#                               the files.
+#                               query, an EXPLAIN with skipped row groups,
+#                               a tail and a consumer, the table as an Iceberg
+#                               table, its lifecycle options and the files.
 #   bash test/demo.sh stop      stop the demo server and delete its directory.
 #
 # Starting again replaces any previous demo.
@@ -241,6 +242,8 @@ show_segment_files() {
     ls -l "$segdir" || warn "segment directory not found"
     say "ls -l $(dirname "$segdir")/shards"
     ls -l "$(dirname "$segdir")/shards" || warn "shard directory not found"
+    say "ls -l $(dirname "$segdir")/metadata   (the Iceberg metadata)"
+    ls -l "$(dirname "$segdir")/metadata" || warn "metadata directory not found"
 }
 
 # Errors here are reported but do not stop the demo.
@@ -258,7 +261,10 @@ show_report() {
             "SELECT t.position, (t.row).id, (t.row).msg FROM spillpool.tail(NULL::events, 0, 3) t;" \
             "SELECT count(*), min(t.position), max(t.position) FROM spillpool.consume(NULL::events, 'demo-reader', 250000) t;" \
             "SELECT count(*), min(t.position), max(t.position) FROM spillpool.consume(NULL::events, 'demo-reader', 250000) t;" \
-            "SELECT consumer, position, lag_rows, lag_time FROM spillpool.consumers;"; do
+            "SELECT consumer, position, lag_rows, lag_time FROM spillpool.consumers;" \
+            "SELECT table_namespace, table_name, metadata_location FROM spillpool.iceberg_tables;" \
+            "SELECT spillpool.alter_table('events', retention_column => 'ts', retention => '30 days', snapshot_retention => '1 hour');" \
+            "SELECT compact_target_size, compact_min_shards, retention_column, retention, snapshot_retention FROM spillpool.options WHERE table_name = 'events'::regclass;"; do
         say "$query"
         demo_psql -c "$query" </dev/null || warn "query failed: $query"
     done
