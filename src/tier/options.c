@@ -280,9 +280,19 @@ options_catalog_execute(Oid owner, const char *sql, int nargs, Oid *types,
 	return rc;
 }
 
+/* The columns of spillpool.table_options, in their order. */
+static const char *const options_catalog_names[OPTIONS_CATALOG_COLUMNS] = {
+	"relid", "memory_limit", "max_file_size", "spill_compression", "shard_compression",
+	"compression_level", "flush_rows", "flush_bytes", "flush_interval", "max_disk_size",
+	"durability", "compact_target_size", "compact_min_shards", "retention_column",
+	"retention", "snapshot_retention"
+};
+
 /*
  * Stores the options of one table (values[0] its oid; a NULL keeps the
- * option as it is), in the column order of spillpool.table_options.
+ * option as it is), in the column order of spillpool.table_options.  With
+ * the catalog of 0.4 (before ALTER EXTENSION UPDATE) only its first eleven
+ * columns exist, and the lifecycle options cannot be set.
  */
 void
 options_store(Datum *values, const char *nulls)
@@ -294,6 +304,7 @@ options_store(Datum *values, const char *nulls)
 	Oid			owner = options_catalog_owner(InvalidOid);
 	int			ncols = OPTIONS_CATALOG_COLUMNS;
 	int			i;
+	StringInfoData sql;
 
 	if (!OidIsValid(owner))
 		elog(ERROR, "spillpool.table_options is missing");
@@ -307,40 +318,15 @@ options_store(Datum *values, const char *nulls)
 						 errhint("Run ALTER EXTENSION spillpool UPDATE.")));
 		ncols = 11;
 	}
-	if (options_catalog_execute(owner, ncols == 11 ?
-								"INSERT INTO spillpool.table_options AS o "
-								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
-								"ON CONFLICT (relid) DO UPDATE SET "
-								"memory_limit = coalesce($2, o.memory_limit), "
-								"max_file_size = coalesce($3, o.max_file_size), "
-								"spill_compression = coalesce($4, o.spill_compression), "
-								"shard_compression = coalesce($5, o.shard_compression), "
-								"compression_level = coalesce($6, o.compression_level), "
-								"flush_rows = coalesce($7, o.flush_rows), "
-								"flush_bytes = coalesce($8, o.flush_bytes), "
-								"flush_interval = coalesce($9, o.flush_interval), "
-								"max_disk_size = coalesce($10, o.max_disk_size), "
-								"durability = coalesce($11, o.durability)" :
-								"INSERT INTO spillpool.table_options AS o "
-								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-								"$12, $13, $14, $15, $16) "
-								"ON CONFLICT (relid) DO UPDATE SET "
-								"memory_limit = coalesce($2, o.memory_limit), "
-								"max_file_size = coalesce($3, o.max_file_size), "
-								"spill_compression = coalesce($4, o.spill_compression), "
-								"shard_compression = coalesce($5, o.shard_compression), "
-								"compression_level = coalesce($6, o.compression_level), "
-								"flush_rows = coalesce($7, o.flush_rows), "
-								"flush_bytes = coalesce($8, o.flush_bytes), "
-								"flush_interval = coalesce($9, o.flush_interval), "
-								"max_disk_size = coalesce($10, o.max_disk_size), "
-								"durability = coalesce($11, o.durability), "
-								"compact_target_size = coalesce($12, o.compact_target_size), "
-								"compact_min_shards = coalesce($13, o.compact_min_shards), "
-								"retention_column = coalesce($14, o.retention_column), "
-								"retention = coalesce($15, o.retention), "
-								"snapshot_retention = coalesce($16, o.snapshot_retention)",
-								ncols, types, values, nulls) != SPI_OK_INSERT)
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "INSERT INTO spillpool.table_options AS o VALUES ($1");
+	for (i = 1; i < ncols; i++)
+		appendStringInfo(&sql, ", $%d", i + 1);
+	appendStringInfoString(&sql, ") ON CONFLICT (relid) DO UPDATE SET ");
+	for (i = 1; i < ncols; i++)
+		appendStringInfo(&sql, "%s%s = coalesce($%d, o.%s)", i > 1 ? ", " : "",
+						 options_catalog_names[i], i + 1, options_catalog_names[i]);
+	if (options_catalog_execute(owner, sql.data, ncols, types, values, nulls) != SPI_OK_INSERT)
 		elog(ERROR, "could not store spillpool options");
 	CacheInvalidateRelcacheByRelid(relid);
 	options_invalidate(relid);

@@ -26,14 +26,6 @@ my $node = spillpool_node('compact_crash',
 
 sub q1 { return $node->safe_psql('postgres', $_[0]); }
 
-# every row with its position, in position order, as one text
-sub rows_with_positions
-{
-	my ($t) = @_;
-	return q1(
-		"SELECT md5(string_agg(t.position || ':' || (t.row)::text, ',' ORDER BY t.position)) || ' ' || count(*)
-		 FROM spillpool.tail(NULL::$t, 0, 1000000) t");
-}
 
 # the scan order of SELECT
 sub scan_order
@@ -42,28 +34,7 @@ sub scan_order
 	return q1("SELECT md5(string_agg(id::text, ',')) FROM (SELECT id FROM $t) s");
 }
 
-sub table_dir
-{
-	my ($t) = @_;
-	my $dbid = q1("SELECT oid FROM pg_database WHERE datname = 'postgres'");
-	my $rfn = q1("SELECT relfilenode FROM pg_class WHERE relname = '$t'");
-	return $node->data_dir . "/spillpool/$dbid/$rfn";
-}
 
-# shard files on disk and in the manifest (listed by a shard line)
-sub shard_files
-{
-	my ($dir) = @_;
-	opendir(my $dh, "$dir/shards") or return ('', '');
-	my @disk = sort grep { /\.parquet$/ } readdir($dh);
-	closedir $dh;
-	my @listed;
-	for my $line (split /\n/, slurp_file("$dir/manifest"))
-	{
-		push @listed, "$1-$2.parquet" if $line =~ /^shard (\d+) (\d+) /;
-	}
-	return (join(',', @disk), join(',', sort @listed));
-}
 
 my $case = 0;
 for my $step (qw(compact-shards-written manifest-temp compact-manifest-renamed))
@@ -78,7 +49,7 @@ for my $step (qw(compact-shards-written manifest-temp compact-manifest-renamed))
 	}
 	# rows still in the memtable and segments, too
 	q1("INSERT INTO $t SELECT g, 'unflushed' FROM generate_series(100000, 100099) g");
-	my $before = rows_with_positions($t);
+	my $before = rows_with_positions($node, $t);
 	my $order = scan_order($t);
 	my $snap_before = q1("SELECT current_snapshot FROM spillpool.stats('$t')");
 	is(q1("SELECT shards FROM spillpool.stats('$t')"), '12', "$step: 12 small shards");
@@ -93,16 +64,16 @@ for my $step (qw(compact-shards-written manifest-temp compact-manifest-renamed))
 		"$step: the backend crashed at the step");
 
 	my $committed = ($step eq 'compact-manifest-renamed');
-	is(rows_with_positions($t), $before, "$step: the same rows at the same positions after the crash");
+	is(rows_with_positions($node, $t), $before, "$step: the same rows at the same positions after the crash");
 	is(scan_order($t), $order, "$step: the same scan order");
 	is(q1("SELECT current_snapshot FROM spillpool.stats('$t')"),
 		$committed ? $snap_before + 1 : $snap_before,
 		"$step: the table is at the " . ($committed ? 'new' : 'old') . ' snapshot');
 	is(q1("SELECT shards FROM spillpool.stats('$t')"), $committed ? '1' : '12',
 		"$step: shards of the current snapshot");
-	my ($disk, $listed) = shard_files(table_dir($t));
+	my ($disk, $listed) = shard_files(table_dir($node, $t));
 	is($disk, $listed, "$step: every shard file on disk is listed in the manifest, and only those");
-	ok(!-e table_dir($t) . '/manifest.tmp', "$step: no manifest.tmp left");
+	ok(!-e table_dir($node, $t) . '/manifest.tmp', "$step: no manifest.tmp left");
 	is(q1("SELECT count(*) FROM spillpool.scan(NULL::$t, $snap_before)"), '6000',
 		"$step: time travel to the last flush reads the 12 small shards");
 
@@ -111,14 +82,14 @@ for my $step (qw(compact-shards-written manifest-temp compact-manifest-renamed))
 	is($after, $snap_before + 1, "$step: compacting again makes (or keeps) the replace snapshot");
 	is(q1("SELECT operation FROM spillpool.snapshots('$t') ORDER BY snapshot_id DESC LIMIT 1"),
 		'replace', "$step: the last snapshot replaced shards");
-	is(rows_with_positions($t), $before, "$step: the same rows at the same positions after compacting");
+	is(rows_with_positions($node, $t), $before, "$step: the same rows at the same positions after compacting");
 	is(scan_order($t), $order, "$step: the same scan order after compacting");
-	($disk, $listed) = shard_files(table_dir($t));
+	($disk, $listed) = shard_files(table_dir($node, $t));
 	is($disk, $listed, "$step: the files agree with the manifest after compacting");
 
 	# and it survives a restart
 	$node->restart;
-	is(rows_with_positions($t), $before, "$step: the same after a restart");
+	is(rows_with_positions($node, $t), $before, "$step: the same after a restart");
 }
 
 ok(!$node->log_contains('PANIC'), 'no PANIC');

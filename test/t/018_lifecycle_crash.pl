@@ -31,37 +31,8 @@ my $node = spillpool_node('lifecycle_crash',
 
 sub q1 { return $node->safe_psql('postgres', $_[0]); }
 
-# every row with its position, in position order, as one text
-sub rows_with_positions
-{
-	my ($t) = @_;
-	return q1(
-		"SELECT md5(string_agg(t.position || ':' || (t.row)::text, ',' ORDER BY t.position)) || ' ' || count(*)
-		 FROM spillpool.tail(NULL::$t, 0, 1000000) t");
-}
 
-sub table_dir
-{
-	my ($t) = @_;
-	my $dbid = q1("SELECT oid FROM pg_database WHERE datname = 'postgres'");
-	my $rfn = q1("SELECT relfilenode FROM pg_class WHERE relname = '$t'");
-	return $node->data_dir . "/spillpool/$dbid/$rfn";
-}
 
-# shard files on disk and in the manifest (listed by a shard line)
-sub shard_files
-{
-	my ($dir) = @_;
-	opendir(my $dh, "$dir/shards") or return ('', '');
-	my @disk = sort grep { /\.parquet$/ } readdir($dh);
-	closedir $dh;
-	my @listed;
-	for my $line (split /\n/, slurp_file("$dir/manifest"))
-	{
-		push @listed, "$1-$2.parquet" if $line =~ /^shard (\d+) (\d+) /;
-	}
-	return (join(',', @disk), join(',', sort @listed));
-}
 
 # The Iceberg files of the metadata directory that the current metadata
 # does not reference (manifest lists of its snapshots, the manifests they
@@ -123,8 +94,8 @@ sub check_state
 {
 	my ($what, $t, $snap, $rows) = @_;
 	is(q1("SELECT current_snapshot FROM spillpool.stats('$t')"), $snap, "$what: at snapshot $snap");
-	is(rows_with_positions($t), $rows, "$what: exactly the rows of that snapshot, at their positions");
-	my $dir = table_dir($t);
+	is(rows_with_positions($node, $t), $rows, "$what: exactly the rows of that snapshot, at their positions");
+	my $dir = table_dir($node, $t);
 	my ($disk, $listed) = shard_files($dir);
 	is($disk, $listed, "$what: every shard file on disk is listed in the manifest, and only those");
 	ok(!-e "$dir/manifest.tmp", "$what: no manifest.tmp left");
@@ -163,7 +134,7 @@ sub make_table
 for my $step (qw(iceberg-avro-written manifest-temp drop-manifest-renamed iceberg-metadata-written))
 {
 	my $t = make_table();
-	my $before = rows_with_positions($t);
+	my $before = rows_with_positions($node, $t);
 	crash_at($step, "SELECT spillpool.drop_shards('$t', '2021-01-01', 'ts')");
 	my $committed = ($step eq 'drop-manifest-renamed' || $step eq 'iceberg-metadata-written');
 	# the dropped rows are those of shards 1 and 2; the unflushed old rows stay
@@ -185,7 +156,7 @@ for my $step (qw(manifest-temp expire-manifest-renamed iceberg-metadata-written 
 {
 	my $t = make_table();
 	q1("SELECT spillpool.drop_shards('$t', '2021-01-01', 'ts')");
-	my $rows = rows_with_positions($t);
+	my $rows = rows_with_positions($node, $t);
 	crash_at($step, "SELECT spillpool.expire_snapshots('$t', now())");
 	my $committed = ($step ne 'manifest-temp');
 	check_state("expiry at $step", $t, 5, $rows);
@@ -194,7 +165,7 @@ for my $step (qw(manifest-temp expire-manifest-renamed iceberg-metadata-written 
 	{
 		like($err, qr/snapshot 4 of spillpool table "$t" has expired/,
 			"expiry at $step: snapshot 4 has expired");
-		is(join(',', sort map { s{.*/}{}r } glob(table_dir($t) . '/shards/*.parquet')), '3-0.parquet,4-0.parquet',
+		is(join(',', sort map { s{.*/}{}r } glob(table_dir($node, $t) . '/shards/*.parquet')), '3-0.parquet,4-0.parquet',
 			"expiry at $step: only the live shards' files are left");
 	}
 	else
@@ -210,7 +181,7 @@ for my $step (qw(manifest-temp expire-manifest-renamed iceberg-metadata-written 
 # a flush: its Avro files are written before its commit point
 {
 	my $t = make_table();
-	my $before = rows_with_positions($t);
+	my $before = rows_with_positions($node, $t);
 	crash_at('iceberg-avro-written', "SELECT spillpool.flush('$t')");
 	check_state('flush at iceberg-avro-written', $t, 4, $before);
 	q1("SELECT spillpool.flush('$t')");

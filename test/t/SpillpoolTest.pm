@@ -14,7 +14,8 @@ use Test::More;
 use Time::HiRes qw(usleep);
 
 our @EXPORT = qw(spillpool_node child_pids pid_alive forget_dead_postmaster
-  crash_node stop_node restart_node xor_file_byte);
+  crash_node stop_node restart_node xor_file_byte rows_with_positions
+  table_dir shard_files);
 
 # A started node with spillpool preloaded and the extension created.
 sub spillpool_node
@@ -136,6 +137,41 @@ sub stop_node
 	ok($ok && $node->log_contains('database system is shut down', $log_off),
 		"$what: $mode shutdown completes cleanly");
 	return $ok;
+}
+
+# Every row of table $t of database postgres with its position, in
+# position order, as one text (an md5 and the count).
+sub rows_with_positions
+{
+	my ($node, $t) = @_;
+	return $node->safe_psql('postgres',
+		"SELECT md5(string_agg(t.position || ':' || (t.row)::text, ',' ORDER BY t.position)) || ' ' || count(*)
+		 FROM spillpool.tail(NULL::$t, 0, 1000000) t");
+}
+
+# The directory of table $t of database postgres.
+sub table_dir
+{
+	my ($node, $t) = @_;
+	my $dbid = $node->safe_psql('postgres', "SELECT oid FROM pg_database WHERE datname = 'postgres'");
+	my $rfn = $node->safe_psql('postgres', "SELECT relfilenode FROM pg_class WHERE relname = '$t'");
+	return $node->data_dir . "/spillpool/$dbid/$rfn";
+}
+
+# The shard files of a table directory on disk and in its manifest (listed
+# by a shard line), each as a sorted, comma-separated text.
+sub shard_files
+{
+	my ($dir) = @_;
+	opendir(my $dh, "$dir/shards") or return ('', '');
+	my @disk = sort grep { /\.parquet$/ } readdir($dh);
+	closedir $dh;
+	my @listed;
+	for my $line (split /\n/, PostgreSQL::Test::Utils::slurp_file("$dir/manifest"))
+	{
+		push @listed, "$1-$2.parquet" if $line =~ /^shard (\d+) (\d+) /;
+	}
+	return (join(',', @disk), join(',', sort @listed));
 }
 
 sub restart_node
