@@ -1430,6 +1430,8 @@ print_summary() {
             "the same rows flushed at once" scan_one_flush '<=' 1.2
         summary_row "  full scan before the compaction (ms)" spillpool_scan_small_shards fmt1 \
             "the same rows flushed at once" scan_one_flush
+        summary_row "  spillpool.expire_snapshots() after the compaction, $COMPACT_FLUSHES files deleted (ms, one run)" spillpool_expire fmt1 \
+            "spillpool.compact()" spillpool_compact
         echo
         echo "Parse floor = \`COPY heap FROM file WITH (FORMAT csv) WHERE false\` (reads and parses, stores nothing)." \
             "The memory target applies to RssAnon+RssShmem (private memory plus the shared memtable pages the backend touched)."
@@ -1699,7 +1701,7 @@ analytics_summary() {
 # that flush, and a full scan before and after against the one-flush table.
 
 readonly COMPACT_KEYS=(spillpool_compact compact_one_flush spillpool_scan_compacted
-    spillpool_scan_small_shards scan_one_flush)
+    spillpool_scan_small_shards scan_one_flush spillpool_expire)
 readonly COMPACT_FLUSHES=${BENCH_COMPACT_FLUSHES:-2000}
 
 bench_compact() {
@@ -1765,6 +1767,15 @@ bench_compact() {
         log "  compaction: $(fmt1 "${SAMPLES[spillpool_compact]}") ms; shards now:" \
             "$(psql_bench -c "SELECT shards FROM spillpool.stats('bench_compact_small')" 2>&1)"
         local fp_after
+        {
+            printf '%s\n' '\timing on'
+            echo "SELECT spillpool.expire_snapshots('bench_compact_small', now());"
+        } >"$WORK_DIR/expire_run.sql"
+        if run_sql_file "$WORK_DIR/expire_run.sql" "$out"; then
+            record_sample spillpool_expire "$(timings_from_output "$out" | tail -n 1)"
+        else
+            record_failure spillpool_expire "$LAST_ERROR"
+        fi
         fp_after=$(psql_bench -c "$(fingerprint_sql bench_compact_small)" 2>&1) || true
         if [[ $fp_after != "$fp_once" ]]; then
             record_failure spillpool_scan_compacted "the compacted table differs: $fp_after vs $fp_once"
