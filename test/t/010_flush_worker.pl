@@ -137,7 +137,7 @@ $node->reload;
 my $found = 0;
 for (1 .. 300)
 {
-	if (-e $manifest && slurp_file($manifest) =~ /^snapshot 1 \d+ 77 1 append$/m)
+	if (-e $manifest && slurp_file($manifest) =~ /^snapshot 1 \d+ 77 1 append 0 0$/m)
 	{
 		$found = 1;
 		last;
