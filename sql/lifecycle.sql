@@ -107,7 +107,9 @@ SELECT (SELECT count(*) FROM meta, jsonb_array_elements(j->'snapshot-log')) AS l
 	j->'properties'->>'schema.name-mapping.default' LIKE '[{"field-id": 1, "names": ["id"]}%' AS name_mapping
 FROM meta;
 
--- snapshot expiry: keep only the current snapshot
+-- snapshot expiry: keep only the current snapshot (a delete); the files of
+-- the shards it removed stay until it expires too (its Iceberg manifest
+-- names them)
 SELECT count(*) AS shard_files_before FROM pg_ls_dir(replace(:'mdir', '/metadata', '/shards'));
 SELECT spillpool.expire_snapshots('ev', now());
 SELECT snapshot_id, operation FROM spillpool.snapshots('ev') ORDER BY 1;
@@ -136,6 +138,14 @@ SELECT spillpool.flush('ev') > 0 AS flushed;
 SELECT spillpool.compact('ev') > 0 AS compacted;
 SELECT count(*), min(id), max(id) FROM ev;
 SELECT operation, count(*) FROM spillpool.snapshots('ev') GROUP BY 1 ORDER BY 1;
+-- expiring now keeps the compaction's snapshot: the files left are the
+-- shards the manifest lists (the live one and those it replaced)
+SELECT spillpool.expire_snapshots('ev', now());
+SELECT count(*) AS files, (SELECT count(*) FROM regexp_matches(
+		pg_read_file(replace(:'mdir', '/metadata', '/manifest')), '^shard ', 'gn')) AS listed,
+	(SELECT count(*) FROM spillpool.shards('ev')) AS live
+FROM pg_ls_dir(replace(:'mdir', '/metadata', '/shards'));
+SELECT count(*), min(id), max(id) FROM ev;
 
 -- privileges: only the owner drops shards and expires snapshots
 CREATE ROLE sp_life_reader;

@@ -721,9 +721,15 @@ spillpool_drop_shards(PG_FUNCTION_ARGS)
 Datum
 spillpool_expire_snapshots(PG_FUNCTION_ARGS)
 {
-	Relation	rel = spillpool_open_checked(PG_GETARG_OID(0), true);
+	Relation	rel;
 	TimestampTz limit;
 	int			n;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("table must not be NULL")));
+	rel = spillpool_open_checked(PG_GETARG_OID(0), true);
 
 	if (PG_ARGISNULL(1))
 	{

@@ -263,13 +263,57 @@ iceberg_bases(const Manifest *m, uint64 **bases)
 static uint64
 iceberg_base_of(const uint64 *bases, int nbases, uint64 s)
 {
+	int			lo = 0,
+				hi = nbases - 1;
 	uint64		base = 0;
+
+	/* bases ascend (a base recorded by an expiry may appear twice) */
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (bases[mid] <= s)
+		{
+			base = bases[mid];
+			lo = mid + 1;
+		}
+		else
+			hi = mid - 1;
+	}
+	return base;
+}
+
+/*
+ * The manifests some kept snapshot lists, ascending: the bases from that of
+ * the first kept snapshot on, and each append x after the base of the
+ * first kept snapshot at or after it (bases only grow).  Returns the count;
+ * *ids is palloc'd.
+ */
+static int
+iceberg_referenced_manifests(const Manifest *m, const uint64 *bases, int nbases, uint64 **ids)
+{
+	uint64	   *out = palloc(sizeof(uint64) * (m->nshards + nbases + 1));
+	uint64		first;
+	uint64		first_base;
+	int			n = 0;
 	int			i;
 
-	for (i = nbases - 1; i >= 0; i--)
-		if (bases[i] <= s)
-			return bases[i];
-	return base;
+	*ids = out;
+	if (m->nsnapshots == 0)
+		return 0;
+	first = m->snapshots[0].id;
+	first_base = iceberg_base_of(bases, nbases, first);
+	for (i = 0; i < nbases; i++)
+		if (bases[i] >= first_base && bases[i] != 0)
+			out[n++] = bases[i];
+	for (i = 0; i < m->nshards; i++)
+	{
+		uint64		x = m->shards[i].snapshot;
+
+		if (iceberg_base_of(bases, nbases, Max(x, first)) < x)
+			out[n++] = x;
+	}
+	return iceberg_sort_unique(out, n);
 }
 
 /* For expire.c: the base of snapshot s in the manifest's history. */
@@ -462,6 +506,41 @@ iceberg_bound_bytes(ShardKind kind, const char *raw, int len, unsigned char **ou
 	}
 }
 
+/*
+ * The bounds of a shard's columns, or NULL with a WARNING when its footer
+ * cannot be read: metrics are optional in Iceberg, and a damaged old shard
+ * must not stop the commits of new snapshots (reading it fails anyway).
+ */
+static ShardColumnBounds *
+iceberg_shard_bounds(const char *path, TupleDesc desc)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ShardColumnBounds *volatile bounds = NULL;
+
+	PG_TRY();
+	{
+		bounds = shard_column_bounds(path, desc);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			PG_RE_THROW();
+		FlushErrorState();
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("Iceberg metadata lists shard \"%s\" without column metrics", path),
+				 errdetail("Its footer could not be read: %s", edata->message)));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	return bounds;
+}
+
 /* Fills the data file entry of a shard: path, counts, metrics. */
 static void
 iceberg_data_file(IcebergWriter *w, const ManifestShard *sh, int status, uint64 x,
@@ -476,7 +555,7 @@ iceberg_data_file(IcebergWriter *w, const ManifestShard *sh, int status, uint64 
 
 	shard_file_path(path, w->dbid, w->relfilenode, sh->snapshot, sh->n);
 	/* a deleted entry needs no metrics: no reader plans a scan with it */
-	bounds = status == ICEBERG_STATUS_DELETED ? NULL : shard_column_bounds(path, desc);
+	bounds = status == ICEBERG_STATUS_DELETED ? NULL : iceberg_shard_bounds(path, desc);
 	for (i = 0; bounds != NULL && i < desc->natts; i++)
 	{
 		ShardColumnBounds *b = &bounds[i];
@@ -635,18 +714,21 @@ iceberg_file_exists(Oid dbid, Oid relfilenode, const char *name)
 
 /*
  * Step 1 of a commit that changed the table's snapshots (see the top of
- * the file): writes the Avro files of the manifest's newest snapshot, or
- * of every snapshot in a new generation when needed, and records the
- * generation and the next metadata version in m.  Errors are ERRORs: the
- * commit has not happened.
+ * the file): writes the Avro files of the manifest's newest snapshot when
+ * the commit makes it (new_snapshot; an expiry makes none), or those of
+ * every snapshot in a new generation when needed, and records the
+ * generation and the next metadata version in m.  A new snapshot's files
+ * are always written, over any that a commit which failed after this step
+ * left.  Errors are ERRORs: the commit has not happened.
  */
 void
-iceberg_before_commit(Relation rel, SpillTable *tab, Manifest *m)
+iceberg_before_commit(Relation rel, SpillTable *tab, Manifest *m, bool new_snapshot)
 {
 	IcebergWriter w;
 	char		dir[MAXPGPATH];
 	uint32		crc;
 	bool		rebuild;
+	int			prev;
 	int			i;
 
 	memset(&w, 0, sizeof(w));
@@ -668,51 +750,33 @@ iceberg_before_commit(Relation rel, SpillTable *tab, Manifest *m)
 	w.nbases = iceberg_bases(m, &w.bases);
 
 	/*
-	 * The snapshot before the newest must have its list in this generation
-	 * (each commit writes its own, so a missing one means a crash or a lost
-	 * file): else all are written again.
+	 * The last snapshot this commit does not make must have its list in
+	 * this generation (each commit writes its own, so a missing one means
+	 * a lost file): else all are written again.
 	 */
 	rebuild = (m->ice_gen == 0 || m->ice_location_crc != crc);
-	if (!rebuild && m->nsnapshots > 1)
+	prev = m->nsnapshots - (new_snapshot ? 2 : 1);
+	if (!rebuild && prev >= 0)
 		rebuild = !iceberg_file_exists(w.dbid, w.relfilenode,
-									   iceberg_list_name(m->ice_gen, m->snapshots[m->nsnapshots - 2].id));
+									   iceberg_list_name(m->ice_gen, m->snapshots[prev].id));
 	w.gen = rebuild ? m->ice_gen + 1 : m->ice_gen;
 
 	if (rebuild)
 	{
-		uint64	   *written = palloc(sizeof(uint64) * (m->nsnapshots + m->nshards + 1));
-		int			nwritten = 0;
+		uint64	   *ids;
+		int			n = iceberg_referenced_manifests(m, w.bases, w.nbases, &ids);
 
+		for (i = 0; i < n; i++)
+			iceberg_write_manifest_of(&w, ids[i]);
 		for (i = 0; i < m->nsnapshots; i++)
-		{
-			uint64	   *ids;
-			int			n = iceberg_manifests_of(m, w.bases, w.nbases, m->snapshots[i].id, &ids);
-			int			k,
-						j;
-
-			for (k = 0; k < n; k++)
-			{
-				bool		done = false;
-
-				for (j = 0; j < nwritten && !done; j++)
-					done = (written[j] == ids[k]);
-				if (done)
-					continue;
-				iceberg_write_manifest_of(&w, ids[k]);
-				written[nwritten++] = ids[k];
-			}
 			iceberg_write_list_of(&w, m->snapshots[i].id, m->snapshots[i].id - 1);
-		}
 	}
-	else
+	else if (new_snapshot)
 	{
 		const ManifestSnapshot *s = &m->snapshots[m->nsnapshots - 1];
 
-		if (!iceberg_file_exists(w.dbid, w.relfilenode, iceberg_list_name(w.gen, s->id)))
-		{
-			iceberg_write_manifest_of(&w, s->id);
-			iceberg_write_list_of(&w, s->id, s->id - 1);
-		}
+		iceberg_write_manifest_of(&w, s->id);
+		iceberg_write_list_of(&w, s->id, s->id - 1);
 	}
 	/* the new files' directory entries, before the manifest names them */
 	fsync_fname(dir, true);
@@ -802,6 +866,9 @@ iceberg_snapshot_totals(const Manifest *m)
 			t[sh->snapshot - first].added_files++;
 			t[sh->snapshot - first].added_rows += sh->rows;
 		}
+		/* not live in any kept snapshot (an expiry's second step is due) */
+		if (sh->removed_in != 0 && sh->removed_in <= first)
+			continue;
 		from = sh->snapshot <= first ? 0 : (int) (sh->snapshot - first);
 		to = sh->removed_in == 0 ? n : (int) Min((uint64) n, sh->removed_in - first);
 		if (from >= n || to <= from)
@@ -854,9 +921,8 @@ iceberg_metadata_json(IcebergWriter *w)
 	bool		first;
 	IcebergTotals *totals = iceberg_snapshot_totals(m);
 
-	for (i = 0; i < desc->natts; i++)
-		if (!TupleDescAttr(desc, i)->attisdropped)
-			last_column_id = i + 1;
+	/* field ids are attribute numbers, dropped ones included: never reused */
+	last_column_id = desc->natts;
 	iceberg_metadata_dir(dir, w->dbid, w->relfilenode);
 	initStringInfo(&out);
 	appendStringInfo(&out, "{\n  \"format-version\": 2,\n  \"table-uuid\": \"%s\",\n  \"location\": ",
@@ -976,36 +1042,17 @@ iceberg_remove_unreferenced(Oid dbid, Oid relfilenode, const Manifest *m)
 	struct dirent *de;
 	uint64	   *keep_m = NULL;
 	int			nkeep_m = 0;
-	int			i;
 	uint32		published = iceberg_published_version(dbid, relfilenode);
 
 	if (published != m->ice_version)
 		return;
 	iceberg_metadata_dir(dir, dbid, relfilenode);
-	if (m->ice_gen != 0 && m->nsnapshots > 0)
+	if (m->ice_gen != 0)
 	{
-		/*
-		 * The manifests some kept snapshot lists: the bases from that of the
-		 * first kept snapshot on, and each append x after the base of the
-		 * first kept snapshot at or after it (bases only grow).
-		 */
 		uint64	   *bases;
 		int			nbases = iceberg_bases(m, &bases);
-		uint64		first = m->snapshots[0].id;
-		uint64		first_base = iceberg_base_of(bases, nbases, first);
 
-		keep_m = palloc(sizeof(uint64) * (m->nshards + nbases + 1));
-		for (i = 0; i < nbases; i++)
-			if (bases[i] >= first_base && bases[i] != 0)
-				keep_m[nkeep_m++] = bases[i];
-		for (i = 0; i < m->nshards; i++)
-		{
-			uint64		x = m->shards[i].snapshot;
-
-			if (iceberg_base_of(bases, nbases, Max(x, first)) < x)
-				keep_m[nkeep_m++] = x;
-		}
-		nkeep_m = iceberg_sort_unique(keep_m, nkeep_m);
+		nkeep_m = iceberg_referenced_manifests(m, bases, nbases, &keep_m);
 	}
 	d = AllocateDir(dir);
 	while (d && (de = ReadDirExtended(d, dir, LOG)) != NULL)
@@ -1081,6 +1128,9 @@ iceberg_after_commit(Relation rel, SpillTable *tab, const Manifest *m)
 
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			PG_RE_THROW();
 		FlushErrorState();
 		ereport(WARNING,
 				(errcode(edata->sqlerrcode),
@@ -1113,7 +1163,7 @@ iceberg_check(Relation rel, SpillTable *tab)
 	if (m.ice_gen == 0 || m.ice_location_crc != iceberg_location_crc(location))
 	{
 		/* a new generation is a commit of its own */
-		iceberg_before_commit(rel, tab, &m);
+		iceberg_before_commit(rel, tab, &m, false);
 		manifest_write(tab->key.dbid, tab->key.relfilenode, &m);
 		iceberg_after_commit(rel, tab, &m);
 		return true;

@@ -16,7 +16,8 @@ extern char *spillpool_iceberg_location_prefix;
 
 extern void iceberg_metadata_dir(char *path, Oid dbid, Oid relfilenode);
 extern char *iceberg_table_location(Oid dbid, Oid relfilenode);
-extern void iceberg_before_commit(Relation rel, SpillTable *tab, Manifest *m);
+extern void iceberg_before_commit(Relation rel, SpillTable *tab, Manifest *m,
+								  bool new_snapshot);
 extern void iceberg_after_commit(Relation rel, SpillTable *tab, const Manifest *m);
 extern bool iceberg_check(Relation rel, SpillTable *tab);
 extern void iceberg_remove_unreferenced(Oid dbid, Oid relfilenode, const Manifest *m);

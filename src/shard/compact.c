@@ -221,7 +221,7 @@ compact_commit(Relation rel, SpillTable *tab, uint64 cur, uint64 snapshot, const
 	s->op = MANIFEST_REPLACE;
 	s->removed_shards = run->count;
 	s->removed_rows = run->rows;
-	iceberg_before_commit(rel, tab, &m);
+	iceberg_before_commit(rel, tab, &m, true);
 	manifest_write(tab->key.dbid, tab->key.relfilenode, &m);
 	spillpool_fault_point("compact-manifest-renamed");
 

@@ -13,20 +13,26 @@
  * that names the oldest one still held.  Expiring follows Iceberg's
  * expire_snapshots: a snapshot expires by its own commit time.
  *
- * Scans may still read the files: every scan pins the table's files when it
- * starts (spilltable_pin_segments_locked), and the expiry's commit retires
- * the pins of the scans running then.  The files are deleted at once if no
- * such scan is left, or else by the background worker's next round once
- * they have all ended (expire_remove_unlisted).
+ * Scans may still need the expired snapshots: every scan pins the table's
+ * files when it starts (spilltable_pin_segments_locked), and fixes its
+ * snapshot then, but reads the manifest's shard lines later.  So the
+ * expiry's commit keeps the shard lines and retires the pins of the scans
+ * running then, and the lines go and the files are deleted once no such
+ * scan is left: at once, or in the background worker's next round
+ * (expire_prune_pending).
  *
  * Steps, each a fault-injection point (spillpool.debug_crash_at):
- *	 1. replace the manifest (manifest-temp before the rename, then
- *		expire-manifest-renamed, the commit point);
+ *	 1. replace the manifest without the expired snapshots (manifest-temp
+ *		before the rename, then expire-manifest-renamed, the commit point);
  *	 2. publish the oldest snapshot in shared memory, write the Iceberg
- *		metadata;
- *	 3. delete the files (expire-file-removed after each).
- * A crash before the rename leaves every snapshot; after it, the files that
- * the new manifest does not list are removed when the table is loaded.
+ *		metadata (iceberg-metadata-written);
+ *	 3. replace the manifest without the shard lines no kept snapshot needs
+ *		(expire-manifest-pruned), delete their files (expire-file-removed
+ *		after each).
+ * A crash before the first rename leaves every snapshot; after it, loading
+ * the table marks the second step due, and after the second rename the
+ * files that the manifest does not list are removed when the table is
+ * loaded.
  *
  *-------------------------------------------------------------------------
  */
@@ -61,19 +67,77 @@ expire_oldest_kept(const Manifest *m, uint64 cur, TimestampTz limit)
 	return cur;
 }
 
+/* Can this shard line go: removed before the oldest snapshot kept? */
+static inline bool
+expire_prunable(const ManifestShard *sh, uint64 expired_below)
+{
+	return sh->removed_in != 0 && sh->removed_in < expired_below;
+}
+
+/*
+ * The second step of an expiry: takes the shards no kept snapshot holds
+ * out of the manifest and deletes their files.  The caller holds the
+ * flushing flag and has made sure that no scan that started before the
+ * expiry's commit still runs (such a scan may still need those lines and
+ * files: its snapshot may have expired under it).  A shard removed by the
+ * oldest snapshot kept stays until that one expires too: its Iceberg
+ * manifest names it.  Returns the number of files deleted.
+ */
+static int
+expire_prune(SpillTable *tab)
+{
+	Manifest	m;
+	Manifest	pruned;
+	int			nremoved = 0;
+	int			i;
+
+	(void) manifest_read(tab->key.dbid, tab->key.relfilenode, &m);
+	pruned = m;
+	pruned.shards = palloc(sizeof(ManifestShard) * Max(m.nshards, 1));
+	pruned.nshards = 0;
+	for (i = 0; i < m.nshards; i++)
+		if (!expire_prunable(&m.shards[i], m.expired_below))
+			pruned.shards[pruned.nshards++] = m.shards[i];
+	if (pruned.nshards == m.nshards)
+		return 0;
+	manifest_write(tab->key.dbid, tab->key.relfilenode, &pruned);
+	spillpool_fault_point("expire-manifest-pruned");
+	for (i = 0; i < m.nshards; i++)
+	{
+		char		path[MAXPGPATH];
+
+		if (!expire_prunable(&m.shards[i], m.expired_below))
+			continue;
+		shard_file_path(path, tab->key.dbid, tab->key.relfilenode,
+						m.shards[i].snapshot, m.shards[i].n);
+		if (storage_unlink_file(path, true))
+			nremoved++;
+		spillpool_fault_point("expire-file-removed");
+	}
+	return nremoved;
+}
+
 /*
  * Expires the snapshots of a table committed before "limit" and deletes
  * the shard files only they referenced (now, or later if scans still read
  * them).  Returns the number of snapshots expired; *files_removed (if not
  * NULL) gets the number of files deleted now.  Holds the flushing flag
  * while it runs; the caller holds a lock on the relation.
+ *
+ * The expiry commits in two steps.  The first takes the expired snapshots
+ * out of the manifest and publishes the oldest one kept (time travel below
+ * it fails from then on) but keeps every shard line: a scan that started
+ * before fixed its snapshot and reads the manifest's lines later.  The
+ * second (expire_prune) takes out the lines no kept snapshot needs and
+ * deletes the files, at once when no scan that started before is left,
+ * or in a later round of the background worker.
  */
 int
 expire_snapshots(Relation rel, TimestampTz limit, int *files_removed)
 {
 	SpillTable *tab = spilltable_for_rel(rel);
-	int			nexpired = 0;
-	int			nremoved = 0;
+	volatile int nexpired = 0;
+	volatile int nremoved = 0;
 
 	if (RecoveryInProgress())
 		ereport(ERROR,
@@ -86,7 +150,7 @@ expire_snapshots(Relation rel, TimestampTz limit, int *files_removed)
 		Manifest	old;
 		uint64		cur;
 		uint64		keep;
-		bool		remove_now;
+		bool		prune_now;
 		int			i;
 
 		LWLockAcquire(&tab->lock, LW_SHARED);
@@ -106,45 +170,24 @@ expire_snapshots(Relation rel, TimestampTz limit, int *files_removed)
 				else
 					nexpired++;
 			}
-			/* shards no kept snapshot holds: removed at or before keep */
-			m.shards = palloc(sizeof(ManifestShard) * Max(old.nshards, 1));
-			m.nshards = 0;
-			for (i = 0; i < old.nshards; i++)
-				if (old.shards[i].removed_in == 0 || old.shards[i].removed_in > keep)
-					m.shards[m.nshards++] = old.shards[i];
 			m.expired_below = keep;
 			/* the Iceberg manifest of the whole table that keep lists */
 			m.expired_base = iceberg_base_at(&old, keep);
-			iceberg_before_commit(rel, tab, &m);
+			iceberg_before_commit(rel, tab, &m, false);
 			manifest_write(tab->key.dbid, tab->key.relfilenode, &m);
 			spillpool_fault_point("expire-manifest-renamed");
 
 			LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
 			tab->oldest_snapshot = keep;
-			/* the scans running now may still read the files */
+			/* the scans running now may still read the lines and files */
 			spilltable_retire_segment_pins_locked(tab);
-			remove_now = (tab->readers_old == 0);
-			if (!remove_now)
-				tab->shards_unlisted = true;
+			prune_now = (tab->readers_old == 0);
+			tab->expire_pending = !prune_now;
 			LWLockRelease(&tab->lock);
 
 			iceberg_after_commit(rel, tab, &m);
-
-			if (remove_now)
-			{
-				for (i = 0; i < old.nshards; i++)
-				{
-					char		path[MAXPGPATH];
-
-					if (old.shards[i].removed_in == 0 || old.shards[i].removed_in > keep)
-						continue;
-					shard_file_path(path, tab->key.dbid, tab->key.relfilenode,
-									old.shards[i].snapshot, old.shards[i].n);
-					if (storage_unlink_file(path, true))
-						nremoved++;
-					spillpool_fault_point("expire-file-removed");
-				}
-			}
+			if (prune_now)
+				nremoved = expire_prune(tab);
 		}
 	}
 	PG_CATCH();
@@ -160,39 +203,35 @@ expire_snapshots(Relation rel, TimestampTz limit, int *files_removed)
 }
 
 /*
- * Deletes the shard files an expiry left because scans still read them,
- * once no scan started before it is left.  Cheap when there is nothing to
- * do (shared memory only).  Returns the number of files deleted.
+ * The second step of an expiry that scans held back (or that a restart
+ * interrupted), once no scan that started before it is left: see
+ * expire_prune.  Cheap when there is nothing to do (shared memory only).
+ * Returns the number of files deleted.
  */
 int
-expire_remove_unlisted(SpillTable *tab)
+expire_prune_pending(SpillTable *tab)
 {
 	bool		due;
 	volatile int removed = 0;
 
 	LWLockAcquire(&tab->lock, LW_SHARED);
-	due = tab->shards_unlisted && tab->readers_old == 0;
+	due = tab->expire_pending && tab->readers_old == 0;
 	LWLockRelease(&tab->lock);
 	if (!due || !flush_claim(tab, false))
 		return 0;
 	PG_TRY();
 	{
-		Manifest	m;
-
 		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-		due = tab->shards_unlisted && tab->readers_old == 0;
-		tab->shards_unlisted = false;
+		due = tab->expire_pending && tab->readers_old == 0;
+		tab->expire_pending = false;
 		LWLockRelease(&tab->lock);
 		if (due)
-		{
-			(void) manifest_read(tab->key.dbid, tab->key.relfilenode, &m);
-			removed = manifest_remove_unlisted(tab->key.dbid, tab->key.relfilenode, &m, DEBUG1);
-		}
+			removed = expire_prune(tab);
 	}
 	PG_CATCH();
 	{
 		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-		tab->shards_unlisted = true;
+		tab->expire_pending = true;
 		LWLockRelease(&tab->lock);
 		flush_release();
 		PG_RE_THROW();

@@ -13,6 +13,6 @@
 #include "utils/rel.h"
 
 extern int	expire_snapshots(Relation rel, TimestampTz limit, int *files_removed);
-extern int	expire_remove_unlisted(SpillTable *tab);
+extern int	expire_prune_pending(SpillTable *tab);
 
 #endif							/* SPILLPOOL_EXPIRE_H */

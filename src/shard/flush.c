@@ -504,7 +504,7 @@ flush_commit(FlushState *fs)
 		m.nshards += nshards;
 	}
 	if (fs->rows > 0)
-		iceberg_before_commit(fs->rel, fs->tab, &m);
+		iceberg_before_commit(fs->rel, fs->tab, &m, true);
 	manifest_write(fs->tab->key.dbid, fs->tab->key.relfilenode, &m);
 	fs->sw = NULL;				/* the files are committed */
 	spillpool_fault_point("manifest-renamed");

@@ -8,8 +8,8 @@
  * (from the shard's footer statistics, no row is read) is older than the
  * limit.  A shard that straddles the limit, with some rows older and some
  * newer, is kept whole until its newest row is older too; so is a shard
- * whose column is all NULL or that was written before the column existed,
- * since nothing says how old its rows are.  Rows not yet flushed (memtable
+ * with a NULL in the column, or written before the column existed, since
+ * nothing says how old those rows are.  Rows not yet flushed (memtable
  * and segments) are never dropped: retention only ever removes shards.
  *
  * Dropping commits a snapshot whose operation is "delete": the manifest
@@ -84,7 +84,8 @@ retention_shard_is_older(Relation rel, const char *path, AttrNumber attnum, Time
 	ShardColumnBounds *b = &shard_column_bounds(path, desc)[attnum - 1];
 	Timestamp	max;
 
-	if (!b->present || !b->has_bounds)
+	/* a row whose age is unknown (NULL) is never dropped */
+	if (!b->present || !b->has_bounds || !b->nulls_known || b->nulls > 0)
 		return false;
 	max = DatumGetTimestamp(b->max);
 	if (b->kind == SK_TIMESTAMP)
@@ -156,7 +157,7 @@ retention_drop_shards(Relation rel, const char *column, TimestampTz limit, int *
 			s->op = MANIFEST_DELETE;
 			s->removed_shards = ndropped;
 			s->removed_rows = rows;
-			iceberg_before_commit(rel, tab, &m);
+			iceberg_before_commit(rel, tab, &m, true);
 			manifest_write(tab->key.dbid, tab->key.relfilenode, &m);
 			spillpool_fault_point("drop-manifest-renamed");
 

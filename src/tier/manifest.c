@@ -72,6 +72,9 @@ static HTAB *manifest_cache = NULL;
 static void manifest_write_file(Oid dbid, Oid relfilenode, const Manifest *m,
 								bool fault_points);
 static void manifest_number_legacy_shards(Manifest *m);
+static int	manifest_shard_index_cmp(const void *a, const void *b, void *arg);
+static int	manifest_shard_index_find(const ManifestShard *shards, const int *index,
+									  int len, uint64 snapshot, int n);
 
 /* $PGDATA-relative path of a table's manifest (or of its temporary copy). */
 static void
@@ -199,6 +202,8 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 	int			lineno = 0;
 	int			snap_cap = 8,
 				shard_cap = 8;
+	int		   *index = NULL;	/* shards by (snapshot, n), for removed lines */
+	int			index_len = -1;
 
 	manifest_init(m);
 	manifest_path(path, dbid, relfilenode, false);
@@ -346,13 +351,21 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 
 			if (sscanf(line, "removed " UINT64_FORMAT " %d " UINT64_FORMAT, &snap, &n, &by) != 3)
 				manifest_corrupt(path, lineno, gettext_noop("Line %d is not a valid removed line."));
-			for (i = 0; i < m->nshards; i++)
+			/* shard lines come first: index them once, by (snapshot, n) */
+			if (index_len != m->nshards)
 			{
-				if (m->shards[i].snapshot == snap && m->shards[i].n == n)
-				{
-					m->shards[i].removed_in = by;
-					found = true;
-				}
+				index = index ? repalloc(index, sizeof(int) * Max(m->nshards, 1)) :
+					palloc(sizeof(int) * Max(m->nshards, 1));
+				for (i = 0; i < m->nshards; i++)
+					index[i] = i;
+				qsort_arg(index, m->nshards, sizeof(int), manifest_shard_index_cmp, m->shards);
+				index_len = m->nshards;
+			}
+			i = manifest_shard_index_find(m->shards, index, index_len, snap, n);
+			if (i >= 0)
+			{
+				m->shards[i].removed_in = by;
+				found = true;
 			}
 			if (!found || by <= snap)
 				manifest_corrupt(path, lineno, gettext_noop("Line %d removes a shard the manifest does not list before it."));
@@ -381,6 +394,42 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 	}
 	manifest_number_legacy_shards(m);
 	return true;
+}
+
+/* Orders indexes of shards by (snapshot, n); arg is the shard array. */
+static int
+manifest_shard_index_cmp(const void *a, const void *b, void *arg)
+{
+	const ManifestShard *shards = (const ManifestShard *) arg;
+	const ManifestShard *x = &shards[*(const int *) a];
+	const ManifestShard *y = &shards[*(const int *) b];
+
+	if (x->snapshot != y->snapshot)
+		return x->snapshot < y->snapshot ? -1 : 1;
+	return x->n < y->n ? -1 : (x->n > y->n ? 1 : 0);
+}
+
+/* The shard (snapshot, n) through the sorted index, or -1. */
+static int
+manifest_shard_index_find(const ManifestShard *shards, const int *index, int len,
+						  uint64 snapshot, int n)
+{
+	int			lo = 0,
+				hi = len - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+		const ManifestShard *sh = &shards[index[mid]];
+
+		if (sh->snapshot == snapshot && sh->n == n)
+			return index[mid];
+		if (sh->snapshot < snapshot || (sh->snapshot == snapshot && sh->n < n))
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
 }
 
 /*
@@ -737,4 +786,9 @@ manifest_load_table_state(SpillTable *tab, const Manifest *m)
 		tab->shard_bytes += m->shards[i].bytes;
 	}
 	tab->delete_below = m->flush_seg;
+	/* an expiry whose second step a restart interrupted */
+	tab->expire_pending = false;
+	for (i = 0; i < m->nshards; i++)
+		if (m->shards[i].removed_in != 0 && m->shards[i].removed_in < m->expired_below)
+			tab->expire_pending = true;
 }

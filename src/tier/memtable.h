@@ -139,8 +139,8 @@ typedef struct SpillTable
 	int64		shard_rows;
 	int64		shard_bytes;
 	uint32		delete_below;	/* flushed segment files still to remove */
-	bool		shards_unlisted;	/* an expiry left shard files for scans
-									 * still running (expire_remove_unlisted) */
+	bool		expire_pending; /* an expiry's second step waits for scans
+								 * that started before it (expire.c) */
 	pg_atomic_uint32 readers_cur;	/* scans that started after the last
 									 * retirement (added under the shared
 									 * lock) */

@@ -37,6 +37,7 @@
 #include "access/relation.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "utils/resowner.h"
 #include "catalog/pg_am.h"
 #include "access/heapam.h"
 #include "catalog/pg_class.h"
@@ -305,6 +306,9 @@ spillpool_worker_main(Datum main_arg)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			/* a shorter spillpool.maintenance_naptime applies at once */
+			next_maintenance = Min(next_maintenance, GetCurrentTimestamp() +
+								   (int64) spillpool_maintenance_naptime_s * USECS_PER_SEC);
 		}
 		launcher_for_each_table(launcher_sync_table, NULL);
 		launcher_reap_workers();
@@ -372,47 +376,112 @@ flush_worker_tables(void)
 	return relids;
 }
 
+/* The steps of a table's maintenance (maintain_step runs each). */
+typedef enum MaintenanceStep
+{
+	MAINTAIN_COMPACT,
+	MAINTAIN_RETENTION,
+	MAINTAIN_EXPIRE,
+	MAINTAIN_PRUNE,
+	MAINTAIN_ICEBERG
+} MaintenanceStep;
+
+/* One step of a table's maintenance; errors are the caller's. */
+static void
+maintain_step_run(MaintenanceStep step, Relation rel, SpillTable *tab, const SpillOptions *opts)
+{
+	int64		rows;
+	int			n;
+
+	switch (step)
+	{
+		case MAINTAIN_COMPACT:
+			(void) compact_table(rel, true);
+			break;
+		case MAINTAIN_RETENTION:
+			rows = retention_apply(rel, opts);
+			if (rows > 0)
+				ereport(LOG,
+						(errmsg("spillpool dropped " INT64_FORMAT " rows of table \"%s\" older than its retention",
+								rows, RelationGetRelationName(rel))));
+			break;
+		case MAINTAIN_EXPIRE:
+			n = expire_snapshots(rel, GetCurrentTimestamp() - opts->snapshot_retention_ms * INT64CONST(1000),
+								 NULL);
+			if (n > 0)
+				ereport(DEBUG1,
+						(errmsg_plural("spillpool expired %d snapshot of table \"%s\"",
+									   "spillpool expired %d snapshots of table \"%s\"",
+									   n, n, RelationGetRelationName(rel))));
+			break;
+		case MAINTAIN_PRUNE:
+			(void) expire_prune_pending(tab);
+			break;
+		case MAINTAIN_ICEBERG:
+			if (flush_claim(tab, false))
+			{
+				PG_TRY();
+				{
+					(void) iceberg_check(rel, tab);
+				}
+				PG_FINALLY();
+				{
+					flush_release();
+				}
+				PG_END_TRY();
+			}
+			break;
+	}
+}
+
+/*
+ * Runs one step of a table's maintenance in a subtransaction of its own, so
+ * that an error in one (a retention column renamed away, a damaged shard)
+ * is logged and the others still run.
+ */
+static void
+maintain_step(MaintenanceStep step, Relation rel, SpillTable *tab, const SpillOptions *opts)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	PG_TRY();
+	{
+		maintain_step_run(step, rel, tab, opts);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		EmitErrorReport();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+}
+
 /*
  * The maintenance of one table, after its flush: compaction when it has
  * more small shards than compact_min_shards, retention, snapshot expiry,
- * the files of expired snapshots that scans no longer read, and Iceberg
- * metadata a crash left unwritten.
+ * the second step of expiries that scans held back, and Iceberg metadata a
+ * crash left unwritten.
  */
 static void
 flush_worker_maintain_table(Relation rel)
 {
 	SpillTable *tab = spilltable_for_rel(rel);
 	SpillOptions opts;
-	int64		rows;
-	int			n;
 
 	options_get(rel, &opts);
 	pgstat_report_activity(STATE_RUNNING, "maintaining spillpool table");
-	(void) compact_table(rel, true);
-	rows = retention_apply(rel, &opts);
-	if (rows > 0)
-		ereport(LOG,
-				(errmsg("spillpool dropped " INT64_FORMAT " rows of table \"%s\" older than its retention",
-						rows, RelationGetRelationName(rel))));
-	n = expire_snapshots(rel, GetCurrentTimestamp() - opts.snapshot_retention_ms * INT64CONST(1000),
-						 NULL);
-	if (n > 0)
-		ereport(DEBUG1,
-				(errmsg("spillpool expired %d snapshots of table \"%s\"", n,
-						RelationGetRelationName(rel))));
-	(void) expire_remove_unlisted(tab);
-	if (flush_claim(tab, false))
-	{
-		PG_TRY();
-		{
-			(void) iceberg_check(rel, tab);
-		}
-		PG_FINALLY();
-		{
-			flush_release();
-		}
-		PG_END_TRY();
-	}
+	maintain_step(MAINTAIN_COMPACT, rel, tab, &opts);
+	maintain_step(MAINTAIN_RETENTION, rel, tab, &opts);
+	maintain_step(MAINTAIN_EXPIRE, rel, tab, &opts);
+	maintain_step(MAINTAIN_PRUNE, rel, tab, &opts);
+	maintain_step(MAINTAIN_ICEBERG, rel, tab, &opts);
 }
 
 /*
