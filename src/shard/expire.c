@@ -182,12 +182,25 @@ expire_snapshots(Relation rel, TimestampTz limit, int *files_removed)
 			/* the scans running now may still read the lines and files */
 			spilltable_retire_segment_pins_locked(tab);
 			prune_now = (tab->readers_old == 0);
-			tab->expire_pending = !prune_now;
+			/* due until done: an error in it leaves it to the worker */
+			tab->expire_pending = true;
 			LWLockRelease(&tab->lock);
 
 			iceberg_after_commit(rel, tab, &m);
-			if (prune_now)
-				nremoved = expire_prune(tab);
+		}
+		else
+		{
+			/* nothing new to expire: an earlier expiry's second step may be due */
+			LWLockAcquire(&tab->lock, LW_SHARED);
+			prune_now = tab->expire_pending && tab->readers_old == 0;
+			LWLockRelease(&tab->lock);
+		}
+		if (prune_now)
+		{
+			nremoved = expire_prune(tab);
+			LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+			tab->expire_pending = false;
+			LWLockRelease(&tab->lock);
 		}
 	}
 	PG_CATCH();
@@ -221,18 +234,19 @@ expire_prune_pending(SpillTable *tab)
 		return 0;
 	PG_TRY();
 	{
-		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+		LWLockAcquire(&tab->lock, LW_SHARED);
 		due = tab->expire_pending && tab->readers_old == 0;
-		tab->expire_pending = false;
 		LWLockRelease(&tab->lock);
 		if (due)
+		{
 			removed = expire_prune(tab);
+			LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+			tab->expire_pending = false;
+			LWLockRelease(&tab->lock);
+		}
 	}
 	PG_CATCH();
 	{
-		LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-		tab->expire_pending = true;
-		LWLockRelease(&tab->lock);
 		flush_release();
 		PG_RE_THROW();
 	}

@@ -71,9 +71,9 @@ for my $step (qw(compact-shards-written manifest-temp compact-manifest-renamed))
 		"$step: the table is at the " . ($committed ? 'new' : 'old') . ' snapshot');
 	is(q1("SELECT shards FROM spillpool.stats('$t')"), $committed ? '1' : '12',
 		"$step: shards of the current snapshot");
-	my ($disk, $listed) = shard_files(table_dir($node, $t));
+	my ($disk, $listed) = shard_files(table_dir_of($node, $t));
 	is($disk, $listed, "$step: every shard file on disk is listed in the manifest, and only those");
-	ok(!-e table_dir($node, $t) . '/manifest.tmp', "$step: no manifest.tmp left");
+	ok(!-e table_dir_of($node, $t) . '/manifest.tmp', "$step: no manifest.tmp left");
 	is(q1("SELECT count(*) FROM spillpool.scan(NULL::$t, $snap_before)"), '6000',
 		"$step: time travel to the last flush reads the 12 small shards");
 
@@ -84,7 +84,7 @@ for my $step (qw(compact-shards-written manifest-temp compact-manifest-renamed))
 		'replace', "$step: the last snapshot replaced shards");
 	is(rows_with_positions($node, $t), $before, "$step: the same rows at the same positions after compacting");
 	is(scan_order($t), $order, "$step: the same scan order after compacting");
-	($disk, $listed) = shard_files(table_dir($node, $t));
+	($disk, $listed) = shard_files(table_dir_of($node, $t));
 	is($disk, $listed, "$step: the files agree with the manifest after compacting");
 
 	# and it survives a restart

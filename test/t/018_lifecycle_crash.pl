@@ -95,7 +95,7 @@ sub check_state
 	my ($what, $t, $snap, $rows) = @_;
 	is(q1("SELECT current_snapshot FROM spillpool.stats('$t')"), $snap, "$what: at snapshot $snap");
 	is(rows_with_positions($node, $t), $rows, "$what: exactly the rows of that snapshot, at their positions");
-	my $dir = table_dir($node, $t);
+	my $dir = table_dir_of($node, $t);
 	my ($disk, $listed) = shard_files($dir);
 	is($disk, $listed, "$what: every shard file on disk is listed in the manifest, and only those");
 	ok(!-e "$dir/manifest.tmp", "$what: no manifest.tmp left");
@@ -161,7 +161,7 @@ for my $step (qw(iceberg-avro-written manifest-temp drop-manifest-renamed iceber
 sub shard_names
 {
 	my ($t) = @_;
-	return join(',', sort map { s{.*/}{}r } glob(table_dir($node, $t) . '/shards/*.parquet'));
+	return join(',', sort map { s{.*/}{}r } glob(table_dir_of($node, $t) . '/shards/*.parquet'));
 }
 for my $step (
 	qw(manifest-temp expire-manifest-renamed iceberg-metadata-written expire-manifest-pruned expire-file-removed))

@@ -97,7 +97,7 @@ for my $i (1 .. 3)
 	q1("INSERT INTO e SELECT g, now(), md5(g::text) FROM generate_series($i * 100, $i * 100 + 99) g");
 	q1("SELECT spillpool.flush('e')");
 }
-my $dir = table_dir($node, 'e');
+my $dir = table_dir_of($node, 'e');
 # rows committed before the cursor opens, flushed after the compaction
 q1("INSERT INTO e SELECT g, now(), 'five' FROM generate_series(400, 409) g");
 my $bg = $node->background_psql('postgres');
@@ -130,7 +130,7 @@ like($err, qr/snapshot 1 of spillpool table "e" has expired/, 'time travel to sn
 q1("SELECT spillpool.alter_table('c', snapshot_retention => '0')");
 ok(wait_for("SELECT count(*) FROM spillpool.snapshots('c')", '1'),
 	'the worker expires every snapshot of c but the current one');
-($disk, $listed) = shard_files(table_dir($node, 'c'));
+($disk, $listed) = shard_files(table_dir_of($node, 'c'));
 is($disk, $listed, 'c: the shard files on disk are those the manifest lists');
 same_rows('c', 'after the expiry');
 

@@ -15,7 +15,7 @@ use Time::HiRes qw(usleep);
 
 our @EXPORT = qw(spillpool_node child_pids pid_alive forget_dead_postmaster
   crash_node stop_node restart_node xor_file_byte rows_with_positions
-  table_dir shard_files);
+  table_dir_of shard_files);
 
 # A started node with spillpool preloaded and the extension created.
 sub spillpool_node
@@ -150,7 +150,7 @@ sub rows_with_positions
 }
 
 # The directory of table $t of database postgres.
-sub table_dir
+sub table_dir_of
 {
 	my ($node, $t) = @_;
 	my $dbid = $node->safe_psql('postgres', "SELECT oid FROM pg_database WHERE datname = 'postgres'");
