@@ -17,16 +17,17 @@
  * from scratch (see below).  Which manifests a snapshot lists follows from
  * the spillpool manifest alone:
  *	- an append X writes a manifest of the shards it added (ADDED);
- *	- a replace or delete R (compaction, retention) writes a manifest of
- *	  every shard live after it (ADDED for its own, EXISTING with their
- *	  original snapshot and sequence number for the others) and of the
- *	  shards it removed (DELETED);
- *	- snapshot S lists the manifest of the last replace or delete R at or
- *	  before it, and those of the appends after R up to S.
- * So an append costs a manifest of its own shards, and only compaction and
- * retention write a manifest of the whole table.  Iceberg snapshot ids and
- * sequence numbers are spillpool's snapshot ids.  Expiry drops snapshots
- * from the metadata and the files only they referenced.
+ *	- a base R writes a manifest of every shard live after it (ADDED for its
+ *	  own, EXISTING with their original snapshot and sequence number for
+ *	  the others) and of the shards it removed (DELETED).  The bases are
+ *	  the replaces and deletes (compaction, retention), and every
+ *	  ICEBERG_MERGE_APPENDS-th append after the last base (iceberg_bases);
+ *	- snapshot S lists the manifest of the last base R at or before it, and
+ *	  those of the appends after R up to S.
+ * So an append costs a manifest of its own shards, and a manifest list
+ * never names more than ICEBERG_MERGE_APPENDS + 1 manifests.  Iceberg
+ * snapshot ids and sequence numbers are spillpool's snapshot ids.  Expiry
+ * drops snapshots from the metadata and the files only they referenced.
  *
  * Commit protocol (the spillpool manifest stays the commit point):
  *	1. iceberg_before_commit writes and fsyncs the new snapshot's Avro files
@@ -36,9 +37,10 @@
  *	3. iceberg_after_commit writes v<N>.metadata.json and version-hint.text
  *	   (each with durable_rename) and removes files no longer referenced.
  * A crash before 2 leaves unreferenced Avro files, removed at the next load
- * or commit; a crash between 2 and 3 leaves the previous metadata current
- * until the background worker (iceberg_check) or the next commit writes it.
- * An error in 3 is a WARNING: the snapshot is committed.
+ * or commit (or written again by the retry); a crash between 2 and 3 leaves
+ * the previous metadata current until the background worker (iceberg_check)
+ * or the next commit writes it, and nothing is removed until then.  An
+ * error in 3 is a WARNING: the snapshot is committed.
  *
  * The files are written again from scratch in a new generation when the
  * location they name changes (spillpool.iceberg_location_prefix), when a
