@@ -1,7 +1,7 @@
 # spillpool: PGXS build
 EXTENSION = spillpool
 MODULE_big = spillpool
-DATA = sql/spillpool--0.1.sql sql/spillpool--0.1--0.2.sql sql/spillpool--0.2--0.3.sql sql/spillpool--0.3--0.4.sql sql/spillpool--0.4--0.5.sql
+DATA = sql/spillpool--0.1.sql sql/spillpool--0.1--0.2.sql sql/spillpool--0.2--0.3.sql sql/spillpool--0.3--0.4.sql sql/spillpool--0.4--0.5.sql sql/spillpool--0.5--0.6.sql
 PGFILEDESC = "spillpool - spill-backed append-only tables"
 
 OBJS = \
@@ -49,9 +49,10 @@ OBJS = \
 	src/am/xact.o \
 	src/iceberg/iceberg.o \
 	src/iceberg/iceberg_avro.o \
+	src/vector/distance.o \
 	src/worker/bgworker.o
 
-REGRESS = setup types append_only functions limits privileges cleanup read_parquet flush compressed_values aggregates parallel tail compact lifecycle
+REGRESS = setup types append_only functions limits privileges cleanup read_parquet flush compressed_values aggregates parallel tail compact lifecycle vectors
 REGRESS_OPTS = --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check
 ISOLATION = visibility savepoint repeatable_read commit_order serializable flush aggregate parallel tail consume
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check_iso

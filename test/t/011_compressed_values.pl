@@ -354,9 +354,9 @@ is($node->safe_psql('upgrade', "SELECT flush_rows FROM spillpool.options WHERE t
 	'1000', '0.4 catalog: alter_table of the 0.4 definition works with the 0.5 library');
 is($node->safe_psql('upgrade', "SELECT to_regclass('spillpool.iceberg_tables') IS NULL"),
 	't', '0.4: no Iceberg catalog view');
-$node->safe_psql('upgrade', 'ALTER EXTENSION spillpool UPDATE');
+$node->safe_psql('upgrade', "ALTER EXTENSION spillpool UPDATE TO '0.5'");
 is($node->safe_psql('upgrade', "SELECT extversion FROM pg_extension WHERE extname = 'spillpool'"),
-	'0.5', 'ALTER EXTENSION spillpool UPDATE goes on to 0.5');
+	'0.5', 'ALTER EXTENSION spillpool UPDATE TO 0.5');
 $node->safe_psql('upgrade',
 	"SELECT spillpool.alter_table('up', snapshot_retention => '1 hour', compact_min_shards => 2)");
 is($node->safe_psql('upgrade',
@@ -367,8 +367,14 @@ like($node->safe_psql('upgrade',
 	qr{/metadata/v\d+\.metadata\.json$}, '0.5: the table is in spillpool.iceberg_tables');
 is($node->safe_psql('upgrade', "SELECT t.position, (t.row).id FROM spillpool.tail(NULL::up) t"),
 	'1|1', '0.5: the rows are unchanged by the update');
+# 0.6 adds the distance operators on real[]
+$node->safe_psql('upgrade', 'ALTER EXTENSION spillpool UPDATE');
+is($node->safe_psql('upgrade', "SELECT extversion FROM pg_extension WHERE extname = 'spillpool'"),
+	'0.6', 'ALTER EXTENSION spillpool UPDATE goes on to 0.6');
+is($node->safe_psql('upgrade', "SELECT '{0,0}'::real[] OPERATOR(spillpool.<->) '{3,4}'::real[]"),
+	'5', '0.6: the l2 distance operator');
 is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'spillpool'"),
-	'0.5', 'CREATE EXTENSION installs 0.5');
+	'0.6', 'CREATE EXTENSION installs 0.6');
 
 ok(!$node->log_contains('was terminated by signal|PANIC'), 'no backend crashed');
 stop_node($node, 'fast', 'end of test');
