@@ -26,3 +26,64 @@ CREATE OPERATOR spillpool.<=> (
 CREATE OPERATOR spillpool.<#> (
 	LEFTARG = real[], RIGHTARG = real[], FUNCTION = spillpool.negative_inner_product,
 	COMMUTATOR = OPERATOR(spillpool.<#>));
+
+-- The embedding column of a table: a real[] column whose values must be
+-- vectors of the given dimension (checked at insert), and the metric its
+-- nearest-neighbour queries use.  NULL means none (metric: l2).
+ALTER TABLE spillpool.table_options
+	ADD COLUMN embedding_column text,
+	ADD COLUMN embedding_dimension int,
+	ADD COLUMN embedding_metric text;
+
+DROP FUNCTION spillpool.alter_table(regclass, text, text, text, text, int,
+	bigint, text, interval, text, text, text, int, text, interval, interval);
+CREATE FUNCTION spillpool.alter_table(
+	rel regclass,
+	memory_limit text DEFAULT NULL,
+	max_file_size text DEFAULT NULL,
+	spill_compression text DEFAULT NULL,
+	shard_compression text DEFAULT NULL,
+	compression_level int DEFAULT NULL,
+	flush_rows bigint DEFAULT NULL,
+	flush_bytes text DEFAULT NULL,
+	flush_interval interval DEFAULT NULL,
+	max_disk_size text DEFAULT NULL,
+	durability text DEFAULT NULL,
+	compact_target_size text DEFAULT NULL,
+	compact_min_shards int DEFAULT NULL,
+	retention_column text DEFAULT NULL,
+	retention interval DEFAULT NULL,
+	snapshot_retention interval DEFAULT NULL,
+	embedding_column text DEFAULT NULL,
+	embedding_dimension int DEFAULT NULL,
+	embedding_metric text DEFAULT NULL)
+RETURNS void
+	AS 'MODULE_PATHNAME', 'spillpool_alter_table'
+	LANGUAGE C;
+
+CREATE OR REPLACE VIEW spillpool.options AS
+SELECT c.oid::regclass AS table_name,
+	coalesce(o.memory_limit, pg_size_bytes(current_setting('spillpool.default_memory_limit'))) AS memory_limit,
+	coalesce(o.max_file_size, pg_size_bytes(current_setting('spillpool.default_max_file_size'))) AS max_file_size,
+	coalesce(o.spill_compression, current_setting('spillpool.default_spill_compression')) AS spill_compression,
+	coalesce(o.shard_compression, current_setting('spillpool.default_shard_compression')) AS shard_compression,
+	coalesce(o.compression_level, current_setting('spillpool.default_compression_level')::int) AS compression_level,
+	coalesce(o.flush_rows, current_setting('spillpool.default_flush_rows')::bigint) AS flush_rows,
+	coalesce(o.flush_bytes, pg_size_bytes(current_setting('spillpool.default_flush_bytes'))) AS flush_bytes,
+	coalesce(o.flush_interval, current_setting('spillpool.default_flush_interval')::interval) AS flush_interval,
+	coalesce(o.max_disk_size,
+		CASE WHEN current_setting('spillpool.default_max_disk_size') = '-1' THEN -1
+		ELSE pg_size_bytes(current_setting('spillpool.default_max_disk_size')) END) AS max_disk_size,
+	coalesce(o.durability, current_setting('spillpool.default_durability')) AS durability,
+	coalesce(o.compact_target_size, pg_size_bytes(current_setting('spillpool.compact_target_size'))) AS compact_target_size,
+	coalesce(o.compact_min_shards, current_setting('spillpool.default_compact_min_shards')::int) AS compact_min_shards,
+	o.retention_column,
+	CASE WHEN o.retention > interval '0' THEN o.retention END AS retention,
+	coalesce(o.snapshot_retention, current_setting('spillpool.default_snapshot_retention')::interval) AS snapshot_retention,
+	nullif(o.embedding_column, '') AS embedding_column,
+	CASE WHEN nullif(o.embedding_column, '') IS NOT NULL THEN o.embedding_dimension END AS embedding_dimension,
+	CASE WHEN nullif(o.embedding_column, '') IS NOT NULL THEN coalesce(o.embedding_metric, 'l2') END AS embedding_metric
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_am a ON a.oid = c.relam AND a.amname = 'spillpool'
+LEFT JOIN spillpool.table_options o ON o.relid = c.oid
+WHERE pg_catalog.has_table_privilege(c.oid, 'SELECT');

@@ -54,6 +54,34 @@ SELECT array_agg(id ORDER BY d, id) = (SELECT array_agg(id ORDER BY d, id) FROM
 FROM (SELECT id, embedding <#> '{1,1,1}' AS d FROM items ORDER BY 2, 1 LIMIT 5) s;
 COMMIT;
 
+-- the embedding column: a real[] column, its dimension and metric; inserts
+-- check the dimension (INSERT, INSERT ... SELECT and COPY alike)
+CREATE TABLE emb (id int, v real[], note text) USING spillpool;
+SELECT spillpool.alter_table('emb', embedding_column => 'v', embedding_dimension => 3,
+	embedding_metric => 'cosine');
+SELECT embedding_column, embedding_dimension, embedding_metric
+FROM spillpool.options WHERE table_name = 'emb'::regclass;
+INSERT INTO emb VALUES (1, '{1,2,3}', 'ok'), (2, NULL, 'no vector is allowed');
+INSERT INTO emb VALUES (3, '{1,2}', 'too short');
+INSERT INTO emb VALUES (4, '{1,2,NaN}', 'NaN');
+INSERT INTO emb VALUES (5, '{1,NULL,3}', 'NULL element');
+INSERT INTO emb SELECT g, ARRAY[g, g, g, g]::real[], 'from a query' FROM generate_series(6, 7) g;
+COPY emb FROM stdin;
+8	{1,2,3,4,5}	copy
+\.
+SELECT id, v, note FROM emb ORDER BY id;
+-- option errors
+SELECT spillpool.alter_table('emb', embedding_column => 'note');
+SELECT spillpool.alter_table('emb', embedding_column => 'missing');
+SELECT spillpool.alter_table('emb', embedding_dimension => 0);
+SELECT spillpool.alter_table('emb', embedding_metric => 'manhattan');
+CREATE TABLE emb2 (id int, v real[]) USING spillpool;
+SELECT spillpool.alter_table('emb2', embedding_column => 'v');
+-- '' takes the column away: no check any more
+SELECT spillpool.alter_table('emb', embedding_column => '');
+INSERT INTO emb VALUES (9, '{1,2}', 'unchecked');
+SELECT embedding_column FROM spillpool.options WHERE table_name = 'emb'::regclass;
+
 SET client_min_messages = warning;
 DROP SCHEMA sp_vec CASCADE;
 RESET client_min_messages;

@@ -42,6 +42,7 @@
 #include "shard/flush.h"
 #include "shard/retention.h"
 #include "iceberg/iceberg.h"
+#include "vector/distance.h"
 #include "am/tableam.h"
 #include "shard/shard_read.h"
 #include "tier/compress.h"
@@ -278,10 +279,74 @@ alter_table_lifecycle_options(FunctionCallInfo fcinfo, Relation rel, Datum *valu
 }
 
 /*
+ * The vector options of alter_table (arguments 16 to 18): the embedding
+ * column (a real[] column; '' for none), its dimension (1 to 16000, which
+ * the column needs) and its metric (l2, cosine or inner_product).
+ */
+static void
+alter_table_vector_options(FunctionCallInfo fcinfo, Relation rel, Datum *values, char *nulls)
+{
+	char	   *s;
+	SpillOptions cur;
+	bool		column_set = false;
+
+	options_get(rel, &cur);
+	if ((s = arg_text(fcinfo, 16)) != NULL)
+	{
+		if (s[0] != '\0')
+		{
+			AttrNumber	attnum = get_attnum(RelationGetRelid(rel), s);
+			Oid			type;
+
+			if (attnum == InvalidAttrNumber || attnum < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("column \"%s\" of relation \"%s\" does not exist",
+								s, RelationGetRelationName(rel))));
+			type = getBaseType(get_atttype(RelationGetRelid(rel), attnum));
+			if (type != FLOAT4ARRAYOID)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("embedding column \"%s\" must be of type real[]", s),
+						 errdetail("Column \"%s\" is of type %s.", s, format_type_be(type))));
+			column_set = true;
+		}
+		values[16] = CStringGetTextDatum(s);
+		nulls[16] = ' ';
+	}
+	if (!PG_ARGISNULL(17))
+	{
+		int32		dim = PG_GETARG_INT32(17);
+
+		if (dim < 1 || dim > 16000)
+			option_error("embedding_dimension", psprintf("%d", dim),
+						 "The dimension must be between 1 and 16000.");
+		values[17] = Int32GetDatum(dim);
+		nulls[17] = ' ';
+		cur.embedding_dimension = dim;
+	}
+	if (column_set && cur.embedding_dimension <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an embedding column needs a dimension"),
+				 errhint("Give embedding_dimension too.")));
+	if ((s = arg_text(fcinfo, 18)) != NULL)
+	{
+		int			metric = vector_metric_from_name(s);
+
+		if (metric < 0)
+			option_error("embedding_metric", s, "Valid values are l2, cosine and inner_product.");
+		values[18] = CStringGetTextDatum(vector_metric_name(metric));
+		nulls[18] = ' ';
+	}
+}
+
+/*
  * spillpool.alter_table(rel, memory_limit, max_file_size, spill_compression,
  * shard_compression, compression_level, flush_rows, flush_bytes,
  * flush_interval, max_disk_size, durability, compact_target_size,
- * compact_min_shards, retention_column, retention, snapshot_retention):
+ * compact_min_shards, retention_column, retention, snapshot_retention,
+ * embedding_column, embedding_dimension, embedding_metric):
  * validates every given option and stores it; NULL leaves an option as it
  * is.
  */
@@ -406,6 +471,9 @@ spillpool_alter_table(PG_FUNCTION_ARGS)
 	/* the lifecycle options came with 0.5: the 0.4 definition has 11 arguments */
 	if (PG_NARGS() >= 16)
 		alter_table_lifecycle_options(fcinfo, rel, values, nulls);
+	/* and the vector options with 0.6 */
+	if (PG_NARGS() >= 19)
+		alter_table_vector_options(fcinfo, rel, values, nulls);
 
 	options_store(values, nulls);
 

@@ -31,6 +31,7 @@
 #include "spillpool.h"
 #include "tier/options.h"
 #include "tier/compress.h"
+#include "vector/distance.h"
 
 typedef struct OptionsCacheEntry
 {
@@ -39,6 +40,29 @@ typedef struct OptionsCacheEntry
 } OptionsCacheEntry;
 
 static HTAB *options_cache = NULL;
+
+/*
+ * The columns of spillpool.table_options, in their order, with the
+ * expression options_read_catalog reads each with (intervals in ms).
+ * Extension 0.4 has the first 11, 0.5 the first 16, 0.6 all.
+ */
+static const char *const options_catalog_names[OPTIONS_CATALOG_COLUMNS] = {
+	"relid", "memory_limit", "max_file_size", "spill_compression", "shard_compression",
+	"compression_level", "flush_rows", "flush_bytes", "flush_interval", "max_disk_size",
+	"durability", "compact_target_size", "compact_min_shards", "retention_column",
+	"retention", "snapshot_retention", "embedding_column", "embedding_dimension",
+	"embedding_metric"
+};
+
+static const char *const options_catalog_reads[OPTIONS_CATALOG_COLUMNS] = {
+	"relid", "memory_limit", "max_file_size", "spill_compression", "shard_compression",
+	"compression_level", "flush_rows", "flush_bytes",
+	"(extract(epoch FROM flush_interval) * 1000)::bigint", "max_disk_size",
+	"durability", "compact_target_size", "compact_min_shards", "retention_column",
+	"(extract(epoch FROM retention) * 1000)::bigint",
+	"(extract(epoch FROM snapshot_retention) * 1000)::bigint", "embedding_column",
+	"embedding_dimension", "embedding_metric"
+};
 
 
 /* Relcache invalidation: forget cached options of that relation (or all). */
@@ -90,6 +114,9 @@ options_defaults(SpillOptions *opts)
 	opts->retention_column[0] = '\0';
 	opts->retention_ms = 0;
 	opts->snapshot_retention_ms = (int64) spillpool_default_snapshot_retention_s * 1000;
+	opts->embedding_column[0] = '\0';
+	opts->embedding_dimension = 0;
+	opts->embedding_metric = VECTOR_METRIC_L2;
 }
 
 /*
@@ -133,26 +160,22 @@ options_read_catalog(Oid relid, SpillOptions *opts)
 	int			rc;
 	Oid			owner = options_catalog_owner(relid);
 	OptionsOwnerState st;
+	StringInfoData sql;
+	int			ncols;
+	int			i;
 
 	if (!OidIsValid(owner))
 		return;					/* no catalog (DROP EXTENSION): the defaults */
 	args[0] = ObjectIdGetDatum(relid);
 	options_as_owner_begin(owner, &st);
 	SPI_connect();
-	rc = SPI_execute_with_args(options_catalog_has_lifecycle() ?
-							   "SELECT memory_limit, max_file_size, spill_compression, "
-							   "shard_compression, compression_level, flush_rows, flush_bytes, "
-							   "(extract(epoch FROM flush_interval) * 1000)::bigint, "
-							   "max_disk_size, durability, compact_target_size, compact_min_shards, "
-							   "retention_column, (extract(epoch FROM retention) * 1000)::bigint, "
-							   "(extract(epoch FROM snapshot_retention) * 1000)::bigint "
-							   "FROM spillpool.table_options WHERE relid = $1" :
-							   "SELECT memory_limit, max_file_size, spill_compression, "
-							   "shard_compression, compression_level, flush_rows, flush_bytes, "
-							   "(extract(epoch FROM flush_interval) * 1000)::bigint, "
-							   "max_disk_size, durability "
-							   "FROM spillpool.table_options WHERE relid = $1",
-							   1, argtypes, args, NULL, true, 1);
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT ");
+	ncols = options_catalog_columns();
+	for (i = 1; i < ncols; i++)
+		appendStringInfo(&sql, "%s%s", i > 1 ? ", " : "", options_catalog_reads[i]);
+	appendStringInfoString(&sql, " FROM spillpool.table_options WHERE relid = $1");
+	rc = SPI_execute_with_args(sql.data, 1, argtypes, args, NULL, true, 1);
 	options_as_owner_end(&st);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read spillpool.table_options: %s", SPI_result_code_string(rc));
@@ -215,22 +238,42 @@ options_read_catalog(Oid relid, SpillOptions *opts)
 		d = SPI_getbinval(tup, desc, 15, &isnull);
 		if (!isnull)
 			opts->snapshot_retention_ms = DatumGetInt64(d);
+		/* the vector options came with 0.6 */
+		if (desc->natts >= 18)
+		{
+			d = SPI_getbinval(tup, desc, 16, &isnull);
+			if (!isnull)
+				strlcpy(opts->embedding_column, TextDatumGetCString(d), NAMEDATALEN);
+			d = SPI_getbinval(tup, desc, 17, &isnull);
+			if (!isnull)
+				opts->embedding_dimension = DatumGetInt32(d);
+			d = SPI_getbinval(tup, desc, 18, &isnull);
+			if (!isnull)
+				opts->embedding_metric = vector_metric_from_name(TextDatumGetCString(d));
+		}
 	}
 	SPI_finish();
 }
 
 /*
- * Does spillpool.table_options have the lifecycle columns of 0.5?  Until
- * ALTER EXTENSION spillpool UPDATE, the library serves an older catalog.
+ * How many columns of options_catalog_names spillpool.table_options has:
+ * 11 (0.4), 16 (0.5: the lifecycle options) or 19 (0.6: the vector
+ * options).  Until ALTER EXTENSION spillpool UPDATE, the library serves an
+ * older catalog.
  */
-bool
-options_catalog_has_lifecycle(void)
+int
+options_catalog_columns(void)
 {
 	Oid			nsp = get_namespace_oid("spillpool", true);
 	Oid			catalog = OidIsValid(nsp) ? get_relname_relid("table_options", nsp) : InvalidOid;
 
-	return OidIsValid(catalog) &&
-		get_attnum(catalog, "snapshot_retention") != InvalidAttrNumber;
+	if (!OidIsValid(catalog))
+		return 11;
+	if (get_attnum(catalog, "embedding_metric") != InvalidAttrNumber)
+		return 19;
+	if (get_attnum(catalog, "snapshot_retention") != InvalidAttrNumber)
+		return 16;
+	return 11;
 }
 
 /*
@@ -280,44 +323,34 @@ options_catalog_execute(Oid owner, const char *sql, int nargs, Oid *types,
 	return rc;
 }
 
-/* The columns of spillpool.table_options, in their order. */
-static const char *const options_catalog_names[OPTIONS_CATALOG_COLUMNS] = {
-	"relid", "memory_limit", "max_file_size", "spill_compression", "shard_compression",
-	"compression_level", "flush_rows", "flush_bytes", "flush_interval", "max_disk_size",
-	"durability", "compact_target_size", "compact_min_shards", "retention_column",
-	"retention", "snapshot_retention"
-};
-
 /*
  * Stores the options of one table (values[0] its oid; a NULL keeps the
  * option as it is), in the column order of spillpool.table_options.  With
- * the catalog of 0.4 (before ALTER EXTENSION UPDATE) only its first eleven
- * columns exist, and the lifecycle options cannot be set.
+ * an older catalog (before ALTER EXTENSION UPDATE) only its first columns
+ * exist, and the newer options cannot be set.
  */
 void
 options_store(Datum *values, const char *nulls)
 {
 	Oid			types[OPTIONS_CATALOG_COLUMNS] = {OIDOID, INT8OID, INT8OID, TEXTOID,
 		TEXTOID, INT4OID, INT8OID, INT8OID, INTERVALOID, INT8OID, TEXTOID,
-	INT8OID, INT4OID, TEXTOID, INTERVALOID, INTERVALOID};
+		INT8OID, INT4OID, TEXTOID, INTERVALOID, INTERVALOID, TEXTOID, INT4OID,
+	TEXTOID};
 	Oid			relid = DatumGetObjectId(values[0]);
 	Oid			owner = options_catalog_owner(InvalidOid);
-	int			ncols = OPTIONS_CATALOG_COLUMNS;
+	int			ncols = options_catalog_columns();
 	int			i;
 	StringInfoData sql;
 
 	if (!OidIsValid(owner))
 		elog(ERROR, "spillpool.table_options is missing");
-	if (!options_catalog_has_lifecycle())
-	{
-		for (i = 11; i < OPTIONS_CATALOG_COLUMNS; i++)
-			if (nulls[i] != 'n')
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("the lifecycle options of spillpool tables need extension version 0.5"),
-						 errhint("Run ALTER EXTENSION spillpool UPDATE.")));
-		ncols = 11;
-	}
+	for (i = ncols; i < OPTIONS_CATALOG_COLUMNS; i++)
+		if (nulls[i] != 'n')
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("option \"%s\" of spillpool tables needs a newer version of the extension",
+							options_catalog_names[i]),
+					 errhint("Run ALTER EXTENSION spillpool UPDATE.")));
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "INSERT INTO spillpool.table_options AS o VALUES ($1");
 	for (i = 1; i < ncols; i++)

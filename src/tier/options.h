@@ -38,6 +38,10 @@ typedef struct SpillOptions
 	char		retention_column[NAMEDATALEN];	/* "" = no retention */
 	int64		retention_ms;	/* 0 = no retention */
 	int64		snapshot_retention_ms;
+	/* vectors (0.6) */
+	char		embedding_column[NAMEDATALEN];	/* "" = none */
+	int			embedding_dimension;
+	int			embedding_metric;	/* VectorMetric */
 } SpillOptions;
 
 /* defaults for the per-table options, settable as GUCs */
@@ -73,10 +77,10 @@ extern void options_as_owner_end(OptionsOwnerState *st);
 extern int	options_catalog_execute(Oid owner, const char *sql, int nargs, Oid *types,
 									Datum *values, const char *nulls);
 extern void options_invalidate(Oid relid);
-/* Columns of spillpool.table_options: relid, then the fifteen options. */
-#define OPTIONS_CATALOG_COLUMNS 16
+/* Columns of spillpool.table_options: relid, then the eighteen options. */
+#define OPTIONS_CATALOG_COLUMNS 19
 
-extern bool options_catalog_has_lifecycle(void);
+extern int	options_catalog_columns(void);
 extern void options_store(Datum *values, const char *nulls);
 extern void options_forget_relation(Oid relid);
 extern void options_init(void);

@@ -32,11 +32,13 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/fd.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/wait_event.h"
 
 #include "spillpool.h"
 #include "tier/pending.h"
+#include "vector/distance.h"
 #include "tier/compress.h"
 #include "tier/fault.h"
 #include "tier/memtable.h"
@@ -73,6 +75,7 @@ struct PendingTable
 	SpillOptions opts;
 	SpillTable *tab;
 	FullTransactionId fxid;
+	AttrNumber	embedding_attnum;	/* the embedding column, 0 if none */
 
 	char	   *buf;			/* row records, newest rows */
 	int64		buf_used;
@@ -148,6 +151,15 @@ pending_for_rel(Relation rel, bool create)
 	pt->relid = RelationGetRelid(rel);
 	pt->relfilenode = rel->rd_node.relNode;
 	options_get(rel, &pt->opts);
+	/* alter_table checked the column; a renamed or dropped one is not checked */
+	if (pt->opts.embedding_column[0] != '\0' && pt->opts.embedding_dimension > 0)
+	{
+		AttrNumber	a = get_attnum(pt->relid, pt->opts.embedding_column);
+
+		if (a > 0 && a <= RelationGetDescr(rel)->natts &&
+			getBaseType(TupleDescAttr(RelationGetDescr(rel), a - 1)->atttypid) == FLOAT4ARRAYOID)
+			pt->embedding_attnum = a;
+	}
 	pt->tab = spilltable_for_rel(rel);
 	spilltable_refresh_options(pt->tab, rel, &pt->opts);
 	pt->fxid = GetTopFullTransactionId();
@@ -399,6 +411,11 @@ pending_append_slot(PendingTable *pt, Relation rel, TupleTableSlot *slot, Comman
 	slot_getallattrs(slot);
 	values = slot->tts_values;
 	isnull = slot->tts_isnull;
+
+	/* the embedding column holds vectors of the table's dimension */
+	if (pt->embedding_attnum > 0 && !isnull[pt->embedding_attnum - 1])
+		vector_check_dimension(DatumGetArrayTypeP(values[pt->embedding_attnum - 1]),
+							   pt->opts.embedding_dimension, pt->opts.embedding_column);
 
 	for (i = 0; i < natts; i++)
 	{

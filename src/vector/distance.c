@@ -64,6 +64,52 @@ vector_elements(ArrayType *a, const float4 **elems)
 	return n;
 }
 
+/* A metric by name (l2, cosine, inner_product), or -1. */
+int
+vector_metric_from_name(const char *name)
+{
+	if (pg_strcasecmp(name, "l2") == 0)
+		return VECTOR_METRIC_L2;
+	if (pg_strcasecmp(name, "cosine") == 0)
+		return VECTOR_METRIC_COSINE;
+	if (pg_strcasecmp(name, "inner_product") == 0 || pg_strcasecmp(name, "ip") == 0)
+		return VECTOR_METRIC_INNER_PRODUCT;
+	return -1;
+}
+
+/* The name of a metric, as the options show it. */
+const char *
+vector_metric_name(int metric)
+{
+	switch (metric)
+	{
+		case VECTOR_METRIC_COSINE:
+			return "cosine";
+		case VECTOR_METRIC_INNER_PRODUCT:
+			return "inner_product";
+		default:
+			return "l2";
+	}
+}
+
+/*
+ * The check of a value of a table's embedding column at insert: a valid
+ * vector of the table's dimension.
+ */
+void
+vector_check_dimension(ArrayType *a, int dimension, const char *column)
+{
+	const float4 *v;
+	int			n = vector_elements(a, &v);
+
+	if (n != dimension)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("expected %d dimensions, not %d", dimension, n),
+				 errdetail("Column \"%s\" is the table's embedding column, of dimension %d.",
+						   column, dimension)));
+}
+
 /* The elements of both arguments, checked to have the same dimension. */
 static int
 vector_pair(FunctionCallInfo fcinfo, const float4 **a, const float4 **b)

@@ -373,6 +373,14 @@ is($node->safe_psql('upgrade', "SELECT extversion FROM pg_extension WHERE extnam
 	'0.6', 'ALTER EXTENSION spillpool UPDATE goes on to 0.6');
 is($node->safe_psql('upgrade', "SELECT '{0,0}'::real[] OPERATOR(spillpool.<->) '{3,4}'::real[]"),
 	'5', '0.6: the l2 distance operator');
+$node->safe_psql('upgrade', 'CREATE TABLE vec (id int, v real[]) USING spillpool');
+$node->safe_psql('upgrade',
+	"SELECT spillpool.alter_table('vec', embedding_column => 'v', embedding_dimension => 2)");
+is($node->safe_psql('upgrade',
+		"SELECT compact_min_shards, snapshot_retention, embedding_column, embedding_dimension, embedding_metric FROM spillpool.options WHERE table_name = 'vec'::regclass"),
+	'16|1 day|v|2|l2', '0.6: the vector options beside the others');
+my ($vret, $vout, $verr) = $node->psql('upgrade', "INSERT INTO vec VALUES (1, '{1,2,3}')");
+like($verr, qr/expected 2 dimensions, not 3/, '0.6: inserts check the dimension');
 is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'spillpool'"),
 	'0.6', 'CREATE EXTENSION installs 0.6');
 
