@@ -509,6 +509,24 @@ iceberg_bound_bytes(ShardKind kind, const char *raw, int len, unsigned char **ou
 }
 
 /*
+ * In a PG_CATCH that turns an error into a WARNING: the error, copied into
+ * cxt and cleared.  A query cancel or shutdown is thrown on instead.
+ */
+static ErrorData *
+iceberg_catch_error(MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+		edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+		PG_RE_THROW();
+	FlushErrorState();
+	return edata;
+}
+
+/*
  * The bounds of a shard's columns, or NULL with a WARNING when its footer
  * cannot be read: metrics are optional in Iceberg, and a damaged old shard
  * must not stop the commits of new snapshots (reading it fails anyway).
@@ -525,14 +543,8 @@ iceberg_shard_bounds(const char *path, TupleDesc desc)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
+		ErrorData  *edata = iceberg_catch_error(cxt);
 
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
-			PG_RE_THROW();
-		FlushErrorState();
 		ereport(WARNING,
 				(errcode(edata->sqlerrcode),
 				 errmsg("Iceberg metadata lists shard \"%s\" without column metrics", path),
@@ -1126,14 +1138,8 @@ iceberg_after_commit(Relation rel, SpillTable *tab, const Manifest *m)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
+		ErrorData  *edata = iceberg_catch_error(cxt);
 
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
-			PG_RE_THROW();
-		FlushErrorState();
 		ereport(WARNING,
 				(errcode(edata->sqlerrcode),
 				 errmsg("could not write the Iceberg metadata of table \"%s\": %s",

@@ -118,6 +118,30 @@ expire_prune(SpillTable *tab)
 }
 
 /*
+ * Does an expiry's second step if one is due and no scan that started
+ * before that expiry is left; the flag stays set until it succeeds, so an
+ * error leaves it to the worker.  The caller holds the flushing flag.
+ * Returns the number of files deleted.
+ */
+static int
+expire_prune_if_due(SpillTable *tab)
+{
+	bool		due;
+	int			removed;
+
+	LWLockAcquire(&tab->lock, LW_SHARED);
+	due = tab->expire_pending && tab->readers_old == 0;
+	LWLockRelease(&tab->lock);
+	if (!due)
+		return 0;
+	removed = expire_prune(tab);
+	LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
+	tab->expire_pending = false;
+	LWLockRelease(&tab->lock);
+	return removed;
+}
+
+/*
  * Expires the snapshots of a table committed before "limit" and deletes
  * the shard files only they referenced (now, or later if scans still read
  * them).  Returns the number of snapshots expired; *files_removed (if not
@@ -150,7 +174,6 @@ expire_snapshots(Relation rel, TimestampTz limit, int *files_removed)
 		Manifest	old;
 		uint64		cur;
 		uint64		keep;
-		bool		prune_now;
 		int			i;
 
 		LWLockAcquire(&tab->lock, LW_SHARED);
@@ -181,27 +204,13 @@ expire_snapshots(Relation rel, TimestampTz limit, int *files_removed)
 			tab->oldest_snapshot = keep;
 			/* the scans running now may still read the lines and files */
 			spilltable_retire_segment_pins_locked(tab);
-			prune_now = (tab->readers_old == 0);
-			/* due until done: an error in it leaves it to the worker */
 			tab->expire_pending = true;
 			LWLockRelease(&tab->lock);
 
 			iceberg_after_commit(rel, tab, &m);
 		}
-		else
-		{
-			/* nothing new to expire: an earlier expiry's second step may be due */
-			LWLockAcquire(&tab->lock, LW_SHARED);
-			prune_now = tab->expire_pending && tab->readers_old == 0;
-			LWLockRelease(&tab->lock);
-		}
-		if (prune_now)
-		{
-			nremoved = expire_prune(tab);
-			LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-			tab->expire_pending = false;
-			LWLockRelease(&tab->lock);
-		}
+		/* this expiry's second step, or an earlier one's */
+		nremoved = expire_prune_if_due(tab);
 	}
 	PG_CATCH();
 	{
@@ -227,6 +236,7 @@ expire_prune_pending(SpillTable *tab)
 	bool		due;
 	volatile int removed = 0;
 
+	/* without the flag first: most rounds have nothing to do */
 	LWLockAcquire(&tab->lock, LW_SHARED);
 	due = tab->expire_pending && tab->readers_old == 0;
 	LWLockRelease(&tab->lock);
@@ -234,16 +244,7 @@ expire_prune_pending(SpillTable *tab)
 		return 0;
 	PG_TRY();
 	{
-		LWLockAcquire(&tab->lock, LW_SHARED);
-		due = tab->expire_pending && tab->readers_old == 0;
-		LWLockRelease(&tab->lock);
-		if (due)
-		{
-			removed = expire_prune(tab);
-			LWLockAcquire(&tab->lock, LW_EXCLUSIVE);
-			tab->expire_pending = false;
-			LWLockRelease(&tab->lock);
-		}
+		removed = expire_prune_if_due(tab);
 	}
 	PG_CATCH();
 	{
