@@ -32,6 +32,9 @@ extern int	spillpool_max_tables;
 extern int	spillpool_max_disk_size_mb;
 extern int	spillpool_flush_naptime_ms;
 extern int	spillpool_maintenance_naptime_s;
+extern int	spillpool_ef_search;
+extern bool spillpool_enable_knn;
+extern int	spillpool_index_cache_size_kb;
 extern bool spillpool_loaded;
 
 /* Fails with a hint when the library was not preloaded. */

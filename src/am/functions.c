@@ -279,9 +279,10 @@ alter_table_lifecycle_options(FunctionCallInfo fcinfo, Relation rel, Datum *valu
 }
 
 /*
- * The vector options of alter_table (arguments 16 to 18): the embedding
+ * The vector options of alter_table (arguments 16 to 20): the embedding
  * column (a real[] column; '' for none), its dimension (1 to 16000, which
- * the column needs) and its metric (l2, cosine or inner_product).
+ * the column needs), its metric (l2, cosine or inner_product) and the
+ * build parameters of the HNSW index each flush builds over it.
  */
 static void
 alter_table_vector_options(FunctionCallInfo fcinfo, Relation rel, Datum *values, char *nulls)
@@ -339,6 +340,27 @@ alter_table_vector_options(FunctionCallInfo fcinfo, Relation rel, Datum *values,
 		values[18] = CStringGetTextDatum(vector_metric_name(metric));
 		nulls[18] = ' ';
 	}
+	/* the index's build parameters: 2 to 100 links, 4 to 1000 candidates */
+	if (PG_NARGS() >= 21 && !PG_ARGISNULL(19))
+	{
+		int32		m = PG_GETARG_INT32(19);
+
+		if (m < 2 || m > 100)
+			option_error("index_m", psprintf("%d", m),
+						 "The value must be between 2 and 100.");
+		values[19] = Int32GetDatum(m);
+		nulls[19] = ' ';
+	}
+	if (PG_NARGS() >= 21 && !PG_ARGISNULL(20))
+	{
+		int32		ef = PG_GETARG_INT32(20);
+
+		if (ef < 4 || ef > 1000)
+			option_error("index_ef_construction", psprintf("%d", ef),
+						 "The value must be between 4 and 1000.");
+		values[20] = Int32GetDatum(ef);
+		nulls[20] = ' ';
+	}
 }
 
 /*
@@ -346,7 +368,8 @@ alter_table_vector_options(FunctionCallInfo fcinfo, Relation rel, Datum *values,
  * shard_compression, compression_level, flush_rows, flush_bytes,
  * flush_interval, max_disk_size, durability, compact_target_size,
  * compact_min_shards, retention_column, retention, snapshot_retention,
- * embedding_column, embedding_dimension, embedding_metric):
+ * embedding_column, embedding_dimension, embedding_metric, index_m,
+ * index_ef_construction):
  * validates every given option and stores it; NULL leaves an option as it
  * is.
  */
@@ -633,8 +656,8 @@ spillpool_snapshots(PG_FUNCTION_ARGS)
 /*
  * spillpool.shards(rel): every shard file: snapshot, path relative to the
  * data directory, rows, bytes, codec, row groups, and per-column min/max
- * read from the file's footer, and the smallest and largest position of
- * its rows.
+ * read from the file's footer, the smallest and largest position of its
+ * rows, and the path of its HNSW index and the vectors it holds.
  */
 Datum
 spillpool_shards(PG_FUNCTION_ARGS)
@@ -658,8 +681,8 @@ spillpool_shards(PG_FUNCTION_ARGS)
 	{
 		ManifestShard *sh = &copy.shards[i];
 		char		path[MAXPGPATH];
-		Datum		values[9];
-		bool		nulls[9] = {0};
+		Datum		values[11];
+		bool		nulls[11] = {0};
 
 		/* replaced by a compaction: kept for time travel only */
 		if (sh->removed_in != 0)
@@ -681,7 +704,17 @@ spillpool_shards(PG_FUNCTION_ARGS)
 		values[7] = Int64GetDatum((int64) sh->pos_min);
 		values[8] = Int64GetDatum((int64) sh->pos_max);
 		nulls[7] = nulls[8] = (sh->rows == 0);
-		Assert(rsinfo->setDesc->natts == 7 || rsinfo->setDesc->natts == 9);
+		/* and its HNSW index with 0.6 */
+		if (sh->has_index)
+		{
+			shard_index_path(path, tab->key.dbid, tab->key.relfilenode, sh->snapshot, sh->n);
+			values[9] = CStringGetTextDatum(path);
+			values[10] = Int64GetDatum(sh->index_vectors);
+		}
+		else
+			nulls[9] = nulls[10] = true;
+		Assert(rsinfo->setDesc->natts == 7 || rsinfo->setDesc->natts == 9 ||
+			   rsinfo->setDesc->natts == 11);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	table_close(rel, AccessShareLock);

@@ -45,6 +45,7 @@
 #include "tier/memtable.h"
 #include "tier/options.h"
 #include "iceberg/iceberg.h"
+#include "vector/shard_index.h"
 
 /* spillpool.compact_target_size: the option's default (kB) */
 int			spillpool_compact_target_size_kb = 128 * 1024;
@@ -54,6 +55,8 @@ typedef struct CompactState
 {
 	ShardScan  *ss;				/* the run's reader, once open */
 	ShardWriter *sw;			/* the new shards, until committed */
+	ShardIndexBuild *index;		/* their vectors, if the table has an
+								 * embedding column */
 } CompactState;
 
 /* A run of shards to compact: indexes in the current snapshot's list. */
@@ -136,6 +139,7 @@ compact_rewrite(Relation rel, SpillTable *tab, const SpillOptions *opts, uint64 
 	sw = shard_writer_begin(rel, tab->key.dbid, tab->key.relfilenode, snapshot,
 							opts->shard_codec, opts->compression_level);
 	st->sw = sw;
+	st->index = shard_index_begin(rel, opts);
 	for (k = 0; k < run->count; k++)
 	{
 		uint64	   *firsts;
@@ -162,6 +166,8 @@ compact_rewrite(Relation rel, SpillTable *tab, const SpillOptions *opts, uint64 
 				slot_getallattrs(slot);
 				mt = heap_form_minimal_tuple(desc, slot->tts_values, slot->tts_isnull);
 				shard_writer_add(sw, mt, firsts[r] + j);
+				if (st->index != NULL)
+					shard_index_add_values(st->index, slot->tts_values, slot->tts_isnull);
 				MemoryContextSwitchTo(old);
 				MemoryContextReset(row_cxt);
 			}
@@ -263,6 +269,11 @@ compact_one_run(Relation rel, SpillTable *tab, const SpillOptions *opts, int64 t
 		compact_rewrite(rel, tab, opts, cur, cur + 1, &run, st);
 		nadded = shard_writer_finish(st->sw, &added);
 		spillpool_fault_point("compact-shards-written");
+		/* the new shards get their own indexes, built anew */
+		if (st->index != NULL && nadded > 0)
+			shard_index_write(st->index, tab->key.dbid, tab->key.relfilenode, added, nadded);
+		shard_index_end(st->index);
+		st->index = NULL;
 		compact_commit(rel, tab, cur, cur + 1, &run, added, nadded);
 		st->sw = NULL;			/* committed */
 	}

@@ -112,6 +112,12 @@ expire_prune(SpillTable *tab)
 						m.shards[i].snapshot, m.shards[i].n);
 		if (storage_unlink_file(path, true))
 			nremoved++;
+		if (m.shards[i].has_index)
+		{
+			shard_index_path(path, tab->key.dbid, tab->key.relfilenode,
+							 m.shards[i].snapshot, m.shards[i].n);
+			(void) storage_unlink_file(path, true);
+		}
 		spillpool_fault_point("expire-file-removed");
 	}
 	return nremoved;

@@ -71,6 +71,7 @@
 #include "tier/segment.h"
 #include "tier/storage.h"
 #include "tier/visibility.h"
+#include "vector/shard_index.h"
 
 /* After a failed flush a table is not due again for this long. */
 #define FLUSH_RETRY_DELAY_MS (60 * 1000)
@@ -169,10 +170,12 @@ flush_block_fate(FullTransactionId fxid, bool committed, bool before_load,
 
 /*
  * Adds the row records of one batch, whose first row is at position
- * first_pos, to the shard.
+ * first_pos, to the shard, and their vectors to the index build if the
+ * table has an embedding column.
  */
 static int64
-flush_add_rows(ShardWriter *sw, const char *pos, const char *end, uint64 first_pos)
+flush_add_rows(ShardWriter *sw, ShardIndexBuild *index, const char *pos, const char *end,
+			   uint64 first_pos)
 {
 	int64		n = 0;
 
@@ -181,6 +184,8 @@ flush_add_rows(ShardWriter *sw, const char *pos, const char *end, uint64 first_p
 		SpillRowHeader *h = (SpillRowHeader *) pos;
 
 		shard_writer_add(sw, ROW_RECORD_TUPLE(h), first_pos + n);
+		if (index != NULL)
+			shard_index_add_tuple(index, ROW_RECORD_TUPLE(h));
 		pos += ROW_RECORD_SIZE(h->len);
 		n++;
 	}
@@ -252,6 +257,8 @@ typedef struct FlushState
 	int			nseqs;
 	int			seqs_cap;
 	ShardWriter *sw;			/* NULL until the first row */
+	ShardIndexBuild *index;		/* vectors of the rows, if the table has an
+								 * embedding column */
 	int64		rows;
 	int64		seg_rows;		/* segment rows and raw bytes left behind */
 	int64		seg_raw;
@@ -283,8 +290,9 @@ flush_take_rows(FlushState *fs, const char *pos, const char *end, uint64 first_p
 		fs->sw = shard_writer_begin(fs->rel, fs->tab->key.dbid, fs->tab->key.relfilenode,
 									fs->snapshot, fs->opts->shard_codec,
 									fs->opts->compression_level);
+		fs->index = shard_index_begin(fs->rel, fs->opts);
 	}
-	fs->rows += flush_add_rows(fs->sw, pos, end, first_pos);
+	fs->rows += flush_add_rows(fs->sw, fs->index, pos, end, first_pos);
 }
 
 /*
@@ -462,6 +470,12 @@ flush_commit(FlushState *fs)
 	if (fs->sw != NULL)
 		nshards = shard_writer_finish(fs->sw, &shards);
 	spillpool_fault_point("shards-written");
+	/* each shard's index, durable before the manifest that lists it */
+	if (fs->index != NULL && nshards > 0)
+		shard_index_write(fs->index, fs->tab->key.dbid, fs->tab->key.relfilenode,
+						  shards, nshards);
+	shard_index_end(fs->index);
+	fs->index = NULL;
 
 	/* a wholly flushed active segment is finished, so that it can go */
 	if (!fs->stopped && segment_finish_if_at(fs->tab, fs->new_seg, fs->new_off))

@@ -73,6 +73,8 @@ static void manifest_write_file(Oid dbid, Oid relfilenode, const Manifest *m,
 								bool fault_points);
 static void manifest_number_legacy_shards(Manifest *m);
 static int	manifest_shard_index_cmp(const void *a, const void *b, void *arg);
+static int	manifest_shard_of_line(Manifest *m, int **index, int *index_len,
+								   uint64 snap, int n);
 static int	manifest_shard_index_find(const ManifestShard *shards, const int *index,
 									  int len, uint64 snapshot, int n);
 
@@ -96,6 +98,14 @@ void
 shard_file_path(char *path, Oid dbid, Oid relfilenode, uint64 snapshot, int n)
 {
 	snprintf(path, MAXPGPATH, "spillpool/%u/%u/shards/" UINT64_FORMAT "-%d.parquet",
+			 dbid, relfilenode, snapshot, n);
+}
+
+/* $PGDATA-relative path of the HNSW index of shard n of a snapshot. */
+void
+shard_index_path(char *path, Oid dbid, Oid relfilenode, uint64 snapshot, int n)
+{
+	snprintf(path, MAXPGPATH, "spillpool/%u/%u/shards/" UINT64_FORMAT "-%d.hnsw",
 			 dbid, relfilenode, snapshot, n);
 }
 
@@ -347,28 +357,33 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 						by;
 			int			n;
 			int			i;
-			bool		found = false;
 
 			if (sscanf(line, "removed " UINT64_FORMAT " %d " UINT64_FORMAT, &snap, &n, &by) != 3)
 				manifest_corrupt(path, lineno, gettext_noop("Line %d is not a valid removed line."));
-			/* shard lines come first: index them once, by (snapshot, n) */
-			if (index_len != m->nshards)
-			{
-				index = index ? repalloc(index, sizeof(int) * Max(m->nshards, 1)) :
-					palloc(sizeof(int) * Max(m->nshards, 1));
-				for (i = 0; i < m->nshards; i++)
-					index[i] = i;
-				qsort_arg(index, m->nshards, sizeof(int), manifest_shard_index_cmp, m->shards);
-				index_len = m->nshards;
-			}
-			i = manifest_shard_index_find(m->shards, index, index_len, snap, n);
-			if (i >= 0)
-			{
-				m->shards[i].removed_in = by;
-				found = true;
-			}
-			if (!found || by <= snap)
+			i = manifest_shard_of_line(m, &index, &index_len, snap, n);
+			if (i < 0 || by <= snap)
 				manifest_corrupt(path, lineno, gettext_noop("Line %d removes a shard the manifest does not list before it."));
+			m->shards[i].removed_in = by;
+		}
+		else if (strncmp(line, "index ", 6) == 0)
+		{
+			uint64		snap;
+			int			n;
+			int			i;
+			int64		bytes,
+						vectors;
+			unsigned int crc;
+
+			if (sscanf(line, "index " UINT64_FORMAT " %d " INT64_FORMAT " %x " INT64_FORMAT,
+					   &snap, &n, &bytes, &crc, &vectors) != 5 || bytes <= 0 || vectors < 0)
+				manifest_corrupt(path, lineno, gettext_noop("Line %d is not a valid index line."));
+			i = manifest_shard_of_line(m, &index, &index_len, snap, n);
+			if (i < 0)
+				manifest_corrupt(path, lineno, gettext_noop("Line %d indexes a shard the manifest does not list before it."));
+			m->shards[i].has_index = true;
+			m->shards[i].index_bytes = bytes;
+			m->shards[i].index_crc = (pg_crc32c) crc;
+			m->shards[i].index_vectors = vectors;
 		}
 		else if (strncmp(line, "expired ", 8) == 0)
 		{
@@ -394,6 +409,28 @@ manifest_read(Oid dbid, Oid relfilenode, Manifest *m)
 	}
 	manifest_number_legacy_shards(m);
 	return true;
+}
+
+/*
+ * The shard (snapshot, n) that a removed or index line names, or -1.
+ * Shard lines come first: they are sorted into *index once, by (snapshot,
+ * n), and again only if more shard lines came since.
+ */
+static int
+manifest_shard_of_line(Manifest *m, int **index, int *index_len, uint64 snap, int n)
+{
+	int			i;
+
+	if (*index_len != m->nshards)
+	{
+		*index = *index ? repalloc(*index, sizeof(int) * Max(m->nshards, 1)) :
+			palloc(sizeof(int) * Max(m->nshards, 1));
+		for (i = 0; i < m->nshards; i++)
+			(*index)[i] = i;
+		qsort_arg(*index, m->nshards, sizeof(int), manifest_shard_index_cmp, m->shards);
+		*index_len = m->nshards;
+	}
+	return manifest_shard_index_find(m->shards, *index, *index_len, snap, n);
 }
 
 /* Orders indexes of shards by (snapshot, n); arg is the shard array. */
@@ -524,6 +561,11 @@ manifest_write_file(Oid dbid, Oid relfilenode, const Manifest *m, bool fault_poi
 								   " legacy" : " legacy-nocrc");
 		appendStringInfoChar(&buf, '\n');
 	}
+	for (i = 0; i < m->nshards; i++)
+		if (m->shards[i].has_index)
+			appendStringInfo(&buf, "index " UINT64_FORMAT " %d " INT64_FORMAT " %08x " INT64_FORMAT "\n",
+							 m->shards[i].snapshot, m->shards[i].n, m->shards[i].index_bytes,
+							 (unsigned int) m->shards[i].index_crc, m->shards[i].index_vectors);
 	for (i = 0; i < m->nshards; i++)
 		if (m->shards[i].removed_in != 0)
 			appendStringInfo(&buf, "removed " UINT64_FORMAT " %d " UINT64_FORMAT "\n",
@@ -719,10 +761,13 @@ manifest_remove_unlisted(Oid dbid, Oid relfilenode, const Manifest *m, int eleve
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (sscanf(de->d_name, UINT64_FORMAT "-%d.%15s", &snap, &n, tail) == 3 &&
-			strcmp(tail, "parquet") == 0)
+			(strcmp(tail, "parquet") == 0 || strcmp(tail, "hnsw") == 0))
 		{
+			bool		index = (strcmp(tail, "hnsw") == 0);
+
 			for (i = 0; i < m->nshards && !listed; i++)
-				listed = (m->shards[i].snapshot == snap && m->shards[i].n == n);
+				listed = (m->shards[i].snapshot == snap && m->shards[i].n == n &&
+						  (!index || m->shards[i].has_index));
 		}
 		if (listed)
 			continue;

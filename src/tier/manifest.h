@@ -48,6 +48,11 @@ typedef struct ManifestShard
 								 * pos_min .. pos_max, in order (see
 								 * manifest_number_legacy_shards) */
 	uint64		removed_in;		/* the snapshot that replaced it, 0 if none */
+	/* its HNSW index <snapshot>-<n>.hnsw (hnsw.c), if it has one */
+	bool		has_index;
+	int64		index_bytes;
+	pg_crc32c	index_crc;		/* CRC32C of the whole file */
+	int64		index_vectors;	/* vectors it holds */
 } ManifestShard;
 
 /*
@@ -83,6 +88,7 @@ typedef struct Manifest
 
 extern void shard_dir_path(char *path, Oid dbid, Oid relfilenode);
 extern void shard_file_path(char *path, Oid dbid, Oid relfilenode, uint64 snapshot, int n);
+extern void shard_index_path(char *path, Oid dbid, Oid relfilenode, uint64 snapshot, int n);
 extern bool manifest_read(Oid dbid, Oid relfilenode, Manifest *m);
 extern void manifest_write(Oid dbid, Oid relfilenode, const Manifest *m);
 extern void manifest_ensure(Oid dbid, Oid relfilenode);

@@ -51,7 +51,7 @@ static const char *const options_catalog_names[OPTIONS_CATALOG_COLUMNS] = {
 	"compression_level", "flush_rows", "flush_bytes", "flush_interval", "max_disk_size",
 	"durability", "compact_target_size", "compact_min_shards", "retention_column",
 	"retention", "snapshot_retention", "embedding_column", "embedding_dimension",
-	"embedding_metric"
+	"embedding_metric", "index_m", "index_ef_construction"
 };
 
 static const char *const options_catalog_reads[OPTIONS_CATALOG_COLUMNS] = {
@@ -61,7 +61,7 @@ static const char *const options_catalog_reads[OPTIONS_CATALOG_COLUMNS] = {
 	"durability", "compact_target_size", "compact_min_shards", "retention_column",
 	"(extract(epoch FROM retention) * 1000)::bigint",
 	"(extract(epoch FROM snapshot_retention) * 1000)::bigint", "embedding_column",
-	"embedding_dimension", "embedding_metric"
+	"embedding_dimension", "embedding_metric", "index_m", "index_ef_construction"
 };
 
 
@@ -117,6 +117,8 @@ options_defaults(SpillOptions *opts)
 	opts->embedding_column[0] = '\0';
 	opts->embedding_dimension = 0;
 	opts->embedding_metric = VECTOR_METRIC_L2;
+	opts->index_m = spillpool_default_index_m;
+	opts->index_ef_construction = spillpool_default_index_ef_construction;
 }
 
 /*
@@ -251,13 +253,22 @@ options_read_catalog(Oid relid, SpillOptions *opts)
 			if (!isnull)
 				opts->embedding_metric = vector_metric_from_name(TextDatumGetCString(d));
 		}
+		if (desc->natts >= 20)
+		{
+			d = SPI_getbinval(tup, desc, 19, &isnull);
+			if (!isnull)
+				opts->index_m = DatumGetInt32(d);
+			d = SPI_getbinval(tup, desc, 20, &isnull);
+			if (!isnull)
+				opts->index_ef_construction = DatumGetInt32(d);
+		}
 	}
 	SPI_finish();
 }
 
 /*
  * How many columns of options_catalog_names spillpool.table_options has:
- * 11 (0.4), 16 (0.5: the lifecycle options) or 19 (0.6: the vector
+ * 11 (0.4), 16 (0.5: the lifecycle options) or 21 (0.6: the vector
  * options).  Until ALTER EXTENSION spillpool UPDATE, the library serves an
  * older catalog.
  */
@@ -269,8 +280,8 @@ options_catalog_columns(void)
 
 	if (!OidIsValid(catalog))
 		return 11;
-	if (get_attnum(catalog, "embedding_metric") != InvalidAttrNumber)
-		return 19;
+	if (get_attnum(catalog, "index_ef_construction") != InvalidAttrNumber)
+		return 21;
 	if (get_attnum(catalog, "snapshot_retention") != InvalidAttrNumber)
 		return 16;
 	return 11;
@@ -335,7 +346,7 @@ options_store(Datum *values, const char *nulls)
 	Oid			types[OPTIONS_CATALOG_COLUMNS] = {OIDOID, INT8OID, INT8OID, TEXTOID,
 		TEXTOID, INT4OID, INT8OID, INT8OID, INTERVALOID, INT8OID, TEXTOID,
 		INT8OID, INT4OID, TEXTOID, INTERVALOID, INTERVALOID, TEXTOID, INT4OID,
-	TEXTOID};
+	TEXTOID, INT4OID, INT4OID};
 	Oid			relid = DatumGetObjectId(values[0]);
 	Oid			owner = options_catalog_owner(InvalidOid);
 	int			ncols = options_catalog_columns();

@@ -42,6 +42,8 @@ typedef struct SpillOptions
 	char		embedding_column[NAMEDATALEN];	/* "" = none */
 	int			embedding_dimension;
 	int			embedding_metric;	/* VectorMetric */
+	int			index_m;		/* HNSW links per node and layer */
+	int			index_ef_construction;	/* HNSW build candidate list */
 } SpillOptions;
 
 /* defaults for the per-table options, settable as GUCs */
@@ -58,6 +60,8 @@ extern int	spillpool_default_durability;
 extern int	spillpool_default_compact_min_shards;
 extern int	spillpool_default_snapshot_retention_s;
 extern int	spillpool_compact_target_size_kb;
+extern int	spillpool_default_index_m;
+extern int	spillpool_default_index_ef_construction;
 
 extern const struct config_enum_entry spill_codec_options[];
 extern const struct config_enum_entry spill_durability_options[];
@@ -77,8 +81,8 @@ extern void options_as_owner_end(OptionsOwnerState *st);
 extern int	options_catalog_execute(Oid owner, const char *sql, int nargs, Oid *types,
 									Datum *values, const char *nulls);
 extern void options_invalidate(Oid relid);
-/* Columns of spillpool.table_options: relid, then the eighteen options. */
-#define OPTIONS_CATALOG_COLUMNS 19
+/* Columns of spillpool.table_options: relid, then the twenty options. */
+#define OPTIONS_CATALOG_COLUMNS 21
 
 extern int	options_catalog_columns(void);
 extern void options_store(Datum *values, const char *nulls);

@@ -108,6 +108,13 @@ vector_check_dimension(ArrayType *a, int dimension, const char *column)
 				 errmsg("expected %d dimensions, not %d", dimension, n),
 				 errdetail("Column \"%s\" is the table's embedding column, of dimension %d.",
 						   column, dimension)));
+	/* the nearest-neighbour scan rebuilds values from the index's copies */
+	if (n > 0 && ARR_LBOUND(a)[0] != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("the subscripts of a vector must start at 1"),
+				 errdetail("Column \"%s\" is the table's embedding column; this value starts at %d.",
+						   column, ARR_LBOUND(a)[0])));
 }
 
 /* The elements of both arguments, checked to have the same dimension. */
