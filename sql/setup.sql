@@ -14,7 +14,7 @@ ALTER EXTENSION spillpool SET SCHEMA public;
 SELECT amname, amtype FROM pg_am WHERE amname = 'spillpool';
 
 -- the documented interface exists with its signatures
-SELECT to_regprocedure('spillpool.alter_table(regclass,text,text,text,text,integer,bigint,text,interval,text,text,text,integer,text,interval,interval,text,integer,text)') IS NOT NULL AS alter_table,
+SELECT to_regprocedure('spillpool.alter_table(regclass,text,text,text,text,integer,bigint,text,interval,text,text,text,integer,text,interval,interval,text,integer,text,integer,integer)') IS NOT NULL AS alter_table,
 	to_regprocedure('spillpool.stats(regclass)') IS NOT NULL AS stats,
 	to_regprocedure('spillpool.segments(regclass)') IS NOT NULL AS segments,
 	to_regclass('spillpool.options') IS NOT NULL AS options_view;

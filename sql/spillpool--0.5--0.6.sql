@@ -33,7 +33,9 @@ CREATE OPERATOR spillpool.<#> (
 ALTER TABLE spillpool.table_options
 	ADD COLUMN embedding_column text,
 	ADD COLUMN embedding_dimension int,
-	ADD COLUMN embedding_metric text;
+	ADD COLUMN embedding_metric text,
+	ADD COLUMN index_m int,
+	ADD COLUMN index_ef_construction int;
 
 DROP FUNCTION spillpool.alter_table(regclass, text, text, text, text, int,
 	bigint, text, interval, text, text, text, int, text, interval, interval);
@@ -56,7 +58,9 @@ CREATE FUNCTION spillpool.alter_table(
 	snapshot_retention interval DEFAULT NULL,
 	embedding_column text DEFAULT NULL,
 	embedding_dimension int DEFAULT NULL,
-	embedding_metric text DEFAULT NULL)
+	embedding_metric text DEFAULT NULL,
+	index_m int DEFAULT NULL,
+	index_ef_construction int DEFAULT NULL)
 RETURNS void
 	AS 'MODULE_PATHNAME', 'spillpool_alter_table'
 	LANGUAGE C;
@@ -82,8 +86,72 @@ SELECT c.oid::regclass AS table_name,
 	coalesce(o.snapshot_retention, current_setting('spillpool.default_snapshot_retention')::interval) AS snapshot_retention,
 	nullif(o.embedding_column, '') AS embedding_column,
 	CASE WHEN nullif(o.embedding_column, '') IS NOT NULL THEN o.embedding_dimension END AS embedding_dimension,
-	CASE WHEN nullif(o.embedding_column, '') IS NOT NULL THEN coalesce(o.embedding_metric, 'l2') END AS embedding_metric
+	CASE WHEN nullif(o.embedding_column, '') IS NOT NULL THEN coalesce(o.embedding_metric, 'l2') END AS embedding_metric,
+	coalesce(o.index_m, current_setting('spillpool.default_index_m')::int) AS index_m,
+	coalesce(o.index_ef_construction, current_setting('spillpool.default_index_ef_construction')::int) AS index_ef_construction
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_am a ON a.oid = c.relam AND a.amname = 'spillpool'
 LEFT JOIN spillpool.table_options o ON o.relid = c.oid
 WHERE pg_catalog.has_table_privilege(c.oid, 'SELECT');
+
+-- The k rows of a table nearest to a query vector by the table's
+-- embedding metric, nearest first: the same query as
+--   SELECT * FROM t ORDER BY embedding <-> query LIMIT k
+-- (with the metric's operator), which the planner runs as SpillpoolKnn.
+CREATE FUNCTION spillpool.knn(tbl anyelement, query real[], k int)
+RETURNS SETOF anyelement
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	rel regclass;
+	col text;
+	metric text;
+BEGIN
+	SELECT t.typrelid::regclass INTO rel FROM pg_type t
+	WHERE t.oid = pg_typeof(tbl) AND t.typrelid <> 0;
+	IF rel IS NULL THEN
+		RAISE EXCEPTION 'spillpool.knn needs a row of a table, not %', pg_typeof(tbl)
+			USING ERRCODE = 'datatype_mismatch',
+			HINT = 'Pass NULL::tablename as the first argument.';
+	END IF;
+	SELECT o.embedding_column, o.embedding_metric INTO col, metric
+	FROM spillpool.options o WHERE o.table_name = rel;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'relation "%" is not a spillpool table', rel
+			USING ERRCODE = 'wrong_object_type';
+	END IF;
+	IF col IS NULL THEN
+		RAISE EXCEPTION 'spillpool table "%" has no embedding column', rel
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+			HINT = 'Set one with spillpool.alter_table(embedding_column => ..., embedding_dimension => ...).';
+	END IF;
+	IF k IS NULL OR k < 0 THEN
+		RAISE EXCEPTION 'k must be zero or more, not %', coalesce(k::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	RETURN QUERY EXECUTE format('SELECT * FROM %s ORDER BY %I OPERATOR(spillpool.%s) $1 LIMIT %s',
+		rel, col,
+		CASE metric WHEN 'cosine' THEN '<=>' WHEN 'inner_product' THEN '<#>' ELSE '<->' END,
+		k) USING query;
+END
+$$;
+
+-- Shards show their HNSW index: its path and the vectors it holds (NULL
+-- for a shard without one).
+DROP FUNCTION spillpool.shards(regclass);
+CREATE FUNCTION spillpool.shards(rel regclass,
+	OUT snapshot_id bigint,
+	OUT path text,
+	OUT rows bigint,
+	OUT bytes bigint,
+	OUT codec text,
+	OUT row_groups int,
+	OUT column_stats jsonb,
+	OUT first_position bigint,
+	OUT last_position bigint,
+	OUT index_path text,
+	OUT index_vectors bigint)
+RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'spillpool_shards'
+	LANGUAGE C STRICT;

@@ -38,6 +38,7 @@
 #include "tier/options.h"
 #include "tier/storage.h"
 #include "worker/bgworker.h"
+#include "vector/knn.h"
 
 PG_MODULE_MAGIC;
 
@@ -60,6 +61,11 @@ int			spillpool_default_durability = SPILL_DURABILITY_COMMIT;
 int			spillpool_default_compact_min_shards = 16;
 int			spillpool_default_snapshot_retention_s = 86400;
 int			spillpool_maintenance_naptime_s = 60;
+int			spillpool_default_index_m = 16;
+int			spillpool_default_index_ef_construction = 64;
+int			spillpool_ef_search = 40;
+bool		spillpool_enable_knn = true;
+int			spillpool_index_cache_size_kb = 1024 * 1024;
 
 const struct config_enum_entry spill_codec_options[] = {
 	{"none", SPILL_CODEC_NONE, false},
@@ -207,6 +213,28 @@ spillpool_define_settings(void)
 							"Time between the background worker's maintenance rounds (compaction, retention, snapshot expiry).",
 							NULL, &spillpool_maintenance_naptime_s, 60, 1, 86400,
 							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.default_index_m",
+							"Default index_m of a spillpool table: links per node and layer of the HNSW index each flush builds over the embedding column.",
+							"Layer 0 keeps twice as many.",
+							&spillpool_default_index_m, 16, 2, 100,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.default_index_ef_construction",
+							"Default index_ef_construction of a spillpool table: the candidate list of the HNSW index build.",
+							NULL, &spillpool_default_index_ef_construction, 64, 4, 1000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.ef_search",
+							"Candidate list of a nearest-neighbour search in each shard's HNSW index.",
+							"A search looks at max(ef_search, k) candidates per shard; a shard with no more vectors than that is searched exactly.",
+							&spillpool_ef_search, 40, 1, 100000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("spillpool.enable_knn",
+							 "Plans ORDER BY embedding <-> vector LIMIT k over a spillpool table as a nearest-neighbour search (SpillpoolKnn).",
+							 NULL, &spillpool_enable_knn, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("spillpool.index_cache_size",
+							"Memory each backend keeps the HNSW indexes of shards in, for the searches that follow.",
+							NULL, &spillpool_index_cache_size_kb, 1024 * 1024, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
 	DefineCustomBoolVariable("spillpool.enable_custom_scan",
 							 "Reads spillpool tables through the custom scan (column projection, row-group skipping).",
 							 NULL, &spillpool_enable_custom_scan, true,
@@ -257,6 +285,7 @@ _PG_init(void)
 	hooks_init();
 	customscan_init();
 	aggscan_init();
+	knn_init();
 	bgworker_register();
 
 	spillpool_loaded = true;

@@ -21,6 +21,7 @@
 #include "am/customscan.h"
 #include "am/hooks.h"
 #include "am/tableam.h"
+#include "vector/knn.h"
 
 static ExecutorStart_hook_type prev_executor_start = NULL;
 static set_rel_pathlist_hook_type prev_set_rel_pathlist = NULL;
@@ -141,6 +142,7 @@ spillpool_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti,
 	if (!spillpool_enable_custom_scan)
 		rel->consider_parallel = false;
 	customscan_add_path(root, rel, rte);
+	knn_add_path(root, rel, rte);
 }
 
 /*

@@ -550,6 +550,21 @@ spillpool_scan_shards(TableScanDesc sscan)
 	return spillpool_scan_open_shards(scan, RelationGetDescr(sscan->rs_rd));
 }
 
+/*
+ * The snapshot whose shards the scan reads, fixed when it starts (started
+ * here if need be); 0 when the table has no shards.  The nearest-neighbour
+ * scan lists the same shards from the manifest (knn.c).
+ */
+uint64
+spillpool_scan_snapshot_id(TableScanDesc sscan)
+{
+	SpillScanDesc scan = (SpillScanDesc) sscan;
+
+	if (!scan->started)
+		spillpool_scan_start(scan);
+	return scan->start.snapshot_id;
+}
+
 /* Ends the shard phase that spillpool_scan_shards began. */
 void
 spillpool_scan_end_shards(TableScanDesc sscan)

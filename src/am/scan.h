@@ -42,6 +42,7 @@ extern void spillpool_scan_set_projection(TableScanDesc scan, Bitmapset *attrs,
 /* The aggregate scan reads the shards through their reader first. */
 extern ShardScan *spillpool_scan_shards(TableScanDesc sscan);
 extern void spillpool_scan_end_shards(TableScanDesc sscan);
+extern uint64 spillpool_scan_snapshot_id(TableScanDesc sscan);
 
 /*
  * Parallel scans (the parallel custom scan): what the participants share,
