@@ -250,7 +250,7 @@ spillpool_define_settings(void)
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("spillpool.debug_crash_at",
 							   "Crashes the server at this step of a flush (testing only).",
-							   "Steps: shards-written, manifest-temp, manifest-renamed, segments-removed.",
+							   "Steps of a flush: shards-written, index-build, index-written, manifest-temp, manifest-renamed, segments-removed; the README lists the others.",
 							   &spillpool_debug_crash_at, NULL,
 							   PGC_SUSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 	DefineCustomIntVariable("spillpool.debug_wait_after_pre_commit",

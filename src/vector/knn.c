@@ -281,7 +281,7 @@ knn_add_path(PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte)
 
 	if (!spillpool_enable_knn || rel->reloptkind != RELOPT_BASEREL || rte->inh ||
 		bms_num_members(root->all_baserels) != 1 || k < 1 || k > KNN_MAX_K ||
-		root->query_pathkeys == NIL || rel->cheapest_total_path == NULL)
+		root->query_pathkeys == NIL || rel->pathlist == NIL)
 		return;
 	relation = table_open(rte->relid, NoLock);
 	options_get(relation, &opts);
@@ -316,7 +316,9 @@ knn_add_path(PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte)
 	cpath->path.parallel_workers = 0;
 	cpath->path.rows = Min(k, rel->rows);
 	/* a search reads a small part of the table */
-	full = rel->cheapest_total_path->total_cost;
+	full = ((Path *) linitial(rel->pathlist))->total_cost;
+	foreach(lc, rel->pathlist)
+		full = Min(full, ((Path *) lfirst(lc))->total_cost);
 	cpath->path.startup_cost = full * 0.01;
 	cpath->path.total_cost = full * 0.01 + cpath->path.rows * cpu_tuple_cost;
 	cpath->path.pathkeys = root->query_pathkeys;
@@ -837,13 +839,16 @@ knn_search(KnnScanState *state)
 		ResetExprContext(econtext);
 		unflushed++;
 	}
-	table_endscan(sscan);
 
-	/* the k nearest of all, fetched, in order */
+	/*
+	 * The k nearest of all, fetched, in order.  The table scan ends after
+	 * the fetch: while it runs, no expiry deletes the shards it reads.
+	 */
 	knn_list_trim(&l, 0, state->k, true);
 	if (l.n > 0)
 		qsort(l.c, l.n, sizeof(KnnCandidate), knn_candidate_cmp);
 	knn_fetch_shard_rows(state, rel, &key, snapshot, l.c, l.n, indexes);
+	table_endscan(sscan);
 	state->results = l.c;
 	state->nresults = l.n;
 	MemoryContextSwitchTo(old);

@@ -162,7 +162,6 @@ shard_index_write(ShardIndexBuild *b, Oid dbid, Oid relfilenode, ManifestShard *
 
 		while (next < b->vectors.n && b->vectors.rows[next] < end)
 			next++;
-		spillpool_fault_point("index-build");
 		shard_index_path(path, dbid, relfilenode, shards[j].snapshot, shards[j].n);
 		hnsw_build_write(&b->vectors, first, next - first, row_base, b->metric, b->m,
 						 b->ef_construction, path, &shards[j].index_bytes,

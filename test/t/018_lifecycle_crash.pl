@@ -75,20 +75,6 @@ sub iceberg_state
 	return (join(',', @stray), $md->{'current-snapshot-id'}, $hint eq ($version // '') ? 1 : 0);
 }
 
-# Crashes the backend at $step while it runs $sql; waits for the restart.
-sub crash_at
-{
-	my ($step, $sql) = @_;
-	my $log_off = -s $node->logfile;
-	my ($ret) = $node->psql('postgres', "SET spillpool.debug_crash_at = '$step'; $sql");
-	isnt($ret, 0, "$step: the statement did not return");
-	$node->wait_for_log(qr/database system is ready to accept connections/, $log_off);
-	$node->poll_query_until('postgres', 'SELECT true') or die "server did not come back";
-	ok($node->log_contains(qr/crashing at flush step "\Q$step\E"/, $log_off),
-		"$step: the backend crashed at the step");
-	return;
-}
-
 # What every case checks after the crash: the snapshot, the rows, the files.
 sub check_state
 {
@@ -138,7 +124,7 @@ for my $step (qw(iceberg-avro-written manifest-temp drop-manifest-renamed iceber
 {
 	my $t = make_table();
 	my $before = rows_with_positions($node, $t);
-	crash_at($step, "SELECT spillpool.drop_shards('$t', '2021-01-01', 'ts')");
+	crash_backend_at($node, $step, "SELECT spillpool.drop_shards('$t', '2021-01-01', 'ts')");
 	my $committed = ($step eq 'drop-manifest-renamed' || $step eq 'iceberg-metadata-written');
 	# the dropped rows are those of shards 1 and 2; the unflushed old rows stay
 	my $after = q1(
@@ -171,7 +157,7 @@ for my $step (
 	q1("INSERT INTO $t SELECT g, now(), 'six' FROM generate_series(6000, 6009) g");
 	q1("SELECT spillpool.flush('$t')");
 	my $rows = rows_with_positions($node, $t);
-	crash_at($step, "SELECT spillpool.expire_snapshots('$t', now())");
+	crash_backend_at($node, $step, "SELECT spillpool.expire_snapshots('$t', now())");
 	my $committed = ($step ne 'manifest-temp');
 	check_state("expiry at $step", $t, 6, $rows);
 	my ($ret, $out, $err) = $node->psql('postgres', "SELECT count(*) FROM spillpool.scan(NULL::$t, 4)");
@@ -205,7 +191,7 @@ for my $step (
 {
 	my $t = make_table();
 	my $before = rows_with_positions($node, $t);
-	crash_at('iceberg-avro-written', "SELECT spillpool.flush('$t')");
+	crash_backend_at($node, 'iceberg-avro-written', "SELECT spillpool.flush('$t')");
 	check_state('flush at iceberg-avro-written', $t, 4, $before);
 	q1("SELECT spillpool.flush('$t')");
 	check_state('flush at iceberg-avro-written, done again', $t, 5, $before);

@@ -15,7 +15,7 @@ use Time::HiRes qw(usleep);
 
 our @EXPORT = qw(spillpool_node child_pids pid_alive forget_dead_postmaster
   crash_node stop_node restart_node xor_file_byte rows_with_positions
-  table_dir_of shard_files);
+  table_dir_of shard_files crash_backend_at);
 
 # A started node with spillpool preloaded and the extension created.
 sub spillpool_node
@@ -159,19 +159,38 @@ sub table_dir_of
 }
 
 # The shard files of a table directory on disk and in its manifest (listed
-# by a shard line), each as a sorted, comma-separated text.
+# by a shard line), each as a sorted, comma-separated text; with $ext
+# 'hnsw', the shards' index files (listed by an index line).
 sub shard_files
 {
-	my ($dir) = @_;
+	my ($dir, $ext) = @_;
+	$ext //= 'parquet';
+	my $kind = $ext eq 'hnsw' ? 'index' : 'shard';
 	opendir(my $dh, "$dir/shards") or return ('', '');
-	my @disk = sort grep { /\.parquet$/ } readdir($dh);
+	my @disk = sort grep { /\.\Q$ext\E$/ } readdir($dh);
 	closedir $dh;
 	my @listed;
 	for my $line (split /\n/, PostgreSQL::Test::Utils::slurp_file("$dir/manifest"))
 	{
-		push @listed, "$1-$2.parquet" if $line =~ /^shard (\d+) (\d+) /;
+		push @listed, "$1-$2.$ext" if $line =~ /^$kind (\d+) (\d+) /;
 	}
 	return (join(',', @disk), join(',', sort @listed));
+}
+
+# Runs $sql with spillpool.debug_crash_at = $step, which makes the backend
+# SIGKILL itself at that step; waits until the postmaster (with
+# restart_after_crash) has restarted the server.
+sub crash_backend_at
+{
+	my ($node, $step, $sql) = @_;
+	my $log_off = -s $node->logfile;
+	my ($ret) = $node->psql('postgres', "SET spillpool.debug_crash_at = '$step'; $sql");
+	isnt($ret, 0, "$step: the statement did not return");
+	$node->wait_for_log(qr/database system is ready to accept connections/, $log_off);
+	$node->poll_query_until('postgres', 'SELECT true') or die "server did not come back";
+	ok($node->log_contains(qr/crashing at flush step "\Q$step\E"/, $log_off),
+		"$step: the backend crashed at the step");
+	return;
 }
 
 sub restart_node
