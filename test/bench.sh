@@ -70,6 +70,16 @@
 #          against one flush of the same rows into another table; a full
 #          scan of each before and after (the compaction once; scans median
 #          of several runs);
+#       i. nearest neighbours (test/knn_bench.py, python3 with numpy and
+#          psycopg2, installed with apt-get if missing): a deterministic set
+#          of $BENCH_KNN_ROWS (1,000,000) vectors of 128 dimensions around
+#          1,000 random centres, binary COPY and flushed into 10 shards (each
+#          flush timed, against the same rows flushed into a table without an
+#          embedding column), plus 20,000 unflushed vectors; 1,000 queries
+#          near the centres: recall@10 at the default spillpool.ef_search
+#          against numpy's exact top 10, latency (median, p99) against the
+#          exact scan (spillpool.enable_knn = off, $BENCH_KNN_EXACT queries,
+#          which must give numpy's answers); one run;
 #   * prints a Markdown summary table (also written to $BENCH_OUT if set).
 #
 # Each spillpool measurement is isolated: if it fails, its row reports
@@ -81,8 +91,10 @@
 #   BENCH_ROWS=2000000  rows of the CSV data set (a, c, e); smaller for smoke tests
 #   BENCH_ONLY=         run only these sections (comma/space separated: copy,
 #                       insert, select, memory, flush, analytics, consume,
-#                       compact);
+#                       compact, knn);
 #                       default all
+#   BENCH_KNN_ROWS=1000000  flushed vectors of section i (10 shards)
+#   BENCH_KNN_EXACT=10  queries of section i also timed as an exact scan
 #   BENCH_SKIP_FLUSH=0  1 = skip the flush/Parquet section (e)
 #   BENCH_SECONDS=10    pgbench duration (-T) per run
 #   BENCH_SKIP_RSS=0    1 = skip the 10M-row peak-memory test (d)
@@ -116,8 +128,10 @@ BENCH_OUT=${BENCH_OUT:-}
 BENCH_NO_BUILD=${BENCH_NO_BUILD:-0}
 BENCH_PORT=${BENCH_PORT:-54329}
 BENCH_EXTRA_CONF=${BENCH_EXTRA_CONF:-}
+BENCH_KNN_ROWS=${BENCH_KNN_ROWS:-1000000}
+BENCH_KNN_EXACT=${BENCH_KNN_EXACT:-10}
 
-readonly ALL_SECTIONS=(copy insert select memory flush analytics consume compact)
+readonly ALL_SECTIONS=(copy insert select memory flush analytics consume compact knn)
 readonly DATA_ROWS=$BENCH_ROWS
 readonly RSS_ROWS=10000000
 readonly SELECT_RUNS=5
@@ -1432,6 +1446,14 @@ print_summary() {
             "the same rows flushed at once" scan_one_flush
         summary_row "  spillpool.expire_snapshots() after the compaction, $COMPACT_FLUSHES files deleted (ms, one run)" spillpool_expire fmt1 \
             "spillpool.compact()" spillpool_compact
+        summary_row "kNN recall@10, $(rows_label "$BENCH_KNN_ROWS") vectors x 128 in 10 shards + 20k unflushed, default ef_search" \
+            knn_recall fmt3 "target: 0.95" 0.95 '>=' 1.0
+        summary_row "kNN query (ORDER BY emb <-> q LIMIT 10), median (ms)" knn_p50 fmt2 \
+            "exact scan, median" exact_p50 '<=' 0.05
+        summary_row "kNN query, p99 (ms)" knn_p99 fmt2 "exact scan, p99" exact_p99
+        summary_row "  first kNN query of a session, reading the indexes (ms)" knn_cold fmt1 "median kNN query" knn_p50
+        summary_row "flush of $(rows_label $((BENCH_KNN_ROWS / 10))) vectors with its HNSW index (ms, median of 10)" knn_flush_index fmt1 \
+            "the same flush without an embedding column" knn_flush_noindex
         echo
         echo "Parse floor = \`COPY heap FROM file WITH (FORMAT csv) WHERE false\` (reads and parses, stores nothing)." \
             "The memory target applies to RssAnon+RssShmem (private memory plus the shared memtable pages the backend touched)."
@@ -1459,6 +1481,13 @@ print_summary() {
                 "then \`spillpool.compact(t)\` once (spillpool.compact_target_size at its default), against one" \
                 "\`spillpool.flush(t)\` of the same rows in another table; full scan = \`$(fingerprint_sql '<t>')\`," \
                 "each scan the median of $SELECT_RUNS runs after a warm-up, the two tables in turn $BENCH_REPS times (median of those)."
+        fi
+        if section_selected knn; then
+            echo
+            echo "kNN: test/knn_bench.py; index_m 16, index_ef_construction 64, spillpool.ef_search 40 (defaults);" \
+                "latency is the client's wall clock per query on one connection after a first query that reads the" \
+                "indexes (shown on its own); recall against numpy's exact top 10 over every vector" \
+                "${KNN_INFO:+($KNN_INFO)}."
         fi
         [[ -f $WORK_DIR/analytics.md ]] && cat "$WORK_DIR/analytics.md"
     } >"$WORK_DIR/summary.md"
@@ -1819,6 +1848,55 @@ CONSUME_TIERS=
 
 fmt2() { awk -v x="$1" 'BEGIN { printf "%.2f", x }'; }
 
+# ------------------------------------------------- i. nearest neighbours
+readonly KNN_KEYS=(knn_recall knn_p50 knn_p99 knn_cold exact_p50 exact_p99
+    knn_flush_index knn_flush_noindex)
+KNN_INFO=
+fmt3() { awk -v x="$1" 'BEGIN { printf "%.3f", x }'; }
+
+bench_knn() {
+    section "i. nearest neighbours: $BENCH_KNN_ROWS vectors x 128, 10 shards + 20,000 unflushed, 1,000 queries (one run)"
+    local key out=$WORK_DIR/knn.out line
+    if [[ $SPILLPOOL_OK != 1 ]]; then
+        for key in "${KNN_KEYS[@]}"; do record_failure "$key" "$SPILLPOOL_REASON"; done
+        return 0
+    fi
+    if ! "$PYTHON" -c 'import numpy, psycopg2' 2>/dev/null; then
+        log "  numpy or psycopg2 missing: apt-get install python3-numpy python3-psycopg2"
+        { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y python3 python3-numpy python3-psycopg2; } \
+            >"$WORK_DIR/apt-numpy.log" 2>&1 || true
+    fi
+    if ! "$PYTHON" -c 'import numpy, psycopg2' 2>/dev/null; then
+        for key in "${KNN_KEYS[@]}"; do record_failure "$key" "python3 cannot import numpy and psycopg2"; done
+        return 0
+    fi
+    if ! as_user "$PYTHON" "$SCRIPT_DIR/knn_bench.py" \
+        --dsn "host=$WORK_DIR port=$BENCH_PORT dbname=postgres user=$BENCH_USER" \
+        --rows "$BENCH_KNN_ROWS" --exact-queries "$BENCH_KNN_EXACT" >"$out" 2>&1; then
+        LAST_ERROR=$(error_from_file "$out")
+        for key in "${KNN_KEYS[@]}"; do record_failure "$key" "$LAST_ERROR"; done
+        ensure_server_up
+        return 0
+    fi
+    sed 's/^/  /' "$out"
+    line=$(tail -n 1 "$out")
+    knn_field() { sed -nE "s/.*(^| )$1=([^ ]+).*/\2/p" <<<"$line"; }
+    record_sample knn_recall "$(knn_field recall)"
+    record_sample knn_p50 "$(knn_field knn_p50_ms)"
+    record_sample knn_p99 "$(knn_field knn_p99_ms)"
+    record_sample knn_cold "$(knn_field knn_cold_ms)"
+    record_sample exact_p50 "$(knn_field exact_p50_ms)"
+    record_sample exact_p99 "$(knn_field exact_p99_ms)"
+    record_sample knn_flush_index "$(knn_field flush_index_ms)"
+    record_sample knn_flush_noindex "$(knn_field flush_noindex_ms)"
+    for key in "${KNN_KEYS[@]}"; do finish_result "$key"; done
+    KNN_INFO="shards $(knn_field shards), rows in shards $(knn_field shard_rows), unflushed $(knn_field unflushed),"
+    KNN_INFO+=" exact scans agreeing with numpy $(knn_field exact_same) of $(knn_field exact_queries)"
+    if [[ $(knn_field exact_same) != "$(knn_field exact_queries)" ]]; then
+        record_failure exact_p50 "the exact scan disagrees with numpy's top 10"
+    fi
+}
+
 # Makes sure /usr/bin/python3 can import psycopg2 (apt-get install
 # python3-psycopg2, as test/setup.sh does); sets CONSUME_REASON otherwise.
 ensure_psycopg2() {
@@ -2158,6 +2236,7 @@ main() {
     if section_selected analytics; then bench_analytics; fi
     if section_selected consume; then bench_consume; else skip_keys "$only" "${CONSUME_KEYS[@]}"; fi
     if section_selected compact; then bench_compact; else skip_keys "$only" "${COMPACT_KEYS[@]}"; fi
+    if section_selected knn; then bench_knn; else skip_keys "$only" "${KNN_KEYS[@]}"; fi
     print_summary
 }
 
