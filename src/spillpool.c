@@ -63,7 +63,7 @@ int			spillpool_default_snapshot_retention_s = 86400;
 int			spillpool_maintenance_naptime_s = 60;
 int			spillpool_default_index_m = 16;
 int			spillpool_default_index_ef_construction = 64;
-int			spillpool_ef_search = 40;
+int			spillpool_ef_search = 100;
 bool		spillpool_enable_knn = true;
 int			spillpool_index_cache_size_kb = 1024 * 1024;
 
@@ -225,7 +225,7 @@ spillpool_define_settings(void)
 	DefineCustomIntVariable("spillpool.ef_search",
 							"Candidate list of a nearest-neighbour search in each shard's HNSW index.",
 							"A search looks at max(ef_search, k) candidates per shard; a shard with no more vectors than that is searched exactly.",
-							&spillpool_ef_search, 40, 1, 100000,
+							&spillpool_ef_search, 100, 1, 100000,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("spillpool.enable_knn",
 							 "Plans ORDER BY embedding <-> vector LIMIT k over a spillpool table as a nearest-neighbour search (SpillpoolKnn).",

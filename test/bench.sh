@@ -1484,7 +1484,7 @@ print_summary() {
         fi
         if section_selected knn; then
             echo
-            echo "kNN: test/knn_bench.py; index_m 16, index_ef_construction 64, spillpool.ef_search 40 (defaults);" \
+            echo "kNN: test/knn_bench.py; index_m 16, index_ef_construction 64, spillpool.ef_search 100 (defaults);" \
                 "latency is the client's wall clock per query on one connection after a first query that reads the" \
                 "indexes (shown on its own); recall against numpy's exact top 10 over every vector" \
                 "${KNN_INFO:+($KNN_INFO)}."

@@ -92,6 +92,7 @@ typedef struct KnnCandidate
 	float8		distance;
 	int			shard;			/* in the scan's shard list; INT_MAX: unflushed */
 	int64		row;			/* row of the shard, or order of the unflushed */
+	int32		vector;			/* its vector in the shard's index, or -1 */
 	MinimalTuple tuple;			/* the row, once fetched or copied */
 } KnnCandidate;
 
@@ -447,7 +448,8 @@ typedef struct KnnList
 } KnnList;
 
 static void
-knn_list_add(KnnList *l, float8 distance, int shard, int64 row, MinimalTuple tuple)
+knn_list_add(KnnList *l, float8 distance, int shard, int64 row, int32 vector,
+			 MinimalTuple tuple)
 {
 	if (l->n == l->cap)
 	{
@@ -458,6 +460,7 @@ knn_list_add(KnnList *l, float8 distance, int shard, int64 row, MinimalTuple tup
 	l->c[l->n].distance = distance;
 	l->c[l->n].shard = shard;
 	l->c[l->n].row = row;
+	l->c[l->n].vector = vector;
 	l->c[l->n].tuple = tuple;
 	l->n++;
 }
@@ -557,7 +560,7 @@ knn_shard_exact(KnnScanState *state, ShardScan *es, int shard, const bool *ok,
 		if ((ok == NULL || ok[r]) && knn_slot_vector(state, state->fetch_slot, &v))
 		{
 			MemoryContextSwitchTo(old);
-			knn_list_add(l, hnsw_distance(state->metric, q, v, state->dim), shard, r, NULL);
+			knn_list_add(l, hnsw_distance(state->metric, q, v, state->dim), shard, r, -1, NULL);
 			knn_list_trim(l, from, state->k, false);
 		}
 		MemoryContextSwitchTo(old);
@@ -611,7 +614,7 @@ knn_shard_indexed(KnnScanState *state, const HnswIndex *ix, int shard, const boo
 		}
 	}
 	for (i = 0; i < nhits; i++)
-		knn_list_add(l, hits[i].distance, shard, ix->rows[hits[i].id], NULL);
+		knn_list_add(l, hits[i].distance, shard, ix->rows[hits[i].id], hits[i].id, NULL);
 	pfree(hits);
 	if (allowed)
 		pfree(allowed);
@@ -620,7 +623,8 @@ knn_shard_indexed(KnnScanState *state, const HnswIndex *ix, int shard, const boo
 /*
  * The rows a shard search found: each fetched by its row number with the
  * columns the query needs; the embedding, when the index gave the
- * vector, is rebuilt from it rather than read.
+ * vector, is rebuilt from it rather than read (and not read at all when
+ * every row found came from an index).
  */
 static void
 knn_fetch_shard_rows(KnnScanState *state, Relation rel, const SpillTableKey *key,
@@ -629,6 +633,7 @@ knn_fetch_shard_rows(KnnScanState *state, Relation rel, const SpillTableKey *key
 	TupleDesc	desc = RelationGetDescr(rel);
 	KnnCandidate **order = palloc(sizeof(KnnCandidate *) * Max(n, 1));
 	int			norder = 0;
+	bool		all_indexed = true;
 	Bitmapset  *attrs = bms_copy(state->attrs);
 	ShardScan  *fs = NULL;
 	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
@@ -637,11 +642,14 @@ knn_fetch_shard_rows(KnnScanState *state, Relation rel, const SpillTableKey *key
 
 	for (i = 0; i < n; i++)
 		if (c[i].shard != INT_MAX)
+		{
 			order[norder++] = &c[i];
+			all_indexed &= (c[i].vector >= 0);
+		}
 	if (norder == 0)
 		return;
 	qsort(order, norder, sizeof(KnnCandidate *), knn_candidate_place_cmp);
-	if (attrs != NULL)
+	if (attrs != NULL && all_indexed)
 		attrs = bms_del_member(attrs, state->attnum - FirstLowInvalidHeapAttributeNumber);
 	/* no column at all: a system column decodes none */
 	if (attrs != NULL && bms_is_empty(attrs))
@@ -651,7 +659,6 @@ knn_fetch_shard_rows(KnnScanState *state, Relation rel, const SpillTableKey *key
 	for (i = 0; i < norder; i++)
 	{
 		KnnCandidate *cand = order[i];
-		const HnswIndex *ix = indexes[cand->shard];
 
 		shard_scan_seek(fs, cand->shard, cand->row);
 		if (!shard_scan_next(fs, state->fetch_slot))
@@ -662,35 +669,18 @@ knn_fetch_shard_rows(KnnScanState *state, Relation rel, const SpillTableKey *key
 		slot_getallattrs(state->fetch_slot);
 		memcpy(values, state->fetch_slot->tts_values, sizeof(Datum) * desc->natts);
 		memcpy(isnull, state->fetch_slot->tts_isnull, sizeof(bool) * desc->natts);
-		if (ix != NULL)
+		if (cand->vector >= 0)
 		{
-			/* the index's copy of the vector, found again by row */
-			int32		lo = 0,
-						hi = ix->n - 1;
+			const float4 *v = indexes[cand->shard]->vectors + (Size) cand->vector * state->dim;
+			Datum	   *elems = palloc(sizeof(Datum) * state->dim);
+			int			j;
 
-			while (lo < hi)
-			{
-				int32		mid = lo + (hi - lo) / 2;
-
-				if (ix->rows[mid] < cand->row)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			if (ix->n == 0 || ix->rows[lo] != cand->row)
-				elog(ERROR, "row " INT64_FORMAT " is not in its shard's index", cand->row);
-			{
-				Datum	   *elems = palloc(sizeof(Datum) * state->dim);
-				const float4 *v = ix->vectors + (Size) lo * state->dim;
-				int			j;
-
-				for (j = 0; j < state->dim; j++)
-					elems[j] = Float4GetDatum(v[j]);
-				values[state->attnum - 1] =
-					PointerGetDatum(construct_array(elems, state->dim, FLOAT4OID,
-													sizeof(float4), true, TYPALIGN_INT));
-				isnull[state->attnum - 1] = false;
-			}
+			for (j = 0; j < state->dim; j++)
+				elems[j] = Float4GetDatum(v[j]);
+			values[state->attnum - 1] =
+				PointerGetDatum(construct_array(elems, state->dim, FLOAT4OID,
+												sizeof(float4), true, TYPALIGN_INT));
+			isnull[state->attnum - 1] = false;
 		}
 		cand->tuple = heap_form_minimal_tuple(desc, values, isnull);
 	}
@@ -824,17 +814,23 @@ knn_search(KnnScanState *state)
 	while (table_scan_getnextslot(sscan, ForwardScanDirection, state->fetch_slot))
 	{
 		const float4 *v;
+		bool		found;
+		float8		d = 0;
 
 		CHECK_FOR_INTERRUPTS();
 		state->rows_brute_forced++;
-		if (knn_qual(state, state->fetch_slot))
+		/* a detoasted copy of the vector lives as long as the row */
+		MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+		found = knn_qual(state, state->fetch_slot) &&
+			knn_slot_vector(state, state->fetch_slot, &v);
+		if (found)
+			d = hnsw_distance(state->metric, q, v, state->dim);
+		MemoryContextSwitchTo(state->cxt);
+		if (found)
 		{
-			if (knn_slot_vector(state, state->fetch_slot, &v))
-			{
-				knn_list_add(&l, hnsw_distance(state->metric, q, v, state->dim), INT_MAX,
-							 unflushed, ExecCopySlotMinimalTuple(state->fetch_slot));
-				knn_list_trim(&l, from, state->k, false);
-			}
+			knn_list_add(&l, d, INT_MAX, unflushed, -1,
+						 ExecCopySlotMinimalTuple(state->fetch_slot));
+			knn_list_trim(&l, from, state->k, false);
 		}
 		ResetExprContext(econtext);
 		unflushed++;
@@ -886,8 +882,16 @@ knn_next(ScanState *ss)
 	while (table_scan_getnextslot(state->null_scan, ForwardScanDirection, state->fetch_slot))
 	{
 		const float4 *v;
+		MemoryContext old;
+		bool		vector;
 
-		if (state->query_null || !knn_slot_vector(state, state->fetch_slot, &v))
+		if (state->query_null)
+			return ExecCopySlot(slot, state->fetch_slot);
+		old = MemoryContextSwitchTo(ss->ps.ps_ExprContext->ecxt_per_tuple_memory);
+		vector = knn_slot_vector(state, state->fetch_slot, &v);
+		MemoryContextSwitchTo(old);
+		ResetExprContext(ss->ps.ps_ExprContext);
+		if (!vector)
 			return ExecCopySlot(slot, state->fetch_slot);
 	}
 	state->null_done = true;
