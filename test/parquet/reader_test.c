@@ -1207,6 +1207,8 @@ typedef struct SynthChunkOptions
 	uint32_t	value_stats_len;	/* if > 0, Statistics min_value/max_value */
 	const uint8_t *min_value;
 	const uint8_t *max_value;
+	int64_t		num_values;		/* if > 0, ColumnMetaData.num_values (a list
+								 * column's level entries), else num_rows */
 } SynthChunkOptions;
 
 /*
@@ -1381,7 +1383,7 @@ synth_file_with(Buf *out, SynthColumn *cols, const SynthChunkOptions *opts, int 
 		b_varint(tw.b, strlen(cols[c].name));
 		b_put(tw.b, cols[c].name, strlen(cols[c].name));
 		tw_i32(&tw, 4, cols[c].codec);
-		tw_i64(&tw, 5, num_rows);
+		tw_i64(&tw, 5, o->num_values > 0 ? o->num_values : num_rows);
 		tw_i64(&tw, 6, (int64_t) cols[c].pages.len);
 		tw_i64(&tw, 7, (int64_t) cols[c].pages.len);
 		if (o->key_values)
@@ -3863,6 +3865,10 @@ test_list_forms(void)
 	char		rows[512];
 	ParquetStatus st;
 	SynthColumn col;
+	SynthChunkOptions opts;
+
+	/* ColumnMetaData.num_values counts the level entries, as DuckDB expects */
+	memset(&opts, 0, sizeof(opts));
 
 	/* a repeated primitive: rows [1,2], [], [3] */
 	{
@@ -3875,7 +3881,8 @@ test_list_forms(void)
 		col = (SynthColumn) {"rep", PQ_INT32, PQ_REPEATED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false, 0};
 		list_page_v1(&col, rep, def, 4, 1, vals, 3);
 		f.len = 0;
-		synth_file(&f, &col, 1, 3);
+		opts.num_values = 4;
+		synth_file_with(&f, &col, &opts, 1, 3);
 		save_seed("list_repeated_primitive", &f);
 		st = list_render(&f, NULL, rows, sizeof(rows), err, sizeof(err));
 		CHECK(st == PARQUET_OK && strcmp(rows, "[1,2];[];[3]") == 0,
@@ -3902,7 +3909,8 @@ test_list_forms(void)
 		col = (SynthColumn) {"two", PQ_INT32, PQ_REPEATED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false, 2};
 		list_page_v1(&col, rep, def, 4, 2, vals, 2);
 		f.len = 0;
-		synth_file(&f, &col, 1, 3);
+		opts.num_values = 4;
+		synth_file_with(&f, &col, &opts, 1, 3);
 		save_seed("list_two_levels", &f);
 		st = list_render(&f, NULL, rows, sizeof(rows), err, sizeof(err));
 		CHECK(st == PARQUET_OK && strcmp(rows, "NULL;[];[7,8]") == 0, "two-level list: %s %s", rows, err);
@@ -3919,7 +3927,8 @@ test_list_forms(void)
 		col = (SynthColumn) {"three", PQ_INT32, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false, 3};
 		list_page_v1(&col, rep, def, 4, 2, vals, 3);
 		f.len = 0;
-		synth_file(&f, &col, 1, 3);
+		opts.num_values = 4;
+		synth_file_with(&f, &col, &opts, 1, 3);
 		save_seed("list_three_levels_required", &f);
 		st = list_render(&f, NULL, rows, sizeof(rows), err, sizeof(err));
 		CHECK(st == PARQUET_OK && strcmp(rows, "[5];[6,7];NULL") == 0, "three-level list: %s %s", rows, err);
@@ -3930,7 +3939,8 @@ test_list_forms(void)
 		col = (SynthColumn) {"arr", PQ_INT32, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false, 4};
 		list_page_v1(&col, rep, def, 4, 2, vals, 3);
 		f.len = 0;
-		synth_file(&f, &col, 1, 3);
+		opts.num_values = 4;
+		synth_file_with(&f, &col, &opts, 1, 3);
 		st = list_render(&f, NULL, rows, sizeof(rows), err, sizeof(err));
 		CHECK(st == PARQUET_ERROR_NESTED && strcmp(err, "nested Parquet types are not supported: column arr") == 0,
 			  "a repeated group named array: %s", err);
@@ -3950,7 +3960,8 @@ test_list_forms(void)
 		list_page_v1(&col, rep1, def, 2, 2, vals1, 2);
 		list_page_v1(&col, rep2, def, 2, 2, vals2, 2);
 		f.len = 0;
-		synth_file(&f, &col, 1, 2);
+		opts.num_values = 4;
+		synth_file_with(&f, &col, &opts, 1, 2);
 		save_seed("list_spans_pages", &f);
 		st = list_render(&f, NULL, rows, sizeof(rows), err, sizeof(err));
 		CHECK(st == PARQUET_OK && strcmp(rows, "[1,2,3];[4]") == 0, "a list across pages: %s %s", rows, err);
@@ -3980,7 +3991,8 @@ test_list_forms(void)
 			col = (SynthColumn) {"bad", PQ_INT32, PQ_REPEATED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false, 2};
 			list_page_v1(&col, bad[k].rep, bad[k].def, 4, 2, vals, 4);
 			f.len = 0;
-			synth_file(&f, &col, 1, 3);
+			opts.num_values = 4;
+			synth_file_with(&f, &col, &opts, 1, 3);
 			snprintf(seed, sizeof(seed), "list_bad_%zu", k);
 			save_seed(seed, &f);
 			st = list_render(&f, NULL, rows, sizeof(rows), err, sizeof(err));
