@@ -55,7 +55,7 @@ OBJS = \
 	src/vector/shard_index.o \
 	src/worker/bgworker.o
 
-REGRESS = setup types append_only functions limits privileges cleanup read_parquet flush compressed_values aggregates parallel tail compact lifecycle vectors knn
+REGRESS = setup types append_only functions limits privileges cleanup read_parquet flush compressed_values aggregates parallel tail compact lifecycle vectors parquet_lists knn
 REGRESS_OPTS = --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check
 ISOLATION = visibility savepoint repeatable_read commit_order serializable flush aggregate parallel tail consume
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --temp-config=$(srcdir)/test/spillpool.conf --temp-instance=./tmp_check_iso

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * read_parquet.c
- *	  spillpool.read_parquet(path): the rows of any flat Parquet file, as
- *	  SETOF record with a column definition list.
+ *	  spillpool.read_parquet(path): the rows of any Parquet file of
+ *	  primitive and LIST columns, as SETOF record with a column definition
+ *	  list.
  *
  * The file is decoded by the standalone reader (parquet_read.c); this file
  * maps its values to PostgreSQL.  Every Parquet column gets a "natural"
@@ -21,6 +22,13 @@
  * (294247-01-10 04:00:54.775807) infinity, the others exact to the
  * microsecond, their nanoseconds truncated as DuckDB does (see
  * parquet_int96_to_pg).
+ *
+ * A LIST column (any of the list forms the reader accepts, see
+ * parquet_read.h) reads as a one-dimensional array of its element's
+ * natural type (lower bound 1; an empty list as an empty array, NULL
+ * elements as NULL), e.g. integer[] for DuckDB's INTEGER[]; another type
+ * in the definition list goes through the array's text form, so a list
+ * can be read as bigint[] or text.
  *
  * FLOAT16 (FIXED_LEN_BYTE_ARRAY(2) with that logical type) reads as real,
  * which holds every half-precision value exactly; like FLOAT, it can be
@@ -43,6 +51,7 @@
 #include "storage/fd.h"
 #include "utils/acl.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/lsyscache.h"
@@ -62,6 +71,10 @@ typedef struct ReadColumn
 	int			pq_index;		/* column in the file */
 	const ParquetColumnSchema *schema;
 	Oid			natural;		/* the PostgreSQL type of the Parquet column */
+	Oid			elem_natural;	/* a LIST's: the type of its elements */
+	int16		elmlen;			/* ... and their storage */
+	bool		elmbyval;
+	char		elmalign;
 	Oid			target;			/* the type the definition list asks for */
 	int32		target_typmod;
 	bool		via_text;		/* natural != target: output, then input */
@@ -145,13 +158,16 @@ parquet_timestamp_unit(const ParquetColumnSchema *col)
 	return PQ_UNIT_MICROS;
 }
 
-/* One decoded value as a datum of the column's natural type. */
+/*
+ * One decoded value as a datum of natural, the natural type of the
+ * column's values (of a LIST's elements).
+ */
 static pg_noinline Datum
-parquet_value_to_natural(const ReadColumn *rc, const ParquetValue *v)
+parquet_value_to_natural(const ReadColumn *rc, Oid natural, const ParquetValue *v)
 {
 	const ParquetColumnSchema *col = rc->schema;
 
-	switch (rc->natural)
+	switch (natural)
 	{
 		case BOOLOID:
 			return BoolGetDatum(v->boolean);
@@ -222,13 +238,48 @@ parquet_value_to_natural(const ReadColumn *rc, const ParquetValue *v)
 				int			len = (s == (const char *) v->bytes.ptr) ?
 					(int) v->bytes.len : (int) strlen(s);
 
-				if (rc->natural == JSONOID)
+				if (natural == JSONOID)
 					return DirectFunctionCall1(json_in, CStringGetDatum(pnstrdup(s, len)));
 				return PointerGetDatum(cstring_to_text_with_len(s, len));
 			}
 	}
-	elog(ERROR, "unexpected natural type %u", rc->natural);
+	elog(ERROR, "unexpected natural type %u", natural);
 	return (Datum) 0;
+}
+
+/*
+ * Row r of a LIST column as an array of its elements' natural type: one
+ * dimension with lower bound 1, or an empty array.
+ */
+static Datum
+parquet_list_to_natural(const ReadColumn *rc, const ParquetColumnValues *cv, int64 r)
+{
+	int64		first = cv->list_offsets[r];
+	int64		n = cv->list_offsets[r + 1] - first;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			dims[1];
+	int			lbs[1] = {1};
+
+	if (n == 0)
+		return PointerGetDatum(construct_empty_array(rc->elem_natural));
+	if (n > MaxArraySize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("Parquet list column \"%s\" holds a list of " INT64_FORMAT " elements",
+						rc->schema->name, n),
+				 errdetail("PostgreSQL arrays hold at most %d elements.", (int) MaxArraySize)));
+	elems = palloc(sizeof(Datum) * n);
+	nulls = palloc(sizeof(bool) * n);
+	for (int64 k = 0; k < n; k++)
+	{
+		nulls[k] = cv->element_is_null[first + k];
+		elems[k] = nulls[k] ? (Datum) 0 :
+			parquet_value_to_natural(rc, rc->elem_natural, &cv->elements[first + k]);
+	}
+	dims[0] = (int) n;
+	return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, rc->elem_natural,
+											  rc->elmlen, rc->elmbyval, rc->elmalign));
 }
 
 /* Maps the definition list's columns to the file's, by name. */
@@ -263,6 +314,14 @@ read_parquet_plan_columns(ParquetReader *reader, TupleDesc desc, const char *pat
 		rc->pq_index = idx;
 		rc->schema = &meta->columns[idx];
 		rc->natural = parquet_natural_type(rc->schema);
+		if (rc->schema->is_list)
+		{
+			rc->elem_natural = rc->natural;
+			rc->natural = get_array_type(rc->elem_natural);
+			if (!OidIsValid(rc->natural))
+				elog(ERROR, "type %u has no array type", rc->elem_natural);
+			get_typlenbyvalalign(rc->elem_natural, &rc->elmlen, &rc->elmbyval, &rc->elmalign);
+		}
 		if ((rc->schema->logical_type == PQ_LT_DECIMAL ||
 			 rc->schema->converted_type == PQ_CT_DECIMAL) &&
 			(rc->schema->decimal_precision > 38 || rc->schema->decimal_scale > 38 ||
@@ -350,7 +409,10 @@ read_parquet_rows(ParquetReader *reader, ReadColumn *cols, TupleDesc desc,
 					nulls[i] = cv->is_null[r];
 					if (nulls[i])
 						continue;
-					values[i] = parquet_value_to_natural(rc, &cv->values[r]);
+					if (rc->schema->is_list)
+						values[i] = parquet_list_to_natural(rc, cv, r);
+					else
+						values[i] = parquet_value_to_natural(rc, rc->natural, &cv->values[r]);
 					if (rc->via_text)
 						values[i] = InputFunctionCall(&rc->target_in,
 													  OutputFunctionCall(&rc->natural_out, values[i]),

@@ -380,17 +380,14 @@ iceberg_list_name(uint32 gen, uint64 s)
 	return psprintf("snap-%u-" UINT64_FORMAT ".avro", gen, s);
 }
 
-/* The Iceberg type of a column (with a doc string for text forms). */
+/*
+ * The Iceberg type of a shard kind (a column's, or a LIST column's
+ * elements'), with a doc string for text forms of the column's type.
+ */
 static const char *
-iceberg_type_of(Form_pg_attribute att, char **doc)
+iceberg_kind_type(ShardKind kind, int precision, int scale, Form_pg_attribute att, char **doc)
 {
-	int32		typmod = att->atttypmod;
-	Oid			base = getBaseTypeAndTypmod(att->atttypid, &typmod);
-	int			precision = 0,
-				scale = 0;
-
-	*doc = NULL;
-	switch (shard_kind_of_type(base, typmod, &precision, &scale))
+	switch (kind)
 	{
 		case SK_BOOL:
 			return "\"boolean\"";
@@ -420,11 +417,73 @@ iceberg_type_of(Form_pg_attribute att, char **doc)
 		case SK_JSON:
 		case SK_JSONB:
 		case SK_TEXTFORM:
+		case SK_LIST:
 			*doc = psprintf("stored as the text form of PostgreSQL type %s",
 							format_type_be(att->atttypid));
 			return "\"string\"";
 	}
 	return "\"string\"";
+}
+
+/*
+ * The Iceberg type of a column (with a doc string for text forms): a LIST
+ * column is a list whose element field id is shard_list_element_field_id
+ * of the column's (the id its shards' element carries, see convert.h),
+ * with optional elements.
+ */
+static const char *
+iceberg_type_of(Form_pg_attribute att, char **doc)
+{
+	int32		typmod = att->atttypmod;
+	Oid			base = getBaseTypeAndTypmod(att->atttypid, &typmod);
+	int			precision = 0,
+				scale = 0;
+	ShardKind	kind = shard_kind_of_type(base, typmod, &precision, &scale);
+
+	*doc = NULL;
+	if (kind == SK_LIST)
+	{
+		Oid			elemtype;
+		ShardKind	elem_kind = shard_list_element_kind(base, typmod, &elemtype,
+														&precision, &scale);
+		char	   *elem_doc = NULL;
+		const char *elem = iceberg_kind_type(elem_kind, precision, scale, att, &elem_doc);
+
+		if (elem_doc != NULL)
+			*doc = psprintf("elements stored as the text form of PostgreSQL type %s",
+							format_type_be(elemtype));
+		return psprintf("{\"type\": \"list\", \"element-id\": %d, \"element\": %s, \"element-required\": false}",
+						shard_list_element_field_id(att->attnum), elem);
+	}
+	return iceberg_kind_type(kind, precision, scale, att, doc);
+}
+
+/*
+ * The table's last-column-id: the highest field id of its schema, the
+ * attribute numbers (dropped ones included, never reused) and the element
+ * ids of its LIST columns.
+ */
+static int
+iceberg_last_column_id(TupleDesc desc)
+{
+	int			last = desc->natts;
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		int32		typmod = att->atttypmod;
+		Oid			base;
+		int			precision,
+					scale;
+
+		if (att->attisdropped)
+			continue;
+		base = getBaseTypeAndTypmod(att->atttypid, &typmod);
+		if (shard_kind_of_type(base, typmod, &precision, &scale) == SK_LIST)
+			last = Max(last, shard_list_element_field_id(att->attnum));
+	}
+	return last;
 }
 
 /* The table schema as Iceberg JSON: one struct, field id = attnum. */
@@ -575,7 +634,8 @@ iceberg_data_file(IcebergWriter *w, const ManifestShard *sh, int status, uint64 
 		ShardColumnBounds *b = &bounds[i];
 		IcebergColumnMetrics *c;
 
-		if (TupleDescAttr(desc, i)->attisdropped || !b->present)
+		/* a LIST's metrics would belong to its element's field id: none */
+		if (TupleDescAttr(desc, i)->attisdropped || !b->present || b->kind == SK_LIST)
 			continue;
 		c = &cols[n++];
 		c->field_id = i + 1;
@@ -936,7 +996,7 @@ iceberg_metadata_json(IcebergWriter *w)
 	IcebergTotals *totals = iceberg_snapshot_totals(m);
 
 	/* field ids are attribute numbers, dropped ones included: never reused */
-	last_column_id = desc->natts;
+	last_column_id = iceberg_last_column_id(desc);
 	iceberg_metadata_dir(dir, w->dbid, w->relfilenode);
 	initStringInfo(&out);
 	appendStringInfo(&out, "{\n  \"format-version\": 2,\n  \"table-uuid\": \"%s\",\n  \"location\": ",

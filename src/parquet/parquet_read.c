@@ -34,6 +34,7 @@ parquet_reader_default_options(ParquetReaderOptions *options)
 	options->max_metadata_bytes = (size_t) 64 * 1024 * 1024;
 	options->max_page_bytes = (size_t) 512 * 1024 * 1024;
 	options->max_row_group_rows = INT64_C(64) * 1024 * 1024;
+	options->max_list_elements = INT64_C(256) * 1024 * 1024;
 	options->buffer_pool = NULL;
 }
 
@@ -526,6 +527,16 @@ parquet_column_values_free(ParquetColumnValues *values)
 	free(values->buffer_caps);
 	free(values->values);
 	free(values->is_null);
+	free(values->list_offsets);
+	free(values->elements);
+	free(values->element_is_null);
+	values->list_offsets = NULL;
+	values->elements = NULL;
+	values->element_is_null = NULL;
+	values->list_offsets_cap = 0;
+	values->elements_cap = 0;
+	values->element_is_null_cap = 0;
+	values->num_elements = 0;
 	values->buffers = NULL;
 	values->buffer_caps = NULL;
 	values->values_cap = 0;
@@ -657,8 +668,14 @@ parquet_row_group_batch_recycle(ParquetReader *reader, ParquetRowGroupBatch *bat
 
 		pq_buffer_put(reader, cv->values, cv->values_cap);
 		pq_buffer_put(reader, cv->is_null, cv->is_null_cap);
+		pq_buffer_put(reader, cv->list_offsets, cv->list_offsets_cap);
+		pq_buffer_put(reader, cv->elements, cv->elements_cap);
+		pq_buffer_put(reader, cv->element_is_null, cv->element_is_null_cap);
 		cv->values = NULL;
 		cv->is_null = NULL;
+		cv->list_offsets = NULL;
+		cv->elements = NULL;
+		cv->element_is_null = NULL;
 		for (int k = 0; k < cv->num_buffers; k++)
 			pq_buffer_put(reader, cv->buffers[k], cv->buffer_caps[k]);
 		cv->num_buffers = 0;

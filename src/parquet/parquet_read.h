@@ -14,10 +14,17 @@
  * function that can fail returns a ParquetStatus and, when the caller passes
  * a buffer, a one-line message saying what was wrong.
  *
- * Only flat schemas are read: the root group and primitive leaves that are
- * REQUIRED or OPTIONAL.  Opening a file with any other group, a REPEATED
- * field or a LIST/MAP annotation fails with PARQUET_ERROR_NESTED and the
- * message "nested Parquet types are not supported: column X".
+ * Schemas of primitive columns (REQUIRED or OPTIONAL leaves of the root)
+ * and one-dimensional lists of primitives are read.  A list is any of the
+ * forms LogicalTypes.md ("Lists", with its backward-compatibility rules)
+ * gives a list of primitives: the standard three levels
+ * (<name> (LIST) { repeated group <any> { optional|required <element> } }),
+ * two levels (<name> (LIST) { repeated <primitive> }: required elements),
+ * and a repeated primitive of the root (a required list of required
+ * elements).  Opening a file with any other group (structs, maps, a
+ * repeated group named "array" or "<name>_tuple", whose element is a
+ * struct, lists of lists) fails with PARQUET_ERROR_NESTED and the message
+ * "nested Parquet types are not supported: column X", X the root's field.
  *
  * Decoding supports data pages v1 and v2, dictionary pages, the encodings
  * PLAIN, PLAIN_DICTIONARY/RLE_DICTIONARY, RLE (booleans), BIT_PACKED
@@ -93,14 +100,20 @@ typedef struct ParquetReaderOptions
 	size_t		max_page_bytes; /* one page, compressed or decompressed,
 								 * also the expanded DELTA_BYTE_ARRAY data */
 	int64_t		max_row_group_rows; /* rows decoded at once */
+	int64_t		max_list_elements;	/* elements (NULL, empty lists and
+									 * elements, counted by their levels)
+									 * of one LIST column chunk */
 	ParquetBufferPool *buffer_pool; /* NULL: the reader's own */
 } ParquetReaderOptions;
 
 /*
- * One leaf column of the (flat) schema.  The annotation fields are filled
- * from the LogicalType when the file has one, else from the legacy
- * ConvertedType (and SchemaElement scale/precision), so callers can look
- * at one place; logical_type and converted_type are as stored.
+ * One column of the schema: a field of the root, a primitive or a LIST of
+ * primitives (one leaf each).  The annotation fields are filled from the
+ * LogicalType when the file has one, else from the legacy ConvertedType
+ * (and SchemaElement scale/precision), so callers can look at one place;
+ * logical_type and converted_type are as stored.  For a LIST column, name,
+ * repetition and field id are the list's own, the type and annotation
+ * fields the element's.
  */
 typedef struct ParquetColumnSchema
 {
@@ -119,7 +132,18 @@ typedef struct ParquetColumnSchema
 	bool		int_is_signed;	/* INTEGER */
 	bool		has_field_id;
 	int32_t		field_id;
-	int			max_definition_level;	/* 0 for REQUIRED, 1 for OPTIONAL */
+	int			max_definition_level;	/* 0 for REQUIRED, 1 for OPTIONAL,
+										 * up to 3 for a LIST */
+	/* LIST columns */
+	bool		is_list;
+	int			max_repetition_level;	/* 1 for a LIST, else 0 */
+	int			list_definition_level;	/* the definition level of an empty
+										 * list; below it the list is NULL,
+										 * above it an element is there */
+	bool		element_required;	/* max_definition_level marks every
+									 * element: elements are never NULL */
+	bool		has_element_field_id;
+	int32_t		element_field_id;
 } ParquetColumnSchema;
 
 /*
@@ -222,7 +246,11 @@ typedef enum ParquetValueKind
 
 /*
  * All values of one column chunk: values[i] and is_null[i] for every row
- * i of the row group.  When every data page of the chunk was dictionary
+ * i of the row group.  For a LIST column values is NULL and is_null[i]
+ * says whether row i's list is NULL; its elements are
+ * elements[list_offsets[i] .. list_offsets[i + 1]) with element_is_null
+ * (list_offsets has num_values + 1 entries; a NULL or empty list has no
+ * elements), and dict_index is NULL.  When every data page of the chunk was dictionary
  * encoded, dict_index[i] is also the dictionary entry of row i (0 for a
  * null row) and dict[0 .. dict_count - 1] the entries, which values[]
  * repeat: a caller can then work once per distinct value.  Otherwise
@@ -240,9 +268,17 @@ typedef struct ParquetColumnValues
 	const uint32_t *dict_index;
 	const ParquetValue *dict;
 	int64_t		dict_count;
+	/* LIST columns */
+	int64_t    *list_offsets;
+	int64_t		num_elements;
+	ParquetValue *elements;
+	bool	   *element_is_null;
 	/* private */
 	size_t		values_cap;		/* bytes allocated for values */
 	size_t		is_null_cap;	/* ... and is_null */
+	size_t		list_offsets_cap;	/* ... list_offsets, elements and */
+	size_t		elements_cap;	/* element_is_null */
+	size_t		element_is_null_cap;
 	void	  **buffers;
 	size_t	   *buffer_caps;
 	int			num_buffers;
@@ -260,7 +296,10 @@ typedef struct ParquetRowGroupBatch
 
 typedef struct ParquetReader ParquetReader;
 
-/* Generous defaults: 64 MB footer, 512 MB page, 64M rows per row group. */
+/*
+ * Generous defaults: 64 MB footer, 512 MB page, 64M rows per row group,
+ * 256M list entries per column chunk.
+ */
 extern void parquet_reader_default_options(ParquetReaderOptions *options);
 
 /*

@@ -2,9 +2,10 @@
  *
  * parquet_read_chunk.c
  *	  Decoding one column chunk page by page: page headers and their
- *	  checksums, dictionary pages, data pages v1 and v2 (their definition
- *	  levels, decompression and values), and spreading the decoded values
- *	  to their rows.
+ *	  checksums, dictionary pages, data pages v1 and v2 (their repetition
+ *	  and definition levels, decompression and values), and spreading the
+ *	  decoded values to their rows, or for a LIST column to the elements
+ *	  of each row's list.
  *
  * The chunk's bytes come from the caller's memory or are read from the
  * file descriptor at once; its pages must lie inside it and hold exactly
@@ -174,6 +175,183 @@ page_emit(ChunkDecoder *cd, int64_t n, const uint32_t *levels, int32_t encoding,
 	return true;
 }
 
+/*
+ * Makes room for rows more rows and elements more elements in a LIST
+ * column's output arrays (list_offsets has one more entry than rows).
+ */
+static bool
+reserve_list(ChunkDecoder *cd, int64_t rows, int64_t elements)
+{
+	ParquetColumnValues *out = cd->out;
+	size_t		nrows = (size_t) (cd->rows_done + rows);
+	size_t		nelem = (size_t) (out->num_elements + elements);
+
+	if (sizeof(bool) * nrows > out->is_null_cap ||
+		sizeof(int64_t) * (nrows + 1) > out->list_offsets_cap)
+	{
+		size_t		want = 2 * (size_t) cd->rows_done;
+
+		/* geometric growth, but never past the row group's rows */
+		if (want > (size_t) cd->rows_total)
+			want = (size_t) cd->rows_total;
+		if (want < nrows)
+			want = nrows;
+		if (!grow_array(cd, (void **) &out->is_null, &out->is_null_cap,
+						(size_t) cd->rows_done, want) ||
+			!grow_array(cd, (void **) &out->list_offsets, &out->list_offsets_cap,
+						out->list_offsets == NULL ? 0 :
+						sizeof(int64_t) * (size_t) (cd->rows_done + 1),
+						sizeof(int64_t) * (want + 1)))
+			return false;
+	}
+	if (sizeof(ParquetValue) * nelem > out->elements_cap ||
+		nelem > out->element_is_null_cap)
+	{
+		size_t		want = 2 * (size_t) out->num_elements;
+
+		if (want < 1024)
+			want = 1024;
+		if (want < nelem)
+			want = nelem;
+		if (!grow_array(cd, (void **) &out->elements, &out->elements_cap,
+						sizeof(ParquetValue) * (size_t) out->num_elements,
+						sizeof(ParquetValue) * want) ||
+			!grow_array(cd, (void **) &out->element_is_null, &out->element_is_null_cap,
+						(size_t) out->num_elements, want))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Appends one data page of a LIST column: n level entries with their
+ * repetition (rep) and definition (def) levels.  Level 0 repetition starts
+ * a row; a definition level below the column's list_definition_level is a
+ * NULL list, equal to it an empty list, above it an element, NULL unless
+ * it is the maximum.  The page's non-NULL values are decoded at the end of
+ * the elements and spread to their slots from the back, as page_emit does
+ * for rows.  Levels are hostile: an entry that continues a list no entry
+ * started, a NULL or empty list inside a list, levels past the maximum and
+ * more rows than the row group's are corruption; more elements than
+ * max_list_elements hit the limit.
+ */
+static bool
+list_page_emit(ChunkDecoder *cd, int64_t n, const uint32_t *rep, const uint32_t *def,
+			   int32_t encoding, const uint8_t *p, size_t len)
+{
+	const ParquetColumnSchema *col = cd->col;
+	ParquetColumnValues *out = cd->out;
+	uint32_t	list_def = (uint32_t) col->list_definition_level;
+	uint32_t	max_def = (uint32_t) col->max_definition_level;
+	int64_t		new_rows = 0;
+	int64_t		slots = 0;
+	size_t		present = 0;
+	int64_t		base;
+	int64_t		next;
+	int64_t		elem;
+
+	for (int64_t i = 0; i < n; i++)
+	{
+		if (def[i] > max_def)
+			return pq_corrupt(cd->e, "definition level %u exceeds the column's maximum %u",
+							  def[i], max_def);
+		if (rep[i] > 1)
+			return pq_corrupt(cd->e, "repetition level %u exceeds the column's maximum 1", rep[i]);
+		if (rep[i] == 0)
+			new_rows++;
+		else if (cd->rows_done + new_rows == 0)
+			return pq_corrupt(cd->e, "a list element continues a row that no level started");
+		else if (def[i] <= list_def)
+			return pq_corrupt(cd->e, "a NULL or empty list inside a list");
+		if (def[i] > list_def)
+		{
+			slots++;
+			present += def[i] == max_def;
+		}
+	}
+	if (new_rows > cd->rows_total - cd->rows_done)
+		return pq_corrupt(cd->e, "pages hold more than the row group's %lld rows",
+						  (long long) cd->rows_total);
+	if (slots > cd->reader->options.max_list_elements - out->num_elements)
+		return pq_fail(cd->e, PARQUET_ERROR_LIMIT, "list column chunk of more than %lld elements",
+					   (long long) cd->reader->options.max_list_elements);
+	if (!reserve_list(cd, new_rows, slots))
+		return false;
+	base = out->num_elements;
+	if (present > 0 &&
+		!pq_decode_values(cd, encoding, p, len, out->elements + base, present))
+		return false;
+
+	/* spread the values to the element slots, from the back */
+	next = (int64_t) present;
+	elem = base + slots;
+	for (int64_t i = n - 1; i >= 0; i--)
+	{
+		if (def[i] <= list_def)
+			continue;
+		elem--;
+		if (def[i] == max_def)
+		{
+			out->elements[elem] = out->elements[base + --next];
+			out->element_is_null[elem] = false;
+		}
+		else
+		{
+			memset(&out->elements[elem], 0, sizeof(ParquetValue));
+			out->element_is_null[elem] = true;
+		}
+	}
+
+	/* the rows: list_offsets[rows_done] is where the last row ends */
+	if (cd->rows_done == 0 && cd->entries_done == 0)
+		out->list_offsets[0] = 0;
+	elem = base;
+	for (int64_t i = 0; i < n; i++)
+	{
+		if (rep[i] == 0)
+		{
+			bool		null = def[i] < list_def;
+
+			out->is_null[cd->rows_done++] = null;
+			out->num_nulls += null;
+		}
+		if (def[i] > list_def)
+			elem++;
+		out->list_offsets[cd->rows_done] = elem;
+	}
+	out->num_elements = base + slots;
+	out->num_values = cd->rows_done;
+	cd->entries_done += n;
+	return true;
+}
+
+/*
+ * Decodes count levels of a LIST column's page at bit width for
+ * max_level, from RLE/bit-packed data of len bytes, into *levels.
+ */
+static bool
+list_levels(ChunkDecoder *cd, const uint8_t *p, size_t len, int max_level, int64_t count,
+			uint32_t **levels, size_t *cap)
+{
+	return pq_scratch_reserve((void **) levels, cap, (size_t) count, sizeof(uint32_t), cd->e) &&
+		pq_rle_decode(p, len, pq_bits_for((uint32_t) max_level), *levels, (size_t) count, cd->e);
+}
+
+/*
+ * Bounds a LIST column's page of n level entries before its levels are
+ * decoded: every entry starts a row or is an element, so n cannot pass the
+ * rows and elements still allowed.
+ */
+static bool
+list_page_check_entries(ChunkDecoder *cd, int64_t n)
+{
+	if (n > (cd->rows_total - cd->rows_done) +
+		(cd->reader->options.max_list_elements - cd->out->num_elements))
+		return pq_fail(cd->e, PARQUET_ERROR_LIMIT, "page of %lld list entries exceeds the rows and elements left",
+					   (long long) n);
+	return true;
+}
+
 /* Parsed PageHeader and whichever sub-header it carries. */
 typedef struct PageHeader
 {
@@ -188,6 +366,7 @@ typedef struct PageHeader
 	int32_t		num_values;
 	int32_t		encoding;
 	int32_t		def_encoding;	/* v1 */
+	int32_t		rep_encoding;	/* v1 */
 	int32_t		num_nulls;		/* v2 */
 	int32_t		num_rows;		/* v2 */
 	int32_t		def_length;		/* v2 */
@@ -197,7 +376,8 @@ typedef struct PageHeader
 
 /*
  * The fields of DataPageHeader (v1) that the decoder uses: num_values (1),
- * encoding (2) and definition_level_encoding (3).
+ * encoding (2), definition_level_encoding (3) and
+ * repetition_level_encoding (4).
  */
 static ThriftFieldResult
 data_page_header_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
@@ -216,6 +396,9 @@ data_page_header_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
 		case 3:
 			target = &ph->def_encoding;
 			break;
+		case 4:
+			target = &ph->rep_encoding;
+			break;
 		default:
 			return THRIFT_FIELD_SKIP;
 	}
@@ -229,7 +412,7 @@ data_page_header_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
 static ThriftFieldResult
 dictionary_page_header_field(ThriftReader *tr, int16_t id, uint8_t type, void *arg)
 {
-	if (id == 3)
+	if (id == 3 || id == 4)
 		return THRIFT_FIELD_SKIP;
 	return data_page_header_field(tr, id, type, arg);
 }
@@ -370,6 +553,7 @@ parse_page_header(ThriftReader *tr, PageHeader *ph)
 {
 	memset(ph, 0, sizeof(*ph));
 	ph->def_encoding = PQ_ENC_RLE;
+	ph->rep_encoding = PQ_ENC_RLE;
 	ph->is_compressed = true;
 	if (!thrift_read_struct(tr, &page_header_def, ph))
 		return false;
@@ -509,7 +693,12 @@ read_data_page_v1(ChunkDecoder *cd, const PageHeader *ph, const uint8_t *src, si
 
 	if (!ph->has_data)
 		return pq_corrupt(cd->e, "data page without a data page header");
-	if (n > cd->rows_total - cd->rows_done)
+	if (cd->col->is_list)
+	{
+		if (!list_page_check_entries(cd, n))
+			return false;
+	}
+	else if (n > cd->rows_total - cd->rows_done)
 		return pq_corrupt(cd->e, "pages hold more than the row group's %lld rows",
 						  (long long) cd->rows_total);
 	if (n == 0)
@@ -517,6 +706,30 @@ read_data_page_v1(ChunkDecoder *cd, const PageHeader *ph, const uint8_t *src, si
 	if (!page_body(cd, cd->cc->codec != PQ_CODEC_UNCOMPRESSED, src, srclen,
 				   (size_t) ph->uncompressed_size, &data, &len))
 		return false;
+	if (cd->col->is_list)
+	{
+		/* repetition, then definition levels, each RLE with a length */
+		uint32_t	l;
+
+		if (ph->rep_encoding != PQ_ENC_RLE || ph->def_encoding != PQ_ENC_RLE)
+			return pq_fail(cd->e, PARQUET_ERROR_UNSUPPORTED, "unsupported level encoding %s of a list column",
+						   parquet_encoding_name(ph->rep_encoding != PQ_ENC_RLE ?
+												 ph->rep_encoding : ph->def_encoding));
+		if (len < 4 || (l = pq_load_le32(data)) > len - 4)
+			return pq_corrupt(cd->e, "truncated repetition levels");
+		if (!list_levels(cd, data + 4, l, cd->col->max_repetition_level, n,
+						 &cd->rep_levels, &cd->rep_levels_cap))
+			return false;
+		pos = 4 + (size_t) l;
+		if (len - pos < 4 || (l = pq_load_le32(data + pos)) > len - pos - 4)
+			return pq_corrupt(cd->e, "truncated definition levels");
+		if (!list_levels(cd, data + pos + 4, l, cd->col->max_definition_level, n,
+						 &cd->levels, &cd->levels_cap))
+			return false;
+		pos += 4 + (size_t) l;
+		return list_page_emit(cd, n, cd->rep_levels, cd->levels, ph->encoding,
+							  data + pos, len - pos);
+	}
 	if (cd->col->max_definition_level > 0)
 	{
 		if (!pq_scratch_reserve((void **) &cd->levels, &cd->levels_cap, (size_t) n, sizeof(uint32_t), cd->e))
@@ -571,11 +784,28 @@ read_data_page_v2(ChunkDecoder *cd, const PageHeader *ph, const uint8_t *src, si
 	levels_len = (size_t) ph->rep_length + (size_t) ph->def_length;
 	if (levels_len > srclen || levels_len > (size_t) ph->uncompressed_size)
 		return pq_corrupt(cd->e, "levels of a v2 data page overrun the page");
-	if (n > cd->rows_total - cd->rows_done)
+	if (cd->col->is_list)
+	{
+		if (!list_page_check_entries(cd, n))
+			return false;
+	}
+	else if (n > cd->rows_total - cd->rows_done)
 		return pq_corrupt(cd->e, "pages hold more than the row group's %lld rows",
 						  (long long) cd->rows_total);
 	if (n == 0)
 		return true;
+	if (cd->col->is_list)
+	{
+		if (!list_levels(cd, src, (size_t) ph->rep_length, cd->col->max_repetition_level, n,
+						 &cd->rep_levels, &cd->rep_levels_cap) ||
+			!list_levels(cd, src + ph->rep_length, (size_t) ph->def_length,
+						 cd->col->max_definition_level, n, &cd->levels, &cd->levels_cap) ||
+			!page_body(cd, ph->is_compressed && cd->cc->codec != PQ_CODEC_UNCOMPRESSED,
+					   src + levels_len, srclen - levels_len,
+					   (size_t) ph->uncompressed_size - levels_len, &data, &len))
+			return false;
+		return list_page_emit(cd, n, cd->rep_levels, cd->levels, ph->encoding, data, len);
+	}
 	if (cd->col->max_definition_level > 0)
 	{
 		if (!pq_scratch_reserve((void **) &cd->levels, &cd->levels_cap, (size_t) n, sizeof(uint32_t), cd->e) ||
@@ -635,7 +865,11 @@ pq_decode_column_chunk(ChunkDecoder *cd, const ParquetRowGroup *rg)
 		chunk = cd->chunk_buf;
 	}
 
-	while (cd->rows_done < cd->rows_total)
+	/* a list column's last row may go on in pages after its first entry */
+	if (cd->col->is_list)
+		cd->not_dict_only = true;	/* no dict_index for lists */
+	while (cd->rows_done < cd->rows_total ||
+		   (cd->col->is_list && cd->entries_done < cc->num_values && pos < length))
 	{
 		ThriftReader tr;
 		PageHeader	ph;
@@ -695,6 +929,7 @@ pq_chunk_decoder_free(ChunkDecoder *cd)
 	if (cd->row_dict != NULL)
 		pq_buffer_put(cd->reader, cd->row_dict, cd->row_dict_cap);
 	free(cd->deltas);
+	free(cd->rep_levels);
 	if (cd->page_buf != NULL)
 		pq_buffer_put(cd->reader, cd->page_buf, cd->page_buf_cap);
 }

@@ -4,7 +4,8 @@
  *	  The reader's footer: decoding FileMetaData (schema elements, row
  *	  groups, column chunks, statistics, key/value metadata) from the
  *	  thrift compact protocol into the metadata arena, and checking that
- *	  the schema is flat and the row groups match it.
+ *	  the schema holds only primitives and lists of primitives and that the
+ *	  row groups match it.
  *
  * Every byte is hostile: list counts are checked against the bytes left
  * before anything is allocated for them, known fields must have the wire
@@ -891,17 +892,176 @@ schema_fill_annotations(const SchemaElement *el, ParquetColumnSchema *col, PqErr
 	return true;
 }
 
+/* True if a schema element is a group (has children or no type). */
+static bool
+element_is_group(const SchemaElement *el)
+{
+	return !el->has_type || (el->has_num_children && el->num_children > 0);
+}
+
+/* True if a schema element carries a LIST annotation. */
+static bool
+element_is_list(const SchemaElement *el)
+{
+	return (el->has_converted_type && el->converted_type == PQ_CT_LIST) ||
+		el->logical_type == PQ_LT_LIST;
+}
+
+/* True if a schema element carries a MAP annotation. */
+static bool
+element_is_map(const SchemaElement *el)
+{
+	return (el->has_converted_type &&
+			(el->converted_type == PQ_CT_MAP || el->converted_type == PQ_CT_MAP_KEY_VALUE)) ||
+		el->logical_type == PQ_LT_MAP;
+}
+
 /*
- * Turns the schema element list into the flat leaf list.  Any group other
- * than the root, any REPEATED field and any LIST/MAP annotation is the
- * nested case, reported with PARQUET_ERROR_NESTED and the name of the
- * first such column before any count mismatch (which nesting causes).
+ * Fills col from the primitive leaf el: physical type, width and
+ * annotations (the name, repetition and field id are the caller's).
  */
 static bool
-build_flat_schema(ParquetReader *reader, const RawFileMeta *fm, PqErr *e)
+schema_fill_leaf(const SchemaElement *el, ParquetColumnSchema *col, PqErr *e)
+{
+	if (el->type < PQ_BOOLEAN || el->type > PQ_FIXED_LEN_BYTE_ARRAY)
+		return pq_corrupt(e, "invalid Parquet schema: column \"%s\" has physical type %d",
+						  col->name, (int) el->type);
+	col->physical_type = (ParquetType) el->type;
+	col->type_length = -1;
+	if (col->physical_type == PQ_FIXED_LEN_BYTE_ARRAY)
+	{
+		if (el->type_length <= 0)
+			return pq_corrupt(e, "invalid Parquet schema: column \"%s\" has FIXED_LEN_BYTE_ARRAY length %d",
+							  col->name, (int) el->type_length);
+		col->type_length = el->type_length;
+	}
+	else if (col->physical_type == PQ_INT96)
+		col->type_length = 12;
+	return schema_fill_annotations(el, col, e);
+}
+
+/*
+ * Reads the field of the root at elements[*pos] into col and moves *pos
+ * past it: a primitive leaf, or a list of primitives in one of the forms
+ * of LogicalTypes.md's backward-compatibility rules (see parquet_read.h),
+ * whose levels are worked out here:
+ *
+ *	- a repeated primitive: a required list of required elements (an
+ *	  empty list is level 0, an element 1);
+ *	- <name> (LIST) { repeated <primitive> }: required elements, the list
+ *	  NULL at level 0 if it is OPTIONAL;
+ *	- <name> (LIST) { repeated group R { <element> } } with R not named
+ *	  "array" or "<name>_tuple": the element's own repetition.
+ *
+ * Anything else that nests is PARQUET_ERROR_NESTED naming the field.
+ */
+static bool
+schema_read_field(const RawFileMeta *fm, size_t *pos, ParquetColumnSchema *col, PqErr *e)
+{
+	const SchemaElement *f = &fm->elements[*pos];
+	const SchemaElement *leaf;
+	int			list_def;
+
+	col->name = f->name;
+	col->has_field_id = f->has_field_id;
+	col->field_id = f->field_id;
+	if (f->has_repetition && f->repetition != PQ_REQUIRED &&
+		f->repetition != PQ_OPTIONAL && f->repetition != PQ_REPEATED)
+		return pq_corrupt(e, "invalid Parquet schema: column \"%s\" has repetition %d",
+						  f->name, (int) f->repetition);
+
+	if (!element_is_group(f))
+	{
+		if (element_is_list(f) || element_is_map(f))
+			return pq_fail(e, PARQUET_ERROR_NESTED,
+						   "nested Parquet types are not supported: column %s", f->name);
+		*pos += 1;
+		if (f->has_repetition && f->repetition == PQ_REPEATED)
+		{
+			/* a repeated primitive: a required list of required elements */
+			col->repetition = PQ_REQUIRED;
+			col->is_list = true;
+			col->max_repetition_level = 1;
+			col->list_definition_level = 0;
+			col->max_definition_level = 1;
+			col->element_required = true;
+			col->has_element_field_id = f->has_field_id;
+			col->element_field_id = f->field_id;
+			return schema_fill_leaf(f, col, e);
+		}
+		col->repetition = f->has_repetition ? (ParquetRepetition) f->repetition : PQ_REQUIRED;
+		col->max_definition_level = (col->repetition == PQ_OPTIONAL) ? 1 : 0;
+		return schema_fill_leaf(f, col, e);
+	}
+
+	/* a group: only a LIST of primitives is read */
+	if (!element_is_list(f) || !f->has_num_children || f->num_children != 1 ||
+		(f->has_repetition && f->repetition == PQ_REPEATED) || *pos + 1 >= fm->num_elements)
+		return pq_fail(e, PARQUET_ERROR_NESTED,
+					   "nested Parquet types are not supported: column %s", f->name);
+	col->repetition = f->has_repetition ? (ParquetRepetition) f->repetition : PQ_REQUIRED;
+	list_def = col->repetition == PQ_OPTIONAL ? 1 : 0;
+	{
+		const SchemaElement *r = &fm->elements[*pos + 1];
+
+		if (!r->has_repetition || r->repetition != PQ_REPEATED)
+			return pq_fail(e, PARQUET_ERROR_NESTED,
+						   "nested Parquet types are not supported: column %s", f->name);
+		if (!element_is_group(r))
+		{
+			/* two levels: the repeated primitive is the (required) element */
+			leaf = r;
+			col->element_required = true;
+			col->max_definition_level = list_def + 1;
+			*pos += 2;
+		}
+		else
+		{
+			size_t		namelen = strlen(f->name);
+			bool		tuple = strncmp(r->name, f->name, namelen) == 0 &&
+				strcmp(r->name + namelen, "_tuple") == 0;
+
+			if (!r->has_num_children || r->num_children != 1 ||
+				strcmp(r->name, "array") == 0 || tuple ||
+				*pos + 2 >= fm->num_elements)
+				return pq_fail(e, PARQUET_ERROR_NESTED,
+							   "nested Parquet types are not supported: column %s", f->name);
+			leaf = &fm->elements[*pos + 2];
+			if (element_is_group(leaf) || element_is_list(leaf) || element_is_map(leaf) ||
+				(leaf->has_repetition && leaf->repetition == PQ_REPEATED))
+				return pq_fail(e, PARQUET_ERROR_NESTED,
+							   "nested Parquet types are not supported: column %s", f->name);
+			if (leaf->has_repetition && leaf->repetition != PQ_REQUIRED &&
+				leaf->repetition != PQ_OPTIONAL)
+				return pq_corrupt(e, "invalid Parquet schema: column \"%s\" has an element of repetition %d",
+								  f->name, (int) leaf->repetition);
+			col->element_required = !(leaf->has_repetition && leaf->repetition == PQ_OPTIONAL);
+			col->max_definition_level = list_def + 1 + (col->element_required ? 0 : 1);
+			*pos += 3;
+		}
+	}
+	if (element_is_list(leaf) || element_is_map(leaf))
+		return pq_fail(e, PARQUET_ERROR_NESTED,
+					   "nested Parquet types are not supported: column %s", f->name);
+	col->is_list = true;
+	col->max_repetition_level = 1;
+	col->list_definition_level = list_def;
+	col->has_element_field_id = leaf->has_field_id;
+	col->element_field_id = leaf->field_id;
+	return schema_fill_leaf(leaf, col, e);
+}
+
+/*
+ * Turns the schema element list into the column list: one column per
+ * field of the root, each a primitive or a list of primitives (see
+ * schema_read_field).
+ */
+static bool
+build_schema(ParquetReader *reader, const RawFileMeta *fm, PqErr *e)
 {
 	const SchemaElement *root;
-	size_t		nleaves;
+	size_t		pos = 1;
+	size_t		ncols = 0;
 
 	if (fm->num_elements == 0)
 		return pq_corrupt(e, "invalid Parquet schema: no root element");
@@ -909,67 +1069,22 @@ build_flat_schema(ParquetReader *reader, const RawFileMeta *fm, PqErr *e)
 	if (!root->has_num_children || root->num_children < 0)
 		return pq_corrupt(e, "invalid Parquet schema: root element is not a group");
 
-	for (size_t i = 1; i < fm->num_elements; i++)
-	{
-		const SchemaElement *el = &fm->elements[i];
-		bool		nested = false;
-
-		if (!el->has_type || (el->has_num_children && el->num_children > 0))
-			nested = true;
-		else if (el->has_repetition && el->repetition == PQ_REPEATED)
-			nested = true;
-		else if (el->has_converted_type &&
-				 (el->converted_type == PQ_CT_LIST || el->converted_type == PQ_CT_MAP ||
-				  el->converted_type == PQ_CT_MAP_KEY_VALUE))
-			nested = true;
-		else if (el->logical_type == PQ_LT_LIST || el->logical_type == PQ_LT_MAP)
-			nested = true;
-		if (nested)
-			return pq_fail(e, PARQUET_ERROR_NESTED,
-						   "nested Parquet types are not supported: column %s", el->name);
-	}
-
-	nleaves = fm->num_elements - 1;
-	if ((size_t) root->num_children != nleaves)
-		return pq_corrupt(e, "invalid Parquet schema: root has %d children but %zu columns follow",
-						  (int) root->num_children, nleaves);
-
-	reader->columns = pq_arena_alloc(&reader->arena, e, nleaves, sizeof(ParquetColumnSchema));
+	/* at most one column per element: the arena array is large enough */
+	reader->columns = pq_arena_alloc(&reader->arena, e, fm->num_elements, sizeof(ParquetColumnSchema));
 	if (reader->columns == NULL)
 		return false;
-	for (size_t i = 0; i < nleaves; i++)
+	while (pos < fm->num_elements)
 	{
-		const SchemaElement *el = &fm->elements[i + 1];
-		ParquetColumnSchema *col = &reader->columns[i];
-
-		col->name = el->name;
-		if (el->type < PQ_BOOLEAN || el->type > PQ_FIXED_LEN_BYTE_ARRAY)
-			return pq_corrupt(e, "invalid Parquet schema: column \"%s\" has physical type %d",
-							  el->name, (int) el->type);
-		col->physical_type = (ParquetType) el->type;
-		if (el->has_repetition && el->repetition != PQ_REQUIRED && el->repetition != PQ_OPTIONAL)
-			return pq_corrupt(e, "invalid Parquet schema: column \"%s\" has repetition %d",
-							  el->name, (int) el->repetition);
-		col->repetition = el->has_repetition ? (ParquetRepetition) el->repetition : PQ_REQUIRED;
-		col->max_definition_level = (col->repetition == PQ_OPTIONAL) ? 1 : 0;
-		col->type_length = -1;
-		if (col->physical_type == PQ_FIXED_LEN_BYTE_ARRAY)
-		{
-			if (el->type_length <= 0)
-				return pq_corrupt(e, "invalid Parquet schema: column \"%s\" has FIXED_LEN_BYTE_ARRAY length %d",
-								  el->name, (int) el->type_length);
-			col->type_length = el->type_length;
-		}
-		else if (col->physical_type == PQ_INT96)
-			col->type_length = 12;
-		col->has_field_id = el->has_field_id;
-		col->field_id = el->field_id;
-		if (!schema_fill_annotations(el, col, e))
+		if (!schema_read_field(fm, &pos, &reader->columns[ncols], e))
 			return false;
+		ncols++;
 	}
+	if ((size_t) root->num_children != ncols)
+		return pq_corrupt(e, "invalid Parquet schema: root has %d children but %zu columns follow",
+						  (int) root->num_children, ncols);
 
 	reader->meta.root_name = root->name;
-	reader->meta.num_columns = (int) nleaves;
+	reader->meta.num_columns = (int) ncols;
 	reader->meta.columns = reader->columns;
 	return true;
 }
@@ -989,7 +1104,7 @@ pq_reader_load_footer(ParquetReader *reader, const uint8_t *meta, size_t meta_le
 		return false;
 	if (fm.encrypted)
 		return pq_fail(e, PARQUET_ERROR_UNSUPPORTED, "encrypted Parquet files are not supported");
-	if (!build_flat_schema(reader, &fm, e))
+	if (!build_schema(reader, &fm, e))
 		return false;
 
 	for (size_t g = 0; g < fm.num_row_groups; g++)

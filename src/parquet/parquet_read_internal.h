@@ -121,6 +121,10 @@ typedef struct ChunkDecoder
 	size_t		chunk_buf_cap;
 	size_t		row_dict_cap;
 	bool		chunk_referenced;	/* values point into chunk_buf */
+	/* LIST columns */
+	uint32_t   *rep_levels;		/* repetition levels of the current page */
+	size_t		rep_levels_cap;
+	int64_t		entries_done;	/* level entries decoded */
 } ChunkDecoder;
 
 /* parquet_read_footer.c */

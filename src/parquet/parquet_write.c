@@ -2,7 +2,7 @@
  *
  * parquet_write.c
  *	  The public entry points of spillpool's standalone Parquet writer
- *	  (flat schemas, data pages v1): options and column defaults, schema
+ *	  (flat schemas and LIST columns, data pages v1): options and column defaults, schema
  *	  validation, creating a writer, key/value metadata, finishing the file
  *	  and freeing the writer, plus the writer's error recording and its
  *	  buffered output to the file descriptor.
@@ -166,6 +166,11 @@ pq_validate_column(const ParquetColumnSpec *s, int i, char *msg, size_t msglen)
 	if (s->name == NULL || s->name[0] == '\0')
 	{
 		snprintf(msg, msglen, "column %d has no name", i);
+		return false;
+	}
+	if (!s->list && s->element_field_id != 0)
+	{
+		snprintf(msg, msglen, "column \"%s\": element_field_id without list", name);
 		return false;
 	}
 	switch (s->type)
@@ -467,7 +472,17 @@ parquet_writer_create(int fd, const ParquetColumnSpec *cols, int ncols,
 				break;
 		}
 		c->dict_capable = c->spec.type != PQ_BOOLEAN && !c->spec.no_dictionary;
-		w->fixed_row_bytes += (size_t) c->width + (c->spec.nullable ? 1 : 0);
+		if (c->spec.list)
+		{
+			/* list, repeated group and the always OPTIONAL element */
+			c->max_def = (c->spec.nullable ? 1 : 0) + 2;
+			c->max_rep = 1;
+		}
+		else
+			c->max_def = c->spec.nullable ? 1 : 0;
+		/* a list's elements count as variable bytes, see add_row */
+		if (!c->spec.list)
+			w->fixed_row_bytes += (size_t) c->width + (size_t) c->max_def;
 		pq_column_reset(c);
 	}
 	for (i = 0; !oom && i < opts->nkey_value_metadata; i++)
@@ -622,6 +637,7 @@ parquet_writer_free(ParquetWriter *w)
 
 			free(c->name);
 			pq_buf_free(&c->def);
+			pq_buf_free(&c->rep);
 			pq_buf_free(&c->plain);
 			pq_buf_free(&c->idx);
 			pq_buf_free(&c->dict);

@@ -5,7 +5,8 @@
  *
  * This header owns the interface of src/parquet/parquet_write*.c, a Parquet file
  * writer for flat schemas (a root group plus N primitive columns, each
- * REQUIRED or OPTIONAL).  It has no PostgreSQL dependency: plain C11,
+ * REQUIRED or OPTIONAL) and one-dimensional lists of primitives (a column
+ * with spec.list set, see below).  It has no PostgreSQL dependency: plain C11,
  * liblz4, libzstd and zlib (the CRC-32 of every page), malloc/free, and errors reported as negative return
  * codes plus a message, so that it can be unit-tested outside the server.
  * The PostgreSQL glue maps PG types to column specs and converts datums to
@@ -67,6 +68,23 @@
  *	  5/6) in the column's type-defined sort order, and column_orders with
  *	  TypeDefinedOrder for every column;
  *	- codecs UNCOMPRESSED, ZSTD and LZ4_RAW (never the framed LZ4).
+ *
+ * LIST columns: a column spec with list = true describes the element; the
+ * column is written in the standard three-level form of LogicalTypes.md,
+ *
+ *		<optional|required> group <name> (LIST) {
+ *			repeated group list {
+ *				optional <element type> element;
+ *			}
+ *		}
+ *
+ * (the outer group OPTIONAL when nullable, field_id on the outer group,
+ * element_field_id on the element), with repetition levels 0..1 and
+ * definition levels 0..3 (0..2 when the list is REQUIRED): a NULL list, an
+ * empty list and a NULL element each have their own level.  A row gives
+ * the list as ParquetRowValue.elements/nelements.  List columns get no
+ * min/max statistics (no Statistics at all): element bounds are not bounds
+ * of the column's values, and readers must not take them for such.
  *
  * Memory is bounded by one buffered row group (values as 4-byte dictionary
  * indices or their PLAIN encoding, one byte of definition level per row of
@@ -131,6 +149,8 @@ typedef struct ParquetColumnSpec
 	bool		adjusted_to_utc;	/* TIMESTAMP, TIME */
 	bool		no_dictionary;	/* never dictionary-encode this column */
 	int32_t		field_id;		/* SchemaElement.field_id if > 0 (Iceberg) */
+	bool		list;			/* a LIST of elements of this type */
+	int32_t		element_field_id;	/* LIST: the element's field_id if > 0 */
 } ParquetColumnSpec;
 
 /*
@@ -158,12 +178,17 @@ typedef struct ParquetWriterOptions
  * FIXED_LEN_BYTE_ARRAY) and whether it is NULL.  The reader keeps nulls in
  * a separate array of a decoded column instead, which is why the flag is
  * not part of ParquetValue.  The bytes are copied before
- * parquet_writer_add_row() returns.
+ * parquet_writer_add_row() returns.  A non-NULL value of a LIST column is
+ * its elements instead: nelements values (none for an empty list) at
+ * elements, each checked and copied like a value of a flat column.
  */
 typedef struct ParquetRowValue
 {
 	bool		isnull;
 	ParquetValue v;
+	/* LIST columns: the elements (each NULL or not), v unused */
+	const struct ParquetRowValue *elements;
+	uint32_t	nelements;
 } ParquetRowValue;
 
 /* What parquet_writer_finish() reports */

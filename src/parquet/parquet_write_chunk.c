@@ -7,6 +7,10 @@
  *	  footer (schema elements, logical types, FileMetaData) in the thrift
  *	  compact protocol.
  *
+ * Data pages hold whole rows: a LIST column's page never ends inside a
+ * row's list, so readers that expect pages to start at row boundaries (as
+ * data pages v2 must) read ours too.
+ *
  * When a row group is written, a dictionary that would not be smaller
  * than PLAIN is expanded into PLAIN pages; each chunk's metadata is
  * serialized into the row group list as soon as the chunk is written, so
@@ -246,19 +250,40 @@ pq_write_page(ParquetWriter *w, PqColumn *c, bool dict_page,
 }
 
 /*
- * Write column c's buffered chunk of nrows rows as pages: the dictionary
- * page if the dictionary is kept, then data pages of about page_bytes
- * each (estimated from the encoded size of their values).
+ * Appends one level stream of a v1 data page: its length (4 bytes), then
+ * levels[0 .. n) RLE/bit-packed at the bit width of max_level.
+ */
+static void
+pq_put_levels(PqBuf *pg, const uint8_t *levels, size_t n, int max_level)
+{
+	size_t		lenpos;
+
+	pq_buf_put_u32le(pg, 0);
+	lenpos = pg->len;
+	pq_rle_encode(pg, NULL, levels, n, pq_bits_for((uint32_t) max_level));
+	if (!pg->oom)
+		pq_store_le32(pg->data + lenpos - 4, (uint32_t) (pg->len - lenpos));
+}
+
+/*
+ * Write column c's buffered chunk as pages: the dictionary page if the
+ * dictionary is kept, then data pages of about page_bytes each (estimated
+ * from the encoded size of their values).  nentries is the number of
+ * level entries: the rows of the row group for a flat column, the entries
+ * of every list (one per element, NULL or empty list) for a LIST column.
+ * A value is present where the definition level is max_def.
  */
 static int
-pq_write_chunk(ParquetWriter *w, PqColumn *c, int64_t nrows)
+pq_write_chunk(ParquetWriter *w, PqColumn *c, int64_t nentries)
 {
 	PqChunkEncoding enc;
 	int			bw = 0;
-	const uint8_t *def = c->spec.nullable ? c->def.data : NULL;
+	const uint8_t *def = c->max_def > 0 ? c->def.data : NULL;
+	const uint8_t *rep = c->max_rep > 0 ? c->rep.data : NULL;
+	const uint8_t maxdef = (uint8_t) c->max_def;
 	const uint32_t *idx = (const uint32_t *) c->idx.data;
 	const uint32_t *doff = (const uint32_t *) c->dict_off.data;
-	size_t		row = 0;
+	size_t		row = 0;		/* the next level entry */
 	size_t		vi = 0;
 	size_t		off = 0;
 	int			rc;
@@ -305,54 +330,49 @@ pq_write_chunk(ParquetWriter *w, PqColumn *c, int64_t nrows)
 	}
 	c->chunk.data_offset = w->offset;
 
-	while (row < (size_t) nrows)
+	while (row < (size_t) nentries)
 	{
 		size_t		row0 = row;
 		size_t		vi0 = vi;
 		size_t		off0 = off;
-		size_t		maxrows = (size_t) nrows - row;
-		size_t		vbytes;		/* PLAIN bytes of the page's values */
+		size_t		end = (size_t) nentries - row > PQ_PAGE_MAX_ROWS ?
+			row + PQ_PAGE_MAX_ROWS : (size_t) nentries;
+		bool		fixed = enc == PQ_CHUNK_DICT || c->width != 0;
+		uint64_t	maxvals = 0;
+		size_t		vbytes = 0; /* PLAIN bytes of the page's values */
 		size_t		nv;
 		const uint8_t *body;
 		size_t		bodylen;
 		PqBuf	   *pg = &w->page;
 
-		if (maxrows > PQ_PAGE_MAX_ROWS)
-			maxrows = PQ_PAGE_MAX_ROWS;
-
-		/* find the page's extent: rows [row0,row), values [vi0,vi) */
-		if (enc == PQ_CHUNK_DICT || c->width != 0)
+		if (fixed)
 		{
 			uint64_t	bits = enc == PQ_CHUNK_DICT ? (uint64_t) bw :
 				(c->spec.type == PQ_BOOLEAN ? 1 : (uint64_t) c->width * 8);
-			uint64_t	maxvals = (uint64_t) w->page_bytes * 8 / bits;
 
+			maxvals = (uint64_t) w->page_bytes * 8 / bits;
 			if (maxvals == 0)
 				maxvals = 1;
-			if (def == NULL)
-			{
-				nv = maxrows < maxvals ? maxrows : (size_t) maxvals;
-				row += nv;
-				vi += nv;
-			}
-			else
-			{
-				size_t		end = row + maxrows;
-
-				while (row < end && vi - vi0 < maxvals)
-					vi += def[row++];
-			}
-			vbytes = (vi - vi0) * (size_t) c->width;
 		}
-		else
-		{
-			/* BYTE_ARRAY, PLAIN or expanded: walk the value lengths */
-			size_t		end = row + maxrows;
 
-			vbytes = 0;
-			while (row < end && vbytes < w->page_bytes)
+		/*
+		 * The page's extent: entries [row0,row), values [vi0,vi).  A full
+		 * page ends before the next entry that starts a row; the entries
+		 * of a list that began on it stay on it, past PQ_PAGE_MAX_ROWS if
+		 * need be.
+		 */
+		while (row < (size_t) nentries)
+		{
+			if (rep == NULL || rep[row] == 0)
 			{
-				if (def == NULL || def[row])
+				if (row > row0 &&
+					(row >= end || (fixed ? (uint64_t) (vi - vi0) >= maxvals :
+									vbytes >= w->page_bytes)))
+					break;
+			}
+			if (def == NULL || def[row] == maxdef)
+			{
+				if (!fixed)
 				{
 					size_t		len;
 
@@ -364,25 +384,21 @@ pq_write_chunk(ParquetWriter *w, PqColumn *c, int64_t nrows)
 					else
 						len = 4 + (size_t) pq_load_le32(c->dict.data + doff[idx[vi]]);
 					vbytes += len;
-					vi++;
 				}
-				row++;
+				vi++;
 			}
+			row++;
 		}
 		nv = vi - vi0;
+		if (fixed)
+			vbytes = nv * (size_t) c->width;
 
-		/* assemble the page body: definition levels, then values */
+		/* assemble the page body: repetition and definition levels, values */
 		pg->len = 0;
+		if (rep != NULL)
+			pq_put_levels(pg, rep + row0, row - row0, c->max_rep);
 		if (def != NULL)
-		{
-			size_t		lenpos;
-
-			pq_buf_put_u32le(pg, 0);
-			lenpos = pg->len;
-			pq_rle_encode(pg, NULL, def + row0, row - row0, 1);
-			if (!pg->oom)
-				pq_store_le32(pg->data + lenpos - 4, (uint32_t) (pg->len - lenpos));
-		}
+			pq_put_levels(pg, def + row0, row - row0, c->max_def);
 		body = NULL;
 		bodylen = 0;
 		if (enc == PQ_CHUNK_DICT)
@@ -465,11 +481,12 @@ pq_write_chunk(ParquetWriter *w, PqColumn *c, int64_t nrows)
 
 /*
  * Serialize the ColumnChunk (with its ColumnMetaData) of column c's chunk
- * just written, as an element of RowGroup.columns.
+ * just written, as an element of RowGroup.columns; nvalues is its number
+ * of level entries (rows, or list entries).
  */
 static void
 pq_write_column_chunk_meta(ParquetWriter *w, ThriftWriter *t, const PqColumn *c,
-						   int64_t nrows)
+						   int64_t nvalues)
 {
 	const PqChunkInfo *ci = &c->chunk;
 	int			nenc = 0;
@@ -478,7 +495,7 @@ pq_write_column_chunk_meta(ParquetWriter *w, ThriftWriter *t, const PqColumn *c,
 
 	/* PLAIN: the dictionary page or the data pages */
 	encs[nenc++] = PQ_ENC_PLAIN;
-	if (c->spec.nullable)
+	if (c->max_def > 0)
 		encs[nenc++] = PQ_ENC_RLE;
 	if (ci->has_dict)
 		encs[nenc++] = PQ_ENC_RLE_DICTIONARY;
@@ -490,16 +507,24 @@ pq_write_column_chunk_meta(ParquetWriter *w, ThriftWriter *t, const PqColumn *c,
 	tw_list_begin(t, 2, TC_I32, nenc);
 	for (i = 0; i < nenc; i++)
 		tw_elem_i32(t, encs[i]);
-	tw_list_begin(t, 3, TC_BINARY, 1);
+	/* path_in_schema: a LIST's leaf is <name>.list.element */
+	tw_list_begin(t, 3, TC_BINARY, c->spec.list ? 3 : 1);
 	tw_elem_binary(t, c->name, strlen(c->name));
+	if (c->spec.list)
+	{
+		tw_elem_binary(t, "list", 4);
+		tw_elem_binary(t, "element", 7);
+	}
 	tw_i32(t, 4, w->codec);
-	tw_i64(t, 5, nrows);
+	tw_i64(t, 5, nvalues);
 	tw_i64(t, 6, ci->total_uncompressed);
 	tw_i64(t, 7, ci->total_compressed);
 	tw_i64(t, 9, (int64_t) ci->data_offset);
 	if (ci->has_dict)
 		tw_i64(t, 11, (int64_t) ci->dict_offset);
-	pq_write_statistics(t, c);
+	/* a LIST's element bounds are not bounds of its values: none */
+	if (!c->spec.list)
+		pq_write_statistics(t, c);
 	/* encoding_stats: lets readers see that every data page uses the dict */
 	tw_list_begin(t, 13, TC_STRUCT, ci->has_dict ? 2 : 1);
 	if (ci->has_dict)
@@ -542,7 +567,9 @@ pq_flush_row_group(ParquetWriter *w)
 	}
 	for (i = 0; i < w->ncols; i++)
 	{
-		rc = pq_write_chunk(w, &w->cols[i], nrows);
+		PqColumn   *c = &w->cols[i];
+
+		rc = pq_write_chunk(w, c, c->max_rep > 0 ? (int64_t) c->def.len : nrows);
 		if (rc != PARQUET_OK)
 			return rc;
 		total_unc += w->cols[i].chunk.total_uncompressed;
@@ -552,7 +579,8 @@ pq_flush_row_group(ParquetWriter *w)
 	tw_init(&t, &w->rowgroups);
 	tw_list_begin(&t, 1, TC_STRUCT, w->ncols);
 	for (i = 0; i < w->ncols; i++)
-		pq_write_column_chunk_meta(w, &t, &w->cols[i], nrows);
+		pq_write_column_chunk_meta(w, &t, &w->cols[i],
+								   w->cols[i].max_rep > 0 ? (int64_t) w->cols[i].def.len : nrows);
 	tw_i64(&t, 2, total_unc);
 	tw_i64(&t, 3, nrows);
 	tw_i64(&t, 5, (int64_t) w->cols[0].chunk.start);
@@ -659,18 +687,42 @@ pq_write_logical_type(ThriftWriter *t, const ParquetColumnSpec *s)
 	tw_struct_end(t);
 }
 
-/* Serialize the SchemaElement of one leaf column */
+/*
+ * Serialize the SchemaElements of one column: its leaf, or for a LIST
+ * column the three of the standard form (see parquet_write.h).
+ */
 static void
 pq_write_schema_element(ThriftWriter *t, const PqColumn *c)
 {
 	const ParquetColumnSpec *s = &c->spec;
 
+	if (s->list)
+	{
+		tw_elem_struct_begin(t);
+		tw_i32(t, 3, s->nullable ? PQ_OPTIONAL : PQ_REQUIRED);
+		tw_string(t, 4, c->name);
+		tw_i32(t, 5, 1);
+		tw_i32(t, 6, PQ_CT_LIST);
+		if (s->field_id > 0)
+			tw_i32(t, 9, s->field_id);
+		tw_struct_begin(t, 10);
+		tw_empty_struct(t, PQ_LT_LIST);
+		tw_struct_end(t);
+		tw_struct_end(t);
+
+		tw_elem_struct_begin(t);
+		tw_i32(t, 3, PQ_REPEATED);
+		tw_string(t, 4, "list");
+		tw_i32(t, 5, 1);
+		tw_struct_end(t);
+	}
+
 	tw_elem_struct_begin(t);
 	tw_i32(t, 1, s->type);
 	if (s->type == PQ_FIXED_LEN_BYTE_ARRAY)
 		tw_i32(t, 2, s->type_length);
-	tw_i32(t, 3, s->nullable ? PQ_OPTIONAL : PQ_REQUIRED);
-	tw_string(t, 4, c->name);
+	tw_i32(t, 3, s->nullable || s->list ? PQ_OPTIONAL : PQ_REQUIRED);
+	tw_string(t, 4, s->list ? "element" : c->name);
 	if (c->converted != PQ_CT_NONE)
 		tw_i32(t, 6, c->converted);
 	if (s->logical == PQ_LT_DECIMAL)
@@ -678,8 +730,8 @@ pq_write_schema_element(ThriftWriter *t, const PqColumn *c)
 		tw_i32(t, 7, s->scale);
 		tw_i32(t, 8, s->precision);
 	}
-	if (s->field_id > 0)
-		tw_i32(t, 9, s->field_id);
+	if (s->list ? s->element_field_id > 0 : s->field_id > 0)
+		tw_i32(t, 9, s->list ? s->element_field_id : s->field_id);
 	if (s->logical != PQ_LT_NONE)
 		pq_write_logical_type(t, s);
 	tw_struct_end(t);
@@ -695,11 +747,14 @@ pq_write_file_metadata(ParquetWriter *w)
 {
 	ThriftWriter	t;
 	int			i;
+	int			nelements = 1;
 
+	for (i = 0; i < w->ncols; i++)
+		nelements += w->cols[i].spec.list ? 3 : 1;
 	w->footer.len = 0;
 	tw_init(&t, &w->footer);
 	tw_i32(&t, 1, 2);
-	tw_list_begin(&t, 2, TC_STRUCT, w->ncols + 1);
+	tw_list_begin(&t, 2, TC_STRUCT, nelements);
 	tw_elem_struct_begin(&t);
 	tw_string(&t, 4, w->schema_name);
 	tw_i32(&t, 5, w->ncols);

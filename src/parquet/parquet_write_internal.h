@@ -95,9 +95,14 @@ typedef struct PqColumn
 	int			width;			/* bytes of one buffered PLAIN value; 0 for
 								 * BYTE_ARRAY (4-byte length + bytes) */
 	bool		dict_capable;
+	int			max_def;		/* 0 REQUIRED, 1 OPTIONAL, 2..3 LIST */
+	int			max_rep;		/* 1 for a LIST, else 0 */
 
 	/* the buffered row group */
-	PqBuf		def;			/* one definition level byte per row */
+	PqBuf		def;			/* one definition level byte per level entry
+								 * (a row, or a LIST element, empty or NULL
+								 * list); empty when max_def is 0 */
+	PqBuf		rep;			/* LIST: one repetition level byte per entry */
 	int64_t		nnull;
 	size_t		nvalues;		/* non-null values buffered */
 	bool		use_dict;		/* values are buffered as dict indices */

@@ -494,7 +494,7 @@ pq_add_value(ParquetWriter *w, PqColumn *c, const ParquetRowValue *v)
 bool
 pq_column_oom(const PqColumn *c)
 {
-	return c->def.oom || c->plain.oom || c->idx.oom || c->dict.oom ||
+	return c->def.oom || c->rep.oom || c->plain.oom || c->idx.oom || c->dict.oom ||
 		c->dict_off.oom || c->minb.oom || c->maxb.oom;
 }
 
@@ -506,6 +506,7 @@ void
 pq_column_reset(PqColumn *c)
 {
 	c->def.len = 0;
+	c->rep.len = 0;
 	c->nnull = 0;
 	c->nvalues = 0;
 	c->plain.len = 0;
@@ -531,6 +532,63 @@ pq_column_reset(PqColumn *c)
 }
 
 /*
+ * Checks one non-NULL value of column c (or one element of a LIST column)
+ * before anything of its row is buffered: the rejections that leave the
+ * writer usable.
+ */
+static ParquetStatus
+pq_check_value(ParquetWriter *w, const PqColumn *c, const ParquetRowValue *v)
+{
+	if (c->spec.type != PQ_BYTE_ARRAY && c->spec.type != PQ_FIXED_LEN_BYTE_ARRAY)
+		return PARQUET_OK;
+	if (v->v.bytes.ptr == NULL && v->v.bytes.len > 0)
+		return pq_writer_reject(w, "NULL pointer for a value of column \"%s\"", c->name);
+	if (c->spec.type == PQ_FIXED_LEN_BYTE_ARRAY &&
+		v->v.bytes.len != (uint32_t) c->spec.type_length)
+		return pq_writer_reject(w, "value of %u bytes for FIXED_LEN_BYTE_ARRAY(%d) column \"%s\"",
+								v->v.bytes.len, (int) c->spec.type_length, c->name);
+	if (v->v.bytes.len > PARQUET_MAX_VALUE_BYTES)
+		return pq_writer_reject(w, "value of %u bytes in column \"%s\" is too large",
+								v->v.bytes.len, c->name);
+	return PARQUET_OK;
+}
+
+/*
+ * Buffers one row's value of a LIST column: its levels, one entry for a
+ * NULL or empty list, else one per element, and the non-NULL elements'
+ * values.  Definition levels: 0 NULL list (only when nullable), then L an
+ * empty list, L + 1 a NULL element, L + 2 an element, where L is 1 for a
+ * nullable list and 0 for a required one; repetition level 0 starts a
+ * row, 1 continues its list.
+ */
+static void
+pq_add_list(ParquetWriter *w, PqColumn *c, const ParquetRowValue *v)
+{
+	uint8_t		empty = (uint8_t) (c->max_def - 2);
+
+	if (v->isnull || v->nelements == 0)
+	{
+		pq_buf_put_u8(&c->rep, 0);
+		pq_buf_put_u8(&c->def, v->isnull ? 0 : empty);
+		w->var_bytes += 2;
+		c->nnull += v->isnull;
+		return;
+	}
+	for (uint32_t k = 0; k < v->nelements; k++)
+	{
+		const ParquetRowValue *e = &v->elements[k];
+
+		pq_buf_put_u8(&c->rep, k == 0 ? 0 : 1);
+		pq_buf_put_u8(&c->def, (uint8_t) (e->isnull ? empty + 1 : empty + 2));
+		w->var_bytes += 2;
+		if (e->isnull)
+			continue;
+		w->var_bytes += c->width != 0 ? (uint64_t) c->width : 4 + (uint64_t) e->v.bytes.len;
+		pq_add_value(w, c, e);
+	}
+}
+
+/*
  * Append one row.  First a validation pass, so a bad value rejects the
  * row without buffering any part of it; then every value is buffered and
  * the row group is written when full (by rows, or by buffered bytes).
@@ -539,6 +597,7 @@ ParquetStatus
 parquet_writer_add_row(ParquetWriter *w, const ParquetRowValue *values)
 {
 	int			i;
+	ParquetStatus rc;
 
 	if (w == NULL)
 		return PARQUET_ERROR_INVALID;
@@ -561,18 +620,20 @@ parquet_writer_add_row(ParquetWriter *w, const ParquetRowValue *values)
 				return pq_writer_reject(w, "NULL value in REQUIRED column \"%s\"", c->name);
 			continue;
 		}
-		if (c->spec.type == PQ_BYTE_ARRAY || c->spec.type == PQ_FIXED_LEN_BYTE_ARRAY)
+		if (c->spec.list)
 		{
-			if (v->v.bytes.ptr == NULL && v->v.bytes.len > 0)
-				return pq_writer_reject(w, "NULL pointer for a value of column \"%s\"", c->name);
-			if (c->spec.type == PQ_FIXED_LEN_BYTE_ARRAY &&
-				v->v.bytes.len != (uint32_t) c->spec.type_length)
-				return pq_writer_reject(w, "value of %u bytes for FIXED_LEN_BYTE_ARRAY(%d) column \"%s\"",
-								 v->v.bytes.len, (int) c->spec.type_length, c->name);
-			if (v->v.bytes.len > PARQUET_MAX_VALUE_BYTES)
-				return pq_writer_reject(w, "value of %u bytes in column \"%s\" is too large",
-								 v->v.bytes.len, c->name);
+			if (v->elements == NULL && v->nelements > 0)
+				return pq_writer_reject(w, "NULL pointer for the elements of column \"%s\"", c->name);
+			for (uint32_t k = 0; k < v->nelements; k++)
+			{
+				if (!v->elements[k].isnull &&
+					(rc = pq_check_value(w, c, &v->elements[k])) != PARQUET_OK)
+					return rc;
+			}
+			continue;
 		}
+		if ((rc = pq_check_value(w, c, v)) != PARQUET_OK)
+			return rc;
 	}
 
 	for (i = 0; i < w->ncols; i++)
@@ -580,6 +641,11 @@ parquet_writer_add_row(ParquetWriter *w, const ParquetRowValue *values)
 		const ParquetRowValue *v = &values[i];
 		PqColumn   *c = &w->cols[i];
 
+		if (c->spec.list)
+		{
+			pq_add_list(w, c, v);
+			continue;
+		}
 		if (c->spec.nullable)
 		{
 			pq_buf_put_u8(&c->def, v->isnull ? 0 : 1);

@@ -14,6 +14,7 @@
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/date.h"
 #include "utils/numeric.h"
 
@@ -330,6 +331,60 @@ shard_kind_of_type(Oid base, int32 typmod, int *precision, int *scale)
 			}
 			return SK_TEXTFORM;
 		default:
+			{
+				Oid			elemtype;
+				int			p,
+							s;
+
+				if (shard_list_element_kind(base, typmod, &elemtype, &p, &s) != 0)
+					return SK_LIST;
+			}
 			return SK_TEXTFORM;
+	}
+}
+
+/*
+ * See convert.h.  The element types whose arrays are LISTs: the integers,
+ * floats, bool, text, date, timestamp, timestamptz, uuid and numeric
+ * (unconstrained numeric elements in their text form, as unconstrained
+ * numeric columns are; constrained ones as DECIMAL), each exactly as a
+ * column of that type; domains over them too, as their base type.  Other
+ * arrays (of varchar, json, intervals, enums, composites ...) keep their
+ * text form.  An array type's typmod is that of its elements.
+ */
+ShardKind
+shard_list_element_kind(Oid base, int32 typmod, Oid *elemtype, int *precision, int *scale)
+{
+	Oid			elem;
+	int32		elem_typmod = typmod;
+	Oid			elem_base;
+
+	if (base == InvalidOid || !type_is_array(base))
+		return (ShardKind) 0;
+	elem = get_element_type(base);
+	/* true arrays only: int2vector and oidvector have their own I/O */
+	if (!OidIsValid(elem) || get_array_type(elem) != base)
+		return (ShardKind) 0;
+	elem_base = getBaseTypeAndTypmod(elem, &elem_typmod);
+	if (elem_base != elem)
+		elem_typmod = typmod >= 0 ? typmod : elem_typmod;
+	*elemtype = elem;
+	switch (elem_base)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case FLOAT4OID:
+		case FLOAT8OID:
+		case BOOLOID:
+		case TEXTOID:
+		case DATEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+		case UUIDOID:
+		case NUMERICOID:
+			return shard_kind_of_type(elem_base, elem_typmod, precision, scale);
+		default:
+			return (ShardKind) 0;
 	}
 }

@@ -48,7 +48,10 @@ typedef enum ShardKind
 	SK_JSON,
 	SK_JSONB,
 	SK_NUMERIC,					/* numeric(p <= 38, s): DECIMAL */
-	SK_TEXTFORM					/* any other type: its text form */
+	SK_TEXTFORM,				/* any other type: its text form */
+	SK_LIST						/* a one-dimensional array of a list element
+								 * kind: a Parquet LIST of that kind (see
+								 * shard_list_element_kind) */
 } ShardKind;
 
 /*
@@ -77,6 +80,31 @@ shard_kind_is_fixed(ShardKind kind)
 }
 
 extern ShardKind shard_kind_of_type(Oid base, int32 typmod, int *precision, int *scale);
+
+/*
+ * The field id of a LIST column's element, in the shards' Parquet schema
+ * and the table's Iceberg schema (whose column field ids are attribute
+ * numbers): one million plus the attribute number.  It is unique (columns
+ * number at most 1600), the same in every shard and every version of the
+ * schema (an id computed from the number of columns would move when a
+ * column is added), and never used by anything else.
+ */
+#define SHARD_LIST_ELEMENT_FIELD_ID_BASE	1000000
+
+static inline int
+shard_list_element_field_id(int attnum)
+{
+	return SHARD_LIST_ELEMENT_FIELD_ID_BASE + attnum;
+}
+
+/*
+ * The kind the elements of an array type (a base type, with the typmod of
+ * its elements) are stored as in a LIST column, and the element type; 0 if
+ * the array's elements are not a list element kind, and the array is kept
+ * in its text form.
+ */
+extern ShardKind shard_list_element_kind(Oid base, int32 typmod, Oid *elemtype,
+										 int *precision, int *scale);
 
 /* A Parquet DECIMAL's unscaled value and scale as a numeric Datum. */
 extern Datum parquet_decimal_to_numeric(int128 unscaled, int scale);

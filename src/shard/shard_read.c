@@ -11,6 +11,13 @@
  * added after a shard was written reads as its default (attmissingval), as
  * heap does for old rows.
  *
+ * A LIST column (see shard_write.c) is read back into an array of the
+ * column's element type, one dimension, with the lower bound recorded in
+ * spillpool.lower_bounds.<i> (1 otherwise); an empty list is an empty
+ * array, and a row whose array was an exception reads its text form.
+ * Lists are never skipped on and never answer from statistics: the
+ * writer gives them none, and element bounds are not the column's.
+ *
  * Row-group skipping compares a ShardFilter's constant with the column
  * chunk's min_value/max_value using the btree comparison function the
  * custom scan looked up.  A column chunk without statistics, or whose shard
@@ -35,6 +42,7 @@
 #include "executor/tuptable.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/lsyscache.h"
@@ -78,6 +86,18 @@ typedef struct ShardReadColumn
 	bool		no_skip;		/* min/max leave some values out */
 	int			nexceptions;
 	ShardException *exceptions; /* ascending rows */
+	/* SK_LIST: the elements (kind, physical and scale above are theirs) */
+	ShardKind	elem_kind;
+	Oid			elemtype;
+	int32		elem_typmod;
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+	bool		elem_in_ready;
+	FmgrInfo	elem_in;		/* elements of kind SK_TEXTFORM */
+	Oid			elem_ioparam;
+	int			nlower_bounds;
+	ShardException *lower_bounds;	/* ascending rows, bound in text */
 } ShardReadColumn;
 
 struct ShardScan
@@ -389,14 +409,17 @@ shard_input(ShardScan *ss, int a, char *text)
 	return InputFunctionCall(&ss->in[a], text, ss->ioparam[a], att->atttypmod);
 }
 
-/* Parses "row:text" lines of a spillpool.exceptions entry. */
+/*
+ * Parses "row:text" lines of a spillpool.exceptions (or lower_bounds)
+ * entry into *list, *n of them.
+ */
 static void
-shard_parse_exceptions(ShardReadColumn *c, const char *value)
+shard_parse_exceptions(ShardException **list, int *n, const char *value)
 {
 	const char *p = value;
 	int			cap = 8;
 
-	c->exceptions = palloc(sizeof(ShardException) * cap);
+	*list = palloc(sizeof(ShardException) * cap);
 	while (*p)
 	{
 		const char *nl = strchr(p, '\n');
@@ -407,12 +430,12 @@ shard_parse_exceptions(ShardReadColumn *c, const char *value)
 			nl = p + strlen(p);
 		if (colon == NULL || colon > nl)
 			break;
-		if (c->nexceptions == cap)
+		if (*n == cap)
 		{
 			cap *= 2;
-			c->exceptions = repalloc(c->exceptions, sizeof(ShardException) * cap);
+			*list = repalloc(*list, sizeof(ShardException) * cap);
 		}
-		e = &c->exceptions[c->nexceptions++];
+		e = &(*list)[(*n)++];
 		e->row = strtoi64(p, NULL, 10);
 		e->text = pnstrdup(colon + 1, nl - colon - 1);
 		p = *nl ? nl + 1 : nl;
@@ -452,9 +475,21 @@ shard_map_columns(ShardScan *ss)
 		ShardReadColumn *c = &ss->cols[i];
 
 		if (sscanf(p, "%d:%d:%u:%d%n", &attnum, &kind, &typid, &typmod, &n) != 4 ||
-			attnum < 1 || kind < SK_BOOL || kind > SK_TEXTFORM)
+			attnum < 1 || kind < SK_BOOL || kind > SK_LIST ||
+			(kind == SK_LIST) != meta->columns[i].is_list)
 			shard_read_error(ss, PARQUET_ERROR_CORRUPT, "the spillpool.columns metadata is malformed");
 		p += n;
+		if (kind == SK_LIST)
+		{
+			int			elem_kind;
+
+			if (sscanf(p, ":%d%n", &elem_kind, &n) != 1 ||
+				elem_kind < SK_BOOL || elem_kind > SK_TEXTFORM)
+				shard_read_error(ss, PARQUET_ERROR_CORRUPT, "the spillpool.columns metadata is malformed");
+			p += n;
+			c->elem_kind = (ShardKind) elem_kind;
+			c->no_skip = true;
+		}
 		if (*p == ',')
 			p++;
 		c->attnum = attnum;
@@ -481,6 +516,17 @@ shard_map_columns(ShardScan *ss)
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						 errmsg("spillpool shard \"%s\" stores column %d as type %s, but the table's column has type %s",
 								ss->path, attnum, format_type_be(typid), format_type_be(atttypid))));
+			if (c->kind == SK_LIST)
+			{
+				c->elem_typmod = TupleDescAttr(ss->desc, attnum - 1)->atttypmod;
+				c->elemtype = get_element_type(getBaseType(atttypid));
+				if (!OidIsValid(c->elemtype))
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("spillpool shard \"%s\" stores column %d as a list, but the table's column has type %s",
+									ss->path, attnum, format_type_be(atttypid))));
+				get_typlenbyvalalign(c->elemtype, &c->elmlen, &c->elmbyval, &c->elmalign);
+			}
 			ss->att_col[attnum - 1] = i;
 		}
 	}
@@ -494,9 +540,14 @@ shard_map_columns(ShardScan *ss)
 		if (sscanf(kv->key, "spillpool.exceptions.%d", &col) == 1 &&
 			col >= 0 && col < meta->num_columns)
 		{
-			shard_parse_exceptions(&ss->cols[col], kv->value);
+			shard_parse_exceptions(&ss->cols[col].exceptions, &ss->cols[col].nexceptions,
+								   kv->value);
 			ss->cols[col].no_skip = true;
 		}
+		else if (sscanf(kv->key, "spillpool.lower_bounds.%d", &col) == 1 &&
+				 col >= 0 && col < meta->num_columns && ss->cols[col].kind == SK_LIST)
+			shard_parse_exceptions(&ss->cols[col].lower_bounds, &ss->cols[col].nlower_bounds,
+								   kv->value);
 		else if (strcmp(kv->key, "spillpool.float_nan") == 0)
 		{
 			const char *q = kv->value;
@@ -798,25 +849,32 @@ shard_next_batch(ShardScan *ss, bool lazily)
 	}
 }
 
-/* The text form of an exception value of this row, or NULL. */
+/* The text of this row in a list of "row:text" lines (ascending), or NULL. */
 static char *
-shard_exception_text(ShardReadColumn *c, int64 row)
+shard_row_text(const ShardException *list, int n, int64 row)
 {
 	int			lo = 0,
-				hi = c->nexceptions - 1;
+				hi = n - 1;
 
 	while (lo <= hi)
 	{
 		int			mid = (lo + hi) / 2;
 
-		if (c->exceptions[mid].row == row)
-			return c->exceptions[mid].text;
-		if (c->exceptions[mid].row < row)
+		if (list[mid].row == row)
+			return list[mid].text;
+		if (list[mid].row < row)
 			lo = mid + 1;
 		else
 			hi = mid - 1;
 	}
 	return NULL;
+}
+
+/* The text form of an exception value of this row, or NULL. */
+static char *
+shard_exception_text(ShardReadColumn *c, int64 row)
+{
+	return shard_row_text(c->exceptions, c->nexceptions, row);
 }
 
 /*
@@ -853,13 +911,18 @@ shard_fixed_datum(ShardKind kind, const ParquetValue *v, const char *name)
 	return (Datum) 0;
 }
 
-/* One decoded Parquet value as a datum of attribute a. */
+/*
+ * One decoded Parquet value of kind "kind" as a datum: of attribute a, or
+ * an element of the LIST column c (whose scale and physical type are the
+ * element's; text forms go through the element type's input function).
+ */
 static Datum
-shard_value_datum(ShardScan *ss, ShardReadColumn *c, int a, const ParquetValue *v)
+shard_value_datum(ShardScan *ss, ShardReadColumn *c, ShardKind kind, int a,
+				  const ParquetValue *v)
 {
-	if (shard_kind_is_fixed(c->kind))
-		return shard_fixed_datum(c->kind, v, shard_column_name(ss, c));
-	switch (c->kind)
+	if (shard_kind_is_fixed(kind))
+		return shard_fixed_datum(kind, v, shard_column_name(ss, c));
+	switch (kind)
 	{
 		case SK_UUID:
 			{
@@ -892,8 +955,21 @@ shard_value_datum(ShardScan *ss, ShardReadColumn *c, int a, const ParquetValue *
 					if (s != (const char *) v->bytes.ptr)
 						len = strlen(s);
 				}
-				if (c->kind == SK_TEXT || c->kind == SK_JSON)
+				if (kind == SK_TEXT || kind == SK_JSON)
 					return PointerGetDatum(cstring_to_text_with_len(s, len));
+				if (c->kind == SK_LIST)
+				{
+					if (!c->elem_in_ready)
+					{
+						Oid			fn;
+
+						getTypeInputInfo(c->elemtype, &fn, &c->elem_ioparam);
+						fmgr_info_cxt(fn, &c->elem_in, ss->shard_cxt);
+						c->elem_in_ready = true;
+					}
+					return InputFunctionCall(&c->elem_in, pnstrdup(s, len), c->elem_ioparam,
+											 c->elem_typmod);
+				}
 				return shard_input(ss, a, pnstrdup(s, len));
 			}
 		case SK_NUMERIC:
@@ -911,8 +987,43 @@ shard_value_datum(ShardScan *ss, ShardReadColumn *c, int a, const ParquetValue *
 		default:
 			break;
 	}
-	elog(ERROR, "unexpected spillpool shard column kind %d", (int) c->kind);
+	elog(ERROR, "unexpected spillpool shard column kind %d", (int) kind);
 	return (Datum) 0;
+}
+
+/*
+ * Row "row" of the current batch of LIST column c (batch column cv) as an
+ * array of attribute a: its elements, one dimension with the lower bound
+ * the shard recorded for the row (1 if none), or an empty array.
+ */
+static Datum
+shard_list_datum(ShardScan *ss, ShardReadColumn *c, int a, const ParquetColumnValues *cv,
+				 int64 row)
+{
+	int64		first = cv->list_offsets[row];
+	int			n = (int) (cv->list_offsets[row + 1] - first);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			dims[1];
+	int			lbs[1];
+	char	   *lb;
+	int			k;
+
+	if (n == 0)
+		return PointerGetDatum(construct_empty_array(c->elemtype));
+	elems = palloc(sizeof(Datum) * n);
+	nulls = palloc(sizeof(bool) * n);
+	for (k = 0; k < n; k++)
+	{
+		nulls[k] = cv->element_is_null[first + k];
+		elems[k] = nulls[k] ? (Datum) 0 :
+			shard_value_datum(ss, c, c->elem_kind, a, &cv->elements[first + k]);
+	}
+	dims[0] = n;
+	lb = shard_row_text(c->lower_bounds, c->nlower_bounds, ss->rg_first_row + row);
+	lbs[0] = lb != NULL ? pg_strtoint32(lb) : 1;
+	return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, c->elemtype,
+											  c->elmlen, c->elmbyval, c->elmalign));
 }
 
 /*
@@ -948,9 +1059,15 @@ shard_fill_row(ShardScan *ss, int64 row, TupleTableSlot *slot)
 			ParquetColumnValues *cv = &ss->batch.columns[bi];
 			ShardReadColumn *c = &ss->cols[ss->att_col[a]];
 
-			if (!cv->is_null[row])
+			if (!cv->is_null[row] && c->kind == SK_LIST)
 			{
-				slot->tts_values[a] = shard_value_datum(ss, c, a, &cv->values[row]);
+				slot->tts_values[a] = shard_list_datum(ss, c, a, cv, row);
+				slot->tts_isnull[a] = false;
+				ss->row_cxt_used = true;
+			}
+			else if (!cv->is_null[row])
+			{
+				slot->tts_values[a] = shard_value_datum(ss, c, c->kind, a, &cv->values[row]);
 				slot->tts_isnull[a] = false;
 				if (c->by_ref)
 					ss->row_cxt_used = true;
@@ -1329,6 +1446,13 @@ shard_column_bounds(const char *path, TupleDesc desc)
 			if (c->attnum > desc->natts || ss->att_col[c->attnum - 1] != i)
 				continue;
 			b = &bounds[c->attnum - 1];
+			if (c->kind == SK_LIST)
+			{
+				/* no bounds and no null count: element statistics are not the list's */
+				b->present = true;
+				b->kind = SK_LIST;
+				continue;
+			}
 			att = TupleDescAttr(desc, c->attnum - 1);
 			tce = lookup_type_cache(att->atttypid, TYPECACHE_CMP_PROC_FINFO);
 			b->present = true;

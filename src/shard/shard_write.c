@@ -9,19 +9,38 @@
  * STRING, bytea -> BYTE_ARRAY, date -> DATE, timestamp/timestamptz ->
  * TIMESTAMP(MICROS, isAdjustedToUTC false/true), uuid -> UUID, json/jsonb ->
  * JSON, numeric with a declared precision of at most 38 -> DECIMAL, money ->
- * INT64 (its integer amount in the smallest unit); every
- * other type (arrays, composites, enums, intervals, ...) is stored as its
- * text form.  Domains are stored as their base type.
+ * INT64 (its integer amount in the smallest unit); arrays of int2, int4,
+ * int8, float4, float8, bool, text, date, timestamp, timestamptz, uuid and
+ * numeric -> LIST of the element's mapping (see below); every other type
+ * (other arrays, composites, enums, intervals, ...) is stored as its text
+ * form.  Domains are stored as their base type.
+ *
+ * LIST columns: a column's Parquet type is fixed per shard, but a value of
+ * an int4[] column may have any number of dimensions.  The column is a
+ * LIST when its element type has a mapping, decided from the type alone;
+ * a value that is not a one-dimensional array of elements Parquet holds
+ * (a multi-dimensional array, an element that is itself an exception such
+ * as a numeric NaN) is an exception of the row like any other value that
+ * does not fit: the list is written NULL and the array's text form goes
+ * to spillpool.exceptions.<i>.  Every row reads back exactly, DuckDB and
+ * other readers see NULL for such a row, and the common case of
+ * one-dimensional arrays is a real LIST for them.  An empty array (no
+ * dimensions in PostgreSQL) is an empty list.  A lower bound other than 1
+ * cannot be said in Parquet: it is kept in spillpool.lower_bounds.<i>,
+ * which spillpool reads and other readers ignore (they see the elements).
  *
  * Key-value metadata of every shard:
  *	 spillpool.version				the extension version
- *	 spillpool.columns				per Parquet column "attnum:kind:type oid:typmod"
+ *	 spillpool.columns				per Parquet column "attnum:kind:type oid:typmod",
+ *									for a LIST column ":element kind" after it
  *	 spillpool.type.<column>		the PostgreSQL type, as format_type prints it
  *	 spillpool.exceptions.<i>		rows of column i whose value Parquet's type
  *									cannot hold, as "row:text form" lines; the
  *									Parquet value is NULL (numeric NaN, and
  *									timestamps past 294276-12-31 that do not
  *									fit INT64 microseconds since 1970)
+ *	 spillpool.lower_bounds.<i>		rows of LIST column i whose array's lower
+ *									bound is not 1, as "row:bound" lines
  *	 spillpool.float_nan			Parquet columns holding a float NaN (their
  *									min/max leave NaN out)
  *	 spillpool.positions			the rows' positions, in row order, as runs
@@ -52,6 +71,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/lsyscache.h"
@@ -83,6 +103,14 @@ typedef struct ShardColumn
 	FmgrInfo	out;			/* SK_JSONB, SK_TEXTFORM, exceptions */
 	bool		has_nan;		/* float NaN seen in the current shard */
 	StringInfoData exceptions;	/* "row:text" lines of the current shard */
+	/* SK_LIST: the elements' kind and type (scale etc. above are theirs) */
+	ShardKind	elem_kind;
+	Oid			elemtype;
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+	FmgrInfo	elem_out;		/* elements of kind SK_TEXTFORM */
+	StringInfoData lower_bounds;	/* "row:bound" lines of the current shard */
 } ShardColumn;
 
 struct ShardWriter
@@ -120,12 +148,20 @@ struct ShardWriter
 	bool		utf8;			/* database encoding needs no conversion */
 };
 
-/* Fills the Parquet column spec of one column. */
+/*
+ * Fills the Parquet column spec of one column: of its kind, or for a LIST
+ * column of its elements' kind, with list set (always OPTIONAL: its
+ * exceptions are NULL lists).
+ */
 static void
 shard_column_spec(ShardColumn *c, ParquetColumnSpec *spec, const char *name,
 				  bool nullable, int precision, int scale)
 {
-	switch (c->kind)
+	ShardKind	kind = c->kind == SK_LIST ? c->elem_kind : c->kind;
+
+	if (c->kind == SK_LIST)
+		nullable = true;
+	switch (kind)
 	{
 		case SK_BOOL:
 			parquet_column_init(spec, name, PQ_BOOLEAN, nullable);
@@ -166,7 +202,7 @@ shard_column_spec(ShardColumn *c, ParquetColumnSpec *spec, const char *name,
 			parquet_column_init(spec, name, PQ_INT64, true);
 			spec->logical = PQ_LT_TIMESTAMP;
 			spec->unit = PQ_UNIT_MICROS;
-			spec->adjusted_to_utc = (c->kind == SK_TIMESTAMPTZ);
+			spec->adjusted_to_utc = (kind == SK_TIMESTAMPTZ);
 			break;
 		case SK_UUID:
 			parquet_column_init(spec, name, PQ_FIXED_LEN_BYTE_ARRAY, nullable);
@@ -194,10 +230,18 @@ shard_column_spec(ShardColumn *c, ParquetColumnSpec *spec, const char *name,
 			spec->precision = precision;
 			spec->scale = scale;
 			break;
+		case SK_LIST:
+			elog(ERROR, "a list of lists cannot be a shard column");
+			break;
 	}
 	c->physical = spec->type;
-	/* the Iceberg schema's field id of the column (iceberg.c) */
+	/* the Iceberg schema's field ids of the column and element (iceberg.c) */
 	spec->field_id = c->attnum;
+	if (c->kind == SK_LIST)
+	{
+		spec->list = true;
+		spec->element_field_id = shard_list_element_field_id(c->attnum);
+	}
 }
 
 /* Raises a writer failure as an error naming the shard file. */
@@ -306,16 +350,27 @@ shard_writer_begin(Relation rel, Oid dbid, Oid relfilenode, uint64 snapshot,
 		c->typid = att->atttypid;
 		c->typmod = att->atttypmod;
 		c->kind = shard_kind_of_type(base, base_typmod, &precision, &scale);
+		if (c->kind == SK_LIST)
+		{
+			c->elem_kind = shard_list_element_kind(base, base_typmod, &c->elemtype,
+												   &precision, &scale);
+			get_typlenbyvalalign(c->elemtype, &c->elmlen, &c->elmbyval, &c->elmalign);
+			getTypeOutputInfo(c->elemtype, &outfn, &isvarlena);
+			fmgr_info(outfn, &c->elem_out);
+		}
 		c->scale = scale;
 		getTypeOutputInfo(att->atttypid, &outfn, &isvarlena);
 		fmgr_info(outfn, &c->out);
 		initStringInfo(&c->exceptions);
+		initStringInfo(&c->lower_bounds);
 		sw->names[sw->ncols] = sw->utf8 ? pstrdup(NameStr(att->attname)) :
 			pg_server_to_any(NameStr(att->attname), strlen(NameStr(att->attname)), PG_UTF8);
 		shard_column_spec(c, &sw->specs[sw->ncols], sw->names[sw->ncols],
 						  !att->attnotnull, precision, scale);
 		appendStringInfo(&meta, "%s%d:%d:%u:%d", sw->ncols > 0 ? "," : "",
 						 c->attnum, (int) c->kind, c->typid, c->typmod);
+		if (c->kind == SK_LIST)
+			appendStringInfo(&meta, ":%d", (int) c->elem_kind);
 		sw->ncols++;
 	}
 	if (sw->ncols == 0)
@@ -341,12 +396,19 @@ shard_add_exception(ShardWriter *sw, ShardColumn *c, ParquetRowValue *pv, Datum 
 	pv->isnull = true;
 }
 
-/* Converts one datum into the Parquet value of its column. */
-static void
-shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetRowValue *pv)
+/*
+ * Converts one datum of kind "kind" into a Parquet value of column c (the
+ * column's own value, or an element of a LIST column: c's scale and
+ * physical type are the element's then; out is the output function of a
+ * text form).  False when Parquet's type cannot hold the value (a numeric
+ * NaN, a timestamp past 294247-01-10): the caller records an exception.
+ */
+static bool
+shard_convert_scalar(ShardWriter *sw, ShardColumn *c, ShardKind kind, FmgrInfo *out,
+					 Datum d, ParquetRowValue *pv)
 {
 	pv->isnull = false;
-	switch (c->kind)
+	switch (kind)
 	{
 		case SK_BOOL:
 			pv->v.boolean = DatumGetBool(d);
@@ -384,7 +446,7 @@ shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetRowValue *p
 				const char *ptr = VARDATA_ANY(v);
 				int			len = VARSIZE_ANY_EXHDR(v);
 
-				if (c->kind != SK_BYTEA && !sw->utf8)
+				if (kind != SK_BYTEA && !sw->utf8)
 				{
 					ptr = pg_server_to_any(ptr, len, PG_UTF8);
 					if (ptr != VARDATA_ANY(v))
@@ -397,7 +459,7 @@ shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetRowValue *p
 		case SK_JSONB:
 		case SK_TEXTFORM:
 			{
-				char	   *s = OutputFunctionCall(&c->out, d);
+				char	   *s = OutputFunctionCall(out, d);
 				int			len = strlen(s);
 
 				if (!sw->utf8)
@@ -415,7 +477,7 @@ shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetRowValue *p
 		case SK_TIMESTAMP:
 		case SK_TIMESTAMPTZ:
 			if (!pg_timestamp_to_parquet(DatumGetTimestamp(d), &pv->v.int64))
-				shard_add_exception(sw, c, pv, d);
+				return false;
 			break;
 		case SK_UUID:
 			pv->v.bytes.ptr = DatumGetUUIDP(d)->data;
@@ -426,10 +488,7 @@ shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetRowValue *p
 				int128		u;
 
 				if (!pg_numeric_to_unscaled(d, c->scale, &u))
-				{
-					shard_add_exception(sw, c, pv, d);
-					break;
-				}
+					return false;
 				if (c->physical == PQ_INT32)
 					pv->v.int32 = (int32) u;
 				else if (c->physical == PQ_INT64)
@@ -449,8 +508,75 @@ shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetRowValue *p
 				}
 				break;
 			}
+		case SK_LIST:
+			elog(ERROR, "a list of lists cannot be a shard column");
+			break;
+	}
+	return true;
+}
+
+/*
+ * Converts an array of a LIST column into its elements (in the row
+ * context); false when it does not fit the column (see the file header),
+ * and then nothing is recorded.  A lower bound other than 1 is recorded
+ * for the row.
+ */
+static bool
+shard_convert_list(ShardWriter *sw, ShardColumn *c, Datum d, ParquetRowValue *pv)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(d);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	ParquetRowValue *ev;
+	int			k;
+
+	pv->isnull = false;
+	pv->elements = NULL;
+	pv->nelements = 0;
+	if (ARR_NDIM(arr) == 0)
+		return true;			/* an empty array: an empty list */
+	if (ARR_NDIM(arr) != 1)
+		return false;
+	deconstruct_array(arr, c->elemtype, c->elmlen, c->elmbyval, c->elmalign,
+					  &elems, &nulls, &n);
+	ev = palloc0(sizeof(ParquetRowValue) * Max(n, 1));
+	for (k = 0; k < n; k++)
+	{
+		if (nulls[k])
+			ev[k].isnull = true;
+		else if (!shard_convert_scalar(sw, c, c->elem_kind, &c->elem_out, elems[k], &ev[k]))
+			return false;
+	}
+	if (ARR_LBOUND(arr)[0] != 1)
+		appendStringInfo(&c->lower_bounds, INT64_FORMAT ":%d\n", sw->rows, ARR_LBOUND(arr)[0]);
+	pv->elements = ev;
+	pv->nelements = (uint32) n;
+	return true;
+}
+
+/*
+ * Converts one datum into the Parquet value of its column, or records it
+ * as an exception of the row (a NULL Parquet value) when it does not fit.
+ */
+static void
+shard_convert_value(ShardWriter *sw, ShardColumn *c, Datum d, ParquetRowValue *pv)
+{
+	bool		fits;
+
+	if (c->kind == SK_LIST)
+		fits = shard_convert_list(sw, c, d, pv);
+	else
+		fits = shard_convert_scalar(sw, c, c->kind, &c->out, d, pv);
+	if (!fits)
+	{
+		pv->elements = NULL;
+		pv->nelements = 0;
+		shard_add_exception(sw, c, pv, d);
 	}
 }
+
+
 
 /* Writes the per-shard metadata and finishes the current shard file. */
 static void
@@ -486,6 +612,12 @@ shard_writer_close_current(ShardWriter *sw)
 			snprintf(key, sizeof(key), "spillpool.exceptions.%d", i);
 			rc = parquet_writer_add_metadata(sw->w, key, c->exceptions.data);
 		}
+		if (rc == PARQUET_OK && c->lower_bounds.len > 0)
+		{
+			snprintf(key, sizeof(key), "spillpool.lower_bounds.%d", i);
+			rc = parquet_writer_add_metadata(sw->w, key, c->lower_bounds.data);
+		}
+		resetStringInfo(&c->lower_bounds);
 		if (c->has_nan)
 			appendStringInfo(&nan, "%s%d", nan.len > 0 ? "," : "", i);
 		resetStringInfo(&c->exceptions);

@@ -60,6 +60,11 @@
 //               '-infinity', which must read as DuckDB's infinities.
 //               Timestamps too large for INT64 microseconds since 1970 are
 //               exceptions (NULL in Parquet).
+//   list        a LIST column (a one-dimensional array of a mapped element
+//               type, "elem_kind" in the expectations, not a float): '['
+//               and the elements' canonical texts ('\N' for NULL) joined
+//               by ',' and ']'; no min/max (LIST columns have no
+//               statistics).  Arrays of several dimensions are exceptions.
 // NULL is '\N'; md5 is over the canonical texts joined by '\n' in row order.
 //
 // What DuckDB 1.5 shows for PostgreSQL's infinities (the policy this file
@@ -146,9 +151,13 @@ async function rawRows(con, sql) {
 }
 
 // SQL turning column x of a kind into its canonical text (not for floats,
-// which are made canonical in JavaScript by floatCanon()).
-function canon(kind, x) {
+// which are made canonical in JavaScript by floatCanon()); elem is a list's
+// element kind.
+function canon(kind, x, elem) {
   switch (kind) {
+    case 'list':
+      return `(CASE WHEN ${x} IS NULL THEN NULL ELSE '[' || array_to_string(list_transform(${x}, ` +
+        `lambda e: coalesce(${canon(elem, 'e')}, '\\N')), ',') || ']' END)`;
     case 'bytea':
       return `lower(hex(${x}))`;
     case 'date':
@@ -170,6 +179,7 @@ function canon(kind, x) {
 const nativeOrder = new Set(['int', 'decimal', 'bool', 'date', 'timestamp', 'timestamptz']);
 
 function minSql(fn, kind, x) {
+  if (kind === 'list') return 'NULL::VARCHAR';
   if (nativeOrder.has(kind)) return canon(kind, `${fn}(${x})`);
   return `${fn}(${canon(kind, x)})`;
 }
@@ -228,7 +238,8 @@ async function checkShard(con, sh) {
     const entries = String(kvmap.get('spillpool.columns') ?? '').split(',');
     const bad = cols.filter((c, i) => {
       const p = (entries[i] || '').split(':');
-      return p.length !== 4 || Number(p[0]) !== c.attnum || Number(p[2]) !== c.typid || Number(p[3]) !== c.typmod;
+      return p.length !== (c.kind === 'list' ? 5 : 4) || Number(p[0]) !== c.attnum ||
+        Number(p[2]) !== c.typid || Number(p[3]) !== c.typmod;
     });
     check(entries.length === cols.length && bad.length === 0,
       `${name}: kv spillpool.columns lists attnum:kind:type:typmod of the ${cols.length} columns`,
@@ -258,7 +269,7 @@ async function checkShard(con, sh) {
       if (!isFloat(c.kind)) {
         sel.push(`${minSql('min', c.kind, x)} AS min${i}`);
         sel.push(`${minSql('max', c.kind, x)} AS max${i}`);
-        sel.push(`md5(coalesce(string_agg(coalesce(${canon(c.kind, x)}, '\\N'), chr(10) ` +
+        sel.push(`md5(coalesce(string_agg(coalesce(${canon(c.kind, x, c.elem_kind)}, '\\N'), chr(10) ` +
           'ORDER BY file_row_number), \'\')) AS md5' + i);
       }
     });
@@ -382,6 +393,19 @@ async function checkShard(con, sh) {
     const T = c.duckdb_type;
     const where = `${name}.${c.name}`;
     let st;
+    if (c.kind === 'list') {
+      // no statistics at all: element bounds are not the list's
+      const withStats = rgs.filter((g) => {
+        const m = g.cols[i] || {};
+        return m.stats_min_value !== null || m.stats_max_value !== null || m.stats_null_count !== null;
+      });
+      check(rgs.every((g) => (g.cols[i] || {}).compression === codec),
+        `${where}: every column chunk compressed with ${codec}`);
+      check(withStats.length === 0, `${where}: no statistics in any row group (a LIST)`, withStats.length);
+      check(rgs.every((g) => num((g.cols[i] || {}).num_values) >= g.rows),
+        `${where}: num_values counts the list entries (at least one per row)`);
+      continue;
+    }
     try {
       st = isFloat(c.kind)
         ? await rawRows(con, `SELECT row_group_id, TRY_CAST(stats_min_value AS ${T}) AS smin, ` +

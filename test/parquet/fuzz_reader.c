@@ -4,7 +4,8 @@
  *	  libFuzzer harness of the standalone Parquet reader: opens the input
  *	  from memory, walks all metadata, and decodes every column of every
  *	  row group, touching each decoded value so that sanitizers see bad
- *	  pointers and lengths.  Build and run with test/parquet/Makefile
+ *	  pointers and lengths, and checking the shape of LIST columns (their
+ *	  offsets ascend from 0 to the element count, NULL lists have none).  Build and run with test/parquet/Makefile
  *	  ("make -C test/parquet fuzz"); the seed corpus is
  *	  test/parquet/reader_corpus.
  *
@@ -25,27 +26,59 @@
  * FLOAT16 values also go through parquet_float16_to_float.
  */
 static uint64_t
+touch_value(const ParquetColumnValues *cv, const ParquetColumnSchema *col, const ParquetValue *v)
+{
+	uint64_t	sum = 0;
+
+	if (cv->kind == PQ_VALUE_BYTES)
+	{
+		for (uint32_t k = 0; k < v->bytes.len; k++)
+			sum += v->bytes.ptr[k];
+		if (col->logical_type == PQ_LT_FLOAT16)
+			sum += (uint64_t) (parquet_float16_to_float(v->bytes.ptr) > 0.0f);
+	}
+	else if (cv->kind == PQ_VALUE_BOOLEAN)
+		sum += v->boolean;
+	else if (cv->kind == PQ_VALUE_INT32 || cv->kind == PQ_VALUE_FLOAT)
+		sum += (uint32_t) v->int32;
+	else
+		sum += (uint64_t) v->int64;
+	return sum;
+}
+
+/*
+ * Touches every value of a decoded column; for a LIST column every
+ * element, after checking that the offsets describe the elements (a
+ * violation is a reader bug: the harness traps).
+ */
+static uint64_t
 touch_values(const ParquetColumnValues *cv, const ParquetColumnSchema *col)
 {
 	uint64_t	sum = 0;
 
+	if (col->is_list)
+	{
+		if (cv->num_values > 0 &&
+			(cv->values != NULL || cv->list_offsets == NULL || cv->list_offsets[0] != 0 ||
+			 cv->list_offsets[cv->num_values] != cv->num_elements))
+			__builtin_trap();
+		for (int64_t i = 0; i < cv->num_values; i++)
+		{
+			if (cv->list_offsets[i + 1] < cv->list_offsets[i] ||
+				(cv->is_null[i] && cv->list_offsets[i + 1] != cv->list_offsets[i]))
+				__builtin_trap();
+		}
+		for (int64_t k = 0; k < cv->num_elements; k++)
+		{
+			if (!cv->element_is_null[k])
+				sum += touch_value(cv, col, &cv->elements[k]);
+		}
+		return sum;
+	}
 	for (int64_t i = 0; i < cv->num_values; i++)
 	{
-		if (cv->is_null[i])
-			continue;
-		if (cv->kind == PQ_VALUE_BYTES)
-		{
-			for (uint32_t k = 0; k < cv->values[i].bytes.len; k++)
-				sum += cv->values[i].bytes.ptr[k];
-			if (col->logical_type == PQ_LT_FLOAT16)
-				sum += (uint64_t) (parquet_float16_to_float(cv->values[i].bytes.ptr) > 0.0f);
-		}
-		else if (cv->kind == PQ_VALUE_BOOLEAN)
-			sum += cv->values[i].boolean;
-		else if (cv->kind == PQ_VALUE_INT32 || cv->kind == PQ_VALUE_FLOAT)
-			sum += (uint32_t) cv->values[i].int32;
-		else
-			sum += (uint64_t) cv->values[i].int64;
+		if (!cv->is_null[i])
+			sum += touch_value(cv, col, &cv->values[i]);
 	}
 	return sum;
 }
@@ -95,6 +128,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	opts.max_row_group_rows = 1 << 20;
 	opts.max_page_bytes = 32 << 20;
 	opts.max_metadata_bytes = 16 << 20;
+	opts.max_list_elements = 1 << 22;
 	if (parquet_reader_open_memory(data, size, &opts, &reader, err, sizeof(err)) != PARQUET_OK)
 		return 0;
 	meta = parquet_reader_metadata(reader);

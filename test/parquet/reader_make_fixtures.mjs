@@ -19,6 +19,9 @@
 //	 ("nan" for NaN), DATE as days since 1970-01-01, TIMESTAMP/TIME as the
 //	 stored integer in the column's unit, DECIMAL as DuckDB prints it, UUID as
 //	 32 lowercase hex digits, BLOB as uppercase hex, text as is.
+// A list column's row is "[" and its elements' forms joined by "," ("\N"
+// for a NULL element) and "]", "\N" for a NULL list.  Lists of lists,
+// structs and maps are the error fixtures.
 // The LZ4 (codec 5) fixtures are made by reader_lz4_hadoop.c from the
 // uncompressed fixture, built with test/parquet/Makefile (lz4-tool).
 import { createRequire } from 'node:module';
@@ -102,6 +105,29 @@ CREATE TABLE tiny AS
 SELECT i::INTEGER AS a, CASE WHEN i % 3 = 0 THEN NULL ELSE 'v' || (i % 4) END AS b, (i * 1.5)::DOUBLE AS c
 FROM range(20) r(i)`);
 
+// lists of every element type: NULL lists, empty lists, NULL elements,
+// lengths 0 to 40, several row groups and pages
+await con.run(`
+CREATE TABLE lists AS
+SELECT id,
+  CASE WHEN id % 9 = 1 THEN NULL WHEN id % 9 = 2 THEN []::INTEGER[]
+    ELSE list_transform(range(id % 7), lambda k: CASE WHEN (id + k) % 5 = 0 THEN NULL ELSE i4 + k END) END AS li4,
+  CASE WHEN id % 8 = 3 THEN NULL WHEN id % 8 = 4 THEN []::BIGINT[] ELSE [i8, NULL, -i8 // 3] END AS li8,
+  CASE WHEN id % 7 = 2 THEN NULL ELSE list_transform(range(id % 4), lambda k: i2 + k::SMALLINT) END AS li2,
+  CASE WHEN id % 6 = 1 THEN NULL ELSE [b, NOT b, NULL] END AS lb,
+  CASE WHEN id % 5 = 0 THEN NULL WHEN id % 5 = 1 THEN []::DOUBLE[] ELSE [f8, f8 * 2, NULL, 'nan'::DOUBLE] END AS lf8,
+  CASE WHEN id % 4 = 0 THEN NULL ELSE [f4, NULL] END AS lf4,
+  CASE WHEN id % 10 = 0 THEN NULL WHEN id % 10 = 1 THEN []::VARCHAR[]
+    ELSE list_transform(range(id % 41), lambda k: CASE WHEN k % 11 = 3 THEN NULL ELSE s || k END) END AS ls,
+  CASE WHEN id % 3 = 0 THEN NULL ELSE [d, NULL, d + 1] END AS ld,
+  CASE WHEN id % 11 = 0 THEN NULL ELSE [ts, tstz::TIMESTAMP] END AS lts,
+  CASE WHEN id % 12 = 0 THEN NULL ELSE [tstz] END AS ltstz,
+  CASE WHEN id % 13 = 0 THEN NULL ELSE [uid, NULL] END AS luid,
+  CASE WHEN id % 14 = 0 THEN NULL ELSE [dec9, dec18, NULL]::DECIMAL(18,4)[] END AS ldec,
+  CASE WHEN id % 15 = 0 THEN NULL ELSE [dec38] END AS ldec38,
+  CASE WHEN id % 16 = 0 THEN NULL ELSE [bl] END AS lbl
+FROM t`);
+
 // intermediate files (sources of the codec-5 fixtures) stay out of git
 const tmpDir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'reader_fixtures_'));
 const files = [];
@@ -126,6 +152,12 @@ await copy('nested_list.parquet', "COMPRESSION 'uncompressed'",
   'SELECT id, [id, id + 1] AS lst FROM t LIMIT 10');
 await copy('nested_map.parquet', "COMPRESSION 'uncompressed'",
   "SELECT id, MAP {'k': id} AS mp FROM t LIMIT 10");
+await copy('nested_list_list.parquet', "COMPRESSION 'uncompressed'",
+  'SELECT id, [[id], [id + 1, NULL]] AS ll FROM t LIMIT 10');
+await copy('nested_list_struct.parquet', "COMPRESSION 'uncompressed'",
+  "SELECT id, [{'a': id}] AS ls FROM t LIMIT 10");
+await copy('lists_snappy.parquet', "COMPRESSION 'snappy', ROW_GROUP_SIZE 64", 'SELECT * FROM lists');
+await copy('lists_v2_zstd.parquet', "COMPRESSION 'zstd', PARQUET_VERSION V2, ROW_GROUP_SIZE 128", 'SELECT * FROM lists');
 await copy('types_v2_uncompressed.parquet', "COMPRESSION 'uncompressed', PARQUET_VERSION V2", 'SELECT * FROM t', tmpDir);
 await copy('tiny_uncompressed.parquet', "COMPRESSION 'uncompressed'", 'SELECT * FROM tiny', tmpDir);
 
@@ -140,9 +172,13 @@ for (const [name, mode, source] of lz4Sources) {
   files.push(name);
 }
 
-// canonical text form of a column, by its DuckDB type and Parquet unit
-const canon = (col, type, unit) => {
-  const c = `"${col}"`;
+// canonical text form of a column (or element, c an expression), by its
+// DuckDB type and Parquet unit
+const canonExpr = (c, type, unit) => {
+  if (type.endsWith('[]')) {
+    const el = canonExpr('x', type.slice(0, -2), unit);
+    return `'[' || array_to_string(list_transform(${c}, lambda x: coalesce(${el}, '\\N')), ',') || ']'`;
+  }
   if (type === 'FLOAT' || type === 'DOUBLE')
     return `CASE WHEN isnan(${c}) THEN 'nan' ELSE printf('%.17g', ${c}::DOUBLE) END`;
   if (type === 'BLOB') return `hex(${c})`;
@@ -155,6 +191,7 @@ const canon = (col, type, unit) => {
   if (type === 'UUID') return `replace(CAST(${c} AS VARCHAR), '-', '')`;
   return `CAST(${c} AS VARCHAR)`;
 };
+const canon = (col, type, unit) => canonExpr(`"${col}"`, type, unit);
 const unitOf = (s) => (/MILLIS=MilliSeconds|MILLIS$/.test(`${s.logical_type} ${s.converted_type}`) ? 'MILLIS'
   : /NANOS=NanoSeconds/.test(`${s.logical_type}`) ? 'NANOS' : 'MICROS');
 
@@ -165,7 +202,7 @@ for (const name of files) {
   let entry = { file: name, size: fs.statSync(file).size };
   try {
     const desc = await rows(`DESCRIBE SELECT * FROM read_parquet(${q(file)})`);
-    const nested = desc.find((d) => /STRUCT|\[\]|MAP/.test(d.column_type));
+    const nested = desc.find((d) => /STRUCT|MAP|\[\]\[\]/.test(d.column_type));
     if (nested) {
       entry = { ...entry, expect: 'error', status: 'nested', stage: 'open',
         message: `nested Parquet types are not supported: column ${nested.column_name}` };
@@ -178,10 +215,12 @@ for (const name of files) {
     const nrows = Number((await rows(`SELECT count(*) AS n FROM ${src}`))[0].n);
     const groups = new Set(meta.map((m) => Number(m.row_group_id)));
     entry = { ...entry, expect: 'ok', num_rows: nrows, num_row_groups: groups.size, codecs, columns: [] };
-    const pschema = await rows(`SELECT name, logical_type, converted_type FROM parquet_schema(${q(file)})`);
+    // the leaves, one per column (a list's is its element)
+    const pschema = await rows(`SELECT name, logical_type, converted_type FROM parquet_schema(${q(file)})
+      WHERE type IS NOT NULL`);
     for (const [ci, d] of desc.entries()) {
       const col = d.column_name;
-      const unit = unitOf(pschema[ci + 1]);
+      const unit = unitOf(pschema[ci]);
       const r = (await rows(`SELECT count(*) AS n, count("${col}") AS nn,
           md5(coalesce(string_agg(coalesce(${canon(col, d.column_type, unit)}, '\\N'), chr(10) ORDER BY file_row_number), '')) AS h
         FROM ${src}`))[0];

@@ -590,6 +590,22 @@ tally_values(ColumnTally *t, const ParquetColumnSchema *col, const ParquetColumn
 			sb_put(&t->text, "\n", 1);
 		if (cv->is_null[i])
 			sb_put(&t->text, "\\N", 2);
+		else if (col->is_list)
+		{
+			/* "[e,e,...]", "\N" for a NULL element */
+			sb_put(&t->text, "[", 1);
+			for (int64_t k = cv->list_offsets[i]; k < cv->list_offsets[i + 1]; k++)
+			{
+				if (k > cv->list_offsets[i])
+					sb_put(&t->text, ",", 1);
+				if (cv->element_is_null[k])
+					sb_put(&t->text, "\\N", 2);
+				else
+					canon_value(&t->text, col, cv->kind, &cv->elements[k]);
+			}
+			sb_put(&t->text, "]", 1);
+			t->non_null++;
+		}
 		else
 		{
 			canon_value(&t->text, col, cv->kind, &cv->values[i]);
@@ -600,34 +616,41 @@ tally_values(ColumnTally *t, const ParquetColumnSchema *col, const ParquetColumn
 	}
 }
 
+/* Two decoded values of a kind are equal (only the kind's member is set). */
+static bool
+same_value(ParquetValueKind kind, const ParquetValue *a, const ParquetValue *b)
+{
+	if (kind == PQ_VALUE_BYTES)
+		return a->bytes.len == b->bytes.len &&
+			(a->bytes.len == 0 || memcmp(a->bytes.ptr, b->bytes.ptr, a->bytes.len) == 0);
+	return memcmp(a, b, kind == PQ_VALUE_BOOLEAN ? sizeof(bool) :
+				  (kind == PQ_VALUE_INT32 || kind == PQ_VALUE_FLOAT) ? 4 : 8) == 0;
+}
+
 /* Two decodings of the same chunk are equal value by value. */
 static bool
 same_values(const ParquetColumnValues *a, const ParquetColumnValues *b)
 {
-	if (a->num_values != b->num_values || a->num_nulls != b->num_nulls || a->kind != b->kind)
+	if (a->num_values != b->num_values || a->num_nulls != b->num_nulls || a->kind != b->kind ||
+		a->num_elements != b->num_elements || (a->list_offsets == NULL) != (b->list_offsets == NULL))
 		return false;
 	for (int64_t i = 0; i < a->num_values; i++)
 	{
 		if (a->is_null[i] != b->is_null[i])
 			return false;
-		if (a->is_null[i])
+		if (a->list_offsets != NULL &&
+			(a->list_offsets[i] != b->list_offsets[i] || a->list_offsets[i + 1] != b->list_offsets[i + 1]))
+			return false;
+		if (a->is_null[i] || a->list_offsets != NULL)
 			continue;
-		if (a->kind == PQ_VALUE_BYTES)
-		{
-			if (a->values[i].bytes.len != b->values[i].bytes.len ||
-				(a->values[i].bytes.len > 0 &&
-				 memcmp(a->values[i].bytes.ptr, b->values[i].bytes.ptr, a->values[i].bytes.len) != 0))
-				return false;
-		}
-		else
-		{
-			size_t		width = (a->kind == PQ_VALUE_BOOLEAN) ? sizeof(bool) :
-				(a->kind == PQ_VALUE_INT32 || a->kind == PQ_VALUE_FLOAT) ? 4 : 8;
-
-			/* only the member of the kind is set */
-			if (memcmp(&a->values[i], &b->values[i], width) != 0)
-				return false;
-		}
+		if (!same_value(a->kind, &a->values[i], &b->values[i]))
+			return false;
+	}
+	for (int64_t k = 0; k < a->num_elements; k++)
+	{
+		if (a->element_is_null[k] != b->element_is_null[k] ||
+			(!a->element_is_null[k] && !same_value(a->kind, &a->elements[k], &b->elements[k])))
+			return false;
 	}
 	return true;
 }
@@ -669,7 +692,12 @@ check_ok_fixture(ParquetReader *reader, const JVal *fx, const char *how)
 		CHECK(strcmp(meta->columns[c].name, j_str(jc, "name")) == 0, "%s: column %d is \"%s\", expected \"%s\"",
 			  name, c, meta->columns[c].name, j_str(jc, "name"));
 		CHECK(parquet_reader_find_column(reader, j_str(jc, "name")) == c, "%s: find_column(%s)", name, j_str(jc, "name"));
-		CHECK(meta->columns[c].max_definition_level == 1, "%s: DuckDB columns are OPTIONAL", name);
+		if (meta->columns[c].is_list)
+			CHECK(meta->columns[c].max_definition_level == 3 && meta->columns[c].list_definition_level == 1 &&
+				  meta->columns[c].max_repetition_level == 1 && !meta->columns[c].element_required,
+				  "%s: DuckDB lists are OPTIONAL lists of OPTIONAL elements", name);
+		else
+			CHECK(meta->columns[c].max_definition_level == 1, "%s: DuckDB columns are OPTIONAL", name);
 	}
 
 	for (int g = 0; g < meta->num_row_groups; g++)
@@ -692,7 +720,7 @@ check_ok_fixture(ParquetReader *reader, const JVal *fx, const char *how)
 				  name, c, (long long) batch.columns[c].num_values, g);
 			tally_values(&tally[c], &meta->columns[c], &batch.columns[c]);
 			check_dict_index(name, g, c, cc, &batch.columns[c]);
-			if (cc->has_statistics && cc->statistics.has_null_count)
+			if (cc->has_statistics && cc->statistics.has_null_count && !meta->columns[c].is_list)
 				CHECK(cc->statistics.null_count == batch.columns[c].num_nulls,
 					  "%s: column %d null_count statistic %lld, decoded %lld nulls",
 					  name, c, (long long) cc->statistics.null_count, (long long) batch.columns[c].num_nulls);
@@ -1160,6 +1188,10 @@ typedef struct SynthColumn
 	int			num_encodings;
 	int			encodings[4];
 	bool		v2_values_uncompressed; /* is_compressed = false */
+	int			list_form;		/* 0: the leaf alone; 2: an OPTIONAL LIST group
+								 * of the (repeated) leaf; 3: an OPTIONAL LIST
+								 * group of a repeated group "bag" of the
+								 * leaf; 4: the same with "array" */
 } SynthColumn;
 
 /*
@@ -1175,6 +1207,8 @@ typedef struct SynthChunkOptions
 	uint32_t	value_stats_len;	/* if > 0, Statistics min_value/max_value */
 	const uint8_t *min_value;
 	const uint8_t *max_value;
+	int64_t		num_values;		/* if > 0, ColumnMetaData.num_values (a list
+								 * column's level entries), else num_rows */
 } SynthChunkOptions;
 
 /*
@@ -1250,8 +1284,14 @@ synth_file_with(Buf *out, SynthColumn *cols, const SynthChunkOptions *opts, int 
 		b_put(out, cols[c].pages.d, cols[c].pages.len);
 	}
 
-	tw_i32(&tw, 1, 2);
-	tw_list(&tw, 2, 12, (size_t) ncols + 1);
+	{
+		size_t		nelements = 1;
+
+		for (int c = 0; c < ncols; c++)
+			nelements += cols[c].list_form == 0 ? 1 : cols[c].list_form == 2 ? 2 : 3;
+		tw_i32(&tw, 1, 2);
+		tw_list(&tw, 2, 12, nelements);
+	}
 	tw_begin(&tw);
 	tw_str(&tw, 4, "schema");
 	tw_i32(&tw, 5, ncols);
@@ -1259,12 +1299,29 @@ synth_file_with(Buf *out, SynthColumn *cols, const SynthChunkOptions *opts, int 
 	tw_end(&tw);
 	for (int c = 0; c < ncols; c++)
 	{
+		if (cols[c].list_form != 0)
+		{
+			tw_begin(&tw);
+			tw_i32(&tw, 3, PQ_OPTIONAL);
+			tw_str(&tw, 4, cols[c].name);
+			tw_i32(&tw, 5, 1);
+			tw_i32(&tw, 6, PQ_CT_LIST);
+			tw_end(&tw);
+		}
+		if (cols[c].list_form >= 3)
+		{
+			tw_begin(&tw);
+			tw_i32(&tw, 3, PQ_REPEATED);
+			tw_str(&tw, 4, cols[c].list_form == 3 ? "bag" : "array");
+			tw_i32(&tw, 5, 1);
+			tw_end(&tw);
+		}
 		tw_begin(&tw);
 		tw_i32(&tw, 1, cols[c].type);
 		if (cols[c].type == PQ_FIXED_LEN_BYTE_ARRAY)
 			tw_i32(&tw, 2, cols[c].type_length);
 		tw_i32(&tw, 3, cols[c].repetition);
-		tw_str(&tw, 4, cols[c].name);
+		tw_str(&tw, 4, cols[c].list_form == 0 ? cols[c].name : "element");
 		if (cols[c].converted >= 0)
 			tw_i32(&tw, 6, cols[c].converted);
 		if (cols[c].converted == PQ_CT_DECIMAL)
@@ -1326,7 +1383,7 @@ synth_file_with(Buf *out, SynthColumn *cols, const SynthChunkOptions *opts, int 
 		b_varint(tw.b, strlen(cols[c].name));
 		b_put(tw.b, cols[c].name, strlen(cols[c].name));
 		tw_i32(&tw, 4, cols[c].codec);
-		tw_i64(&tw, 5, num_rows);
+		tw_i64(&tw, 5, o->num_values > 0 ? o->num_values : num_rows);
 		tw_i64(&tw, 6, (int64_t) cols[c].pages.len);
 		tw_i64(&tw, 7, (int64_t) cols[c].pages.len);
 		if (o->key_values)
@@ -1503,7 +1560,7 @@ test_synthetic_features(void)
 	memset(cols, 0, sizeof(cols));
 
 	/* 0: REQUIRED INT32 with INTEGER(16, signed), PLAIN in two v1 pages */
-	cols[0] = (SynthColumn) {"req_i16", PQ_INT32, PQ_REQUIRED, 0, -1, PQ_LT_INTEGER, PQ_CODEC_UNCOMPRESSED, {0}, true, 1, {PQ_ENC_PLAIN}, false};
+	cols[0] = (SynthColumn) {"req_i16", PQ_INT32, PQ_REQUIRED, 0, -1, PQ_LT_INTEGER, PQ_CODEC_UNCOMPRESSED, {0}, true, 1, {PQ_ENC_PLAIN}, false, 0};
 	for (int i = 0; i < 12; i++)
 		b_le32(&body, (uint32_t) (i * 3 - 10));
 	synth_page(&cols[0], PQ_PAGE_DATA, 12, PQ_ENC_PLAIN, &body, body.len, 0, 0, PQ_ENC_RLE);
@@ -1520,7 +1577,7 @@ test_synthetic_features(void)
 		int			nv = 0;
 		Buf			vbody = {0};
 
-		cols[1] = (SynthColumn) {"opt_bool_rle", PQ_BOOLEAN, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_RLE}, false};
+		cols[1] = (SynthColumn) {"opt_bool_rle", PQ_BOOLEAN, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_RLE}, false, 0};
 		for (int i = 0; i < 24; i++)
 			defs[i] = (i < nrows && i % 4 != 0);
 		bitpacked_run(&levels, defs, 24, 1);
@@ -1549,7 +1606,7 @@ test_synthetic_features(void)
 	{
 		uint8_t		lv[3] = {0};
 
-		cols[2] = (SynthColumn) {"int96", PQ_INT96, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 2, {PQ_ENC_PLAIN, PQ_ENC_BIT_PACKED}, false};
+		cols[2] = (SynthColumn) {"int96", PQ_INT96, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 2, {PQ_ENC_PLAIN, PQ_ENC_BIT_PACKED}, false, 0};
 		body.len = 0;
 		for (int i = 0; i < nrows; i++)
 			if (i % 5 != 2)
@@ -1574,7 +1631,7 @@ test_synthetic_features(void)
 		int			clen;
 		char		cbuf[4096];
 
-		cols[3] = (SynthColumn) {"flba_dba", PQ_FIXED_LEN_BYTE_ARRAY, PQ_REQUIRED, 4, -1, 0, PQ_CODEC_LZ4, {0}, false, 1, {PQ_ENC_DELTA_BYTE_ARRAY}, false};
+		cols[3] = (SynthColumn) {"flba_dba", PQ_FIXED_LEN_BYTE_ARRAY, PQ_REQUIRED, 4, -1, 0, PQ_CODEC_LZ4, {0}, false, 1, {PQ_ENC_DELTA_BYTE_ARRAY}, false, 0};
 		for (int i = 0; i < nrows; i++)
 		{
 			snprintf(vals[i], sizeof(vals[i]), "k%03d", i / 2);
@@ -1597,7 +1654,7 @@ test_synthetic_features(void)
 		Buf			raw = {0};
 		float		f[20];
 
-		cols[4] = (SynthColumn) {"float_bss", PQ_FLOAT, PQ_REQUIRED, 0, -1, 99, PQ_CODEC_SNAPPY, {0}, false, 1, {PQ_ENC_BYTE_STREAM_SPLIT}, false};
+		cols[4] = (SynthColumn) {"float_bss", PQ_FLOAT, PQ_REQUIRED, 0, -1, 99, PQ_CODEC_SNAPPY, {0}, false, 1, {PQ_ENC_BYTE_STREAM_SPLIT}, false, 0};
 		for (int i = 0; i < nrows; i++)
 			f[i] = (float) i * 0.5f - 3.0f;
 		for (int k = 0; k < 4; k++)
@@ -1632,7 +1689,7 @@ test_synthetic_features(void)
 		Buf			lv = {0};
 
 		cols[5] = (SynthColumn) {"text_mixed", PQ_BYTE_ARRAY, PQ_OPTIONAL, 0, PQ_CT_UTF8, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 4,
-		{PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_DELTA_BYTE_ARRAY, PQ_ENC_RLE}, false};
+		{PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_DELTA_BYTE_ARRAY, PQ_ENC_RLE}, false, 0};
 		body.len = 0;
 		for (int i = 0; i < 3; i++)
 		{
@@ -1692,7 +1749,7 @@ test_synthetic_features(void)
 		Buf			levels = {0};
 		uint32_t	defs[24] = {0};
 
-		cols[6] = (SynthColumn) {"delta_i64", PQ_INT64, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_ZSTD, {0}, false, 1, {PQ_ENC_DELTA_BINARY_PACKED}, true};
+		cols[6] = (SynthColumn) {"delta_i64", PQ_INT64, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_ZSTD, {0}, false, 1, {PQ_ENC_DELTA_BINARY_PACKED}, true, 0};
 		for (int i = 0; i < 19; i++)
 			v[i] = (i % 2 == 0) ? INT64_MAX - i : INT64_MIN + i;
 		for (int i = 0; i < nrows; i++)
@@ -1707,7 +1764,7 @@ test_synthetic_features(void)
 
 	/* 7: REQUIRED INT32 DECIMAL(9,2) via converted type only, dictionary with bit width 0 (one value) */
 	{
-		cols[7] = (SynthColumn) {"dec_conv", PQ_INT32, PQ_REQUIRED, 0, PQ_CT_DECIMAL, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN_DICTIONARY}, false};
+		cols[7] = (SynthColumn) {"dec_conv", PQ_INT32, PQ_REQUIRED, 0, PQ_CT_DECIMAL, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN_DICTIONARY}, false, 0};
 		body.len = 0;
 		b_le32(&body, (uint32_t) -12345);
 		synth_page(&cols[7], PQ_PAGE_DICTIONARY, 1, PQ_ENC_PLAIN_DICTIONARY, &body, body.len, 0, 0, 0);
@@ -1724,7 +1781,7 @@ test_synthetic_features(void)
 		uint8_t    *frame;
 		size_t		flen;
 
-		cols[8] = (SynthColumn) {"lz4_frame", PQ_DOUBLE, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_LZ4, {0}, false, 1, {PQ_ENC_PLAIN}, false};
+		cols[8] = (SynthColumn) {"lz4_frame", PQ_DOUBLE, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_LZ4, {0}, false, 1, {PQ_ENC_PLAIN}, false, 0};
 		for (int i = 0; i < nrows; i++)
 		{
 			double		d = i / 4.0;
@@ -1943,7 +2000,7 @@ make_small_file(Buf *out, const Buf *page_body, int num_values, int encoding, in
 	SynthColumn col;
 
 	memset(&col, 0, sizeof(col));
-	col = (SynthColumn) {"x", type, PQ_OPTIONAL, 4, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {encoding}, false};
+	col = (SynthColumn) {"x", type, PQ_OPTIONAL, 4, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {encoding}, false, 0};
 	synth_page(&col, PQ_PAGE_DATA, num_values, encoding, page_body, page_body->len, 0, 0, PQ_ENC_RLE);
 	synth_file(out, &col, 1, num_rows);
 	free(col.pages.d);
@@ -2018,7 +2075,7 @@ test_malformed(void)
 		Buf			d = {0};
 
 		memset(&col, 0, sizeof(col));
-		col = (SynthColumn) {"x", PQ_INT32, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_RLE_DICTIONARY}, false};
+		col = (SynthColumn) {"x", PQ_INT32, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_RLE_DICTIONARY}, false, 0};
 		b_le32(&d, 7);
 		synth_page(&col, PQ_PAGE_DICTIONARY, 1, PQ_ENC_PLAIN, &d, d.len, 0, 0, 0);
 		body.len = 0;
@@ -2052,7 +2109,7 @@ test_malformed(void)
 		SynthColumn col;
 
 		memset(&col, 0, sizeof(col));
-		col = (SynthColumn) {"x", PQ_INT64, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_DELTA_BINARY_PACKED}, false};
+		col = (SynthColumn) {"x", PQ_INT64, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_DELTA_BINARY_PACKED}, false, 0};
 		body.len = 0;
 		b_varint(&body, 128);
 		b_varint(&body, 4);
@@ -2078,7 +2135,7 @@ test_malformed(void)
 		SynthColumn col;
 
 		memset(&col, 0, sizeof(col));
-		col = (SynthColumn) {"x", PQ_INT32, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_LZO, {0}, false, 1, {PQ_ENC_PLAIN}, false};
+		col = (SynthColumn) {"x", PQ_INT32, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_LZO, {0}, false, 1, {PQ_ENC_PLAIN}, false, 0};
 		body.len = 0;
 		b_le32(&body, 1);
 		synth_page(&col, PQ_PAGE_DATA, 1, PQ_ENC_PLAIN, &body, body.len, 0, 0, PQ_ENC_RLE);
@@ -2174,7 +2231,7 @@ test_malformed(void)
 		SynthColumn col;
 
 		memset(&col, 0, sizeof(col));
-		col = (SynthColumn) {"x", PQ_INT32, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_SNAPPY, {0}, false, 1, {PQ_ENC_PLAIN}, false};
+		col = (SynthColumn) {"x", PQ_INT32, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_SNAPPY, {0}, false, 1, {PQ_ENC_PLAIN}, false, 0};
 		body.len = 0;
 		b_varint(&body, 8);
 		b_byte(&body, 3 << 2);
@@ -2189,19 +2246,18 @@ test_malformed(void)
 		free(col.pages.d);
 	}
 
-	/* nested: a REPEATED primitive */
+	/* a REPEATED primitive: a list (see test_list_forms), here of no rows */
 	{
 		SynthColumn col;
 
 		memset(&col, 0, sizeof(col));
-		col = (SynthColumn) {"rep", PQ_INT32, PQ_REPEATED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false};
+		col = (SynthColumn) {"rep", PQ_INT32, PQ_REPEATED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false, 0};
 		body.len = 0;
 		synth_page(&col, PQ_PAGE_DATA, 0, PQ_ENC_PLAIN, &body, 0, 0, 0, PQ_ENC_RLE);
 		f.len = 0;
 		synth_file(&f, &col, 1, 0);
 		st = open_and_read_all(f.d, f.len, NULL, err, sizeof(err));
-		CHECK(st == PARQUET_ERROR_NESTED && strcmp(err, "nested Parquet types are not supported: column rep") == 0,
-			  "repeated: %s", err);
+		CHECK(st == PARQUET_OK, "a repeated primitive of no rows is an empty list column: %s", err);
 		free(col.pages.d);
 	}
 	free(f.d);
@@ -2331,7 +2387,7 @@ test_column_chunk_key_values(void)
 
 	memset(cols, 0, sizeof(cols));
 	memset(opts, 0, sizeof(opts));
-	cols[0] = (SynthColumn) {"column1", PQ_INT32, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 0, {0}, false};
+	cols[0] = (SynthColumn) {"column1", PQ_INT32, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 0, {0}, false, 0};
 	cols[1] = cols[0];
 	cols[1].name = "column2";
 	opts[0].key_values = true;
@@ -2475,7 +2531,7 @@ test_empty_v2_pages(void)
 	{
 		/* Spark's file: optional float "value", 1 row, null */
 		memset(&col, 0, sizeof(col));
-		col = (SynthColumn) {"value", PQ_FLOAT, PQ_OPTIONAL, 0, -1, 0, codecs[k], {0}, false, 1, {PQ_ENC_PLAIN}, false};
+		col = (SynthColumn) {"value", PQ_FLOAT, PQ_OPTIONAL, 0, -1, 0, codecs[k], {0}, false, 1, {PQ_ENC_PLAIN}, false, 0};
 		body.len = 0;
 		rle_run(&body, 1, 0, 1);	/* the levels: one null */
 		synth_page(&col, PQ_PAGE_DATA_V2, 1, PQ_ENC_PLAIN, &body, body.len, 1, (int) body.len, 0);
@@ -2515,7 +2571,7 @@ test_empty_v2_pages(void)
 
 		memset(&col, 0, sizeof(col));
 		col = (SynthColumn) {"x", PQ_INT32, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_SNAPPY, {0}, false, 3,
-		{PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_RLE}, false};
+		{PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_RLE}, false, 0};
 		raw.len = 0;
 		for (int i = 1; i <= 3; i++)
 			b_le32(&raw, (uint32_t) (10 * i));
@@ -2595,7 +2651,7 @@ test_empty_v2_pages(void)
 
 	/* an empty values section that says it holds 4 bytes */
 	memset(&col, 0, sizeof(col));
-	col = (SynthColumn) {"value", PQ_FLOAT, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_SNAPPY, {0}, false, 1, {PQ_ENC_PLAIN}, false};
+	col = (SynthColumn) {"value", PQ_FLOAT, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_SNAPPY, {0}, false, 1, {PQ_ENC_PLAIN}, false, 0};
 	body.len = 0;
 	rle_run(&body, 1, 1, 1);
 	synth_page(&col, PQ_PAGE_DATA_V2, 1, PQ_ENC_PLAIN, &body, body.len + 4, 0, (int) body.len, 0);
@@ -2667,7 +2723,7 @@ test_int96_range(void)
 
 	memset(&col, 0, sizeof(col));
 	col = (SynthColumn) {"a", PQ_INT96, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 2,
-	{PQ_ENC_PLAIN, PQ_ENC_RLE}, false};
+	{PQ_ENC_PLAIN, PQ_ENC_RLE}, false, 0};
 	for (int i = 0; i < ncases; i++)
 		defs[i] = 1;
 	b_le32(&body, 0);			/* the levels' length, filled in below */
@@ -2768,7 +2824,7 @@ test_float16(void)
 	/* rows 0-8 PLAIN, row 9 null (v1 page); rows 10-12 BYTE_STREAM_SPLIT (v2 page) */
 	memset(&col, 0, sizeof(col));
 	col = (SynthColumn) {"h", PQ_FIXED_LEN_BYTE_ARRAY, PQ_OPTIONAL, 2, -1, PQ_LT_FLOAT16, PQ_CODEC_UNCOMPRESSED, {0}, false, 3,
-	{PQ_ENC_PLAIN, PQ_ENC_BYTE_STREAM_SPLIT, PQ_ENC_RLE}, false};
+	{PQ_ENC_PLAIN, PQ_ENC_BYTE_STREAM_SPLIT, PQ_ENC_RLE}, false, 0};
 	memset(&opts, 0, sizeof(opts));
 	opts.value_stats_len = 2;
 	opts.min_value = stat_min;
@@ -2842,9 +2898,9 @@ test_float16(void)
 	{
 		memset(&col, 0, sizeof(col));
 		if (k == 0)
-			col = (SynthColumn) {"h", PQ_INT32, PQ_REQUIRED, 0, -1, PQ_LT_FLOAT16, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false};
+			col = (SynthColumn) {"h", PQ_INT32, PQ_REQUIRED, 0, -1, PQ_LT_FLOAT16, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false, 0};
 		else
-			col = (SynthColumn) {"h", PQ_FIXED_LEN_BYTE_ARRAY, PQ_REQUIRED, 4, -1, PQ_LT_FLOAT16, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false};
+			col = (SynthColumn) {"h", PQ_FIXED_LEN_BYTE_ARRAY, PQ_REQUIRED, 4, -1, PQ_LT_FLOAT16, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false, 0};
 		body.len = 0;
 		b_le32(&body, 0x3c00);
 		synth_page(&col, PQ_PAGE_DATA, 1, PQ_ENC_PLAIN, &body, body.len, 0, 0, PQ_ENC_RLE);
@@ -2904,7 +2960,7 @@ checksum_file(Buf *f, SynthPageSpan *spans)
 
 	memset(&col, 0, sizeof(col));
 	col = (SynthColumn) {"x", PQ_INT32, PQ_OPTIONAL, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 3,
-	{PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_RLE}, false};
+	{PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_RLE}, false, 0};
 	for (int i = 1; i <= 3; i++)
 		b_le32(&body, (uint32_t) (10 * i));
 	synth_page_at(&col, &spans[0], PQ_PAGE_DICTIONARY, 3, PQ_ENC_PLAIN, &body, body.len, 0, 0);
@@ -3197,7 +3253,7 @@ codec_file(Buf *f, int codec, CompressFn compress, CodecLayout layout, size_t cu
 	int			encoding = layout == CODEC_DICT ? PQ_ENC_RLE_DICTIONARY : PQ_ENC_PLAIN;
 
 	memset(&col, 0, sizeof(col));
-	col = (SynthColumn) {"v", PQ_INT32, PQ_REQUIRED, 0, -1, 0, codec, {0}, false, 1, {encoding}, false};
+	col = (SynthColumn) {"v", PQ_INT32, PQ_REQUIRED, 0, -1, 0, codec, {0}, false, 1, {encoding}, false, 0};
 	if (layout == CODEC_DICT)
 	{
 		uint32_t	idx[CODEC_ROWS];
@@ -3368,7 +3424,7 @@ test_gzip_brotli(void)
 		Buf			body = {0};
 
 		memset(&col, 0, sizeof(col));
-		col = (SynthColumn) {"v", PQ_INT32, PQ_REQUIRED, 0, -1, 0, codec, {0}, false, 1, {PQ_ENC_PLAIN}, false};
+		col = (SynthColumn) {"v", PQ_INT32, PQ_REQUIRED, 0, -1, 0, codec, {0}, false, 1, {PQ_ENC_PLAIN}, false, 0};
 		for (int i = 0; i < 64; i++)
 			b_byte(&body, (uint8_t) (rng() | 0x80));
 		synth_page(&col, PQ_PAGE_DATA, 16, PQ_ENC_PLAIN, &body, 64, 0, 0, PQ_ENC_RLE);
@@ -3714,6 +3770,517 @@ test_helpers(void)
 }
 
 /* Runs every test group and prints the closing "N passed, N failed" line. */
+/* ----------------------------------------------------------------
+ * LIST columns
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Appends a v1 level stream: a 4-byte length, then n levels (n <= 16) as
+ * bit-packed runs of 8 at the bit width, padded with zeros.
+ */
+static void
+list_levels_v1(Buf *b, const uint32_t *levels, int n, int bit_width)
+{
+	uint32_t	padded[16] = {0};
+	size_t		lenpos = b->len;
+
+	memcpy(padded, levels, sizeof(uint32_t) * (size_t) n);
+	b_le32(b, 0);
+	bitpacked_run(b, padded, n <= 8 ? 8 : 16, bit_width);
+	b_patch_le32(b, lenpos, (uint32_t) (b->len - lenpos - 4));
+}
+
+/* A v1 data page of a list column: levels, then PLAIN INT32 values. */
+static void
+list_page_v1(SynthColumn *col, const uint32_t *rep, const uint32_t *def, int n,
+			 int def_width, const int32_t *vals, int nvals)
+{
+	Buf			body = {0};
+
+	list_levels_v1(&body, rep, n, 1);
+	list_levels_v1(&body, def, n, def_width);
+	for (int i = 0; i < nvals; i++)
+		b_le32(&body, (uint32_t) vals[i]);
+	synth_page(col, PQ_PAGE_DATA, n, PQ_ENC_PLAIN, &body, body.len, 0, 0, PQ_ENC_RLE);
+	free(body.d);
+}
+
+/*
+ * Decodes column 0 of a one-column synthetic list file and renders its
+ * rows as "[1,2];NULL;[];[\N]" into out; returns the status.
+ */
+static ParquetStatus
+list_render(const Buf *f, const ParquetReaderOptions *opts, char *out, size_t outlen,
+			char *err, size_t errlen)
+{
+	ParquetReader *reader;
+	ParquetColumnValues cv;
+	ParquetStatus st;
+	size_t		pos = 0;
+
+	out[0] = '\0';
+	st = parquet_reader_open_memory(f->d, f->len, opts, &reader, err, errlen);
+	if (st != PARQUET_OK)
+		return st;
+	st = parquet_read_column_chunk(reader, 0, 0, &cv, err, errlen);
+	if (st == PARQUET_OK)
+	{
+		for (int64_t r = 0; r < cv.num_values && pos < outlen; r++)
+		{
+			pos += (size_t) snprintf(out + pos, outlen - pos, "%s", r > 0 ? ";" : "");
+			if (cv.is_null[r])
+			{
+				pos += (size_t) snprintf(out + pos, outlen - pos, "NULL");
+				continue;
+			}
+			pos += (size_t) snprintf(out + pos, outlen - pos, "[");
+			for (int64_t k = cv.list_offsets[r]; k < cv.list_offsets[r + 1] && pos < outlen; k++)
+			{
+				if (cv.element_is_null[k])
+					pos += (size_t) snprintf(out + pos, outlen - pos, "%s\\N", k > cv.list_offsets[r] ? "," : "");
+				else
+					pos += (size_t) snprintf(out + pos, outlen - pos, "%s%d", k > cv.list_offsets[r] ? "," : "",
+											 (int) cv.elements[k].int32);
+			}
+			if (pos < outlen)
+				pos += (size_t) snprintf(out + pos, outlen - pos, "]");
+		}
+		parquet_column_values_free(&cv);
+	}
+	parquet_reader_close(reader);
+	return st;
+}
+
+/*
+ * The list forms of LogicalTypes.md's backward-compatibility rules, built
+ * by hand (DuckDB writes only the standard three levels), and hostile
+ * levels: each file is saved as a fuzzer seed.
+ */
+static void
+test_list_forms(void)
+{
+	Buf			f = {0};
+	char		err[512];
+	char		rows[512];
+	ParquetStatus st;
+	SynthColumn col;
+	SynthChunkOptions opts;
+
+	/* ColumnMetaData.num_values counts the level entries, as DuckDB expects */
+	memset(&opts, 0, sizeof(opts));
+
+	/* a repeated primitive: rows [1,2], [], [3] */
+	{
+		uint32_t	rep[] = {0, 1, 0, 0};
+		uint32_t	def[] = {1, 1, 0, 1};
+		int32_t		vals[] = {1, 2, 3};
+		ParquetReader *reader;
+
+		memset(&col, 0, sizeof(col));
+		col = (SynthColumn) {"rep", PQ_INT32, PQ_REPEATED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false, 0};
+		list_page_v1(&col, rep, def, 4, 1, vals, 3);
+		f.len = 0;
+		opts.num_values = 4;
+		synth_file_with(&f, &col, &opts, 1, 3);
+		save_seed("list_repeated_primitive", &f);
+		st = list_render(&f, NULL, rows, sizeof(rows), err, sizeof(err));
+		CHECK(st == PARQUET_OK && strcmp(rows, "[1,2];[];[3]") == 0,
+			  "a repeated primitive is a required list of required elements: %s %s", rows, err);
+		if (parquet_reader_open_memory(f.d, f.len, NULL, &reader, err, sizeof(err)) == PARQUET_OK)
+		{
+			const ParquetColumnSchema *c = &parquet_reader_metadata(reader)->columns[0];
+
+			CHECK(c->is_list && c->repetition == PQ_REQUIRED && c->element_required &&
+				  c->max_definition_level == 1 && c->list_definition_level == 0 &&
+				  strcmp(c->name, "rep") == 0, "repeated primitive schema");
+			parquet_reader_close(reader);
+		}
+		free(col.pages.d);
+	}
+
+	/* two levels: <name> (LIST) { repeated int32 }: NULL, [], [7,8] */
+	{
+		uint32_t	rep[] = {0, 0, 0, 1};
+		uint32_t	def[] = {0, 1, 2, 2};
+		int32_t		vals[] = {7, 8};
+
+		memset(&col, 0, sizeof(col));
+		col = (SynthColumn) {"two", PQ_INT32, PQ_REPEATED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false, 2};
+		list_page_v1(&col, rep, def, 4, 2, vals, 2);
+		f.len = 0;
+		opts.num_values = 4;
+		synth_file_with(&f, &col, &opts, 1, 3);
+		save_seed("list_two_levels", &f);
+		st = list_render(&f, NULL, rows, sizeof(rows), err, sizeof(err));
+		CHECK(st == PARQUET_OK && strcmp(rows, "NULL;[];[7,8]") == 0, "two-level list: %s %s", rows, err);
+		free(col.pages.d);
+	}
+
+	/* three levels, required elements, a repeated group not named "list" */
+	{
+		uint32_t	rep[] = {0, 0, 1, 0};
+		uint32_t	def[] = {2, 2, 2, 0};
+		int32_t		vals[] = {5, 6, 7};
+
+		memset(&col, 0, sizeof(col));
+		col = (SynthColumn) {"three", PQ_INT32, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false, 3};
+		list_page_v1(&col, rep, def, 4, 2, vals, 3);
+		f.len = 0;
+		opts.num_values = 4;
+		synth_file_with(&f, &col, &opts, 1, 3);
+		save_seed("list_three_levels_required", &f);
+		st = list_render(&f, NULL, rows, sizeof(rows), err, sizeof(err));
+		CHECK(st == PARQUET_OK && strcmp(rows, "[5];[6,7];NULL") == 0, "three-level list: %s %s", rows, err);
+		free(col.pages.d);
+
+		/* named "array": the element is a struct of one field */
+		memset(&col, 0, sizeof(col));
+		col = (SynthColumn) {"arr", PQ_INT32, PQ_REQUIRED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false, 4};
+		list_page_v1(&col, rep, def, 4, 2, vals, 3);
+		f.len = 0;
+		opts.num_values = 4;
+		synth_file_with(&f, &col, &opts, 1, 3);
+		st = list_render(&f, NULL, rows, sizeof(rows), err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_NESTED && strcmp(err, "nested Parquet types are not supported: column arr") == 0,
+			  "a repeated group named array: %s", err);
+		free(col.pages.d);
+	}
+
+	/* a row's list going on in the next page: [1,2,3], [4] */
+	{
+		uint32_t	rep1[] = {0, 1};
+		uint32_t	rep2[] = {1, 0};
+		uint32_t	def[] = {2, 2};
+		int32_t		vals1[] = {1, 2};
+		int32_t		vals2[] = {3, 4};
+
+		memset(&col, 0, sizeof(col));
+		col = (SynthColumn) {"span", PQ_INT32, PQ_REPEATED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false, 2};
+		list_page_v1(&col, rep1, def, 2, 2, vals1, 2);
+		list_page_v1(&col, rep2, def, 2, 2, vals2, 2);
+		f.len = 0;
+		opts.num_values = 4;
+		synth_file_with(&f, &col, &opts, 1, 2);
+		save_seed("list_spans_pages", &f);
+		st = list_render(&f, NULL, rows, sizeof(rows), err, sizeof(err));
+		CHECK(st == PARQUET_OK && strcmp(rows, "[1,2,3];[4]") == 0, "a list across pages: %s %s", rows, err);
+		free(col.pages.d);
+	}
+
+	/* hostile levels */
+	{
+		static const struct
+		{
+			uint32_t	rep[4];
+			uint32_t	def[4];
+			const char *message;
+		}			bad[] = {
+			{{1, 0, 0, 0}, {2, 2, 2, 2}, "continues a row that no level started"},
+			{{0, 0, 0, 0}, {2, 3, 2, 2}, "definition level 3 exceeds the column's maximum 2"},
+			{{0, 1, 0, 0}, {2, 1, 2, 2}, "a NULL or empty list inside a list"},
+			{{0, 0, 0, 0}, {2, 2, 2, 2}, "pages hold more than the row group's 3 rows"},
+		};
+
+		for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+		{
+			int32_t		vals[] = {1, 2, 3, 4};
+			char		seed[32];
+
+			memset(&col, 0, sizeof(col));
+			col = (SynthColumn) {"bad", PQ_INT32, PQ_REPEATED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false, 2};
+			list_page_v1(&col, bad[k].rep, bad[k].def, 4, 2, vals, 4);
+			f.len = 0;
+			opts.num_values = 4;
+			synth_file_with(&f, &col, &opts, 1, 3);
+			snprintf(seed, sizeof(seed), "list_bad_%zu", k);
+			save_seed(seed, &f);
+			st = list_render(&f, NULL, rows, sizeof(rows), err, sizeof(err));
+			CHECK(st == PARQUET_ERROR_CORRUPT && strstr(err, bad[k].message) != NULL,
+				  "hostile list levels %zu: %d %s", k, (int) st, err);
+			free(col.pages.d);
+		}
+	}
+
+	/* a page claiming 2^30 entries in a few bytes of RLE: a limit, not a huge allocation */
+	{
+		Buf			body = {0};
+		ParquetReaderOptions opts;
+
+		memset(&col, 0, sizeof(col));
+		col = (SynthColumn) {"huge", PQ_INT32, PQ_REPEATED, 0, -1, 0, PQ_CODEC_UNCOMPRESSED, {0}, false, 1, {PQ_ENC_PLAIN}, false, 2};
+		b_le32(&body, 6);
+		rle_run(&body, 1u << 30, 0, 1);
+		b_le32(&body, 6);
+		rle_run(&body, 1u << 30, 1, 1);
+		synth_page(&col, PQ_PAGE_DATA, 1 << 30, PQ_ENC_PLAIN, &body, body.len, 0, 0, PQ_ENC_RLE);
+		f.len = 0;
+		synth_file(&f, &col, 1, 3);
+		save_seed("list_huge_levels", &f);
+		parquet_reader_default_options(&opts);
+		opts.max_list_elements = 1000;
+		st = list_render(&f, &opts, rows, sizeof(rows), err, sizeof(err));
+		CHECK(st == PARQUET_ERROR_LIMIT && strstr(err, "list entries") != NULL, "huge list page: %s", err);
+		free(body.d);
+		free(col.pages.d);
+	}
+	free(f.d);
+}
+
+/* What list_writer_value gives element k of row r of column c. */
+static bool
+list_element_null(int c, int r, int k)
+{
+	return (r * 7 + k * 3 + c) % 11 == 0;
+}
+
+/*
+ * Writes LIST columns of every physical type with the library's writer
+ * (NULL lists, empty lists, NULL elements, lists of up to 40 elements,
+ * small pages and row groups so that lists meet page and row group ends),
+ * reads the file back and compares every row; the file is a fuzzer seed.
+ */
+static void
+test_list_roundtrip(void)
+{
+	enum
+	{
+		NCOLS = 9, NROWS = 3000
+	};
+	char		path[] = "/tmp/parquet_lists_XXXXXX";
+	char		err[512];
+	ParquetColumnSpec cols[NCOLS];
+	ParquetWriterOptions opts;
+	ParquetWriter *w;
+	ParquetReader *reader;
+	uint8_t    *data;
+	size_t		len;
+	int			fd = mkstemp(path);
+	int64_t		checked = 0;
+	bool		ok = true;
+	static const uint8_t uuid[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+
+	if (!CHECK(fd >= 0, "mkstemp"))
+		return;
+	parquet_column_init(&cols[0], "id", PQ_INT32, false);
+	parquet_column_init(&cols[1], "li32", PQ_INT32, true);
+	parquet_column_init(&cols[2], "li64", PQ_INT64, true);
+	parquet_column_init(&cols[3], "lf4", PQ_FLOAT, true);
+	parquet_column_init(&cols[4], "lf8", PQ_DOUBLE, false);	/* a REQUIRED list */
+	parquet_column_init(&cols[5], "lb", PQ_BOOLEAN, true);
+	parquet_column_init(&cols[6], "ls", PQ_BYTE_ARRAY, true);
+	cols[6].logical = PQ_LT_STRING;
+	parquet_column_init(&cols[7], "lu", PQ_FIXED_LEN_BYTE_ARRAY, true);
+	cols[7].type_length = 16;
+	cols[7].logical = PQ_LT_UUID;
+	parquet_column_init(&cols[8], "ld", PQ_FIXED_LEN_BYTE_ARRAY, true);
+	cols[8].type_length = parquet_decimal_flba_length(30);
+	cols[8].logical = PQ_LT_DECIMAL;
+	cols[8].precision = 30;
+	cols[8].scale = 2;
+	for (int c = 1; c < NCOLS; c++)
+	{
+		cols[c].list = true;
+		cols[c].field_id = c + 1;
+		cols[c].element_field_id = 1000 + c;
+	}
+	parquet_writer_options_init(&opts);
+	opts.codec = PQ_CODEC_ZSTD;
+	opts.page_bytes = 300;
+	opts.row_group_rows = 700;
+	w = parquet_writer_create(fd, cols, NCOLS, &opts, err, sizeof(err));
+	if (!CHECK(w != NULL, "list writer: %s", err))
+	{
+		close(fd);
+		unlink(path);
+		return;
+	}
+	for (int r = 0; r < NROWS && ok; r++)
+	{
+		ParquetRowValue v[NCOLS];
+		ParquetRowValue el[NCOLS][40];
+		char		strs[40][16];
+		uint8_t		dec[40][16];
+
+		memset(v, 0, sizeof(v));
+		memset(el, 0, sizeof(el));
+		v[0].v.int32 = r;
+		for (int c = 1; c < NCOLS; c++)
+		{
+			int			n = (r * 13 + c) % 41;
+
+			v[c].isnull = cols[c].nullable && (r + c) % 9 == 0;
+			if (r % 10 == 3)
+				n = 0;			/* empty lists */
+			v[c].nelements = (uint32_t) n;
+			v[c].elements = el[c];
+			for (int k = 0; k < n; k++)
+			{
+				ParquetRowValue *e = &el[c][k];
+
+				e->isnull = list_element_null(c, r, k);
+				switch (c)
+				{
+					case 1:
+						e->v.int32 = r * 100 + k;
+						break;
+					case 2:
+						e->v.int64 = (int64_t) r * 1000000007 - k;
+						break;
+					case 3:
+						e->v.float4 = (float) r / (float) (k + 1);
+						break;
+					case 4:
+						e->isnull = false;
+						e->v.float8 = r * 0.5 + k;
+						break;
+					case 5:
+						e->v.boolean = (r + k) % 3 == 0;
+						break;
+					case 6:
+						snprintf(strs[k], sizeof(strs[k]), "s%d-%d", r % 17, k);
+						e->v.bytes.ptr = (const uint8_t *) strs[k];
+						e->v.bytes.len = (uint32_t) strlen(strs[k]);
+						break;
+					case 7:
+						e->v.bytes.ptr = uuid;
+						e->v.bytes.len = 16;
+						break;
+					case 8:
+						memset(dec[k], 0, sizeof(dec[k]));
+						dec[k][cols[8].type_length - 1] = (uint8_t) (r + k);
+						e->v.bytes.ptr = dec[k];
+						e->v.bytes.len = (uint32_t) cols[8].type_length;
+						break;
+				}
+			}
+		}
+		if (parquet_writer_add_row(w, v) != PARQUET_OK)
+			ok = CHECK(false, "list add_row %d: %s", r, parquet_writer_error(w));
+	}
+	CHECK(parquet_writer_finish(w, NULL, err, sizeof(err)) == PARQUET_OK, "list finish: %s", err);
+	parquet_writer_free(w);
+	close(fd);
+	data = read_file(path, &len);
+	unlink(path);
+	if (!CHECK(data != NULL, "read back %s", path))
+		return;
+	{
+		Buf			seed = {data, len, len};
+
+		save_seed("list_writer", &seed);
+	}
+	if (!CHECK(parquet_reader_open_memory(data, len, NULL, &reader, err, sizeof(err)) == PARQUET_OK,
+			   "open the writer's lists: %s", err))
+	{
+		free(data);
+		return;
+	}
+	{
+		const ParquetFileMeta *meta = parquet_reader_metadata(reader);
+		int64_t		row0 = 0;
+
+		CHECK(meta->num_columns == NCOLS && meta->num_row_groups == (NROWS + 699) / 700,
+			  "the writer's list file has %d columns, %d row groups", meta->num_columns, meta->num_row_groups);
+		for (int c = 1; c < NCOLS; c++)
+		{
+			const ParquetColumnSchema *s = &meta->columns[c];
+
+			CHECK(s->is_list && !s->element_required && s->max_repetition_level == 1 &&
+				  s->max_definition_level == (cols[c].nullable ? 3 : 2) &&
+				  s->list_definition_level == (cols[c].nullable ? 1 : 0) &&
+				  s->has_field_id && s->field_id == c + 1 &&
+				  s->has_element_field_id && s->element_field_id == 1000 + c &&
+				  strcmp(s->name, cols[c].name) == 0 && s->physical_type == cols[c].type,
+				  "list column %s: schema", cols[c].name);
+			CHECK(!meta->row_groups[0].columns[c].has_statistics,
+				  "list column %s: no statistics", cols[c].name);
+			CHECK(meta->row_groups[0].columns[c].num_values > meta->row_groups[0].num_rows,
+				  "list column %s: num_values counts the entries", cols[c].name);
+		}
+		for (int g = 0; g < meta->num_row_groups && ok; g++)
+		{
+			ParquetRowGroupBatch batch;
+
+			if (!CHECK(parquet_read_row_group(reader, g, NULL, 0, &batch, err, sizeof(err)) == PARQUET_OK,
+					   "read the writer's lists, row group %d: %s", g, err))
+				break;
+			for (int64_t i = 0; i < batch.num_rows && ok; i++)
+			{
+				int			r = (int) (row0 + i);
+
+				ok = CHECK(batch.columns[0].values[i].int32 == r, "list file row %d id", r);
+				for (int c = 1; c < NCOLS && ok; c++)
+				{
+					const ParquetColumnValues *cv = &batch.columns[c];
+					int			n = r % 10 == 3 ? 0 : (r * 13 + c) % 41;
+					bool		isnull = cols[c].nullable && (r + c) % 9 == 0;
+					int64_t		off = cv->list_offsets[i];
+
+					if (cv->is_null[i] != isnull ||
+						(!isnull && cv->list_offsets[i + 1] - off != n))
+						ok = CHECK(false, "list %s row %d: null %d, %lld elements, expected %d", cols[c].name, r,
+								   (int) cv->is_null[i], (long long) (cv->list_offsets[i + 1] - off), n);
+					for (int k = 0; ok && !isnull && k < n; k++)
+					{
+						const ParquetValue *e = &cv->elements[off + k];
+						bool		enull = c != 4 && list_element_null(c, r, k);
+						bool		same = cv->element_is_null[off + k] == enull;
+
+						if (same && !enull)
+						{
+							switch (c)
+							{
+								case 1:
+									same = e->int32 == r * 100 + k;
+									break;
+								case 2:
+									same = e->int64 == (int64_t) r * 1000000007 - k;
+									break;
+								case 3:
+									same = e->float4 == (float) r / (float) (k + 1);
+									break;
+								case 4:
+									same = e->float8 == r * 0.5 + k;
+									break;
+								case 5:
+									same = e->boolean == ((r + k) % 3 == 0);
+									break;
+								case 6:
+									{
+										char		expect[16];
+
+										snprintf(expect, sizeof(expect), "s%d-%d", r % 17, k);
+										same = e->bytes.len == strlen(expect) &&
+											memcmp(e->bytes.ptr, expect, e->bytes.len) == 0;
+										break;
+									}
+								case 7:
+									same = e->bytes.len == 16 && memcmp(e->bytes.ptr, uuid, 16) == 0;
+									break;
+								case 8:
+									same = e->bytes.len == (uint32_t) cols[8].type_length &&
+										e->bytes.ptr[cols[8].type_length - 1] == (uint8_t) (r + k);
+									break;
+							}
+						}
+						if (!same)
+							ok = CHECK(false, "list %s row %d element %d differs", cols[c].name, r, k);
+						checked++;
+					}
+				}
+			}
+			row0 += batch.num_rows;
+			parquet_row_group_batch_free(&batch);
+		}
+		CHECK(ok && row0 == NROWS, "the writer's %d rows of lists read back exactly (%lld elements)",
+			  NROWS, (long long) checked);
+	}
+	parquet_reader_close(reader);
+	CHECK(open_and_read_all(data, len, NULL, err, sizeof(err)) == PARQUET_OK, "list file reads through a file: %s", err);
+	free(data);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -3734,6 +4301,8 @@ main(int argc, char **argv)
 	test_empty_v2_pages();
 	test_int96_range();
 	test_float16();
+	test_list_forms();
+	test_list_roundtrip();
 	test_corruption(dir, "tiny.parquet", 3000, true);
 	test_corruption(dir, "gzip.parquet", 1000, true);
 	test_corruption(dir, "lz4_rawblock.parquet", 2000, true);
@@ -3742,6 +4311,8 @@ main(int argc, char **argv)
 	test_corruption(dir, "lz4_hadoop.parquet", 1000, false);
 	test_corruption(dir, "narrow_v2_snappy.parquet", 500, false);
 	test_corruption(dir, "types_uncompressed.parquet", 500, false);
+	test_corruption(dir, "lists_snappy.parquet", 1000, false);
+	test_corruption(dir, "lists_v2_zstd.parquet", 1000, false);
 	printf("%d passed, %d failed\n", tests_passed, tests_failed);
 	return tests_failed == 0 ? 0 : 1;
 }

@@ -24,6 +24,10 @@
 # the timestamp cannot be cast to text ("Conversion Error: Date out of range
 # in timestamp conversion", epoch_us() gives -9223372036854775808), and
 # parquet_metadata() fails on the whole file with the same error.
+# Arrays of mapped element types (c_intarr int[], c_textarr text[]) are
+# LIST columns, which DuckDB reads as INTEGER[] / VARCHAR[]; a
+# multi-dimensional array is NULL there, listed in spillpool.exceptions.<i>,
+# and a lower bound other than 1 is not seen by DuckDB (the elements are).
 # Numeric NaN is NULL in DuckDB, listed in spillpool.exceptions.<i>; float
 # NaN / Infinity read as DuckDB's nan / inf, and spillpool.float_nan names
 # the columns holding a NaN.  Timestamps beyond what INT64 microseconds since
@@ -366,10 +370,16 @@ sql('dk_latin1', q{
 # the expectations, computed by PostgreSQL from the tables
 ###########################################################################
 
-# kind (the canonical form, see shards.mjs) and DuckDB type of a base type
+# kind (the canonical form, see shards.mjs) and DuckDB type of a base type,
+# and for a LIST column the kind of its elements
 sub kind_of
 {
 	my ($base) = @_;
+	if ($base =~ /^(integer|text)\[\]$/)
+	{
+		my ($ek, $ed) = kind_of($1);
+		return ('list', "${ed}[]", $ek);
+	}
 	my %simple = (
 		'smallint' => [ 'int', 'SMALLINT' ],
 		'integer' => [ 'int', 'INTEGER' ],
@@ -400,10 +410,15 @@ sub kind_of
 	return ('text', 'VARCHAR');    # stored as its text form
 }
 
-# SQL of the canonical text of value $x of a kind (see shards.mjs)
+# SQL of the canonical text of value $x of a kind (see shards.mjs); $elem
+# is a list's element kind
 sub canon_sql
 {
-	my ($kind, $x) = @_;
+	my ($kind, $x, $elem) = @_;
+	return
+	  "(CASE WHEN $x IS NULL OR array_ndims($x) > 1 THEN NULL ELSE '[' || array_to_string(ARRAY("
+	  . "SELECT coalesce(" . canon_sql($elem, 'e') . ", '\\N') FROM unnest($x) e), ',') || ']' END)"
+	  if $kind eq 'list';
 	return "(CASE WHEN $x = 'NaN' THEN NULL ELSE ${x}::text END)"
 	  if $kind eq 'decimal';
 	return "(CASE WHEN $x = 'NaN' THEN 'NaN' ELSE encode(${kind}send($x), 'hex') END)"
@@ -429,6 +444,7 @@ sub canon_sql
 sub exception_sql
 {
 	my ($kind, $x) = @_;
+	return "coalesce(array_ndims($x) > 1, false)" if $kind eq 'list';
 	return "($x = 'NaN')" if $kind eq 'decimal';
 	return
 	  "(isfinite($x) AND extract(epoch FROM $x) * 1000000 >= 9223372036854775807)"
@@ -439,6 +455,7 @@ sub exception_sql
 sub minmax_sql
 {
 	my ($fn, $kind, $x, $exc) = @_;
+	return 'NULL::text' if $kind eq 'list';    # LIST columns have no statistics
 	return "$fn(" . canon_sql($kind, $x) . ' COLLATE "C")'
 	  if $kind eq 'text' || $kind eq 'bytea' || $kind eq 'uuid';
 	return ($fn eq 'min' ? 'bool_and' : 'bool_or') . "($x)::text"
@@ -469,7 +486,7 @@ sub table_columns
 	{
 		my ($attnum, $typid, $typmod, $pgtype, $base, $name) =
 		  split /\|/, $line, 6;
-		my ($kind, $duck) = kind_of($base);
+		my ($kind, $duck, $elem_kind) = kind_of($base);
 		push @cols,
 		  {
 			attnum => $attnum,
@@ -478,6 +495,7 @@ sub table_columns
 			pgtype => $pgtype,
 			name => $name,
 			kind => $kind,
+			elem_kind => $elem_kind,
 			duckdb_type => $duck
 		  };
 	}
@@ -496,7 +514,7 @@ sub shard_json_sql
 		my $x = qi($c->{name});
 		my $k = $c->{kind};
 		my $exc = exception_sql($k, $x);
-		my $canon = canon_sql($k, $x);
+		my $canon = canon_sql($k, $x, $c->{elem_kind});
 		my $inf =
 		  ($k eq 'date' || $k eq 'timestamp' || $k eq 'timestamptz')
 		  ? "coalesce(json_agg(json_build_object('row', rn, 'pg', ${x}::text) ORDER BY rn) "
@@ -507,6 +525,7 @@ sub shard_json_sql
 		  . ", 'pgtype', " . ql($c->{pgtype})
 		  . ", 'attnum', $c->{attnum}, 'typid', $c->{typid}, 'typmod', $c->{typmod}"
 		  . ", 'kind', " . ql($k)
+		  . ", 'elem_kind', " . ql($c->{elem_kind} // '')
 		  . ", 'duckdb_type', " . ql($c->{duckdb_type})
 		  . ", 'non_null', count($x) - count(*) FILTER (WHERE $exc)"
 		  . ", 'min', " . minmax_sql('min', $k, $x, $exc)

@@ -10,6 +10,7 @@
 #     manifest list and manifest of every snapshot and checks them against
 #     the Iceberg spec's field ids, counts and lengths;
 #   - DuckDB reads the data files the current metadata lists.
+# The table's columns include an int[] (an Iceberg list, a Parquet LIST).
 # After appends (rows arriving by INSERT VALUES, INSERT ... SELECT from a
 # heap table with compressed values, and COPY), a compaction, a retention
 # drop and an expiry, each reader returns the rows spillpool.scan returns at
@@ -75,8 +76,8 @@ $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION spillpool');
 
 my $cols = 'id bigint, ts timestamptz, lts timestamp, v text, n numeric(12,3), u uuid, '
-  . 'f float8, r real, b bool, d date, i int, s smallint, bin bytea, js jsonb, iv interval';
-my @names = qw(id ts lts v n u f r b d i s bin js iv);
+  . 'f float8, r real, b bool, d date, i int, s smallint, bin bytea, js jsonb, iv interval, ia int[]';
+my @names = qw(id ts lts v n u f r b d i s bin js iv ia);
 $node->safe_psql('postgres', "CREATE TABLE ev ($cols) USING spillpool");
 $node->safe_psql('postgres', "SELECT spillpool.alter_table('ev', compact_min_shards => 0)");
 
@@ -86,7 +87,8 @@ my %pg_form = (
 	ts => "(extract(epoch FROM ts) * 1000000)::bigint::text",
 	lts => "(extract(epoch FROM lts) * 1000000)::bigint::text",
 	b => "CASE WHEN b THEN 'true' WHEN NOT b THEN 'false' END",
-	bin => "encode(bin, 'hex')");
+	bin => "encode(bin, 'hex')",
+	ia => "to_json(ia)::text");
 my $pg_row = join(" || chr(31) || ",
 	map { "coalesce(" . ($pg_form{$_} // "${_}::text") . ", '\\N')" } @names);
 
@@ -101,6 +103,11 @@ sub canon
 	{
 		return $v if $v !~ /^-?[\d.]+(e[-+]?\d+)?$/i;
 		return sprintf('%.17g', $v);
+	}
+	if ($name eq 'ia')
+	{
+		# a LIST (Iceberg type list, element id 1000000 + attnum): a JSON array
+		return $json->encode(ref $v ? $v : $json->decode($v));
 	}
 	if ($name eq 'js')
 	{
@@ -218,15 +225,16 @@ sub check_readers
 $node->safe_psql('postgres', q{
 INSERT INTO ev VALUES
 	(1, '2020-01-01 10:00+00', '2020-01-01 10:00', 'a', 1.5, '11111111-2222-3333-4444-555555555555',
-	 0.1, 0.1, true, '2020-01-01', 7, 3, '\xdeadbeef', '{"a": 1, "b": [1, 2]}', '1 day'),
-	(2, '2020-01-02 00:00+00', NULL, NULL, NULL, NULL, 'NaN', '-Infinity', NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+	 0.1, 0.1, true, '2020-01-01', 7, 3, '\xdeadbeef', '{"a": 1, "b": [1, 2]}', '1 day', '{1,NULL,3}'),
+	(2, '2020-01-02 00:00+00', NULL, NULL, NULL, NULL, 'NaN', '-Infinity', NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{}'),
 	(3, '1969-12-31 23:59:59.999999+00', '0001-01-01 00:00', '', -99999999.999, '00000000-0000-0000-0000-000000000000',
-	 '1e308', '3.4028235e38', false, '1970-01-01', -2147483648, -32768, '\x', '[]', '-3 years 2 mons'),
+	 '1e308', '3.4028235e38', false, '1970-01-01', -2147483648, -32768, '\x', '[]', '-3 years 2 mons', NULL),
 	(4, '2020-06-01 00:00+02', '2020-06-01 00:00', 'ünïcödé ✓', 0.001, 'ffffffff-ffff-ffff-ffff-ffffffffffff',
-	 '-0', '1e-45', true, '2020-02-29', 2147483647, 32767, '\x00ff', '"s"', '00:00:01.5');
+	 '-0', '1e-45', true, '2020-02-29', 2147483647, 32767, '\x00ff', '"s"', '00:00:01.5', '{-2147483648,NULL}');
 INSERT INTO ev SELECT g, '2020-03-01 00:00+00'::timestamptz + g * interval '1 minute', '2020-03-01'::timestamp + g * interval '1 second',
 	md5(g::text), g / 7.0, md5(g::text)::uuid, g / 3.0, g / 9.0, g % 2 = 0, '2020-03-01'::date + g % 100, g, (g % 1000)::smallint,
-	decode(md5(g::text), 'hex'), jsonb_build_object('g', g), make_interval(secs => g)
+	decode(md5(g::text), 'hex'), jsonb_build_object('g', g), make_interval(secs => g),
+	CASE WHEN g % 5 = 0 THEN NULL ELSE ARRAY(SELECT g * k FROM generate_series(1, g % 4) k) END
 FROM generate_series(5, 400) g;
 });
 is($node->safe_psql('postgres', "SELECT spillpool.flush('ev')"), '1', 'snapshot 1: INSERT VALUES');
@@ -236,7 +244,7 @@ $node->safe_psql('postgres', q{
 CREATE TABLE src (LIKE ev);
 INSERT INTO src SELECT g, '2020-04-01 00:00+00'::timestamptz + g * interval '1 hour', NULL,
 	repeat(md5(g::text), 200), g, NULL, g, g, NULL, NULL, g, NULL, NULL,
-	jsonb_build_object('long', repeat('x', 5000)), NULL
+	jsonb_build_object('long', repeat('x', 5000)), NULL, ARRAY[g, NULL]
 FROM generate_series(401, 600) g;
 INSERT INTO ev SELECT * FROM src;
 });
@@ -249,7 +257,8 @@ is($node->safe_psql('postgres', "SELECT spillpool.flush('ev')"), '2', 'snapshot 
 my $copyfile = PostgreSQL::Test::Utils::tempdir() . '/ev.copy';
 $node->safe_psql('postgres', qq{
 COPY (SELECT g, '2020-05-01 00:00+00'::timestamptz + g * interval '1 day', NULL, 'copy ' || g, g * 1.25,
-	NULL, g * 0.5, NULL, true, NULL, NULL, NULL, NULL, NULL, NULL FROM generate_series(601, 900) g)
+	NULL, g * 0.5, NULL, true, NULL, NULL, NULL, NULL, NULL, NULL,
+	CASE WHEN g % 2 = 0 THEN ARRAY[g] END FROM generate_series(601, 900) g)
 	TO '$copyfile';
 COPY ev FROM '$copyfile';
 });
@@ -272,6 +281,31 @@ check_readers('after three appends', 2, 1);
 	} split /\n/, $out;
 	ok($ok && @got == 3 && !(grep { $_ ne $want } @got),
 		'every shard carries the field ids of the Iceberg schema') or diag("$out$err");
+}
+
+# the list column in the Iceberg schema: a list whose element id is
+# 1000000 + attnum, counted in last-column-id, and carried by the shards'
+# element field
+{
+	my ($dir) = table_paths();
+	my $hint = slurp_file("$dir/metadata/version-hint.text");
+	chomp $hint;
+	my $meta = decode_json(slurp_file("$dir/metadata/v$hint.metadata.json"));
+	my ($ia) = grep { $_->{name} eq 'ia' } @{ $meta->{schemas}[0]{fields} };
+	is_deeply($ia, { id => 16, name => 'ia', required => JSON::PP::false,
+			type => { type => 'list', 'element-id' => 1000016, element => 'int',
+				'element-required' => JSON::PP::false } },
+		'the Iceberg schema has ia as a list of int with element id 1000016');
+	is($meta->{'last-column-id'}, 1000016, 'last-column-id counts the element id');
+	my ($ok, $out, $err) = run_cmd([ $nodejs, '-e', q{
+		const { DuckDBInstance } = require(process.argv[1] + '/node_modules/@duckdb/node-api');
+		(async () => {
+			const con = await (await DuckDBInstance.create(':memory:')).connect();
+			const r = await con.runAndReadAll(`SELECT DISTINCT field_id FROM parquet_schema('${process.argv[2]}') WHERE name = 'element'`);
+			console.log(r.getRows().map((x) => String(x[0])).join(','));
+		})();
+	}, "$root/test/duckdb", (glob("$dir/shards/*.parquet"))[0] ]);
+	is($ok ? $out : $err, "1000016\n", "the shards' list element carries field id 1000016");
 }
 
 # 2. a compaction: a replace snapshot; older snapshots still read by id
