@@ -284,8 +284,13 @@ SKIP:
 		fail('DuckDB is installed (SPILLPOOL_REQUIRE_DUCKDB=1)') if $require_duckdb;
 		skip 'DuckDB is not installed in test/duckdb (run npm ci there)', 4;
 	}
-	my %pg_form = (c_bytea => "encode(c_bytea, 'hex')");
-	my %duck_form = (c_bytea => 'lower(hex(c_bytea))');
+	# int[] and text[] are LIST columns to DuckDB: both sides print them
+	# as [e, e, NULL]
+	my %pg_form = (c_bytea => "encode(c_bytea, 'hex')",
+		map { $_ => "'[' || array_to_string($_, ', ', 'NULL') || ']'" } qw(c_intarr c_textarr));
+	my %duck_form = (c_bytea => 'lower(hex(c_bytea))',
+		map { $_ => "'[' || array_to_string(list_transform($_, lambda e: coalesce(CAST(e AS VARCHAR), 'NULL')), ', ') || ']'" }
+		  qw(c_intarr c_textarr));
 	my $pg_md5 = join(", ",
 		map { "coalesce(md5(" . ($pg_form{ $_->[0] } // "$_->[0]::text") . "), '-')" } @columns);
 	my $duck_md5 = join(", ",
