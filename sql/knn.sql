@@ -180,6 +180,75 @@ SELECT knn_ids('docs_cos', vec(1, 8), 10) = knn_ids('docs_ref', vec(1, 8), 10, '
 \set VERBOSITY default
 RESET spillpool.ef_search;
 
+-- an index is of one column: after the embedding column changes, old
+-- shards are searched exactly (their index holds the other column)
+CREATE TABLE two (id int, a real[], b real[]) USING spillpool;
+SELECT spillpool.alter_table('two', embedding_column => 'a', embedding_dimension => 4);
+INSERT INTO two SELECT g, vec(g, 4), vec(g + 100000, 4) FROM generate_series(1, 300) g;
+SELECT spillpool.flush('two') > 0 AS flushed;
+SELECT spillpool.alter_table('two', embedding_column => 'b');
+\set VERBOSITY terse
+SELECT array_agg(id) = ARRAY(SELECT g FROM generate_series(1, 300) g
+		ORDER BY vec(g + 100000, 4) <-> '{0,0,0,0}' LIMIT 5) AS exact,
+	bool_and(b = vec(id + 100000, 4)) AS b_values
+FROM (SELECT id, b FROM two ORDER BY b <-> '{0,0,0,0}' LIMIT 5) s;
+\set VERBOSITY default
+
+-- values stored with other subscripts before the column became the
+-- embedding column come back as stored
+CREATE TABLE bounds (id int, emb real[]) USING spillpool;
+INSERT INTO bounds VALUES (1, '[0:3]={0.1,0.1,0.1,0.1}'), (2, '{0.2,0.2,0.2,0.2}'),
+	(3, '{0.9,0.9,0.9,0.9}');
+SELECT spillpool.alter_table('bounds', embedding_column => 'emb', embedding_dimension => 4);
+SELECT spillpool.flush('bounds') > 0 AS flushed;
+SELECT id, emb, emb[0] AS first FROM bounds ORDER BY emb <-> '{0,0,0,0}' LIMIT 2;
+SELECT id FROM bounds WHERE emb[0] > 0 ORDER BY emb <-> '{0,0,0,0}' LIMIT 2;
+
+-- a query vector of another dimension: no error while no row has a vector
+-- (as without the node), the operator's error once one has
+CREATE TABLE empty_v (id int, emb real[]) USING spillpool;
+SELECT spillpool.alter_table('empty_v', embedding_column => 'emb', embedding_dimension => 4);
+SELECT id FROM empty_v ORDER BY emb <-> '{1,2,3}' LIMIT 3;
+INSERT INTO empty_v VALUES (1, NULL);
+SELECT id FROM empty_v ORDER BY emb <-> '{1,2,3}' LIMIT 3;
+INSERT INTO empty_v VALUES (2, '{1,2,3,4}');
+SELECT id FROM empty_v ORDER BY emb <-> '{1,2,3}' LIMIT 3;
+
+-- limits that are not known exactly when planning take the exact plan:
+-- WITH TIES, and an expression folded from a setting
+INSERT INTO empty_v SELECT g, '{0.5,0.5,0.5,0.5}' FROM generate_series(10, 14) g;
+EXPLAIN (COSTS OFF) SELECT id FROM empty_v ORDER BY emb <-> '{0,0,0,0}' FETCH FIRST 2 ROWS WITH TIES;
+SELECT count(*) FROM (SELECT id FROM empty_v ORDER BY emb <-> '{0,0,0,0}' FETCH FIRST 2 ROWS WITH TIES) s;
+SET sp_knn.k = '2';
+PREPARE lim AS SELECT id FROM docs ORDER BY emb <-> vec(5, 8) LIMIT current_setting('sp_knn.k')::int;
+EXPLAIN (COSTS OFF) EXECUTE lim;
+SET sp_knn.k = '4';
+EXECUTE lim;
+SELECT id FROM docs_ref ORDER BY emb <-> vec(5, 8) LIMIT 4;
+DEALLOCATE lim;
+-- a parameter of a custom plan is a constant: the node takes it
+PREPARE lim2(int) AS SELECT id FROM docs ORDER BY emb <-> vec(5, 8) LIMIT $1;
+EXPLAIN (COSTS OFF) EXECUTE lim2(3);
+DEALLOCATE lim2;
+
+-- a search inside another's WHERE clause, with no index kept in memory
+-- between searches: the same rows as without the node
+SET spillpool.index_cache_size = 0;
+SET spillpool.ef_search = 2000;
+EXPLAIN (COSTS OFF) SELECT id FROM docs d
+	WHERE (SELECT s.id FROM docs_ip s ORDER BY s.emb <#> d.emb LIMIT 1) > 500
+	ORDER BY emb <-> vec(77, 8) LIMIT 5;
+SELECT array_agg(id) AS knn FROM (SELECT id, emb FROM docs d
+	WHERE (SELECT s.id FROM docs_ip s ORDER BY s.emb <#> d.emb LIMIT 1) > 500
+	ORDER BY emb <-> vec(77, 8) LIMIT 5) s \gset
+SET spillpool.enable_knn = off;
+SELECT array_agg(id) = :'knn' AS same, count(*) AS rows FROM (SELECT id FROM docs d
+	WHERE (SELECT s.id FROM docs_ip s ORDER BY s.emb <#> d.emb LIMIT 1) > 500
+	ORDER BY emb <-> vec(77, 8) LIMIT 5) s;
+RESET spillpool.enable_knn;
+RESET spillpool.index_cache_size;
+RESET spillpool.ef_search;
+
 SET client_min_messages = warning;
 DROP SCHEMA sp_knn CASCADE;
 RESET client_min_messages;

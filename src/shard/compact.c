@@ -280,7 +280,10 @@ compact_one_run(Relation rel, SpillTable *tab, const SpillOptions *opts, int64 t
 	PG_CATCH();
 	{
 		if (st->sw != NULL)
+		{
 			shard_writer_abort(st->sw);
+			shard_index_remove_files(tab->key.dbid, tab->key.relfilenode, cur + 1);
+		}
 		if (st->ss != NULL)
 			shard_scan_end(st->ss);
 		PG_RE_THROW();

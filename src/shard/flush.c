@@ -570,13 +570,19 @@ flush_table_claimed(Relation rel, SpillTable *tab, const SpillOptions *opts)
 		if (fs->rd_open)
 			segment_reader_close(&fs->rd);
 		if (fs->sw != NULL)
+		{
 			shard_writer_abort(fs->sw);
+			shard_index_remove_files(tab->key.dbid, tab->key.relfilenode, fs->snapshot);
+		}
 		memtable_return_from_flush(tab, fs->batches, fs->nbatches);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 	if (fs->sw != NULL)
+	{
 		shard_writer_abort(fs->sw);
+		shard_index_remove_files(tab->key.dbid, tab->key.relfilenode, fs->snapshot);
+	}
 	memtable_return_from_flush(tab, fs->batches, fs->nbatches);
 
 	LWLockAcquire(&tab->lock, LW_SHARED);

@@ -64,7 +64,8 @@ typedef struct HnswFileHeader
 	int32		max_level;
 	int32		entry;
 	int64		upper_len;
-	int64		reserved[3];
+	int64		attnum;			/* the column the vectors are of */
+	int64		reserved[2];
 } HnswFileHeader;
 
 /*
@@ -208,6 +209,7 @@ heap_above(const HitHeap *hp, const HnswHit *a, const HnswHit *b)
 	return hp->max ? hit_before(b, a) : hit_before(a, b);
 }
 
+/* An empty heap with room for cap hits (it grows past that). */
 static void
 heap_init(HitHeap *hp, int cap, bool max)
 {
@@ -217,6 +219,7 @@ heap_init(HitHeap *hp, int cap, bool max)
 	hp->max = max;
 }
 
+/* Adds a hit, sifting it up to its place. */
 static void
 heap_push(HitHeap *hp, float8 distance, int32 id)
 {
@@ -244,6 +247,7 @@ heap_push(HitHeap *hp, float8 distance, int32 id)
 	}
 }
 
+/* Removes and returns the top hit; the heap must not be empty. */
 static HnswHit
 heap_pop(HitHeap *hp)
 {
@@ -494,11 +498,15 @@ hnsw_vectors_init(HnswVectors *v, int dim)
 	v->cap = 1024;
 	v->vectors = palloc_extended(sizeof(float4) * dim * v->cap, MCXT_ALLOC_HUGE);
 	v->rows = palloc(sizeof(int64) * v->cap);
+	v->flags = palloc(v->cap);
 }
 
-/* Adds one vector (dim floats) of row "row". */
+/*
+ * Adds one vector (dim floats) of row "row", with its flags
+ * (HNSW_VECTOR_*).
+ */
 void
-hnsw_vectors_add(HnswVectors *v, const float4 *x, int64 row)
+hnsw_vectors_add(HnswVectors *v, const float4 *x, int64 row, uint8 flags)
 {
 	if (v->n == v->cap)
 	{
@@ -509,11 +517,14 @@ hnsw_vectors_add(HnswVectors *v, const float4 *x, int64 row)
 		v->cap *= 2;
 		v->vectors = repalloc_huge(v->vectors, sizeof(float4) * v->dim * (Size) v->cap);
 		v->rows = repalloc_huge(v->rows, sizeof(int64) * (Size) v->cap);
+		v->flags = repalloc_huge(v->flags, (Size) v->cap);
 	}
 	memcpy(v->vectors + (Size) v->n * v->dim, x, sizeof(float4) * v->dim);
+	v->flags[v->n] = flags;
 	v->rows[v->n++] = row;
 }
 
+/* Frees what hnsw_vectors_init and hnsw_vectors_add allocated. */
 void
 hnsw_vectors_free(HnswVectors *v)
 {
@@ -521,8 +532,11 @@ hnsw_vectors_free(HnswVectors *v)
 		pfree(v->vectors);
 	if (v->rows)
 		pfree(v->rows);
+	if (v->flags)
+		pfree(v->flags);
 	v->vectors = NULL;
 	v->rows = NULL;
+	v->flags = NULL;
 	v->n = v->cap = 0;
 }
 
@@ -540,6 +554,8 @@ hnsw_write_bytes(int fd, const char *path, const void *data, Size len, pg_crc32c
 
 		errno = 0;
 		w = write(fd, p, chunk);
+		if (w < 0 && errno == EINTR)
+			continue;
 		if (w <= 0)
 		{
 			if (errno == 0)
@@ -555,13 +571,14 @@ hnsw_write_bytes(int fd, const char *path, const void *data, Size len, pg_crc32c
 
 /*
  * Builds the index of vectors first .. first + count - 1 of v, whose rows
- * in their shard are their rows in v less row_base, and writes it to path,
+ * in their shard are their rows in v less row_base, vectors of column
+ * attnum, and writes it to path,
  * fsynced (the caller fsyncs the directory).  Returns the file's size and
  * its CRC32C, for the manifest.  Checks for interrupts as it goes.
  */
 void
 hnsw_build_write(const HnswVectors *v, int32 first, int32 count, int64 row_base,
-				 int metric, int m, int ef_construction,
+				 int metric, int m, int ef_construction, AttrNumber attnum,
 				 const char *path, int64 *bytes, pg_crc32c *crc)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "spillpool hnsw build",
@@ -679,6 +696,7 @@ hnsw_build_write(const HnswVectors *v, int32 first, int32 count, int64 row_base,
 	hdr.max_level = max_level;
 	hdr.entry = entry;
 	hdr.upper_len = upper_len;
+	hdr.attnum = attnum;
 
 	fd = OpenTransientFile(path, O_CREAT | O_TRUNC | O_WRONLY | PG_BINARY);
 	if (fd < 0)
@@ -698,6 +716,7 @@ hnsw_build_write(const HnswVectors *v, int32 first, int32 count, int64 row_base,
 			hnsw_write_bytes(fd, path, g.upper_ptr[i],
 							 sizeof(int32) * levels[i] * (m + 1), &file_crc);
 	hnsw_write_bytes(fd, path, levels, count, &file_crc);
+	hnsw_write_bytes(fd, path, v->flags + first, count, &file_crc);
 	whole_crc = file_crc;
 	FIN_CRC32C(file_crc);
 	hnsw_write_bytes(fd, path, &file_crc, sizeof(file_crc), &whole_crc);
@@ -711,7 +730,7 @@ hnsw_build_write(const HnswVectors *v, int32 first, int32 count, int64 row_base,
 				(errcode_for_file_access(),
 				 errmsg("could not close file \"%s\": %m", path)));
 	*bytes = sizeof(hdr) + (int64) count * (2 * sizeof(int64) + sizeof(float4) * v->dim) +
-		(int64) sizeof(int32) * (links0_len + upper_len) + count + sizeof(pg_crc32c);
+		(int64) sizeof(int32) * (links0_len + upper_len) + 2 * (int64) count + sizeof(pg_crc32c);
 	*crc = whole_crc;
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
@@ -729,13 +748,16 @@ hnsw_read_failed(char **error, char *buf, const char *fmt, const char *path)
 
 /*
  * Reads the index file at path, which the manifest says is "bytes" long
- * with CRC32C "crc", into memory of the current context.  Returns NULL
- * with *error set (a sentence for a WARNING's detail) when the file is
- * missing, unreadable, of another size or checksum, or not a well-formed
- * index; the caller then searches the shard exactly.
+ * with CRC32C "crc" and "vectors" vectors of a shard of "rows" rows, into
+ * memory of context cxt.  Returns NULL with *error set (a sentence for a
+ * WARNING's detail, in the current context) when the file is missing,
+ * unreadable, of another size or checksum, or not a well-formed index;
+ * the caller then searches the shard exactly.  Every array index the
+ * searches follow is checked here.
  */
 HnswIndex *
-hnsw_read(const char *path, int64 bytes, pg_crc32c crc, char **error)
+hnsw_read(const char *path, int64 bytes, pg_crc32c crc, int64 vectors, int64 rows,
+		  MemoryContext cxt, char **error)
 {
 	int			fd;
 	struct stat st;
@@ -760,7 +782,7 @@ hnsw_read(const char *path, int64 bytes, pg_crc32c crc, char **error)
 		return hnsw_read_failed(error, NULL,
 								"The index file \"%s\" does not have the size the manifest records.", path);
 	}
-	buf = palloc_extended(bytes, MCXT_ALLOC_HUGE);
+	buf = MemoryContextAllocExtended(cxt, bytes, MCXT_ALLOC_HUGE);
 	for (off = 0; off < (Size) bytes;)
 	{
 		ssize_t		r = pread(fd, buf + off, Min((Size) bytes - off, (Size) 64 * 1024 * 1024), off);
@@ -789,14 +811,17 @@ hnsw_read(const char *path, int64 bytes, pg_crc32c crc, char **error)
 	if (memcmp(hdr.magic, HNSW_MAGIC, 8) != 0 || hdr.version != HNSW_VERSION ||
 		hdr.dim < 1 || hdr.dim > 16000 || hdr.m < 2 || hdr.m > 100 || hdr.n < 0 ||
 		hdr.max_level < 0 || hdr.max_level > HNSW_MAX_LEVEL || hdr.upper_len < 0 ||
+		hdr.upper_len > (int64) hdr.n * HNSW_MAX_LEVEL * (hdr.m + 1) ||
+		hdr.n != vectors || hdr.attnum <= 0 || hdr.attnum > MaxAttrNumber ||
 		hdr.entry < -1 || hdr.entry >= hdr.n || (hdr.n > 0) != (hdr.entry >= 0))
 		return hnsw_read_failed(error, buf, "The index file \"%s\" has an invalid header.", path);
 	need = sizeof(hdr) + (Size) hdr.n * (2 * sizeof(int64) + sizeof(float4) * hdr.dim) +
-		sizeof(int32) * ((Size) hdr.n * (2 * hdr.m + 1) + hdr.upper_len) + hdr.n + sizeof(pg_crc32c);
+		sizeof(int32) * ((Size) hdr.n * (2 * hdr.m + 1) + hdr.upper_len) + 2 * (Size) hdr.n +
+		sizeof(pg_crc32c);
 	if (need != (Size) bytes)
 		return hnsw_read_failed(error, buf, "The index file \"%s\" has arrays of the wrong size.", path);
 
-	ix = palloc0(sizeof(HnswIndex));
+	ix = MemoryContextAllocZero(cxt, sizeof(HnswIndex));
 	ix->dim = hdr.dim;
 	ix->metric = hdr.metric;
 	ix->m = hdr.m;
@@ -805,6 +830,7 @@ hnsw_read(const char *path, int64 bytes, pg_crc32c crc, char **error)
 	ix->max_level = hdr.max_level;
 	ix->entry = hdr.entry;
 	ix->upper_len = hdr.upper_len;
+	ix->attnum = (AttrNumber) hdr.attnum;
 	ix->file = buf;
 	ix->file_len = bytes;
 	off = sizeof(hdr);
@@ -819,13 +845,20 @@ hnsw_read(const char *path, int64 bytes, pg_crc32c crc, char **error)
 	ix->upper = (const int32 *) (buf + off);
 	off += sizeof(int32) * hdr.upper_len;
 	ix->levels = (const uint8 *) (buf + off);
+	off += hdr.n;
+	ix->flags = (const uint8 *) (buf + off);
 
-	/* every link names a vector of the file, every list fits its block */
+	/*
+	 * Rows ascend within the shard's; every link names a vector of the
+	 * file, every list fits its block.
+	 */
 	for (i = 0; i < ix->n; i++)
 	{
 		int			level = ix->levels[i];
 		int			l;
 
+		if (ix->rows[i] < 0 || ix->rows[i] >= rows || (i > 0 && ix->rows[i] <= ix->rows[i - 1]))
+			return hnsw_read_failed(error, buf, "The index file \"%s\" has invalid row numbers.", path);
 		if (level > ix->max_level ||
 			(level > 0 && (ix->upper_off[i] < 0 ||
 						   ix->upper_off[i] + (int64) level * (ix->m + 1) > ix->upper_len)))

@@ -9,7 +9,12 @@
 #ifndef SPILLPOOL_HNSW_H
 #define SPILLPOOL_HNSW_H
 
+#include "access/attnum.h"
 #include "port/pg_crc32c.h"
+
+/* Flags of a vector in an index. */
+#define HNSW_VECTOR_OWN_BOUNDS	0x01	/* the stored array's subscripts do
+										 * not start at 1 */
 
 /* One search result: a vector of the index and its distance to the query. */
 typedef struct HnswHit
@@ -39,6 +44,8 @@ typedef struct HnswIndex
 	const int64 *upper_off;		/* n: offset into upper, -1 if level 0 only */
 	const int32 *upper;			/* per node, levels blocks of (m + 1) */
 	int64		upper_len;
+	AttrNumber	attnum;			/* the column the vectors are of */
+	const uint8 *flags;			/* n: HNSW_VECTOR_* */
 	char	   *file;			/* the file's bytes, which the arrays point into */
 	Size		file_len;
 } HnswIndex;
@@ -51,16 +58,18 @@ typedef struct HnswVectors
 	int32		cap;
 	float4	   *vectors;
 	int64	   *rows;
+	uint8	   *flags;			/* HNSW_VECTOR_* of each */
 } HnswVectors;
 
 extern void hnsw_vectors_init(HnswVectors *v, int dim);
-extern void hnsw_vectors_add(HnswVectors *v, const float4 *x, int64 row);
+extern void hnsw_vectors_add(HnswVectors *v, const float4 *x, int64 row, uint8 flags);
 extern void hnsw_vectors_free(HnswVectors *v);
 
 extern void hnsw_build_write(const HnswVectors *v, int32 first, int32 count, int64 row_base,
-							 int metric, int m, int ef_construction,
+							 int metric, int m, int ef_construction, AttrNumber attnum,
 							 const char *path, int64 *bytes, pg_crc32c *crc);
-extern HnswIndex *hnsw_read(const char *path, int64 bytes, pg_crc32c crc, char **error);
+extern HnswIndex *hnsw_read(const char *path, int64 bytes, pg_crc32c crc, int64 vectors,
+							int64 rows, MemoryContext cxt, char **error);
 extern void hnsw_free(HnswIndex *ix);
 extern int	hnsw_search(const HnswIndex *ix, const float4 *query, int ef, int want,
 						const bool *allowed, HnswHit *out);

@@ -53,6 +53,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "commands/explain.h"
 #include "executor/executor.h"
@@ -109,7 +110,10 @@ typedef struct KnnScanState
 	bool		has_qual;
 	MemoryContext cxt;			/* everything one search allocates */
 	bool		searched;
-	bool		query_null;
+	bool		query_null;		/* no distance to compute: every row, after */
+	ShardScan  *qs;				/* the shard readers of a search, ended on */
+	ShardScan  *es;				/* errors too (knn_search) */
+	ShardScan  *fs;
 	KnnCandidate *results;
 	int			nresults;
 	int			next;
@@ -202,7 +206,9 @@ knn_match_order(PlannerInfo *root, RelOptInfo *rel, AttrNumber attnum, Oid opno,
 	if (list_length(root->query_pathkeys) != 1)
 		return false;
 	pk = linitial(root->query_pathkeys);
-	if (pk->pk_strategy != BTLessStrategyNumber || pk->pk_nulls_first)
+	if (pk->pk_strategy != BTLessStrategyNumber || pk->pk_nulls_first ||
+		get_opfamily_member(pk->pk_opfamily, FLOAT8OID, FLOAT8OID,
+							BTLessStrategyNumber) != Float8LessOperator)
 		return false;
 	foreach(lc, pk->pk_eclass->ec_members)
 	{
@@ -284,6 +290,16 @@ knn_add_path(PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte)
 		bms_num_members(root->all_baserels) != 1 || k < 1 || k > KNN_MAX_K ||
 		root->query_pathkeys == NIL || rel->pathlist == NIL)
 		return;
+
+	/*
+	 * k must be what the limit is, not an estimate: a constant LIMIT (and
+	 * OFFSET), which a custom plan's parameters also become, without WITH
+	 * TIES.
+	 */
+	if (root->parse->limitOption == LIMIT_OPTION_WITH_TIES ||
+		root->parse->limitCount == NULL || !IsA(root->parse->limitCount, Const) ||
+		(root->parse->limitOffset != NULL && !IsA(root->parse->limitOffset, Const)))
+		return;
 	relation = table_open(rte->relid, NoLock);
 	options_get(relation, &opts);
 	attnum = opts.embedding_column[0] != '\0' ?
@@ -351,6 +367,7 @@ knn_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	return &cscan->scan.plan;
 }
 
+/* The node's state, filled by knn_begin_scan. */
 static Node *
 knn_create_scan_state(CustomScan *cscan)
 {
@@ -382,6 +399,7 @@ knn_attr_set(List *attnums, AttrNumber also)
 	return attrs;
 }
 
+/* Reads the plan's parameters; the search waits for the first row. */
 static void
 knn_begin_scan(CustomScanState *node, EState *estate, int eflags)
 {
@@ -535,7 +553,7 @@ knn_slot_vector(KnnScanState *state, TupleTableSlot *slot, const float4 **v)
 	bool		isnull;
 	Datum		d = slot_getattr(slot, state->attnum, &isnull);
 
-	return !isnull && shard_index_vector(d, state->dim, v);
+	return !isnull && shard_index_vector(d, state->dim, v, NULL);
 }
 
 /*
@@ -613,8 +631,11 @@ knn_shard_indexed(KnnScanState *state, const HnswIndex *ix, int shard, const boo
 			state->vectors_compared += ix->n;
 		}
 	}
+	/* a value whose subscripts do not start at 1 is read, not rebuilt */
 	for (i = 0; i < nhits; i++)
-		knn_list_add(l, hits[i].distance, shard, ix->rows[hits[i].id], hits[i].id, NULL);
+		knn_list_add(l, hits[i].distance, shard, ix->rows[hits[i].id],
+					 (ix->flags[hits[i].id] & HNSW_VECTOR_OWN_BOUNDS) ? -1 : hits[i].id,
+					 NULL);
 	pfree(hits);
 	if (allowed)
 		pfree(allowed);
@@ -635,7 +656,6 @@ knn_fetch_shard_rows(KnnScanState *state, Relation rel, const SpillTableKey *key
 	int			norder = 0;
 	bool		all_indexed = true;
 	Bitmapset  *attrs = bms_copy(state->attrs);
-	ShardScan  *fs = NULL;
 	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
 	bool	   *isnull = palloc(sizeof(bool) * desc->natts);
 	int			i;
@@ -655,13 +675,14 @@ knn_fetch_shard_rows(KnnScanState *state, Relation rel, const SpillTableKey *key
 	if (attrs != NULL && bms_is_empty(attrs))
 		attrs = bms_make_singleton(SelfItemPointerAttributeNumber -
 								   FirstLowInvalidHeapAttributeNumber);
-	fs = shard_scan_begin(rel, desc, key->dbid, key->relfilenode, snapshot, attrs, NIL, NULL);
+	state->fs = shard_scan_begin(rel, desc, key->dbid, key->relfilenode, snapshot, attrs,
+								 NIL, NULL);
 	for (i = 0; i < norder; i++)
 	{
 		KnnCandidate *cand = order[i];
 
-		shard_scan_seek(fs, cand->shard, cand->row);
-		if (!shard_scan_next(fs, state->fetch_slot))
+		shard_scan_seek(state->fs, cand->shard, cand->row);
+		if (!shard_scan_next(state->fs, state->fetch_slot))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("row " INT64_FORMAT " of a shard of spillpool table \"%s\" is missing",
@@ -684,60 +705,35 @@ knn_fetch_shard_rows(KnnScanState *state, Relation rel, const SpillTableKey *key
 		}
 		cand->tuple = heap_form_minimal_tuple(desc, values, isnull);
 	}
-	shard_scan_end(fs);
 }
 
 /*
- * The search: every shard of the snapshot, then the unflushed rows; the
- * k nearest into state->results, in distance order, fetched.
+ * The search proper: every shard of the snapshot, then the unflushed rows;
+ * the k nearest into state->results, in distance order, fetched.  Its
+ * shard readers are in state, for knn_search to end.
  */
 static void
-knn_search(KnnScanState *state)
+knn_search_tiers(KnnScanState *state, const float4 *q)
 {
 	ScanState  *ss = &state->css.ss;
 	EState	   *estate = ss->ps.state;
 	Relation	rel = ss->ss_currentRelation;
 	TupleDesc	desc = RelationGetDescr(rel);
 	ExprContext *econtext = ss->ps.ps_ExprContext;
-	MemoryContext old;
-	Datum		qd;
-	bool		qnull;
-	ArrayType  *qa;
-	const float4 *q;
-	int			qdim;
 	TableScanDesc sscan;
 	uint64		snapshot;
 	ManifestShard *shards = NULL;
 	int			nshards = 0;
 	const HnswIndex **indexes;
 	KnnList		l = {NULL, 0, 0};
-	ShardScan  *qs = NULL;
-	ShardScan  *es = NULL;
 	int			from;
 	int64		unflushed = 0;
 	SpillTableKey key = spilltable_for_rel(rel)->key;
 	int			i;
 
-	state->searched = true;
-	qd = ExecEvalExprSwitchContext(state->query_expr, econtext, &qnull);
-	if (qnull)
-	{
-		/* every distance is NULL: the rows come in scan order */
-		state->query_null = true;
-		return;
-	}
-	old = MemoryContextSwitchTo(state->cxt);
-	qa = DatumGetArrayTypePCopy(qd);
-	qdim = vector_elements(qa, &q);
-	if (qdim != state->dim)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different vector dimensions %d and %d", state->dim, qdim)));
-
 	sscan = table_beginscan(rel, estate->es_snapshot, 0, NULL);
 	spillpool_scan_set_projection(sscan, state->attrs, NIL, NULL);
 	snapshot = spillpool_scan_snapshot_id(sscan);
-	(void) shard_index_new_scan();
 	if (snapshot > 0)
 	{
 		const Manifest *m = manifest_get(key.dbid, key.relfilenode, snapshot);
@@ -759,17 +755,17 @@ knn_search(KnnScanState *state)
 		CHECK_FOR_INTERRUPTS();
 		if (state->has_qual)
 		{
-			if (qs == NULL)
-				qs = shard_scan_begin(rel, desc, key.dbid, key.relfilenode,
-									  snapshot, state->qual_attrs, NIL, NULL);
-			ok = knn_shard_qual(state, qs, i, shards[i].rows, &npass);
+			if (state->qs == NULL)
+				state->qs = shard_scan_begin(rel, desc, key.dbid, key.relfilenode,
+											 snapshot, state->qual_attrs, NIL, NULL);
+			ok = knn_shard_qual(state, state->qs, i, shards[i].rows, &npass);
 			if (npass == 0)
 				continue;
 		}
 		if (shards[i].has_index)
 		{
-			indexes[i] = shard_index_load(key.dbid, key.relfilenode,
-										  &shards[i], state->dim, state->metric, &error);
+			indexes[i] = shard_index_load(key.dbid, key.relfilenode, &shards[i],
+										  state->attnum, state->dim, state->metric, &error);
 			if (indexes[i] == NULL)
 			{
 				char		path[MAXPGPATH];
@@ -781,7 +777,7 @@ knn_search(KnnScanState *state)
 						 errmsg("index of a shard of spillpool table \"%s\" cannot be used; searching the shard exactly",
 								RelationGetRelationName(rel)),
 						 errdetail_internal("%s", error),
-						 errhint("Compacting the table with spillpool.compact builds new indexes.")));
+						 errhint("spillpool.compact builds new indexes for the shards it rewrites (those below the table's compact_target_size).")));
 				state->shards_warned++;
 			}
 		}
@@ -794,19 +790,15 @@ knn_search(KnnScanState *state)
 		{
 			Bitmapset  *attrs = bms_make_singleton(state->attnum - FirstLowInvalidHeapAttributeNumber);
 
-			if (es == NULL)
-				es = shard_scan_begin(rel, desc, key.dbid, key.relfilenode,
-									  snapshot, attrs, NIL, NULL);
-			knn_shard_exact(state, es, i, ok, q, &l);
+			if (state->es == NULL)
+				state->es = shard_scan_begin(rel, desc, key.dbid, key.relfilenode,
+											 snapshot, attrs, NIL, NULL);
+			knn_shard_exact(state, state->es, i, ok, q, &l);
 			state->shards_exact++;
 		}
 		if (ok)
 			pfree(ok);
 	}
-	if (qs)
-		shard_scan_end(qs);
-	if (es)
-		shard_scan_end(es);
 
 	/* the unflushed rows, exactly */
 	spillpool_scan_end_shards(sscan);
@@ -847,13 +839,71 @@ knn_search(KnnScanState *state)
 	table_endscan(sscan);
 	state->results = l.c;
 	state->nresults = l.n;
+}
+
+/* Ends the shard readers of a search. */
+static void
+knn_end_shard_scans(KnnScanState *state)
+{
+	if (state->qs)
+		shard_scan_end(state->qs);
+	if (state->es)
+		shard_scan_end(state->es);
+	if (state->fs)
+		shard_scan_end(state->fs);
+	state->qs = state->es = state->fs = NULL;
+}
+
+/*
+ * Evaluates the query vector and searches.  A NULL vector, or one of
+ * another dimension than the column's, gives no nearest rows: every row
+ * comes in scan order, and computing the ORDER BY distance of a row with a
+ * vector fails as it does in a plan without this node.  The shard readers
+ * (allocated outside the query's memory) are ended on errors too, and the
+ * indexes the search uses stay cached until it ends.
+ */
+static void
+knn_search(KnnScanState *state)
+{
+	ExprContext *econtext = state->css.ss.ps.ps_ExprContext;
+	MemoryContext old;
+	Datum		qd;
+	bool		qnull;
+	const float4 *q;
+
+	state->searched = true;
+	qd = ExecEvalExprSwitchContext(state->query_expr, econtext, &qnull);
+	if (qnull)
+	{
+		state->query_null = true;
+		return;
+	}
+	old = MemoryContextSwitchTo(state->cxt);
+	if (vector_elements(DatumGetArrayTypePCopy(qd), &q) != state->dim)
+	{
+		state->query_null = true;
+		MemoryContextSwitchTo(old);
+		return;
+	}
+	shard_index_search_begin();
+	PG_TRY();
+	{
+		knn_search_tiers(state, q);
+	}
+	PG_FINALLY();
+	{
+		knn_end_shard_scans(state);
+		shard_index_search_end();
+	}
+	PG_END_TRY();
 	MemoryContextSwitchTo(old);
 }
 
 /*
  * The next row: the k nearest, then the rows whose embedding is NULL (or
- * is not a vector of the table's dimension), which sort last; when the
- * query vector is NULL, every row in scan order.
+ * is not a vector of the table's dimension: computing its distance for
+ * ORDER BY then fails, as in a plan without this node); when the query
+ * vector is NULL or of another dimension, every row in scan order.
  */
 static TupleTableSlot *
 knn_next(ScanState *ss)

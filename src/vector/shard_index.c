@@ -27,6 +27,7 @@
 #include "postgres.h"
 
 #include <math.h>
+#include <unistd.h>
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
@@ -83,10 +84,13 @@ shard_index_begin(Relation rel, const SpillOptions *opts)
 /*
  * The elements of a value of an embedding column if it is a vector of
  * dimension dim (one-dimensional real[], no NULL element, NaN or
- * infinity), else false.  Detoasts into the current memory context.
+ * infinity), else false.  *own_bounds (if not NULL) says whether its
+ * subscripts start elsewhere than at 1 (values stored before the column
+ * was the embedding column may).  Detoasts into the current memory
+ * context.
  */
 bool
-shard_index_vector(Datum d, int dim, const float4 **elems)
+shard_index_vector(Datum d, int dim, const float4 **elems, bool *own_bounds)
 {
 	ArrayType  *a = DatumGetArrayTypeP(d);
 	const float4 *v;
@@ -100,6 +104,8 @@ shard_index_vector(Datum d, int dim, const float4 **elems)
 		if (isnan(v[i]) || isinf(v[i]))
 			return false;
 	*elems = v;
+	if (own_bounds)
+		*own_bounds = (ARR_LBOUND(a)[0] != 1);
 	return true;
 }
 
@@ -108,9 +114,11 @@ void
 shard_index_add_values(ShardIndexBuild *b, const Datum *values, const bool *isnull)
 {
 	const float4 *v;
+	bool		own_bounds;
 
-	if (!isnull[b->attnum - 1] && shard_index_vector(values[b->attnum - 1], b->dim, &v))
-		hnsw_vectors_add(&b->vectors, v, b->rows);
+	if (!isnull[b->attnum - 1] &&
+		shard_index_vector(values[b->attnum - 1], b->dim, &v, &own_bounds))
+		hnsw_vectors_add(&b->vectors, v, b->rows, own_bounds ? HNSW_VECTOR_OWN_BOUNDS : 0);
 	b->rows++;
 }
 
@@ -122,6 +130,7 @@ shard_index_add_tuple(ShardIndexBuild *b, MinimalTuple tup)
 	bool		isnull;
 	Datum		d;
 	const float4 *v;
+	bool		own_bounds;
 
 	htup.t_len = tup->t_len + MINIMAL_TUPLE_OFFSET;
 	htup.t_data = (HeapTupleHeader) ((char *) tup - MINIMAL_TUPLE_OFFSET);
@@ -132,8 +141,8 @@ shard_index_add_tuple(ShardIndexBuild *b, MinimalTuple tup)
 	{
 		Datum		flat = PointerGetDatum(PG_DETOAST_DATUM(d));
 
-		if (shard_index_vector(flat, b->dim, &v))
-			hnsw_vectors_add(&b->vectors, v, b->rows);
+		if (shard_index_vector(flat, b->dim, &v, &own_bounds))
+			hnsw_vectors_add(&b->vectors, v, b->rows, own_bounds ? HNSW_VECTOR_OWN_BOUNDS : 0);
 		if (DatumGetPointer(flat) != DatumGetPointer(d))
 			pfree(DatumGetPointer(flat));
 	}
@@ -164,7 +173,7 @@ shard_index_write(ShardIndexBuild *b, Oid dbid, Oid relfilenode, ManifestShard *
 			next++;
 		shard_index_path(path, dbid, relfilenode, shards[j].snapshot, shards[j].n);
 		hnsw_build_write(&b->vectors, first, next - first, row_base, b->metric, b->m,
-						 b->ef_construction, path, &shards[j].index_bytes,
+						 b->ef_construction, b->attnum, path, &shards[j].index_bytes,
 						 &shards[j].index_crc);
 		shards[j].has_index = true;
 		shards[j].index_vectors = next - first;
@@ -173,6 +182,25 @@ shard_index_write(ShardIndexBuild *b, Oid dbid, Oid relfilenode, ManifestShard *
 	shard_dir_path(dir, dbid, relfilenode);
 	fsync_fname(dir, true);
 	spillpool_fault_point("index-written");
+}
+
+/*
+ * Removes the index files a failed flush or compaction of snapshot
+ * "snapshot" may have written (its shards are numbered from 0 without
+ * gaps), so that they do not wait for the next load of the table.
+ */
+void
+shard_index_remove_files(Oid dbid, Oid relfilenode, uint64 snapshot)
+{
+	char		path[MAXPGPATH];
+	int			n;
+
+	for (n = 0;; n++)
+	{
+		shard_index_path(path, dbid, relfilenode, snapshot, n);
+		if (unlink(path) != 0)
+			break;
+	}
 }
 
 /* Frees what shard_index_begin allocated. */
@@ -206,14 +234,15 @@ static HTAB *index_cache = NULL;
 static MemoryContext index_cache_cxt = NULL;
 static Size index_cache_bytes = 0;
 static uint64 index_cache_clock = 0;
+static int	index_searches_running = 0;
 
 /*
  * Drops least recently used indexes until the cache is within
- * spillpool.index_cache_size, sparing those used since "keep_from" (by
- * the scan running now).
+ * spillpool.index_cache_size.  Only called when no search is running, so
+ * no index is in use.
  */
 static void
-shard_index_cache_trim(uint64 keep_from)
+shard_index_cache_trim(void)
 {
 	while (index_cache_bytes > (Size) spillpool_index_cache_size_kb * 1024)
 	{
@@ -223,7 +252,7 @@ shard_index_cache_trim(uint64 keep_from)
 
 		hash_seq_init(&seq, index_cache);
 		while ((e = hash_seq_search(&seq)) != NULL)
-			if (e->last_used < keep_from && (oldest == NULL || e->last_used < oldest->last_used))
+			if (oldest == NULL || e->last_used < oldest->last_used)
 				oldest = e;
 		if (oldest == NULL)
 			break;
@@ -236,21 +265,20 @@ shard_index_cache_trim(uint64 keep_from)
 /*
  * The index of a shard that the manifest says has one, from the cache or
  * read from its file.  NULL with *error set (for a WARNING) when the file
- * is missing or damaged, or was built for another dimension or metric
- * than the table's now.  The index stays valid until the end of the
- * calling scan: the cache only drops indexes not used since the last
- * call with a new scan (see shard_index_new_scan).
+ * is missing or damaged, or was built for another column, dimension or
+ * metric than the table's embedding column now.  Called between
+ * shard_index_search_begin and shard_index_search_end, which keep the
+ * index in memory until then.
  */
 const HnswIndex *
-shard_index_load(Oid dbid, Oid relfilenode, const ManifestShard *sh, int dim, int metric,
-				 char **error)
+shard_index_load(Oid dbid, Oid relfilenode, const ManifestShard *sh, AttrNumber attnum,
+				 int dim, int metric, char **error)
 {
 	IndexCacheKey key;
 	IndexCacheEntry *e;
 	bool		found;
 	char		path[MAXPGPATH];
 	HnswIndex  *ix;
-	MemoryContext old;
 	uint64		now;
 
 	if (index_cache == NULL)
@@ -271,9 +299,8 @@ shard_index_load(Oid dbid, Oid relfilenode, const ManifestShard *sh, int dim, in
 	if (e == NULL)
 	{
 		shard_index_path(path, dbid, relfilenode, sh->snapshot, sh->n);
-		old = MemoryContextSwitchTo(index_cache_cxt);
-		ix = hnsw_read(path, sh->index_bytes, sh->index_crc, error);
-		MemoryContextSwitchTo(old);
+		ix = hnsw_read(path, sh->index_bytes, sh->index_crc, sh->index_vectors, sh->rows,
+					   index_cache_cxt, error);
 		if (ix == NULL)
 			return NULL;
 		e = hash_search(index_cache, &key, HASH_ENTER, &found);
@@ -281,6 +308,12 @@ shard_index_load(Oid dbid, Oid relfilenode, const ManifestShard *sh, int dim, in
 		index_cache_bytes += ix->file_len;
 	}
 	e->last_used = now;
+	if (e->ix->attnum != attnum)
+	{
+		*error = psprintf("The index was built over another column (attribute %d) than the table's embedding column now (attribute %d).",
+						  e->ix->attnum, attnum);
+		return NULL;
+	}
 	if (e->ix->dim != dim || e->ix->metric != metric)
 	{
 		*error = psprintf("The index was built for %d dimensions and the %s metric; the table's embedding column has %d and %s.",
@@ -292,13 +325,23 @@ shard_index_load(Oid dbid, Oid relfilenode, const ManifestShard *sh, int dim, in
 }
 
 /*
- * Marks the start of a scan: indexes used from now on stay cached until
- * the next scan starts, and older ones beyond the cache's size go.
+ * A search starts: the indexes it loads stay in memory until
+ * shard_index_search_end.  Searches may nest (a WHERE clause can run
+ * one); the cache is trimmed to spillpool.index_cache_size only when
+ * none is running.
  */
-uint64
-shard_index_new_scan(void)
+void
+shard_index_search_begin(void)
 {
-	if (index_cache != NULL)
-		shard_index_cache_trim(index_cache_clock + 1);
-	return ++index_cache_clock;
+	if (index_searches_running == 0 && index_cache != NULL)
+		shard_index_cache_trim();
+	index_searches_running++;
+}
+
+/* A search ended, normally or by an error (see knn.c). */
+void
+shard_index_search_end(void)
+{
+	Assert(index_searches_running > 0);
+	index_searches_running--;
 }

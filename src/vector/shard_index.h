@@ -27,9 +27,12 @@ extern void shard_index_write(ShardIndexBuild *b, Oid dbid, Oid relfilenode,
 							  ManifestShard *shards, int nshards);
 extern void shard_index_end(ShardIndexBuild *b);
 
-extern bool shard_index_vector(Datum d, int dim, const float4 **elems);
-extern uint64 shard_index_new_scan(void);
+extern void shard_index_remove_files(Oid dbid, Oid relfilenode, uint64 snapshot);
+
+extern bool shard_index_vector(Datum d, int dim, const float4 **elems, bool *own_bounds);
+extern void shard_index_search_begin(void);
+extern void shard_index_search_end(void);
 extern const HnswIndex *shard_index_load(Oid dbid, Oid relfilenode, const ManifestShard *sh,
-										 int dim, int metric, char **error);
+										 AttrNumber attnum, int dim, int metric, char **error);
 
 #endif							/* SPILLPOOL_SHARD_INDEX_H */
