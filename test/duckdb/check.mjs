@@ -46,26 +46,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allPassed, check, finish, ident, lit } from './tap.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 
-let passed = 0;
-let failed = 0;
-
-// Record and print one check.
-function check(ok, msg, detail) {
-  if (ok) {
-    passed++;
-    console.log(`ok - ${msg}`);
-  } else {
-    failed++;
-    console.log(`not ok - ${msg}${detail !== undefined ? `: ${detail}` : ''}`);
-  }
-}
-
-const lit = (s) => `'${String(s).replaceAll("'", "''")}'`;
-const ident = (s) => `"${String(s).replaceAll('"', '""')}"`;
 
 // SQL turning a value of a DuckDB type into writer_test's canonical text.
 // zeroNorm prints both floating-point zeros as '0' (used for min/max,
@@ -389,14 +374,12 @@ async function main() {
     await checkOtherReaders(dir, exp);
   }
 
-  if (temp && failed === 0) rmSync(dir, { recursive: true, force: true });
+  if (temp && allPassed()) rmSync(dir, { recursive: true, force: true });
   else if (temp) console.log(`# test files kept in ${dir}`);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exitCode = failed === 0 ? 0 : 1;
+  finish({ plan: false });
 }
 
 main().catch((e) => {
-  console.log(`not ok - unexpected error: ${e.stack || e}`);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exitCode = 1;
+  check(false, 'unexpected error', e.stack || String(e));
+  finish({ plan: false });
 });

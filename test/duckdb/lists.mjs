@@ -24,22 +24,7 @@
 
 import { DuckDBInstance } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
-
-let passed = 0;
-let failed = 0;
-
-function check(ok, msg, detail) {
-  if (ok) {
-    passed++;
-    console.log(`ok - ${msg}`);
-  } else {
-    failed++;
-    console.log(`not ok - ${msg}${detail !== undefined ? `: ${detail}` : ''}`);
-  }
-}
-
-const ident = (s) => `"${String(s).replaceAll('"', '""')}"`;
-const lit = (s) => `'${String(s).replaceAll("'", "''")}'`;
+import { check, finish, ident, lit } from './tap.mjs';
 
 // DuckDB SQL of an element's canonical text (floats finished in JS)
 function elemSql(kind, e) {
@@ -108,8 +93,4 @@ async function main() {
 
 main().catch((e) => {
   check(false, 'unexpected error', e.stack || String(e));
-}).finally(() => {
-  console.log(`${passed} passed, ${failed} failed`);
-  console.log(`1..${passed + failed}`);
-  process.exitCode = failed === 0 ? 0 : 1;
-});
+}).finally(() => finish());

@@ -98,22 +98,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { check, finish, ident, lit } from './tap.mjs';
 
-let passed = 0;
-let failed = 0;
-
-function check(ok, msg, detail) {
-  if (ok) {
-    passed++;
-    console.log(`ok - ${msg}`);
-  } else {
-    failed++;
-    console.log(`not ok - ${msg}${detail !== undefined ? `: ${detail}` : ''}`);
-  }
-}
-
-const lit = (s) => `'${String(s).replaceAll("'", "''")}'`;
-const ident = (s) => `"${String(s).replaceAll('"', '""')}"`;
 const num = (v) => (v === null || v === undefined ? null : Number(v));
 const show = (v) => JSON.stringify(v);
 const md5 = (s) => createHash('md5').update(s, 'utf8').digest('hex');
@@ -486,15 +472,10 @@ async function main() {
       check(false, `${sh.table}/${basename(sh.path)}: unexpected error`, e.stack || String(e));
     }
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  console.log(`1..${passed + failed}`);
-  process.exitCode = failed === 0 ? 0 : 1;
+  finish();
 }
 
 main().catch((e) => {
-  console.log(`not ok - unexpected error: ${e.stack || e}`);
-  failed++;
-  console.log(`${passed} passed, ${failed} failed`);
-  console.log(`1..${passed + failed}`);
-  process.exitCode = 1;
+  check(false, 'unexpected error', e.stack || String(e));
+  finish();
 });
