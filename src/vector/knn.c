@@ -955,6 +955,7 @@ knn_recheck(ScanState *ss, TupleTableSlot *slot)
 	return true;
 }
 
+/* The rows, through ExecScan (the quals again, the projection). */
 static TupleTableSlot *
 knn_exec_scan(CustomScanState *node)
 {
@@ -977,12 +978,14 @@ knn_reset(KnnScanState *state)
 	MemoryContextReset(state->cxt);
 }
 
+/* The end of the node: its scan and memory go. */
 static void
 knn_end_scan(CustomScanState *node)
 {
 	knn_reset((KnnScanState *) node);
 }
 
+/* A rescan searches again, with the parameters it has now. */
 static void
 knn_rescan(CustomScanState *node)
 {
