@@ -13,7 +13,9 @@
 #                               snapshots, shards, segments, a time-travel
 #                               query, an EXPLAIN with skipped row groups,
 #                               a tail and a consumer, the table as an Iceberg
-#                               table, its lifecycle options and the files.
+#                               table, its lifecycle options, nearest
+#                               neighbours over a table of embeddings (its
+#                               shard's HNSW index and the plan), and the files.
 #   bash test/demo.sh stop      stop the demo server and delete its directory.
 #
 # Starting again replaces any previous demo.
@@ -264,7 +266,14 @@ show_report() {
             "SELECT consumer, position, lag_rows, lag_time FROM spillpool.consumers;" \
             "SELECT table_namespace, table_name, metadata_location FROM spillpool.iceberg_tables;" \
             "SELECT spillpool.alter_table('events', retention_column => 'ts', retention => '30 days', snapshot_retention => '1 hour');" \
-            "SELECT compact_target_size, compact_min_shards, retention_column, retention, snapshot_retention FROM spillpool.options WHERE table_name = 'events'::regclass;"; do
+            "SELECT compact_target_size, compact_min_shards, retention_column, retention, snapshot_retention FROM spillpool.options WHERE table_name = 'events'::regclass;" \
+            "CREATE TABLE docs (id int, topic int, emb real[]) USING spillpool; SELECT spillpool.alter_table('docs', embedding_column => 'emb', embedding_dimension => 16);" \
+            "INSERT INTO docs SELECT g, g % 10, (SELECT array_agg(sin(g * d)) FROM generate_series(1, 16) d)::real[] FROM generate_series(1, 5000) g;" \
+            "SELECT spillpool.flush('docs');   -- the shard and its HNSW index" \
+            "INSERT INTO docs SELECT g, g % 10, (SELECT array_agg(sin(g * d)) FROM generate_series(1, 16) d)::real[] FROM generate_series(5001, 5200) g;" \
+            "SELECT snapshot_id, rows, index_path, index_vectors FROM spillpool.shards('docs');" \
+            "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT id FROM docs WHERE topic = 3 ORDER BY emb OPERATOR(spillpool.<->) (SELECT emb FROM docs WHERE id = 42) LIMIT 5;" \
+            "SELECT id, topic, round((emb OPERATOR(spillpool.<->) (SELECT emb FROM docs WHERE id = 42))::numeric, 4) AS distance FROM spillpool.knn(NULL::docs, (SELECT emb FROM docs WHERE id = 42), 5);"; do
         say "$query"
         demo_psql -c "$query" </dev/null || warn "query failed: $query"
     done
