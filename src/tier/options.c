@@ -269,7 +269,7 @@ options_read_catalog(Oid relid, SpillOptions *opts)
 /*
  * How many columns of options_catalog_names spillpool.table_options has:
  * 11 (0.4), 16 (0.5: the lifecycle options) or 21 (0.6: the vector
- * options).  Until ALTER EXTENSION spillpool UPDATE, the library serves an
+ * options; 19 in a development catalog of 0.6 without the index options).  Until ALTER EXTENSION spillpool UPDATE, the library serves an
  * older catalog.
  */
 int
@@ -282,6 +282,9 @@ options_catalog_columns(void)
 		return 11;
 	if (get_attnum(catalog, "index_ef_construction") != InvalidAttrNumber)
 		return 21;
+	/* a development catalog of 0.6 before the index options */
+	if (get_attnum(catalog, "embedding_metric") != InvalidAttrNumber)
+		return 19;
 	if (get_attnum(catalog, "snapshot_retention") != InvalidAttrNumber)
 		return 16;
 	return 11;

@@ -21,8 +21,9 @@
  *
  * The file holds the vectors themselves (a search needs them, and an exact
  * search of the shard can use them without reading the Parquet file), the
- * shard row of each vector, and the graph, in fixed-size arrays after a
- * header, and ends with the CRC32C of everything before it.  The manifest
+ * shard row of each vector, the graph, and a flags byte per vector, in
+ * fixed-size arrays after a header that names the column, and ends with
+ * the CRC32C of everything before it.  The manifest
  * records the file's size and the CRC32C of the whole file, so a file
  * that is missing, cut short, damaged or from another build is found
  * before it is used; reading also checks that every link names a vector

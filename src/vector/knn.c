@@ -8,9 +8,10 @@
  *
  * The planner hook offers the node for a query on one spillpool table
  * ordered by the distance between the table's embedding column and a
- * value that does not depend on the row, with a LIMIT the planner knows
- * (k is LIMIT plus OFFSET).  The node then stands for the scan, the sort
- * and the rows the limit drops:
+ * value that does not depend on the row, with a constant LIMIT (k is
+ * LIMIT plus OFFSET; a parameter of a custom plan is a constant by then;
+ * not WITH TIES, whose ties go past k).  The node then stands for the
+ * scan, the sort and the rows the limit drops:
  *	- each shard of the scan's snapshot is searched in its HNSW index
  *	  (shard_index.c) with a candidate list of max(spillpool.ef_search, k),
  *	  giving its k nearest rows; a shard with no more vectors than that,
@@ -21,7 +22,11 @@
  *	  own rows) are read as a scan reads them and their distances computed
  *	  exactly;
  *	- the k nearest of all those are returned in distance order, then
- *	  the rows whose embedding is NULL, as ORDER BY puts NULLs last.
+ *	  the rows whose embedding is NULL, as ORDER BY puts NULLs last (and
+ *	  rows whose value is not a vector of the column's dimension, whose
+ *	  distance then fails to compute, as it does without the node).
+ * The indexes are those of the embedding column as it is now: one built
+ * over another column, dimension or metric is not used.
  *
  * With a WHERE clause the node evaluates the clause itself before the
  * search, so that the k rows it returns all pass it (a search that
@@ -38,8 +43,10 @@
  * Rows of a shard found through its index are fetched by their row
  * number, reading only the columns the query needs besides the embedding,
  * whose value is rebuilt from the index's copy of the vector.  Inserts
- * check that the embedding column holds vectors with subscripts from 1,
- * so the rebuilt value is the stored one.
+ * check that the embedding column holds vectors with subscripts from 1;
+ * a value stored before the column was the embedding column may start
+ * elsewhere, and the index flags it, so that it is read from the shard
+ * instead and comes back as stored.
  *
  * spillpool.enable_knn = off plans such queries as before: a scan, a sort
  * and a limit.

@@ -13,9 +13,10 @@
  * of consecutive rows and its vectors are a run of the collected ones.
  * Each shard's index is written to <snapshot>-<n>.hnsw and fsynced, the
  * directory once after them, and the manifest line that the commit
- * writes records its size and CRC32C (manifest.c).  A crash before the
- * commit leaves index files that no manifest lists; loading the table
- * removes them with the unlisted shard files.
+ * writes records its size and CRC32C (manifest.c).  A flush or
+ * compaction that fails before its commit removes its index files; a
+ * crash leaves index files that no manifest lists, which loading the
+ * table removes with the unlisted shard files.
  *
  * Building happens in the process that flushes (the background worker,
  * or spillpool.flush), never in a writer: rows are readable in the
