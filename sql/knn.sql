@@ -213,6 +213,17 @@ INSERT INTO empty_v VALUES (1, NULL);
 SELECT id FROM empty_v ORDER BY emb <-> '{1,2,3}' LIMIT 3;
 INSERT INTO empty_v VALUES (2, '{1,2,3,4}');
 SELECT id FROM empty_v ORDER BY emb <-> '{1,2,3}' LIMIT 3;
+-- values stored before the column became the embedding column may have
+-- the query's dimension: they are sorted as without the node, flushed or not
+CREATE TABLE d2 (id int, emb real[]) USING spillpool;
+INSERT INTO d2 VALUES (1, '{10,10}'), (2, '{0,0}'), (3, '{5,5}'), (4, '{1,1}'), (5, NULL);
+SELECT spillpool.alter_table('d2', embedding_column => 'emb', embedding_dimension => 3);
+SELECT id, emb <-> '{0,0}' AS d FROM d2 ORDER BY emb <-> '{0,0}' LIMIT 2;
+SELECT spillpool.flush('d2') > 0 AS flushed;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id FROM d2 ORDER BY emb <-> '{0,0}' LIMIT 5;
+SELECT id FROM d2 ORDER BY emb <-> '{0,0}' LIMIT 5;
+INSERT INTO d2 VALUES (6, '{1,2,3}');
+SELECT id FROM d2 ORDER BY emb <-> '{0,0}' LIMIT 5;
 
 -- limits that are not known exactly when planning take the exact plan:
 -- WITH TIES, and an expression folded from a setting

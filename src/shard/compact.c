@@ -180,11 +180,13 @@ compact_rewrite(Relation rel, SpillTable *tab, const SpillOptions *opts, uint64 
 /*
  * Commits the new shards: the manifest lists them where the run was, marks
  * the run's shards removed by the new snapshot, and records the snapshot
- * as a "replace".  Then shared memory follows.
+ * as a "replace".  Then shared memory follows.  Once the manifest is
+ * renamed the files are committed: st->sw is cleared, so that an error
+ * after that does not remove them.
  */
 static void
 compact_commit(Relation rel, SpillTable *tab, uint64 cur, uint64 snapshot, const CompactRun *run,
-			   ManifestShard *added, int nadded)
+			   ManifestShard *added, int nadded, CompactState *st)
 {
 	Manifest	m;
 	ManifestShard *shards;
@@ -229,6 +231,7 @@ compact_commit(Relation rel, SpillTable *tab, uint64 cur, uint64 snapshot, const
 	s->removed_rows = run->rows;
 	iceberg_before_commit(rel, tab, &m, true);
 	manifest_write(tab->key.dbid, tab->key.relfilenode, &m);
+	st->sw = NULL;				/* committed: an error from here on keeps the files */
 	spillpool_fault_point("compact-manifest-renamed");
 
 	for (i = 0; i < nadded; i++)
@@ -274,8 +277,7 @@ compact_one_run(Relation rel, SpillTable *tab, const SpillOptions *opts, int64 t
 			shard_index_write(st->index, tab->key.dbid, tab->key.relfilenode, added, nadded);
 		shard_index_end(st->index);
 		st->index = NULL;
-		compact_commit(rel, tab, cur, cur + 1, &run, added, nadded);
-		st->sw = NULL;			/* committed */
+		compact_commit(rel, tab, cur, cur + 1, &run, added, nadded, st);
 	}
 	PG_CATCH();
 	{

@@ -49,7 +49,7 @@
 #include "vector/hnsw.h"
 
 #define HNSW_MAGIC "SPHNSW1\n"
-#define HNSW_VERSION 1
+#define HNSW_VERSION 2
 #define HNSW_MAX_LEVEL 16
 
 /* The file's header; the arrays follow in the order of the fields below. */
@@ -809,7 +809,14 @@ hnsw_read(const char *path, int64 bytes, pg_crc32c crc, int64 vectors, int64 row
 								"The checksum of the index file \"%s\" does not match the manifest's.", path);
 
 	memcpy(&hdr, buf, sizeof(hdr));
-	if (memcmp(hdr.magic, HNSW_MAGIC, 8) != 0 || hdr.version != HNSW_VERSION ||
+	if (memcmp(hdr.magic, HNSW_MAGIC, 8) == 0 && hdr.version != HNSW_VERSION)
+	{
+		pfree(buf);
+		*error = psprintf("The index file \"%s\" is of format version %u; this library reads version %d.",
+						  path, hdr.version, HNSW_VERSION);
+		return NULL;
+	}
+	if (memcmp(hdr.magic, HNSW_MAGIC, 8) != 0 ||
 		hdr.dim < 1 || hdr.dim > 16000 || hdr.m < 2 || hdr.m > 100 || hdr.n < 0 ||
 		hdr.max_level < 0 || hdr.max_level > HNSW_MAX_LEVEL || hdr.upper_len < 0 ||
 		hdr.upper_len > (int64) hdr.n * HNSW_MAX_LEVEL * (hdr.m + 1) ||

@@ -118,6 +118,8 @@ typedef struct KnnScanState
 	MemoryContext cxt;			/* everything one search allocates */
 	bool		searched;
 	bool		query_null;		/* no distance to compute: every row, after */
+	int			query_dim;		/* the query vector's, if not the column's
+								 * (knn_search_all); else 0 */
 	ShardScan  *qs;				/* the shard readers of a search, ended on */
 	ShardScan  *es;				/* errors too (knn_search) */
 	ShardScan  *fs;
@@ -848,6 +850,69 @@ knn_search_tiers(KnnScanState *state, const float4 *q)
 	state->nresults = l.n;
 }
 
+/*
+ * A query vector of another dimension than the column's: the distance of
+ * every row that passes the quals, computed as the operator computes it
+ * (a row with a vector of the query's dimension gets one, any other vector
+ * is the operator's error), and the k nearest of them, as the plan without
+ * the node would sort them.  Column values stored before the column became
+ * the embedding column may have any dimension, so this is not an error in
+ * itself.
+ */
+static void
+knn_search_all(KnnScanState *state, const float4 *q, int qdim)
+{
+	ScanState  *ss = &state->css.ss;
+	ExprContext *econtext = ss->ps.ps_ExprContext;
+	TableScanDesc sscan;
+	KnnList		l = {NULL, 0, 0};
+	int64		row = 0;
+
+	sscan = table_beginscan(ss->ss_currentRelation, ss->ps.state->es_snapshot, 0, NULL);
+	spillpool_scan_set_projection(sscan, state->attrs, NIL, NULL);
+	while (table_scan_getnextslot(sscan, ForwardScanDirection, state->fetch_slot))
+	{
+		bool		isnull;
+		bool		found = false;
+		float8		d = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		state->rows_brute_forced++;
+		MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+		if (knn_qual(state, state->fetch_slot))
+		{
+			Datum		value = slot_getattr(state->fetch_slot, state->attnum, &isnull);
+
+			if (!isnull)
+			{
+				const float4 *v;
+				int			n = vector_elements(DatumGetArrayTypeP(value), &v);
+
+				if (n != qdim)
+					ereport(ERROR,
+							(errcode(ERRCODE_DATA_EXCEPTION),
+							 errmsg("different vector dimensions %d and %d", n, qdim)));
+				d = hnsw_distance(state->metric, v, q, n);
+				found = true;
+			}
+		}
+		MemoryContextSwitchTo(state->cxt);
+		if (found)
+		{
+			knn_list_add(&l, d, INT_MAX, row, -1, ExecCopySlotMinimalTuple(state->fetch_slot));
+			knn_list_trim(&l, 0, state->k, false);
+		}
+		ResetExprContext(econtext);
+		row++;
+	}
+	table_endscan(sscan);
+	knn_list_trim(&l, 0, state->k, true);
+	if (l.n > 0)
+		qsort(l.c, l.n, sizeof(KnnCandidate), knn_candidate_cmp);
+	state->results = l.c;
+	state->nresults = l.n;
+}
+
 /* Ends the shard readers of a search. */
 static void
 knn_end_shard_scans(KnnScanState *state)
@@ -862,12 +927,12 @@ knn_end_shard_scans(KnnScanState *state)
 }
 
 /*
- * Evaluates the query vector and searches.  A NULL vector, or one of
- * another dimension than the column's, gives no nearest rows: every row
- * comes in scan order, and computing the ORDER BY distance of a row with a
- * vector fails as it does in a plan without this node.  The shard readers
- * (allocated outside the query's memory) are ended on errors too, and the
- * indexes the search uses stay cached until it ends.
+ * Evaluates the query vector and searches.  A NULL vector gives no
+ * distance at all: every row comes, in scan order.  One of another
+ * dimension than the column's is searched for among every row
+ * (knn_search_all).  The shard readers (allocated outside the query's
+ * memory) are ended on errors too, and the indexes the search uses stay
+ * cached until it ends.
  */
 static void
 knn_search(KnnScanState *state)
@@ -877,6 +942,7 @@ knn_search(KnnScanState *state)
 	Datum		qd;
 	bool		qnull;
 	const float4 *q;
+	int			qdim;
 
 	state->searched = true;
 	qd = ExecEvalExprSwitchContext(state->query_expr, econtext, &qnull);
@@ -886,9 +952,11 @@ knn_search(KnnScanState *state)
 		return;
 	}
 	old = MemoryContextSwitchTo(state->cxt);
-	if (vector_elements(DatumGetArrayTypePCopy(qd), &q) != state->dim)
+	qdim = vector_elements(DatumGetArrayTypePCopy(qd), &q);
+	if (qdim != state->dim)
 	{
-		state->query_null = true;
+		state->query_dim = qdim;
+		knn_search_all(state, q, qdim);
 		MemoryContextSwitchTo(old);
 		return;
 	}
@@ -910,7 +978,7 @@ knn_search(KnnScanState *state)
  * The next row: the k nearest, then the rows whose embedding is NULL (or
  * is not a vector of the table's dimension: computing its distance for
  * ORDER BY then fails, as in a plan without this node); when the query
- * vector is NULL or of another dimension, every row in scan order.
+ * vector is NULL, every row in scan order.
  */
 static TupleTableSlot *
 knn_next(ScanState *ss)
@@ -945,7 +1013,11 @@ knn_next(ScanState *ss)
 		if (state->query_null)
 			return ExecCopySlot(slot, state->fetch_slot);
 		old = MemoryContextSwitchTo(ss->ps.ps_ExprContext->ecxt_per_tuple_memory);
-		vector = knn_slot_vector(state, state->fetch_slot, &v);
+		/* after knn_search_all, every row with a value came already */
+		if (state->query_dim > 0)
+			vector = !slot_attisnull(state->fetch_slot, state->attnum);
+		else
+			vector = knn_slot_vector(state, state->fetch_slot, &v);
 		MemoryContextSwitchTo(old);
 		ResetExprContext(ss->ps.ps_ExprContext);
 		if (!vector)
@@ -979,6 +1051,7 @@ knn_reset(KnnScanState *state)
 	state->null_done = false;
 	state->searched = false;
 	state->query_null = false;
+	state->query_dim = 0;
 	state->results = NULL;
 	state->nresults = 0;
 	state->next = 0;

@@ -339,10 +339,14 @@ shard_index_search_begin(void)
 	index_searches_running++;
 }
 
-/* A search ended, normally or by an error (see knn.c). */
+/*
+ * A search ended, normally or by an error (see knn.c); after the last
+ * one, the cache goes back within its size.
+ */
 void
 shard_index_search_end(void)
 {
 	Assert(index_searches_running > 0);
-	index_searches_running--;
+	if (--index_searches_running == 0 && index_cache != NULL)
+		shard_index_cache_trim();
 }
