@@ -46,18 +46,7 @@ use IPC::Run;
 
 my $root = abs_path("$FindBin::RealBin/../..");
 my $duckdir = "$root/test/duckdb";
-my $nodejs = $ENV{NODE} // '/usr/bin/node';
-my $have_duckdb = -d "$duckdir/node_modules/\@duckdb/node-api" && -x $nodejs;
-if (!$have_duckdb)
-{
-	if (($ENV{SPILLPOOL_REQUIRE_DUCKDB} // '') eq '1')
-	{
-		fail('DuckDB (test/duckdb/node_modules) is required');
-		done_testing();
-		exit;
-	}
-	plan skip_all => 'DuckDB is not installed in test/duckdb';
-}
+my $nodejs = node_with_module($duckdir, '@duckdb/node-api', 'DuckDB reading other writers\' files');
 
 # the files, as the reader test builds them
 my $seeds = tempdir(CLEANUP => 1);

@@ -36,20 +36,8 @@ use Encode qw(decode);
 
 my $root = abs_path("$FindBin::RealBin/../..");
 my $icedir = "$root/test/iceberg";
-my $nodejs = $ENV{NODE} // '/usr/bin/node';
 my $python = '/usr/bin/python3';
-
-if (!-d "$icedir/node_modules/icebird" || !-x $nodejs)
-{
-	my $why = !-x $nodejs ? "no node.js at $nodejs" : "icebird is not installed in $icedir (run npm ci there)";
-	if (($ENV{SPILLPOOL_REQUIRE_DUCKDB} // '') eq '1')
-	{
-		fail("Iceberg readers can run (SPILLPOOL_REQUIRE_DUCKDB=1): $why");
-		done_testing();
-		exit;
-	}
-	plan skip_all => $why;
-}
+my $nodejs = node_with_module($icedir, 'icebird', 'Iceberg readers');
 
 my $node = PostgreSQL::Test::Cluster->new('iceberg');
 $node->init;

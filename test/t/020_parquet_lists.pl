@@ -30,22 +30,7 @@ use IPC::Run;
 
 my $root = abs_path("$FindBin::RealBin/../..");
 my $duckdir = "$root/test/duckdb";
-my $nodejs = $ENV{NODE} // '/usr/bin/node';
-
-if (!-d "$duckdir/node_modules/\@duckdb/node-api" || !-x $nodejs)
-{
-	my $why =
-	  !-x $nodejs
-	  ? "no node.js at $nodejs"
-	  : "DuckDB is not installed in $duckdir (run npm ci there)";
-	if (($ENV{SPILLPOOL_REQUIRE_DUCKDB} // '') eq '1')
-	{
-		fail("DuckDB list test can run (SPILLPOOL_REQUIRE_DUCKDB=1): $why");
-		done_testing();
-		exit;
-	}
-	plan skip_all => $why;
-}
+my $nodejs = node_with_module($duckdir, '@duckdb/node-api', 'DuckDB list test');
 
 my $node = spillpool_node('parquet_lists', "spillpool.flush_naptime = '1h'\n");
 

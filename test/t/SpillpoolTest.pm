@@ -15,7 +15,7 @@ use Time::HiRes qw(usleep);
 
 our @EXPORT = qw(spillpool_node child_pids pid_alive forget_dead_postmaster
   crash_node stop_node restart_node xor_file_byte rows_with_positions
-  table_dir_of shard_files crash_backend_at);
+  table_dir_of shard_files crash_backend_at node_with_module);
 
 # A started node with spillpool preloaded and the extension created.
 sub spillpool_node
@@ -190,6 +190,28 @@ sub crash_backend_at
 	$node->poll_query_until('postgres', 'SELECT true') or die "server did not come back";
 	ok($node->log_contains(qr/crashing at flush step "\Q$step\E"/, $log_off),
 		"$step: the backend crashed at the step");
+	return;
+}
+
+# The node.js to run the npm module $module installed in $dir with (for
+# the DuckDB and Iceberg readers).  Without them the whole test is skipped,
+# or fails when SPILLPOOL_REQUIRE_DUCKDB=1 (CI); $what names the test.
+sub node_with_module
+{
+	my ($dir, $module, $what) = @_;
+	my $nodejs = $ENV{NODE} // '/usr/bin/node';
+	return $nodejs if -d "$dir/node_modules/$module" && -x $nodejs;
+	my $why =
+	  !-x $nodejs
+	  ? "no node.js at $nodejs"
+	  : "$module is not installed in $dir (run npm ci there)";
+	if (($ENV{SPILLPOOL_REQUIRE_DUCKDB} // '') eq '1')
+	{
+		fail("$what can run (SPILLPOOL_REQUIRE_DUCKDB=1): $why");
+		done_testing();
+		exit;
+	}
+	plan skip_all => $why;
 	return;
 }
 
