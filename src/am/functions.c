@@ -144,6 +144,32 @@ option_error(const char *option, const char *value, const char *detail)
 }
 
 /*
+ * Checks the column an option of alter_table names (retention_column,
+ * embedding_column): an error if rel has no such column, or if its base
+ * type is neither type1 nor type2 (InvalidOid: only one); types names
+ * them for the message, role the option ("retention", "embedding").
+ */
+static void
+option_column_check(Relation rel, const char *column, const char *role,
+					Oid type1, Oid type2, const char *types)
+{
+	AttrNumber	attnum = get_attnum(RelationGetRelid(rel), column);
+	Oid			type;
+
+	if (attnum == InvalidAttrNumber || attnum < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						column, RelationGetRelationName(rel))));
+	type = getBaseType(get_atttype(RelationGetRelid(rel), attnum));
+	if (type != type1 && (type2 == InvalidOid || type != type2))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s column \"%s\" must be of type %s", role, column, types),
+				 errdetail("Column \"%s\" is of type %s.", column, format_type_be(type))));
+}
+
+/*
  * Parses a size such as '64MB' (as in postgresql.conf) into bytes.  With
  * allow_unlimited, -1 means no limit.
  */
@@ -240,20 +266,8 @@ alter_table_lifecycle_options(FunctionCallInfo fcinfo, Relation rel, Datum *valu
 	}
 	if ((s = arg_text(fcinfo, 13)) != NULL)
 	{
-		AttrNumber	attnum = get_attnum(RelationGetRelid(rel), s);
-		Oid			type;
-
-		if (attnum == InvalidAttrNumber || attnum < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of relation \"%s\" does not exist",
-							s, RelationGetRelationName(rel))));
-		type = getBaseType(get_atttype(RelationGetRelid(rel), attnum));
-		if (type != TIMESTAMPOID && type != TIMESTAMPTZOID)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("retention column \"%s\" must be of type timestamp or timestamptz", s),
-					 errdetail("Column \"%s\" is of type %s.", s, format_type_be(type))));
+		option_column_check(rel, s, "retention", TIMESTAMPOID, TIMESTAMPTZOID,
+							"timestamp or timestamptz");
 		values[13] = CStringGetTextDatum(s);
 		nulls[13] = ' ';
 		strlcpy(cur.retention_column, s, NAMEDATALEN);
@@ -296,20 +310,7 @@ alter_table_vector_options(FunctionCallInfo fcinfo, Relation rel, Datum *values,
 	{
 		if (s[0] != '\0')
 		{
-			AttrNumber	attnum = get_attnum(RelationGetRelid(rel), s);
-			Oid			type;
-
-			if (attnum == InvalidAttrNumber || attnum < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_COLUMN),
-						 errmsg("column \"%s\" of relation \"%s\" does not exist",
-								s, RelationGetRelationName(rel))));
-			type = getBaseType(get_atttype(RelationGetRelid(rel), attnum));
-			if (type != FLOAT4ARRAYOID)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATATYPE_MISMATCH),
-						 errmsg("embedding column \"%s\" must be of type real[]", s),
-						 errdetail("Column \"%s\" is of type %s.", s, format_type_be(type))));
+			option_column_check(rel, s, "embedding", FLOAT4ARRAYOID, InvalidOid, "real[]");
 			column_set = true;
 		}
 		values[16] = CStringGetTextDatum(s);
