@@ -573,30 +573,33 @@ static void
 knn_shard_exact(KnnScanState *state, ShardScan *es, int shard, const bool *ok,
 				const float4 *q, KnnList *l)
 {
+	ExprContext *econtext = state->css.ss.ps.ps_ExprContext;
 	int64		r = 0;
 	int			from = l->n;
-	MemoryContext row_cxt = AllocSetContextCreate(CurrentMemoryContext, "spillpool knn row",
-												  ALLOCSET_SMALL_SIZES);
 
 	shard_scan_seek(es, shard, 0);
 	while (shard_scan_next(es, state->fetch_slot))
 	{
 		const float4 *v;
-		MemoryContext old = MemoryContextSwitchTo(row_cxt);
+		bool		found;
+		float8		d = 0;
+		/* a detoasted copy of the vector lives as long as the row */
+		MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 
-		if ((ok == NULL || ok[r]) && knn_slot_vector(state, state->fetch_slot, &v))
+		found = (ok == NULL || ok[r]) && knn_slot_vector(state, state->fetch_slot, &v);
+		if (found)
+			d = hnsw_distance(state->metric, q, v, state->dim);
+		MemoryContextSwitchTo(old);
+		if (found)
 		{
-			MemoryContextSwitchTo(old);
-			knn_list_add(l, hnsw_distance(state->metric, q, v, state->dim), shard, r, -1, NULL);
+			knn_list_add(l, d, shard, r, -1, NULL);
 			knn_list_trim(l, from, state->k, false);
 		}
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(row_cxt);
+		ResetExprContext(econtext);
 		state->rows_brute_forced++;
 		r++;
 	}
 	knn_list_trim(l, from, state->k, true);
-	MemoryContextDelete(row_cxt);
 }
 
 /*
@@ -611,7 +614,7 @@ knn_shard_indexed(KnnScanState *state, const HnswIndex *ix, int shard, const boo
 	int			ef = Max(spillpool_ef_search, state->k);
 	bool	   *allowed = NULL;
 	int64		nallowed = ix->n;
-	HnswHit    *hits = palloc(sizeof(HnswHit) * Max(ef, 1));
+	HnswHit    *hits;
 	int			nhits;
 	int			i;
 
@@ -624,7 +627,12 @@ knn_shard_indexed(KnnScanState *state, const HnswIndex *ix, int shard, const boo
 				nallowed++;
 	}
 	if (nallowed == 0)
+	{
+		if (allowed)
+			pfree(allowed);
 		return;
+	}
+	hits = palloc(sizeof(HnswHit) * Max(ef, 1));
 	if (nallowed <= ef)
 	{
 		nhits = hnsw_search_exact(ix, q, state->k, allowed, hits);
